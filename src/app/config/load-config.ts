@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { SipclusterError } from '../../lib/errors.ts';
+import { nodeConfigSchema, type NodeConfig } from './schema.ts';
+
+export interface ConfigProblem {
+  /** Dotted field path, e.g. `sip.listen.0.port`; empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+/** A config file that cannot be used; `problems` lists every problem found, not just the first. */
+export class ConfigError extends SipclusterError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[]) {
+    super('CONFIG_INVALID', `${file}: ${problems.length} problem(s)\n` +
+      problems.map((p) => `  - ${p.path === '' ? '(root)' : p.path}: ${p.message}`).join('\n'));
+    this.problems = problems;
+  }
+}
+
+export interface LoadedConfig {
+  config: NodeConfig;
+  /** Absolute path of the file, or '<inline>'. */
+  file: string;
+  /** Folder relative paths in the config are resolved against. */
+  baseDir: string;
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read file: ${(e as Error).message}` }]);
+  }
+  const abs = resolve(file);
+  return { config: parseConfigText(text, abs), file: abs, baseDir: dirname(abs) };
+}
+
+/** Parses YAML and validates it; throws ConfigError with every problem at once. */
+export function parseConfigText(text: string, file = '<inline>'): NodeConfig {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map((e) => ({
+      path: '',
+      message: `YAML line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`,
+    })));
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = nodeConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** Resolves a config-relative path (store files, routes module). */
+export function resolveFromConfig(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const i of issues) {
+    const path = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) out.push({ path: path === '' ? k : `${path}.${k}`, message: 'unknown key' });
+      continue;
+    }
+    out.push({ path, message: i.message + unitHint(path) });
+  }
+  return out;
+}
+
+/** Durations and sizes carry their unit in the field name; say it in the message too. */
+function unitHint(path: string): string {
+  if (/Ms$/.test(path)) return ' (unit: milliseconds)';
+  if (/Bytes$|BytesPer/.test(path)) return ' (unit: bytes)';
+  return '';
+}

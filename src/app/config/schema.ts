@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { durationMs, host, logLevel, port } from './schema-common.ts';
+import { sipSchema } from './schema-sip.ts';
+
+/**
+ * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
+ * never silently falls back to a default. Later sections (cluster, routes, registrar) join here.
+ */
+export const nodeConfigSchema = z.strictObject({
+  node: z.strictObject({
+    name: z.string().min(1).default('sipcluster'),
+    logLevel: logLevel.default('info'),
+  }).prefault({}),
+  mi: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Loopback by default: the MI can change the node's state. */
+    host: host.default('127.0.0.1'),
+    port: port.default(8888),
+  }).prefault({}),
+  sip: sipSchema,
+  store: z.strictObject({
+    /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
+    url: z.string().min(1).default('sqlite::memory:'),
+  }).prefault({}),
+  shutdown: z.strictObject({
+    /** How long in-flight work may take after SIGTERM/SIGINT before the process exits anyway. */
+    drainTimeoutMs: durationMs.default(5000),
+  }).prefault({}),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+/** JSON Schema of the config, for editors (`sipcluster config schema`). */
+export function nodeConfigJsonSchema(): unknown {
+  return z.toJSONSchema(nodeConfigSchema, { io: 'input' });
+}

@@ -1,0 +1,107 @@
+import type { AddressInfo } from 'node:net';
+import { realClock } from '../lib/real-time.ts';
+import { registerCoreMethods } from '../mgmt/core-methods.ts';
+import { RpcHttpServer } from '../mgmt/rpc-http-server.ts';
+import { RpcRegistry } from '../mgmt/rpc-registry.ts';
+import { StatisticsRegistry } from '../mgmt/statistics.ts';
+import type { LoadedConfig } from './config/load-config.ts';
+import type { NodeConfig } from './config/schema.ts';
+import { createLogger, fromOpensipsLevel, toOpensipsLevel, type Logger } from './logger.ts';
+import type { Service } from './service.ts';
+import { VERSION } from './version.ts';
+
+export interface NodeRuntimeOptions {
+  /** Logger to use instead of one made from the config (tests). */
+  logger?: Logger;
+}
+
+/**
+ * The composition root of one node: builds every part from the config, wires them with the real
+ * clock and sockets, and stops them in reverse order. Later issues add their parts in `start`.
+ */
+export class NodeRuntime {
+  readonly config: NodeConfig;
+  readonly file: string;
+  readonly baseDir: string;
+  readonly logger: Logger;
+  readonly stats = new StatisticsRegistry();
+  readonly rpc = new RpcRegistry();
+  readonly startedAtWallMs = realClock.wallMs();
+  private readonly services: Service[] = [];
+  private mi: RpcHttpServer | undefined;
+  private miAddress: AddressInfo | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(loaded: LoadedConfig, opts: NodeRuntimeOptions) {
+    this.config = loaded.config;
+    this.file = loaded.file;
+    this.baseDir = loaded.baseDir;
+    this.logger = opts.logger ?? createLogger(loaded.config.node.name, loaded.config.node.logLevel);
+  }
+
+  static async start(loaded: LoadedConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
+    const rt = new NodeRuntime(loaded, opts);
+    try {
+      await rt.startParts();
+    } catch (e) {
+      await rt.stop('startup failed');
+      throw e;
+    }
+    return rt;
+  }
+
+  /** Adds a part to stop at shutdown (stopped in reverse order of adding). */
+  addService(s: Service): void {
+    this.services.push(s);
+  }
+
+  /** The MI's bound address (port 0 in the config picks a free port). */
+  miUrl(): string | undefined {
+    if (this.miAddress === undefined) return undefined;
+    const host = this.miAddress.family === 'IPv6' ? `[${this.miAddress.address}]` : this.miAddress.address;
+    return `http://${host}:${this.miAddress.port}/mi`;
+  }
+
+  private async startParts(): Promise<void> {
+    const cfg = this.config;
+    this.stats.computedGauge('core:uptime_sec', () => Math.floor((realClock.wallMs() - this.startedAtWallMs) / 1000), 'seconds since start');
+    registerCoreMethods(this.rpc, {
+      version: VERSION,
+      startedAtWallMs: this.startedAtWallMs,
+      wallMs: () => realClock.wallMs(),
+      pid: process.pid,
+      stats: this.stats,
+      getLogLevel: () => toOpensipsLevel(this.logger.level),
+      setLogLevel: (l) => { this.logger.level = fromOpensipsLevel(l); },
+    });
+    if (cfg.mi.enabled) {
+      const mi = new RpcHttpServer({
+        host: cfg.mi.host, port: cfg.mi.port, registry: this.rpc,
+        onError: (err, method) => this.logger.error({ err, method }, 'MI method failed'),
+      });
+      this.miAddress = await mi.listen();
+      this.mi = mi;
+      this.logger.info({ url: this.miUrl() }, 'management interface listening');
+    }
+  }
+
+  /** Stops accepting work, drains until the configured deadline, releases everything. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const deadlineMs = realClock.nowMs() + this.config.shutdown.drainTimeoutMs;
+    this.logger.info({ reason }, 'stopping');
+    for (const s of [...this.services].reverse()) {
+      try {
+        await s.stop(deadlineMs);
+      } catch (err) {
+        this.logger.error({ err, service: s.name }, 'error while stopping');
+      }
+    }
+    await this.mi?.close();
+    this.logger.info('stopped');
+  }
+}
