@@ -47,13 +47,19 @@ export function parseConfigText(text: string, file = '<inline>'): NodeConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => ({
       path: '',
-      message: `YAML line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`,
+      message: `YAML line ${lineAt(text, e.pos[0])}: ${e.message.split('\n')[0]}`,
     })));
   }
   const raw: unknown = doc.toJS() ?? {};
   const parsed = nodeConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
   return parsed.data;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 /** Resolves a config-relative path (store files, routes module). */

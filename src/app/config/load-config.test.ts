@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfigText } from './load-config.ts';
+import { nodeConfigJsonSchema } from './schema.ts';
+
+function problemsOf(text: string) {
+  try {
+    parseConfigText(text);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.code, 'CONFIG_INVALID');
+    return e.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('an empty file gives a complete config from the defaults', () => {
+  const c = parseConfigText('');
+  assert.equal(c.mi.host, '127.0.0.1');
+  assert.equal(c.sip.listen[0]?.proto, 'udp');
+  assert.equal(c.shutdown.drainTimeoutMs, 5000);
+});
+
+test('several problems in one file are reported together, each with its path', () => {
+  const problems = problemsOf([
+    'mi:',
+    '  port: "eighty"',
+    '  colour: blue',
+    'sip:',
+    '  listen:',
+    '    - { proto: sctp, host: 127.0.0.1, port: 70000 }',
+    '  tcp: { idleTimeoutMs: -1 }',
+    'shutdown: { drainTimeoutMs: 1.5 }',
+    'extra: true',
+  ].join('\n'));
+  const paths = problems.map((p) => p.path).sort();
+  assert.deepEqual(paths, [
+    'extra', 'mi.colour', 'mi.port', 'shutdown.drainTimeoutMs', 'sip.listen.0.port', 'sip.listen.0.proto', 'sip.tcp.idleTimeoutMs',
+  ]);
+  assert.match(problems.find((p) => p.path === 'mi.colour')?.message ?? '', /unknown key/);
+  assert.match(problems.find((p) => p.path === 'sip.tcp.idleTimeoutMs')?.message ?? '', /milliseconds/);
+  assert.match(problems.find((p) => p.path === 'mi.port')?.message ?? '', /number/);
+});
+
+test('broken YAML is a ConfigError with the line, not an exception from the parser', () => {
+  const problems = problemsOf('mi:\n  port: [1,\n');
+  assert.equal(problems.length >= 1, true);
+  assert.match(problems[0]?.message ?? '', /YAML line \d+/);
+});
+
+test('duplicate keys are refused', () => {
+  const problems = problemsOf('mi: { port: 1 }\nmi: { port: 2 }\n');
+  assert.match(problems[0]?.message ?? '', /YAML/);
+});
+
+test('the JSON Schema describes the sections and forbids unknown keys', () => {
+  const schema = nodeConfigJsonSchema() as { properties: Record<string, unknown>; additionalProperties?: unknown };
+  assert.ok('mi' in schema.properties && 'sip' in schema.properties && 'store' in schema.properties);
+  assert.equal(schema.additionalProperties, false);
+});

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RpcHttpServer } from './rpc-http-server.ts';
+import { RpcError, RpcRegistry, requireInt } from './rpc-registry.ts';
+
+function server() {
+  const reg = new RpcRegistry();
+  reg.register({ name: 'test:echo', aliases: ['echo'], params: ['a', 'b'], handler: (p) => p });
+  reg.register({ name: 'test:int', params: ['n'], handler: (p) => requireInt(p, 'n') * 2 });
+  reg.register({ name: 'test:fail', handler: () => { throw new RpcError(404, 'RPC_INVALID_PARAMS', 'nothing here'); } });
+  reg.register({ name: 'test:boom', handler: () => { throw new Error('bug'); } });
+  reg.register({ name: 'test:async', handler: async () => 'later' });
+  return new RpcHttpServer({ host: '127.0.0.1', port: 0, registry: reg, onError: () => {} });
+}
+
+test('named and positional params, aliases, async methods', async () => {
+  const s = server();
+  assert.deepEqual((await s.call({ jsonrpc: '2.0', method: 'echo', params: [1, 'x'], id: 1 })).result, { a: 1, b: 'x' });
+  assert.deepEqual((await s.call({ jsonrpc: '2.0', method: 'test:echo', params: { a: 2 }, id: 2 })).result, { a: 2 });
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:int', params: ['21'], id: 3 })).result, 42);
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:async', id: 4 })).result, 'later');
+});
+
+test('errors are JSON-RPC errors with our stable code in data.code', async () => {
+  const s = server();
+  const unknown = await s.call({ jsonrpc: '2.0', method: 'nope', id: '7' });
+  assert.deepEqual(unknown, { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found', data: { code: 'RPC_METHOD_NOT_FOUND' } }, id: '7' });
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:int', params: { n: 'x' }, id: 1 })).error?.code, -32602);
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:echo', params: [1, 2, 3], id: 1 })).error?.code, -32602);
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:fail', id: 1 })).error?.code, 404);
+  assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:boom', id: 1 })).error?.code, -32603);
+  assert.equal((await s.call({ method: 'x' })).error?.code, -32600);
+});
+
+test('over HTTP: POST /mi, parse errors, batches, other paths', async () => {
+  const s = server();
+  const addr = await s.listen();
+  const url = `http://127.0.0.1:${addr.port}/mi`;
+  try {
+    const post = async (body: string) => (await fetch(url, { method: 'POST', body })).json() as Promise<unknown>;
+    assert.deepEqual(await post('{"jsonrpc":"2.0","method":"test:int","params":[5],"id":9}'), { jsonrpc: '2.0', result: 10, id: 9 });
+    assert.equal((await post('{not json') as { error: { code: number } }).error.code, -32700);
+    const batch = await post('[{"jsonrpc":"2.0","method":"test:int","params":[1],"id":1},{"jsonrpc":"2.0","method":"x","id":2}]') as unknown[];
+    assert.equal(batch.length, 2);
+    assert.equal((await fetch(url)).status, 405);
+    assert.equal((await fetch(`http://127.0.0.1:${addr.port}/other`, { method: 'POST', body: '{}' })).status, 404);
+  } finally {
+    await s.close();
+  }
+});
