@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from './fake-time.ts';
+import { TimerWheel } from './timer-wheel.ts';
+
+test('timers fire in tick order (insertion order within a tick), never early and at most one tick late', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock, 10, 8);
+  const fired: Array<[string, number]> = [];
+  for (const [name, ms] of [['a', 500], ['b', 15], ['c', 32000], ['d', 95], ['e', 0]] as const) {
+    wheel.after(ms, () => fired.push([name, clock.nowMs()]));
+  }
+  clock.advance(40_000);
+  assert.deepEqual(fired.map((f) => f[0]), ['e', 'b', 'd', 'a', 'c']);
+  const due: Record<string, number> = { a: 500, b: 15, c: 32000, d: 95, e: 0 };
+  for (const [name, at] of fired) {
+    assert.ok(at >= (due[name] as number), `${name} fired early at ${at}`);
+    assert.ok(at <= (due[name] as number) + 10, `${name} fired late at ${at}`);
+  }
+  assert.equal(wheel.size(), 0);
+  assert.equal(clock.pendingCount(), 0, 'an idle wheel holds no underlying timer');
+});
+
+test('cancelled timers never fire; timers set from a callback work', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock);
+  let fired = 0;
+  const h = wheel.after(100, () => { fired += 100; });
+  wheel.after(50, () => { wheel.after(50, () => { fired += 1; }); });
+  h.cancel();
+  clock.advance(1000);
+  assert.equal(fired, 1);
+});
+
+test('one underlying timer carries many wheel timers', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock);
+  let n = 0;
+  for (let i = 0; i < 50_000; i++) wheel.after(500 + (i % 32_000), () => { n++; });
+  assert.equal(clock.pendingCount(), 1);
+  clock.advance(40_000);
+  assert.equal(n, 50_000);
+});
+
+test('a blocked event loop catches up on every missed slot', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock, 10, 16);
+  const fired: number[] = [];
+  wheel.after(20, () => fired.push(20));
+  wheel.after(300, () => fired.push(300));
+  clock.advance(0);
+  // Simulate a 1 s block: the underlying timer fires late, once.
+  clock.advance(1000);
+  assert.deepEqual(fired, [20, 300]);
+});

@@ -1,0 +1,99 @@
+import type { Clock, TimerHandle, Timers } from './time.ts';
+
+/** Tick of the wheel: RFC 3261 timers are multiples of T1 = 500 ms, 10 ms is plenty. */
+export const DEFAULT_WHEEL_TICK_MS = 10;
+/** Slots per revolution (power of two); 512 × 10 ms = 5.12 s, longer timers wait extra rounds. */
+export const DEFAULT_WHEEL_SLOTS = 512;
+
+class WheelEntry implements TimerHandle {
+  cancelled = false;
+  constructor(readonly dueMs: number, readonly fn: () => void, public rounds: number) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
+
+/**
+ * A hashed timer wheel (Varghese & Lauck) that multiplexes any number of timers onto one
+ * underlying timer, so tens of thousands of SIP transactions never cost one `setTimeout` each
+ * (DESIGN.md §8). Insert and cancel are O(1); a tick touches only its slot. Timers fire no earlier
+ * than due and at most one tick late. While nothing is pending, no underlying timer runs.
+ */
+export class TimerWheel implements Timers {
+  private readonly slots: WheelEntry[][];
+  private readonly mask: number;
+  /** Index of the slot the next tick processes, and the time that slot ends. */
+  private cursor = 0;
+  private cursorEndMs: number;
+  private live = 0;
+  private ticking: TimerHandle | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly base: Timers,
+    private readonly tickMs = DEFAULT_WHEEL_TICK_MS,
+    slotCount = DEFAULT_WHEEL_SLOTS,
+  ) {
+    if ((slotCount & (slotCount - 1)) !== 0) throw new RangeError('slotCount must be a power of two');
+    this.slots = Array.from({ length: slotCount }, () => []);
+    this.mask = slotCount - 1;
+    this.cursorEndMs = clock.nowMs() + tickMs;
+  }
+
+  /** Timers scheduled and not yet fired or cancelled (cancelled ones are counted until swept). */
+  size(): number {
+    return this.live;
+  }
+
+  after(delayMs: number, fn: () => void): TimerHandle {
+    if (this.live === 0 && this.ticking === undefined) {
+      // Idle wheel: restart the cursor at the present so we do not replay empty slots.
+      this.cursorEndMs = this.clock.nowMs() + this.tickMs;
+    }
+    const dueMs = this.clock.nowMs() + Math.max(0, delayMs);
+    const ticksAhead = Math.max(0, Math.ceil((dueMs - this.cursorEndMs) / this.tickMs));
+    const rounds = Math.floor(ticksAhead / this.slots.length);
+    const entry = new WheelEntry(dueMs, fn, rounds);
+    (this.slots[(this.cursor + ticksAhead) & this.mask] as WheelEntry[]).push(entry);
+    this.live++;
+    this.ensureTicking();
+    return entry;
+  }
+
+  private ensureTicking(): void {
+    if (this.ticking !== undefined || this.live === 0) return;
+    const wait = Math.max(0, this.cursorEndMs - this.clock.nowMs());
+    this.ticking = this.base.after(wait, () => this.onTick());
+  }
+
+  private onTick(): void {
+    this.ticking = undefined;
+    const now = this.clock.nowMs();
+    // Catch up on every slot whose time has passed (the event loop may have been busy).
+    while (this.cursorEndMs <= now + 0.001 && this.live > 0) {
+      this.runSlot(now);
+      this.cursor = (this.cursor + 1) & this.mask;
+      this.cursorEndMs += this.tickMs;
+    }
+    if (this.live === 0) return;
+    this.ensureTicking();
+  }
+
+  private runSlot(now: number): void {
+    const slot = this.slots[this.cursor] as WheelEntry[];
+    if (slot.length === 0) return;
+    const due: WheelEntry[] = [];
+    let keep = 0;
+    for (const e of slot) {
+      if (e.cancelled) { this.live--; continue; }
+      if (e.rounds > 0) { e.rounds--; slot[keep++] = e; continue; }
+      if (e.dueMs > now) { slot[keep++] = e; continue; }
+      due.push(e);
+    }
+    slot.length = keep;
+    for (const e of due) {
+      this.live--;
+      if (!e.cancelled) e.fn();
+    }
+  }
+}
