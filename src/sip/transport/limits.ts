@@ -1,0 +1,16 @@
+/** Transport limits (DESIGN.md §6: named, with units). Config may lower them per node. */
+
+/** RFC 3261 §18.1.1 leaves the UDP size to the path MTU; 65535 is the datagram ceiling. */
+export const MAX_SIP_MESSAGE_BYTES = 65535;
+/** Header section of a stream message: anything longer without CRLFCRLF is not SIP. */
+export const MAX_STREAM_HEADER_BYTES = 16384;
+/** Digits accepted in Content-Length when framing a stream (more is an attack, not a message). */
+export const MAX_CONTENT_LENGTH_DIGITS = 5;
+/** Buffered but unsent bytes on one TCP connection before we give up on the peer. */
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION = 262_144;
+export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_TCP_CONNECTIONS = 4096;
+/** A TCP connect that has not completed by then fails the send (→ 503 upstream). */
+export const TCP_CONNECT_TIMEOUT_MS = 5000;
+/** Messages held for a TCP connection that is still connecting. */
+export const MAX_PENDING_MESSAGES_PER_CONNECT = 64;

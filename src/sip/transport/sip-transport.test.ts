@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { StatisticsRegistry } from '../../mgmt/statistics.ts';
+import { SipTransport } from './sip-transport.ts';
+import type { ReceiveInfo, SendTarget } from './types.ts';
+
+const sip = (body = '') => Buffer.from(`OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bKx\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function makeTransport(limits?: Partial<{ idleTimeoutMs: number; maxConnections: number }>) {
+  const got: Array<{ data: string; info: ReceiveInfo }> = [];
+  const errors: Array<{ target: SendTarget; code: string }> = [];
+  const stats = new StatisticsRegistry();
+  const t = new SipTransport((data, info) => got.push({ data: data.toString(), info }), (target, code) => errors.push({ target, code }), stats, {
+    idleTimeoutMs: limits?.idleTimeoutMs ?? 60_000, maxConnections: limits?.maxConnections ?? 100,
+    maxBufferedBytesPerConnection: 1 << 20, maxMessageBytes: 65535,
+  });
+  return { t, got, errors, stats };
+}
+
+test('UDP on IPv4 and IPv6: datagrams in, datagrams out', async () => {
+  const { t, got } = makeTransport();
+  const ls = await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }, { proto: 'udp', host: '::1', port: 0 }]);
+  try {
+    for (const l of ls) {
+      const c = createSocket(l.family === 'IPv6' ? 'udp6' : 'udp4');
+      const reply = new Promise<string>((r) => c.once('message', (m) => r(m.toString())));
+      c.send(sip('hi'), l.port, l.address);
+      await until(() => got.some((g) => g.info.localAddress === l.address));
+      const g = got.find((x) => x.info.localAddress === l.address);
+      assert.equal(g?.info.proto, 'udp');
+      t.send({ proto: 'udp', address: g?.info.remoteAddress ?? '', port: g?.info.remotePort ?? 0 }, Buffer.from('pong'));
+      assert.equal(await reply, 'pong');
+      c.close();
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+test('TCP: framing, responses on the same connection, keep-alive pong, connection reuse', async () => {
+  const { t, got, stats } = makeTransport();
+  const [l] = await t.listen([{ proto: 'tcp', host: '127.0.0.1', port: 0 }]);
+  try {
+    const sock = connect(l?.port ?? 0, '127.0.0.1');
+    let received = '';
+    sock.on('data', (d) => { received += d.toString(); });
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(Buffer.concat([sip('one'), Buffer.from('\r\n\r\n'), sip('two').subarray(0, 10)]));
+    sock.write(sip('two').subarray(10));
+    await until(() => got.length === 2);
+    assert.deepEqual(got.map((g) => g.data.endsWith('one') || g.data.endsWith('two')), [true, true]);
+    const first = got[0]?.info;
+    assert.ok(first?.connectionId !== undefined);
+    assert.equal(t.send({ proto: 'tcp', address: '127.0.0.1', port: 1, connectionId: first.connectionId }, Buffer.from('RESP')), 'sent');
+    // Same remote address without the id also reuses the connection (RFC 3261 §18.2.2).
+    assert.equal(t.send({ proto: 'tcp', address: first.remoteAddress, port: first.remotePort }, Buffer.from('MORE')), 'sent');
+    await until(() => received.includes('MORE'));
+    assert.equal(received, '\r\nRESPMORE');
+    assert.equal(t.tcpConnectionCount(), 1);
+    assert.equal(stats.get(['net:tcp_connections'])['net:tcp_connections'], 1);
+    sock.destroy();
+  } finally {
+    await t.close();
+  }
+});
+
+test('TCP: a stream that breaks framing is closed and counted', async () => {
+  const { t, stats } = makeTransport();
+  const [l] = await t.listen([{ proto: 'tcp', host: '127.0.0.1', port: 0 }]);
+  try {
+    const sock = connect(l?.port ?? 0, '127.0.0.1');
+    sock.on('error', () => {});
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.write('OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n');
+    await closed;
+    assert.equal(stats.get(['sip:dropped_tcp_framing'])['sip:dropped_tcp_framing'], 1);
+  } finally {
+    await t.close();
+  }
+});
+
+test('TCP: dialling out, idle timeout, connection cap, and a failed connect reported for a 503', async () => {
+  const server = makeTransport();
+  const [l] = await server.t.listen([{ proto: 'tcp', host: '127.0.0.1', port: 0 }]);
+  const client = makeTransport({ idleTimeoutMs: 200, maxConnections: 1 });
+  try {
+    assert.equal(client.t.send({ proto: 'tcp', address: '127.0.0.1', port: l?.port ?? 0 }, sip('dial')), 'queued');
+    await until(() => server.got.length === 1);
+    assert.equal(client.t.send({ proto: 'tcp', address: '127.0.0.1', port: l?.port ?? 0 }, sip('again')), 'sent');
+    await until(() => server.got.length === 2);
+    assert.equal(client.t.send({ proto: 'tcp', address: '127.0.0.2', port: 9 }, sip('x')), 'overloaded', 'cap of one connection');
+    await until(() => client.t.tcpConnectionCount() === 0, 3000);
+    client.t.send({ proto: 'tcp', address: '127.0.0.1', port: 1 }, sip('nobody'));
+    await until(() => client.errors.length === 1);
+    assert.equal(client.errors[0]?.code, 'SIP_TRANSPORT_CONNECT_FAILED');
+  } finally {
+    await client.t.close();
+    await server.t.close();
+  }
+});

@@ -1,0 +1,110 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIPv6, type Server } from 'node:net';
+import type { Counter, CounterFactory } from '../../lib/counter.ts';
+import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpLimits } from './tcp-connections.ts';
+import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
+
+export interface ListenSpec {
+  readonly proto: SipProto;
+  readonly host: string;
+  readonly port: number;
+}
+
+interface UdpListener {
+  readonly info: ListenerInfo;
+  readonly socket: UdpSocket;
+}
+
+/**
+ * The node's SIP sockets: UDP and TCP listeners on IPv4 and IPv6, and sending by transport.
+ * Delivers whole messages (datagrams, framed stream messages) to one sink; knows nothing of SIP
+ * beyond stream framing — parsing, Via `received`/`rport` and routing happen above it.
+ */
+export class SipTransport {
+  private readonly udp: UdpListener[] = [];
+  private readonly servers: Array<{ info: ListenerInfo; server: Server }> = [];
+  private readonly tcp: TcpConnections;
+  private readonly rcvBytes: Counter;
+  private readonly udpSendErrors: Counter;
+
+  constructor(
+    private readonly onMessage: MessageSink,
+    onSendError: SendErrorSink,
+    counters: CounterFactory,
+    tcpLimits: TcpLimits = DEFAULT_TCP_LIMITS,
+  ) {
+    this.tcp = new TcpConnections(tcpLimits, onMessage, onSendError, counters);
+    this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
+    this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
+  }
+
+  async listen(specs: readonly ListenSpec[]): Promise<ListenerInfo[]> {
+    for (const s of specs) {
+      if (s.proto === 'udp') await this.listenUdp(s);
+      else await this.listenTcp(s);
+    }
+    return this.listeners();
+  }
+
+  listeners(): ListenerInfo[] {
+    return [...this.udp.map((u) => u.info), ...this.servers.map((s) => s.info)];
+  }
+
+  tcpConnectionCount(): number {
+    return this.tcp.count();
+  }
+
+  send(target: SendTarget, data: Buffer): SendResult {
+    if (target.proto === 'tcp') return this.tcp.send(target, data);
+    const family = isIPv6(target.address) ? 'IPv6' : 'IPv4';
+    const l = this.udp.find((u) => u.info.family === family) ?? this.udp[0];
+    if (l === undefined) return 'no-listener';
+    l.socket.send(data, target.port, target.address, (e) => { if (e) this.udpSendErrors.inc(); });
+    return 'sent';
+  }
+
+  /** Closes listeners first (no new work), then connections. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))));
+    this.tcp.closeAll();
+    await Promise.all(this.udp.map((u) => new Promise<void>((r) => u.socket.close(() => r()))));
+    this.servers.length = 0;
+    this.udp.length = 0;
+  }
+
+  private async listenUdp(s: ListenSpec): Promise<void> {
+    const v6 = isIPv6(s.host);
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(s.port, s.host, () => { socket.off('error', reject); resolve(); });
+    });
+    const addr = socket.address();
+    const info: ListenerInfo = { proto: 'udp', address: addr.address, port: addr.port, family: v6 ? 'IPv6' : 'IPv4' };
+    socket.on('error', () => this.udpSendErrors.inc());
+    socket.on('message', (data, rinfo) => {
+      this.rcvBytes.inc(data.length);
+      this.onMessage(data, {
+        proto: 'udp', remoteAddress: rinfo.address, remotePort: rinfo.port, localAddress: info.address, localPort: info.port,
+      });
+    });
+    this.udp.push({ info, socket });
+  }
+
+  private async listenTcp(s: ListenSpec): Promise<void> {
+    const v6 = isIPv6(s.host);
+    let info: ListenerInfo | undefined;
+    const server = createServer((sock) => {
+      if (info !== undefined) this.tcp.accept(sock, info.address, info.port);
+      else sock.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: s.port, host: s.host, ipv6Only: v6 }, () => { server.off('error', reject); resolve(); });
+    });
+    const addr = server.address() as { address: string; port: number };
+    info = { proto: 'tcp', address: addr.address, port: addr.port, family: v6 ? 'IPv6' : 'IPv4' };
+    server.on('error', () => { /* accept errors (EMFILE) must not crash the node */ });
+    this.servers.push({ info, server });
+  }
+}

@@ -1,0 +1,188 @@
+import { connect, type Socket } from 'node:net';
+import type { Counter, CounterFactory, Gauge } from '../../lib/counter.ts';
+import {
+  DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION, DEFAULT_MAX_TCP_CONNECTIONS, DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  MAX_PENDING_MESSAGES_PER_CONNECT, TCP_CONNECT_TIMEOUT_MS,
+} from './limits.ts';
+import { StreamFramer, type FramerEvent } from './stream-framer.ts';
+import type { MessageSink, SendErrorSink, SendResult, SendTarget } from './types.ts';
+
+export interface TcpLimits {
+  idleTimeoutMs: number;
+  maxConnections: number;
+  maxBufferedBytesPerConnection: number;
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_TCP_LIMITS: TcpLimits = {
+  idleTimeoutMs: DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  maxConnections: DEFAULT_MAX_TCP_CONNECTIONS,
+  maxBufferedBytesPerConnection: DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION,
+  maxMessageBytes: 65535,
+};
+
+interface Connection {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly key: string;
+  readonly framer: StreamFramer;
+  connected: boolean;
+  pending: Buffer[];
+}
+
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * The TCP connection table: accepted and dialled connections, keyed by id and by remote
+ * address, so responses go back on the connection a request came in on (RFC 3261 §18.2.2) and
+ * requests to the same address reuse it (§18.1.1). Idle connections close; the number of
+ * connections and the unsent bytes per connection are capped.
+ */
+export class TcpConnections {
+  private nextId = 1;
+  private readonly byId = new Map<number, Connection>();
+  private readonly byKey = new Map<string, Connection>();
+  private readonly events: FramerEvent[] = [];
+  private readonly refused: Counter;
+  private readonly framingErrors: Counter;
+  private readonly overloaded: Counter;
+  private readonly open: Gauge;
+  private closing = false;
+
+  constructor(
+    private readonly limits: TcpLimits,
+    private readonly onMessage: MessageSink,
+    private readonly onSendError: SendErrorSink,
+    counters: CounterFactory,
+  ) {
+    this.refused = counters.counter('net:tcp_refused_connections', 'TCP connections refused at the connection cap');
+    this.framingErrors = counters.counter('sip:dropped_tcp_framing', 'TCP connections closed because the stream broke SIP framing');
+    this.overloaded = counters.counter('net:tcp_write_overflow', 'TCP connections closed because the peer did not read');
+    this.open = counters.gauge('net:tcp_connections', 'open SIP TCP connections');
+  }
+
+  count(): number {
+    return this.byId.size;
+  }
+
+  /** Takes an accepted socket (the listener owns the server; we own the connection). */
+  accept(socket: Socket, localAddress: string, localPort: number): void {
+    if (this.closing || this.byId.size >= this.limits.maxConnections) {
+      this.refused.inc();
+      socket.destroy();
+      return;
+    }
+    const c = this.add(socket, keyOf(socket.remoteAddress ?? '', socket.remotePort ?? 0), true);
+    this.wire(c, localAddress, localPort);
+  }
+
+  /** Sends on a known connection, an existing one to the address, or a new one. */
+  send(target: SendTarget, data: Buffer): SendResult {
+    let c = target.connectionId !== undefined ? this.byId.get(target.connectionId) : undefined;
+    c ??= this.byKey.get(keyOf(target.address, target.port));
+    if (c === undefined) {
+      if (this.closing || this.byId.size >= this.limits.maxConnections) {
+        this.refused.inc();
+        return 'overloaded';
+      }
+      c = this.dial(target);
+    }
+    if (!c.connected) {
+      if (c.pending.length >= MAX_PENDING_MESSAGES_PER_CONNECT) return 'overloaded';
+      c.pending.push(data);
+      return 'queued';
+    }
+    return this.write(c, data) ? 'sent' : 'overloaded';
+  }
+
+  /** Stops accepting and dialling, then closes every connection. */
+  closeAll(): void {
+    this.closing = true;
+    for (const c of this.byId.values()) c.socket.destroy();
+  }
+
+  private dial(target: SendTarget): Connection {
+    const socket = connect({ host: target.address, port: target.port });
+    const c = this.add(socket, keyOf(target.address, target.port), false);
+    socket.setTimeout(TCP_CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      c.connected = true;
+      socket.setTimeout(this.limits.idleTimeoutMs);
+      const queued = c.pending;
+      c.pending = [];
+      for (const d of queued) if (!this.write(c, d)) break;
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      if (!c.connected) {
+        for (let i = 0; i < c.pending.length; i++) this.onSendError(target, 'SIP_TRANSPORT_CONNECT_FAILED', e.message);
+        c.pending = [];
+      }
+    });
+    this.wire(c, socket.localAddress ?? '', socket.localPort ?? 0);
+    return c;
+  }
+
+  private add(socket: Socket, key: string, connected: boolean): Connection {
+    const c: Connection = { id: this.nextId++, socket, key, framer: new StreamFramer(this.limits.maxMessageBytes), connected, pending: [] };
+    this.byId.set(c.id, c);
+    this.byKey.set(key, c);
+    this.open.inc();
+    return c;
+  }
+
+  private wire(c: Connection, localAddress: string, localPort: number): void {
+    const s = c.socket;
+    s.setNoDelay(true);
+    if (c.connected) s.setTimeout(this.limits.idleTimeoutMs);
+    s.on('timeout', () => s.destroy());
+    s.on('error', () => { /* reported through 'close'; errors must never escape the loop */ });
+    s.on('close', () => {
+      this.byId.delete(c.id);
+      this.open.dec();
+      if (this.byKey.get(c.key) === c) this.byKey.delete(c.key);
+      if (!c.connected && c.pending.length > 0) {
+        const [address, port] = splitKey(c.key);
+        for (let i = 0; i < c.pending.length; i++) this.onSendError({ proto: 'tcp', address, port }, 'SIP_TRANSPORT_CONNECT_FAILED', 'connection closed before it was established');
+        c.pending = [];
+      }
+    });
+    s.on('data', (chunk: Buffer) => {
+      const ev = this.events;
+      ev.length = 0;
+      c.framer.push(chunk, ev);
+      for (const e of ev) {
+        if (e.kind === 'message') {
+          this.onMessage(e.data, {
+            proto: 'tcp', remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0,
+            localAddress: s.localAddress ?? localAddress, localPort: s.localPort ?? localPort, connectionId: c.id,
+          });
+        } else if (e.kind === 'keepalive-ping') {
+          s.write(CRLF);
+        } else {
+          this.framingErrors.inc();
+          s.destroy();
+          return;
+        }
+      }
+    });
+  }
+
+  private write(c: Connection, data: Buffer): boolean {
+    if (c.socket.writableLength + data.length > this.limits.maxBufferedBytesPerConnection) {
+      this.overloaded.inc();
+      c.socket.destroy();
+      return false;
+    }
+    c.socket.write(data);
+    return true;
+  }
+}
+
+function keyOf(address: string, port: number): string {
+  return `${address.startsWith('::ffff:') ? address.slice(7) : address}|${port}`;
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf('|');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}

@@ -1,0 +1,36 @@
+/** The SIP transports a node listens on. TLS and WS come later (DESIGN.md §2). */
+export type SipProto = 'udp' | 'tcp';
+
+/** Where a message came from and on which of our sockets. */
+export interface ReceiveInfo {
+  readonly proto: SipProto;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** For TCP: the connection it arrived on, so responses can go back on it (RFC 3261 §18.2.2). */
+  readonly connectionId?: number;
+}
+
+/** Where to send: a transport and an address; for TCP optionally a known connection. */
+export interface SendTarget {
+  readonly proto: SipProto;
+  readonly address: string;
+  readonly port: number;
+  readonly connectionId?: number;
+}
+
+export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded';
+
+export interface ListenerInfo {
+  readonly proto: SipProto;
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+/** Called for every whole SIP message received (one datagram, or one framed TCP message). */
+export type MessageSink = (data: Buffer, info: ReceiveInfo) => void;
+
+/** Called when a message could not be delivered (TCP connect/write failure); the proxy answers 503. */
+export type SendErrorSink = (target: SendTarget, code: string, message: string) => void;
