@@ -1,0 +1,80 @@
+import type { TimerHandle, Timers } from '../../lib/time.ts';
+import { sixtyFourT1, t4OrZero, type TimerPolicy } from './timer-policy.ts';
+import type { ClientTxUser, TxWire } from './transaction-user.ts';
+
+/** RFC 3261 §17.1.2 states. */
+export type ClientNonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+/**
+ * Non-INVITE client transaction (RFC 3261 §17.1.2, Figure 6).
+ *
+ *   state       input            → next        actions
+ *   trying      timer E          → trying      resend, E = min(2·E, T2) (UDP only)
+ *   proceeding  timer E          → proceeding  resend, E = T2
+ *   trying/pr.  timer F          → terminated  TU: timeout
+ *   trying/pr.  1xx              → proceeding  TU: response
+ *   trying/pr.  200-699          → completed   TU: response, start K (T4 UDP, 0 reliable)
+ *   completed   any response     → completed   absorbed
+ *   completed   timer K          → terminated
+ *   any         transport error  → terminated  TU: transport-error
+ */
+export class ClientNonInviteTransaction<Res> {
+  state: ClientNonInviteState = 'trying';
+  private timerE: TimerHandle | undefined;
+  private timerF: TimerHandle | undefined;
+  private timerK: TimerHandle | undefined;
+  private intervalE: number;
+
+  constructor(
+    private readonly request: Buffer,
+    private readonly wire: TxWire,
+    private readonly timers: Timers,
+    private readonly policy: TimerPolicy,
+    private readonly user: ClientTxUser<Res>,
+  ) {
+    this.intervalE = policy.t1Ms;
+  }
+
+  start(): void {
+    if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
+    if (!this.wire.reliable) this.timerE = this.timers.after(this.intervalE, () => this.onTimerE());
+    this.timerF = this.timers.after(sixtyFourT1(this.policy), () => this.fail('timeout'));
+  }
+
+  receiveResponse(res: Res, status: number): void {
+    if (this.state === 'completed' || this.state === 'terminated') return;
+    if (status < 200) {
+      this.state = 'proceeding';
+      this.user.onResponse(res, status);
+      return;
+    }
+    this.timerE?.cancel();
+    this.timerF?.cancel();
+    this.state = 'completed';
+    this.user.onResponse(res, status);
+    this.timerK = this.timers.after(t4OrZero(this.policy, this.wire.reliable), () => this.terminate());
+  }
+
+  private onTimerE(): void {
+    this.timerE = undefined;
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
+    this.intervalE = this.state === 'trying' ? Math.min(2 * this.intervalE, this.policy.t2Ms) : this.policy.t2Ms;
+    this.timerE = this.timers.after(this.intervalE, () => this.onTimerE());
+  }
+
+  private fail(reason: 'timeout' | 'transport-error'): void {
+    if (this.state === 'completed' || this.state === 'terminated') return;
+    this.user.onFailure(reason);
+    this.terminate();
+  }
+
+  private terminate(): void {
+    if (this.state === 'terminated') return;
+    this.timerE?.cancel();
+    this.timerF?.cancel();
+    this.timerK?.cancel();
+    this.state = 'terminated';
+    this.user.onTerminated();
+  }
+}

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../lib/fake-time.ts';
+import { RecordingWire } from '../../../test/support/recording-wire.ts';
+import { ClientInviteTransaction } from './client-invite-transaction.ts';
+import { ClientNonInviteTransaction } from './client-non-invite-transaction.ts';
+import { DEFAULT_TIMER_POLICY as P } from './timer-policy.ts';
+
+function tu() {
+  const log: string[] = [];
+  return {
+    log,
+    user: {
+      onResponse: (res: string, status: number) => log.push(`rsp ${status} ${res}`),
+      onFailure: (r: string) => log.push(`fail ${r}`),
+      onTerminated: () => log.push('terminated'),
+    },
+  };
+}
+
+test('§17.1.1.2 timer A doubles from T1 over UDP and timer B times out at 64·T1', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, () => Buffer.from('ACK'));
+  tx.start();
+  clock.advance(64 * 500);
+  assert.deepEqual(wire.times('INV'), [0, 500, 1500, 3500, 7500, 15500, 31500]);
+  assert.deepEqual(log, ['fail timeout', 'terminated']);
+  assert.equal(tx.state, 'terminated');
+});
+
+test('§17.1.1.2 no retransmissions over a reliable transport; 1xx stops timer A', () => {
+  const clock = new FakeClock();
+  const tcp = new RecordingWire(clock, true);
+  const t1 = new ClientInviteTransaction<string>(Buffer.from('INV'), tcp, clock, P, tu().user, () => Buffer.from('ACK'));
+  t1.start();
+  clock.advance(10_000);
+  assert.deepEqual(tcp.times('INV'), [0]);
+  const udp = new RecordingWire(clock);
+  const { log, user } = tu();
+  const t2 = new ClientInviteTransaction<string>(Buffer.from('INV'), udp, clock, P, user, () => Buffer.from('ACK'));
+  t2.start();
+  clock.advance(600);
+  t2.receiveResponse('100', 100);
+  clock.advance(60_000);
+  assert.equal(udp.times('INV').length, 2);
+  assert.equal(t2.state, 'proceeding', 'timer B does not fire in proceeding (a proxy uses timer C)');
+  assert.deepEqual(log, ['rsp 100 100']);
+});
+
+test('§17.1.1.3 a non-2xx final response is ACKed hop-by-hop, retransmissions re-ACKed and absorbed, timer D ends it', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, (r) => Buffer.from(`ACK-${r}`));
+  tx.start();
+  tx.receiveResponse('486', 486);
+  tx.receiveResponse('486', 486);
+  assert.deepEqual(wire.times('ACK-486'), [0, 0]);
+  assert.deepEqual(log, ['rsp 486 486']);
+  clock.advance(31_999);
+  assert.equal(tx.state, 'completed');
+  clock.advance(1);
+  assert.equal(tx.state, 'terminated');
+});
+
+test('RFC 6026 §8.4: 2xx moves to accepted; 2xx retransmissions go up for a proxy to forward; timer M ends it', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, () => Buffer.from('ACK'));
+  tx.start();
+  tx.receiveResponse('200a', 200);
+  tx.receiveResponse('200b', 200);
+  assert.deepEqual(log, ['rsp 200 200a', 'rsp 200 200b']);
+  assert.equal(wire.times('ACK').length, 0, 'the ACK for 2xx is end-to-end, never generated here');
+  clock.advance(32_000);
+  assert.equal(tx.state, 'terminated');
+});
+
+test('§17.1.4 a transport error terminates the transaction and tells the TU', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  wire.failNext = true;
+  const { log, user } = tu();
+  new ClientNonInviteTransaction<string>(Buffer.from('OPT'), wire, clock, P, user).start();
+  assert.deepEqual(log, ['fail transport-error', 'terminated']);
+});
+
+test('§17.1.2.2 timer E doubles up to T2, then T2 in proceeding; timer F times out at 64·T1', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientNonInviteTransaction<string>(Buffer.from('REG'), wire, clock, P, user);
+  tx.start();
+  clock.advance(10_000);
+  assert.deepEqual(wire.times('REG'), [0, 500, 1500, 3500, 7500]);
+  tx.receiveResponse('100', 100);
+  clock.advance(8_000);
+  assert.deepEqual(wire.times('REG').slice(5), [11500, 15500]);
+  clock.advance(14_000);
+  assert.deepEqual(log, ['rsp 100 100', 'fail timeout', 'terminated']);
+});
+
+test('§17.1.2.2 a final response completes; timer K (T4 over UDP) absorbs retransmissions', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientNonInviteTransaction<string>(Buffer.from('REG'), wire, clock, P, user);
+  tx.start();
+  tx.receiveResponse('200', 200);
+  tx.receiveResponse('200', 200);
+  clock.advance(4999);
+  assert.equal(tx.state, 'completed');
+  clock.advance(1);
+  assert.deepEqual(log, ['rsp 200 200', 'terminated']);
+  assert.deepEqual(wire.times('REG'), [0]);
+});
