@@ -7,6 +7,7 @@ import { ByteReader } from '../../lib/byte-reader.ts';
 import { ByteWriter } from '../../lib/byte-writer.ts';
 import { ok, type Result } from '../../lib/result.ts';
 import { encodeLimit, wireErr, type WireError } from './errors.ts';
+import { CAP_CLUSTERER_EXTRA, CAP_CLUSTERER_INTERNAL, CAP_USRLOC } from './types.ts';
 import { HEADER_BYTES, MAX_CAPABILITY_NAME_BYTES, MAX_PACKET_BYTES, MIN_PACKET_BYTES } from './limits.ts';
 
 /** A packet split into header fields and a body view (no copy). */
@@ -21,6 +22,19 @@ export interface BinFrame {
   readonly bodyOffset: number;
   /** The whole packet. */
   readonly packet: Buffer;
+}
+
+/** Known capability names as bytes: decode compares bytes instead of building a string per packet. */
+const KNOWN_NAMES: ReadonlyArray<readonly [string, Buffer]> = [CAP_CLUSTERER_INTERNAL, CAP_CLUSTERER_EXTRA, CAP_USRLOC].map(
+  (n) => [n, Buffer.from(n, 'latin1')] as const,
+);
+const nameBytesCache = new Map<string, Buffer>(KNOWN_NAMES.map(([n, b]) => [n, b]));
+
+function capabilityName(packet: Buffer, at: number, len: number): string {
+  for (const [name, bytes] of KNOWN_NAMES) {
+    if (bytes.length === len && packet.compare(bytes, 0, len, at, at + len) === 0) return name;
+  }
+  return packet.toString('latin1', at, at + len);
 }
 
 const MARKER0 = 0x50; // 'P'
@@ -73,23 +87,26 @@ export function decodeFrame(packet: Buffer): Result<BinFrame, WireError> {
   if (nameLen === 0 || nameLen > MAX_CAPABILITY_NAME_BYTES) {
     return wireErr('CLUSTER_WIRE_BAD_CAPABILITY_NAME', `capability name length ${nameLen} not in 1..${MAX_CAPABILITY_NAME_BYTES}`, HEADER_BYTES);
   }
-  const name = r.bytes(nameLen);
+  const nameAt = r.offset;
+  r.bytes(nameLen);
   const type = r.i32();
   if (r.failed) return wireErr('CLUSTER_WIRE_TRUNCATED', 'header runs past the end of the packet', HEADER_BYTES);
   const bodyOffset = r.offset;
-  return ok({ version, capability: name.toString('latin1'), type, body: packet.subarray(bodyOffset), bodyOffset, packet });
+  return ok({ version, capability: capabilityName(packet, nameAt, nameLen), type, body: packet.subarray(bodyOffset), bodyOffset, packet });
 }
 
 /** Starts a packet: writes the header with a length placeholder that `finishPacket` fills in. */
 export function startPacket(capability: string, version: number, type: number, sizeHint = 128): ByteWriter {
-  const nameLen = Buffer.byteLength(capability, 'latin1');
+  let name = nameBytesCache.get(capability);
+  if (name === undefined) name = Buffer.from(capability, 'latin1');
+  const nameLen = name.length;
   if (nameLen === 0 || nameLen > MAX_CAPABILITY_NAME_BYTES) throw encodeLimit(`capability name length ${nameLen}`);
   const w = new ByteWriter(sizeHint);
   w.u32(0x4b433450); // 'P4CK' read as a LE u32
   w.u32(0);
   w.i16(version);
   w.u16(nameLen);
-  w.bytes(Buffer.from(capability, 'latin1'));
+  w.bytes(name);
   w.i32(type);
   return w;
 }
