@@ -6,7 +6,6 @@
  */
 import type { ByteReader } from '../../lib/byte-reader.ts';
 import type { ByteWriter } from '../../lib/byte-writer.ts';
-import { encodeLimit } from './errors.ts';
 import { checkCount, readCount, readFlag, readPath, readText, writePath, type DecodeState } from './fields.ts';
 import { finishPacket, startPacket } from './framing.ts';
 import { MAX_CAPABILITIES_PER_NODE, MAX_NEIGHBORS, MAX_NODES, MAX_PATH_LENGTH } from './limits.ts';

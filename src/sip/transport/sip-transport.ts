@@ -93,17 +93,14 @@ export class SipTransport {
 
   private async listenTcp(s: ListenSpec): Promise<void> {
     const v6 = isIPv6(s.host);
-    let info: ListenerInfo | undefined;
-    const server = createServer((sock) => {
-      if (info !== undefined) this.tcp.accept(sock, info.address, info.port);
-      else sock.destroy();
-    });
+    const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: s.port, host: s.host, ipv6Only: v6 }, () => { server.off('error', reject); resolve(); });
     });
     const addr = server.address() as { address: string; port: number };
-    info = { proto: 'tcp', address: addr.address, port: addr.port, family: v6 ? 'IPv6' : 'IPv4' };
+    const info: ListenerInfo = { proto: 'tcp', address: addr.address, port: addr.port, family: v6 ? 'IPv6' : 'IPv4' };
+    server.on('connection', (sock) => this.tcp.accept(sock, info.address, info.port));
     server.on('error', () => { /* accept errors (EMFILE) must not crash the node */ });
     this.servers.push({ info, server });
   }
