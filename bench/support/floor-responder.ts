@@ -1,0 +1,41 @@
+/**
+ * The floor any Node SIP server pays: a bare UDP socket that answers every request with a 200
+ * built by copying the Via/From/To/Call-ID/CSeq lines and nothing else — no parsing, no
+ * validation, no transaction. bench:options compares our CPU per request with this.
+ *   npx tsx bench/support/floor-responder.ts <port>
+ */
+import { createSocket } from 'node:dgram';
+
+const port = Number(process.argv[2] ?? 5999);
+const sock = createSocket('udp4');
+const STATUS = Buffer.from('SIP/2.0 200 OK\r\n');
+const TAIL = Buffer.from('Content-Length: 0\r\n\r\n');
+const parts: Buffer[] = [];
+
+/** True when the header line at i starts with one of the names we copy (long or compact form). */
+function wanted(b: Buffer, i: number): boolean {
+  const c = b[i]! | 0x20;
+  const next = b[i + 1]!;
+  if (next === 0x3a || next === 0x20) return c === 0x76 || c === 0x66 || c === 0x74 || c === 0x69; // v f t i
+  if (c === 0x76) return (b[i + 1]! | 0x20) === 0x69 && (b[i + 2]! | 0x20) === 0x61 && b[i + 3] === 0x3a; // Via:
+  if (c === 0x66) return (b[i + 1]! | 0x20) === 0x72 && (b[i + 4] === 0x3a); // From:
+  if (c === 0x74) return (b[i + 1]! | 0x20) === 0x6f && b[i + 2] === 0x3a; // To:
+  if (c === 0x63) return (b[i + 1]! | 0x20) === 0x61 || (b[i + 1]! | 0x20) === 0x73; // Call-ID, CSeq
+  return false;
+}
+
+sock.on('message', (b, rinfo) => {
+  parts.length = 0;
+  parts.push(STATUS);
+  let i = b.indexOf(10) + 1;
+  while (i < b.length && b[i] !== 13) {
+    const end = b.indexOf(10, i) + 1;
+    if (end === 0) break;
+    if (wanted(b, i)) parts.push(b.subarray(i, end));
+    i = end;
+  }
+  parts.push(TAIL);
+  sock.send(Buffer.concat(parts), rinfo.port, rinfo.address);
+});
+sock.bind(port, '127.0.0.1', () => process.stdout.write(`floor responder on udp:127.0.0.1:${port}\n`));
+process.on('SIGTERM', () => sock.close(() => process.exit(0)));
