@@ -1,0 +1,209 @@
+import { connect as tcpConnect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { CounterFactory, Counter } from '../../lib/counter.ts';
+import { anyNetworkContains, type Network } from '../../lib/cidr.ts';
+import type { Clock } from '../../lib/time.ts';
+import { StreamReassembler } from '../wire/index.ts';
+import type { BinUrl } from './bin-url.ts';
+import { nodeIdentityFromCert, type TlsMaterial } from './tls-identity.ts';
+
+/** Where a packet came from: the connection, and for TLS the node id its certificate names. */
+export interface PacketSource {
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+  readonly outbound: boolean;
+  /** Set for outbound connections (the node we dialled) and for TLS peers (from the certificate). */
+  readonly nodeId: number | undefined;
+}
+
+export interface BinTransportOptions {
+  readonly listen: BinUrl;
+  /** db_mode 0: who may connect in (empty = anyone, as OpenSIPS). */
+  readonly allowNetworks: readonly Network[];
+  readonly tls?: TlsMaterial;
+  /** Unsent bytes one connection may hold before it is closed as stuck. */
+  readonly maxQueuedBytes: number;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly connectTimeoutMs: number;
+  readonly clock: Clock;
+  readonly counters: CounterFactory;
+  onPacket(packet: Buffer, from: PacketSource): void;
+  /** An outbound connection to a node closed or failed to open (membership treats it as a send failure). */
+  onLinkBroken(nodeId: number): void;
+}
+
+export type BinSendResult = 'sent' | 'queued' | 'backoff' | 'overloaded' | 'closed';
+
+interface Conn {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly outbound: boolean;
+  readonly nodeId: number | undefined;
+  readonly reasm: StreamReassembler;
+  connected: boolean;
+  pending: Buffer[];
+  pendingBytes: number;
+}
+
+/**
+ * The BIN network driver (proto_bin's job): one outbound connection per neighbor, used for all
+ * traffic to it, as OpenSIPS does (vectors README, "Connections"); inbound connections are read
+ * from and used only to answer nodes we do not know yet (UNKNOWN_ID goes back on them). Failed
+ * dials back off exponentially so a dead node costs no connect storm.
+ */
+export class BinTransport {
+  private nextId = 1;
+  private server: Server | undefined;
+  private readonly conns = new Map<number, Conn>();
+  private readonly outboundByNode = new Map<number, Conn>();
+  private readonly backoff = new Map<number, { untilMs: number; delayMs: number }>();
+  private readonly dropCounters = new Map<string, Counter>();
+  private readonly refused: Counter;
+  private closing = false;
+
+  constructor(private readonly o: BinTransportOptions) {
+    this.refused = o.counters.counter('clusterer:refused_connections', 'inbound BIN connections refused by the allow-list or TLS identity');
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    const onSocket = (s: Socket) => this.accept(s);
+    const server = this.o.tls !== undefined
+      ? createTlsServer({ ...this.o.tls.serverOptions, requestCert: true, rejectUnauthorized: true }, onSocket)
+      : createTcpServer(onSocket);
+    server.on('error', () => { /* accept errors must not crash the node */ });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.listen.port, this.o.listen.host, () => { server.off('error', reject); resolve(); });
+    });
+    this.server = server;
+    const a = server.address() as { address: string; port: number };
+    return { host: a.address, port: a.port };
+  }
+
+  /** Sends on our outbound connection to `nodeId`, dialling `url` if there is none. */
+  send(nodeId: number, url: BinUrl, packet: Buffer): BinSendResult {
+    if (this.closing) return 'closed';
+    let c = this.outboundByNode.get(nodeId);
+    if (c === undefined) {
+      const b = this.backoff.get(nodeId);
+      if (b !== undefined && this.o.clock.nowMs() < b.untilMs) return 'backoff';
+      c = this.dial(nodeId, url);
+    }
+    return this.write(c, packet);
+  }
+
+  /** Answers on the connection a packet came in on (UNKNOWN_ID to a stranger, vectors 01 #2). */
+  reply(connectionId: number, packet: Buffer): BinSendResult {
+    const c = this.conns.get(connectionId);
+    return c === undefined ? 'closed' : this.write(c, packet);
+  }
+
+  /** Drops the outbound connection to a node (removed from the cluster, or disabled). */
+  disconnect(nodeId: number): void {
+    this.outboundByNode.get(nodeId)?.socket.destroy();
+  }
+
+  connectionCount(): number {
+    return this.conns.size;
+  }
+
+  async stop(): Promise<void> {
+    this.closing = true;
+    const s = this.server;
+    this.server = undefined;
+    for (const c of this.conns.values()) c.socket.destroy();
+    if (s !== undefined) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private accept(socket: Socket): void {
+    const remote = socket.remoteAddress ?? '';
+    if (this.closing || (this.o.allowNetworks.length > 0 && !anyNetworkContains(this.o.allowNetworks, remote))) {
+      this.refused.inc();
+      socket.destroy();
+      return;
+    }
+    let nodeId: number | undefined;
+    if (this.o.tls !== undefined) {
+      nodeId = nodeIdentityFromCert((socket as TLSSocket).getPeerCertificate());
+      if (nodeId === undefined) { this.refused.inc(); socket.destroy(); return; }
+    }
+    this.track(socket, false, nodeId, true);
+  }
+
+  private dial(nodeId: number, url: BinUrl): Conn {
+    const socket = url.tls && this.o.tls !== undefined
+      ? tlsConnect({ ...this.o.tls.clientOptions, host: url.host, port: url.port, servername: undefined as unknown as string,
+        checkServerIdentity: (_host, cert) => (nodeIdentityFromCert(cert) === nodeId ? undefined : new Error(`certificate does not name node ${nodeId}`)) })
+      : tcpConnect({ host: url.host, port: url.port });
+    const c = this.track(socket, true, nodeId, false);
+    this.outboundByNode.set(nodeId, c);
+    socket.setTimeout(this.o.connectTimeoutMs, () => { if (!c.connected) socket.destroy(); });
+    socket.once(url.tls ? 'secureConnect' : 'connect', () => {
+      c.connected = true;
+      socket.setTimeout(0);
+      this.backoff.delete(nodeId);
+      const queued = c.pending;
+      c.pending = [];
+      c.pendingBytes = 0;
+      for (const p of queued) socket.write(p);
+    });
+    return c;
+  }
+
+  private track(socket: Socket, outbound: boolean, nodeId: number | undefined, connected: boolean): Conn {
+    const c: Conn = { id: this.nextId++, socket, outbound, nodeId, reasm: new StreamReassembler(), connected, pending: [], pendingBytes: 0 };
+    this.conns.set(c.id, c);
+    socket.setNoDelay(true);
+    socket.on('error', () => { /* 'close' follows; the peer's failure is an event, not an exception */ });
+    socket.on('data', (chunk: Buffer) => {
+      const { packets, error } = c.reasm.feed(chunk);
+      const from: PacketSource = { connectionId: c.id, remoteAddress: socket.remoteAddress ?? '', outbound, nodeId };
+      for (const p of packets) this.o.onPacket(p, from);
+      if (error !== undefined) {
+        this.drop(error.code);
+        socket.destroy();
+      }
+    });
+    socket.on('close', () => {
+      this.conns.delete(c.id);
+      if (outbound && nodeId !== undefined && this.outboundByNode.get(nodeId) === c) {
+        this.outboundByNode.delete(nodeId);
+        if (!c.connected) this.bumpBackoff(nodeId);
+        if (!this.closing) this.o.onLinkBroken(nodeId);
+      }
+    });
+    return c;
+  }
+
+  private write(c: Conn, packet: Buffer): BinSendResult {
+    if (!c.connected) {
+      if (c.pendingBytes + packet.length > this.o.maxQueuedBytes) return 'overloaded';
+      c.pending.push(packet);
+      c.pendingBytes += packet.length;
+      return 'queued';
+    }
+    if (c.socket.writableLength + packet.length > this.o.maxQueuedBytes) {
+      this.drop('CLUSTER_NET_QUEUE_FULL');
+      c.socket.destroy();
+      return 'overloaded';
+    }
+    c.socket.write(packet);
+    return 'sent';
+  }
+
+  private bumpBackoff(nodeId: number): void {
+    const prev = this.backoff.get(nodeId);
+    const delayMs = prev === undefined ? this.o.reconnectMinMs : Math.min(prev.delayMs * 2, this.o.reconnectMaxMs);
+    this.backoff.set(nodeId, { untilMs: this.o.clock.nowMs() + delayMs, delayMs });
+  }
+
+  private drop(code: string): void {
+    let ctr = this.dropCounters.get(code);
+    if (ctr === undefined) {
+      ctr = this.o.counters.counter(`clusterer:drop_${code}`, `BIN connections or packets dropped with ${code}`);
+      this.dropCounters.set(code, ctr);
+    }
+    ctr.inc();
+  }
+}
