@@ -94,18 +94,21 @@ function createDialect(target: StoreTarget, poolSize: number): Dialect {
           return file;
         },
       });
-    case 'postgres':
-      return new PostgresDialect({
-        pool: new pg.Pool({
-          connectionString: target.url,
-          max: poolSize,
-          // DATETIME columns stay text (see tables.ts); pg would otherwise read them in local time.
-          types: {
-            getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-              oid === pg.types.builtins.TIMESTAMP ? (v: string) => v : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-          },
-        }),
+    case 'postgres': {
+      const pool = new pg.Pool({
+        connectionString: target.url,
+        max: poolSize,
+        // DATETIME columns stay text (see tables.ts); pg would otherwise read them in local time.
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === pg.types.builtins.TIMESTAMP ? (v: string) => v : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        },
       });
+      // An idle connection the server drops (restart, failover) is reported on the pool; without a
+      // listener Node would crash the node. The pool discards it; the next query reconnects or fails.
+      pool.on('error', () => {});
+      return new PostgresDialect({ pool });
+    }
     case 'mysql':
       return new MysqlDialect({
         pool: createPool({
