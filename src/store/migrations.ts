@@ -49,8 +49,55 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Brings the database up to date; safe to call on every start (a no-op when up to date). */
+/**
+ * Brings the database up to date; safe to call on every start (a no-op when up to date). Holds a
+ * database-wide lock meanwhile, so nodes starting together on one empty database do not both
+ * create tables: pg advisory lock, MySQL GET_LOCK, SQLite BEGIN IMMEDIATE (other processes wait
+ * on busy_timeout; SQLite DDL is transactional, so a failed migration leaves nothing behind).
+ */
 export async function runMigrations(db: Kysely<StoreDatabase>, dialect: StoreDialect): Promise<MigrationReport> {
+  return db.connection().execute(async (conn) => {
+    if (dialect === 'sqlite') {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const report = await migrateUnlocked(conn, dialect);
+        await sql`commit`.execute(conn);
+        return report;
+      } catch (e) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw e;
+      }
+    }
+    await lock(conn, dialect);
+    try {
+      return await migrateUnlocked(conn, dialect);
+    } finally {
+      await unlock(conn, dialect);
+    }
+  });
+}
+
+const LOCK_NAME = 'sipcluster_migrations';
+const PG_LOCK_KEY = 0x5c1c_0001; // any constant: the advisory lock key space is ours to pick
+const MYSQL_LOCK_TIMEOUT_S = 60;
+
+async function lock(conn: Kysely<StoreDatabase>, dialect: StoreDialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select pg_advisory_lock(${PG_LOCK_KEY})`.execute(conn);
+    return;
+  }
+  const r = await sql<{ l: number | string | null }>`select get_lock(${LOCK_NAME}, ${MYSQL_LOCK_TIMEOUT_S}) as l`.execute(conn);
+  if (Number(r.rows[0]?.l) !== 1) {
+    throw new StoreError('STORE_MIGRATION_FAILED', `another node held the migration lock for ${MYSQL_LOCK_TIMEOUT_S}s`);
+  }
+}
+
+async function unlock(conn: Kysely<StoreDatabase>, dialect: StoreDialect): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_unlock(${PG_LOCK_KEY})`.execute(conn);
+  else await sql`select release_lock(${LOCK_NAME})`.execute(conn);
+}
+
+async function migrateUnlocked(db: Kysely<StoreDatabase>, dialect: StoreDialect): Promise<MigrationReport> {
   const applied: string[] = [];
   let adopted: string[] = [];
   try {

@@ -50,6 +50,16 @@ export function storeSuite(name: string, engine: () => EngineUnderTest, skip: fa
       assert.deepEqual(await versions(again), { subscriber: 8, location: 1013, clusterer: 4, acc: 7 });
     });
 
+    it('lets nodes opening one empty database together migrate it once', async () => {
+      const db = await fresh();
+      // One process holds one SQLite connection per file; separate processes would wait on the lock.
+      const n = engine().dialect === 'sqlite' ? 1 : 4;
+      const stores = await Promise.all(Array.from({ length: n }, () => open(db)));
+      const applied = stores.map((s) => s.migration?.applied.length ?? -1).sort();
+      assert.deepEqual(applied, [...Array<number>(n - 1).fill(0), 2]);
+      assert.deepEqual(await versions(stores[0]!), { subscriber: 8, location: 1013, clusterer: 4, acc: 7 });
+    });
+
     it('adopts a database OpenSIPS created, keeping its rows and versions', async () => {
       const db = await fresh();
       const raw = await open(db, false);
