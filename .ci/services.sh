@@ -20,11 +20,16 @@ SIPCLUSTER_SERVICES_TIMEOUT_S=${SIPCLUSTER_SERVICES_TIMEOUT_S:-60}
 
 _svc_log() { printf '[services] %s\n' "$*" >&2; }
 
-# _svc_wait <what> <command...>: polls the command every 0.2 s until it succeeds or the deadline passes.
+# _svc_wait <what> <pid|''> <command...>: polls the command every 0.2 s until it succeeds, the
+# deadline passes, or the server process (if a pid is given) has died (port taken, bad datadir).
 _svc_wait() {
-  local what=$1; shift
+  local what=$1 pid=$2; shift 2
   local deadline=$((SECONDS + SIPCLUSTER_SERVICES_TIMEOUT_S))
   until "$@" >/dev/null 2>&1; do
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      _svc_log "$what exited during start-up; see $SIPCLUSTER_SERVICES_DIR"
+      return 1
+    fi
     if ((SECONDS >= deadline)); then
       _svc_log "$what did not accept connections within ${SIPCLUSTER_SERVICES_TIMEOUT_S}s"
       return 1
@@ -33,34 +38,48 @@ _svc_wait() {
   done
 }
 
+# Something already listening would make a server fail to bind (or worse, answer our readiness
+# probe in its place): say so at once.
+_svc_port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then
+    _svc_log "$1: port 127.0.0.1:$2 is already in use (set SIPCLUSTER_${1}_PORT to another one)"
+    return 1
+  fi
+}
+
 _start_postgres() {
   local data="$SIPCLUSTER_SERVICES_DIR/pg" started=$SECONDS
+  _svc_port_free PG "$SIPCLUSTER_PG_PORT" || return 1
   mkdir -p "$data"
   chown postgres: "$SIPCLUSTER_SERVICES_DIR" "$data"
   # PostgreSQL refuses to run as root: initdb and pg_ctl run as postgres on a folder it owns.
-  runuser -u postgres -- "$SIPCLUSTER_PG_BIN/initdb" -D "$data" -A trust -U postgres --no-sync >/dev/null
+  runuser -u postgres -- "$SIPCLUSTER_PG_BIN/initdb" -D "$data" -A trust -U postgres --no-sync \
+    >"$SIPCLUSTER_SERVICES_DIR/pg-initdb.log" 2>&1 || return 1
   runuser -u postgres -- "$SIPCLUSTER_PG_BIN/pg_ctl" -D "$data" -l "$SIPCLUSTER_SERVICES_DIR/pg.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $SIPCLUSTER_PG_PORT -k $data -c fsync=off" start >/dev/null
-  _svc_wait PostgreSQL runuser -u postgres -- "$SIPCLUSTER_PG_BIN/pg_isready" -h 127.0.0.1 -p "$SIPCLUSTER_PG_PORT" || return 1
+    -o "-c listen_addresses=127.0.0.1 -p $SIPCLUSTER_PG_PORT -k $data -c fsync=off" start >/dev/null || return 1
+  _svc_wait PostgreSQL '' runuser -u postgres -- "$SIPCLUSTER_PG_BIN/pg_isready" -h 127.0.0.1 -p "$SIPCLUSTER_PG_PORT" || return 1
   runuser -u postgres -- "$SIPCLUSTER_PG_BIN/psql" -h 127.0.0.1 -p "$SIPCLUSTER_PG_PORT" -U postgres -q \
-    -c 'CREATE DATABASE sipcluster_test' >/dev/null
+    -c 'CREATE DATABASE sipcluster_test' >/dev/null || return 1
   export SIPCLUSTER_TEST_PG_URL="postgres://postgres@127.0.0.1:$SIPCLUSTER_PG_PORT/sipcluster_test"
   _svc_log "PostgreSQL up on 127.0.0.1:$SIPCLUSTER_PG_PORT in $((SECONDS - started))s"
 }
 
 _start_mariadb() {
   local data="$SIPCLUSTER_SERVICES_DIR/mariadb" sock="$SIPCLUSTER_SERVICES_DIR/mariadb.sock" started=$SECONDS
+  _svc_port_free MYSQL "$SIPCLUSTER_MYSQL_PORT" || return 1
   mkdir -p "$data"
   mariadb-install-db --user=root --datadir="$data" --auth-root-authentication-method=normal \
-    --skip-test-db >"$SIPCLUSTER_SERVICES_DIR/mariadb-install.log" 2>&1
+    --skip-test-db >"$SIPCLUSTER_SERVICES_DIR/mariadb-install.log" 2>&1 || return 1
   mariadbd --no-defaults --user=root --datadir="$data" --port="$SIPCLUSTER_MYSQL_PORT" \
     --bind-address=127.0.0.1 --socket="$sock" --pid-file="$SIPCLUSTER_SERVICES_DIR/mariadb.pid" \
     --skip-log-bin --innodb-flush-log-at-trx-commit=0 --log-error="$SIPCLUSTER_SERVICES_DIR/mariadb.log" \
     >>"$SIPCLUSTER_SERVICES_DIR/mariadb.log" 2>&1 &
   SIPCLUSTER_MYSQL_PID=$!
   export SIPCLUSTER_MYSQL_PID
-  _svc_wait MariaDB mariadb-admin --no-defaults -h 127.0.0.1 -P "$SIPCLUSTER_MYSQL_PORT" -u root ping || return 1
-  mariadb --no-defaults -h 127.0.0.1 -P "$SIPCLUSTER_MYSQL_PORT" -u root -e 'CREATE DATABASE sipcluster_test'
+  # Poll the server we started, and give up early if it died (port taken, bad datadir).
+  _svc_wait MariaDB "$SIPCLUSTER_MYSQL_PID" \
+    mariadb-admin --no-defaults --connect-timeout=2 -h 127.0.0.1 -P "$SIPCLUSTER_MYSQL_PORT" -u root ping || return 1
+  mariadb --no-defaults -h 127.0.0.1 -P "$SIPCLUSTER_MYSQL_PORT" -u root -e 'CREATE DATABASE sipcluster_test' || return 1
   export SIPCLUSTER_TEST_MYSQL_URL="mysql://root@127.0.0.1:$SIPCLUSTER_MYSQL_PORT/sipcluster_test"
   _svc_log "MariaDB up on 127.0.0.1:$SIPCLUSTER_MYSQL_PORT in $((SECONDS - started))s"
 }
