@@ -91,7 +91,9 @@ start_services() {
   export SIPCLUSTER_SERVICES_DIR
   chmod 755 "$SIPCLUSTER_SERVICES_DIR"
   if ! _start_postgres || ! _start_mariadb; then
-    _svc_log "start failed; logs in $SIPCLUSTER_SERVICES_DIR"
+    _svc_log "start failed; logs in $SIPCLUSTER_SERVICES_DIR (their ends below)"
+    # CI removes the folder on exit: show the logs now.
+    tail -n 15 "$SIPCLUSTER_SERVICES_DIR"/*.log >&2 2>/dev/null || true
     stop_services keep-logs
     return 1
   fi
