@@ -6,6 +6,7 @@ import { exitOnSignals } from '../app/signals.ts';
 import { VERSION } from '../app/version.ts';
 import { runDemo } from '../app/demo.ts';
 import { callMi, wordsToParams } from './mi-client.ts';
+import { addSubscriberCommand } from './subscriber-command.ts';
 
 /** The `sipcluster` command. Exit codes: 0 ok, 1 failure, 2 bad usage or invalid config. */
 export async function main(argv: string[]): Promise<void> {
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<void> {
       }
       process.stdout.write(`${JSON.stringify(reply.result, null, 2)}\n`);
     });
+
+  addSubscriberCommand(program);
 
   program.command('demo')
     .description('run the demo on loopback (what `npm start` runs)')
