@@ -92,14 +92,15 @@ export class MemoryLocationStore implements LocationStore {
     const origin = options?.origin ?? 'local';
     const id = options?.contactId ?? this.newContactId(aor);
     const b = this.build(aor, id, fields, options?.lastModifiedSec);
-    let list = this.byAor.get(aor);
+    const list = this.byAor.get(aor);
     if (list === undefined) {
-      list = [];
-      this.byAor.set(aor, list);
+      // An array literal is allocated at its exact length; `[]` + push would reserve 17 slots.
+      this.byAor.set(aor, [b]);
       this.usersGauge.inc();
       this.domainUsersGauge.inc();
+    } else {
+      list.push(b);
     }
-    list.push(b);
     this.contacts++;
     this.contactsGauge.inc();
     this.expiry.add(b);
