@@ -54,8 +54,10 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   msg.start = p;
   let lf = lineEnd(buf, p, len);
   if (lf < 0) return fail(undefined, buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'start line not terminated', p);
-  const sl = parseStartLine(buf, p, buf[lf - 1] === CR ? lf - 1 : lf, msg);
-  if (sl !== undefined) return { ok: false, error: sl };
+  // A bad start line still gets its headers scanned, so the error can carry Via/Call-ID/CSeq for a 400.
+  const startLineError = parseStartLine(buf, p, buf[lf - 1] === CR ? lf - 1 : lf, msg);
+  const stop = (code: SipParseError['code'], message: string, offset: number): Fail =>
+    startLineError === undefined ? fail(msg, code, message, offset) : { ok: false, error: withPartial(startLineError, partialOf(msg)) };
   msg.startLineEnd = lf + 1;
   p = lf + 1;
 
@@ -64,7 +66,7 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   let n = 0;
   let clSeen = false;
   for (;;) {
-    if (p >= len) return finishScan(msg, n), fail(msg, 'SIP_PARSE_UNTERMINATED_HEADERS', 'no empty line after the headers', p);
+    if (p >= len) return finishScan(msg, n), stop('SIP_PARSE_UNTERMINATED_HEADERS', 'no empty line after the headers', p);
     const c = buf[p];
     if (c === CR && buf[p + 1] === LF) {
       msg.headersEnd = p;
@@ -76,21 +78,21 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
       msg.bodyStart = p + 1;
       break;
     }
-    if (n >= MAX_HEADERS) return finishScan(msg, n), fail(msg, 'SIP_PARSE_TOO_MANY_HEADERS', `more than ${MAX_HEADERS} header lines`, p);
+    if (n >= MAX_HEADERS) return finishScan(msg, n), stop('SIP_PARSE_TOO_MANY_HEADERS', `more than ${MAX_HEADERS} header lines`, p);
     const lineStart = p;
     while (p < len && TOKEN[buf[p] ?? 0] === 1) p++;
     const nameEnd = p;
     while (p < len && (buf[p] === SP || buf[p] === HTAB)) p++;
     if (nameEnd === lineStart || buf[p] !== COLON) {
-      return finishScan(msg, n), fail(msg, 'SIP_PARSE_BAD_HEADER', 'header line without "name:"', lineStart);
+      return finishScan(msg, n), stop('SIP_PARSE_BAD_HEADER', 'header line without "name:"', lineStart);
     }
     const colon = p;
     lf = lineEnd(buf, p, len);
-    if (lf < 0) return finishScan(msg, n), fail(msg, buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'header line not terminated or too long', lineStart);
+    if (lf < 0) return finishScan(msg, n), stop(buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'header line not terminated or too long', lineStart);
     // RFC 3261 §7.3.1: a line starting with SP or HTAB continues the previous header value.
     while (buf[lf + 1] === SP || buf[lf + 1] === HTAB) {
       const next = lineEnd(buf, lf + 1, len);
-      if (next < 0) return finishScan(msg, n), fail(msg, 'SIP_PARSE_UNTERMINATED_HEADERS', 'continuation line not terminated or too long', lf + 1);
+      if (next < 0) return finishScan(msg, n), stop('SIP_PARSE_UNTERMINATED_HEADERS', 'continuation line not terminated or too long', lf + 1);
       lf = next;
     }
     let vs = colon + 1;
@@ -108,15 +110,16 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
     n++;
     if (id === H.contentLength) {
       const cl = contentLengthAt(buf, vs, ve, MAX_CONTENT_LENGTH_DIGITS);
-      if (cl < 0) return finishScan(msg, n), fail(msg, 'SIP_PARSE_BAD_CONTENT_LENGTH', 'Content-Length is not 1*DIGIT (at most 5)', vs);
+      if (cl < 0) return finishScan(msg, n), stop('SIP_PARSE_BAD_CONTENT_LENGTH', 'Content-Length is not 1*DIGIT (at most 5)', vs);
       // RFC 4475 mcl01: two Content-Length headers make the framing ambiguous.
-      if (clSeen) return finishScan(msg, n), fail(msg, 'SIP_PARSE_MULTIPLE_CONTENT_LENGTH', 'more than one Content-Length', lineStart);
+      if (clSeen) return finishScan(msg, n), stop('SIP_PARSE_MULTIPLE_CONTENT_LENGTH', 'more than one Content-Length', lineStart);
       clSeen = true;
       msg.contentLengthValue = cl;
     }
     p = lf + 1;
   }
   finishScan(msg, n);
+  if (startLineError !== undefined) return { ok: false, error: withPartial(startLineError, partialOf(msg)) };
 
   // Body (RFC 3261 §18.3).
   const avail = len - msg.bodyStart;

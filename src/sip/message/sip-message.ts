@@ -147,7 +147,7 @@ export class SipMessage {
     const t = this.table;
     for (let i = from; i < this.headerCount; i++) {
       const b = i * HDR_STRIDE;
-      if ((t[b] ?? 0) === 0 && nameEqualsAt(this.buffer, t[b + HDR_LINE_START] ?? 0, t[b + HDR_NAME_END] ?? 0, l)) return i;
+      if (((t[b] ?? 0) & 0xff) === 0 && nameEqualsAt(this.buffer, t[b + HDR_LINE_START] ?? 0, t[b + HDR_NAME_END] ?? 0, l)) return i;
     }
     return -1;
   }
