@@ -167,7 +167,11 @@ export class MessageEditor {
       for (const v of list) pieces.push(headerLine(CANONICAL_NAMES[id] ?? '', v));
       pendingTop.delete(id);
     };
-    for (const l of this.addedTop) pieces.push(l);
+    if (this.addedTop.length > 0) {
+      pieces.push(buf.subarray(pos, msg.startLineEnd));
+      pos = msg.startLineEnd;
+      for (const l of this.addedTop) pieces.push(l);
+    }
     const newBodyLength = this.newBody?.length;
     let clWritten = false;
     for (let i = 0; i < msg.headerCount; i++) {
