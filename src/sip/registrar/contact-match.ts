@@ -1,3 +1,4 @@
+import { parseUri, uriEquals } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 
 /** Compares two URIs as RFC 3261 §19.1.4 says; the store takes one so src/app can pass message's `uriEquals`. */
@@ -87,4 +88,15 @@ export function simpleUriEquals(a: string, b: string): boolean {
     if (other !== undefined && other !== value) return false;
   }
   return true;
+}
+
+/**
+ * RFC 3261 §19.1.4 through the message layer's parser and `uriEquals`; falls back to
+ * simpleUriEquals when either side does not parse (a stored contact from an old database row).
+ */
+export function messageUriEquals(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = parseUri(a);
+  const y = parseUri(b);
+  return x !== undefined && y !== undefined ? uriEquals(x, y) : simpleUriEquals(a, b);
 }

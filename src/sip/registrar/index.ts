@@ -20,3 +20,7 @@ export type { DigestAlgorithm, DigestHash, DigestInput } from './digest-response
 export { NonceService } from './nonce.ts';
 export type { NonceCheck, NonceOptions } from './nonce.ts';
 export * from './limits.ts';
+export { RegisterHandler } from './register-handler.ts';
+export type { PathMode, ReceiveInfo, RegisterReply, RegistrarConfig } from './register-handler.ts';
+export { bindingContactValue, registerAor } from './register-contact.ts';
+export { messageUriEquals } from './contact-match.ts';

@@ -3,7 +3,7 @@ import { nullCounters } from '../../lib/counter.ts';
 import type { Clock, Random } from '../../lib/time.ts';
 import { Binding, makeBinding } from './binding.ts';
 import type { BindingFields } from './binding.ts';
-import { matchesBinding, simpleUriEquals } from './contact-match.ts';
+import { matchesBinding, messageUriEquals } from './contact-match.ts';
 import type { ContactKey, UriEquality } from './contact-match.ts';
 import { ExpiryIndex } from './expiry-index.ts';
 import type { ChangeOrigin, InsertOptions, LocationEvent, LocationListener, LocationStore } from './location-store.ts';
@@ -45,7 +45,7 @@ export class MemoryLocationStore implements LocationStore {
 
   constructor(private readonly options: MemoryLocationStoreOptions) {
     this.expiry = new ExpiryIndex(this.nowSec());
-    this.uriEquals = options.uriEquals ?? simpleUriEquals;
+    this.uriEquals = options.uriEquals ?? messageUriEquals;
     const r = options.random;
     this.nextLabel = r === undefined ? 1 : Math.floor(r.next() * 0x1_0000_0000) >>> 0;
     const c = options.counters ?? nullCounters;
