@@ -91,3 +91,4 @@ console.log(`insert               ${insertNs.toFixed(0)} ns/op  (${M} more, inpu
 console.log(`lookup (hit)         ${lookupNs.toFixed(0)} ns/op  (bare Map.get on the same keys: ${bareNs.toFixed(0)} ns/op)`);
 console.log(`expiry pass, 1% due  ${expireMs.toFixed(1)} ms  (${expired} expired, ${((expireMs * 1e6) / Math.max(1, expired)).toFixed(0)} ns/contact)`);
 console.log(`expiry pass, idle    ${idleExpireMs.toFixed(3)} ms  (${expired2} expired)`);
+if (found === 0) console.log("no binding found: the lookup loop measured nothing");

@@ -1,8 +1,8 @@
 import type { Counter, CounterFactory, Gauge } from '../../lib/counter.ts';
 import { nullCounters } from '../../lib/counter.ts';
 import type { Clock, Random } from '../../lib/time.ts';
-import { Binding, makeBinding } from './binding.ts';
-import type { BindingFields } from './binding.ts';
+import { makeBinding } from './binding.ts';
+import type { Binding, BindingFields } from './binding.ts';
 import { matchesBinding, messageUriEquals } from './contact-match.ts';
 import type { ContactKey, UriEquality } from './contact-match.ts';
 import { ExpiryIndex } from './expiry-index.ts';
