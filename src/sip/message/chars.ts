@@ -1,0 +1,93 @@
+/**
+ * Character classes of the RFC 3261 §25.1 grammar as lookup tables, so hot loops test one array
+ * element per byte instead of running a regular expression (DESIGN §8).
+ */
+
+function table(chars: string, alnum: boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  if (alnum) {
+    for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+    for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+    for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  }
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+export const TOKEN = table("-.!%*_+`'~", true);
+
+/** word (Call-ID) = token characters plus the separators that RFC 3261 §25.1 allows in a word. */
+export const WORD = table('-.!%*_+`\'~()<>:\\"/[]?{}', true);
+
+/** unreserved / user-unreserved / escaped start: the characters allowed in a SIP URI user part. */
+export const URI_USER = table("-_.!~*'()%&=+$,;?/", true);
+
+/** password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
+export const URI_PASSWORD = table("-_.!~*'()%&=+$,", true);
+
+/** hostname characters; IPv6 references are handled separately. */
+export const URI_HOST = table('-.', true);
+
+/** paramchar = param-unreserved / unreserved / escaped */
+export const URI_PARAM = table("[]/:&+$-_.!~*'()%", true);
+
+/** hname / hvalue characters = hnv-unreserved / unreserved / escaped */
+export const URI_HEADER = table("[]/?:+$-_.!~*'()%", true);
+
+/** RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+export const SCHEME = table('+-.', true);
+
+export const SP = 0x20;
+export const HTAB = 0x09;
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const COLON = 0x3a;
+export const SEMI = 0x3b;
+export const COMMA = 0x2c;
+export const DQUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const LAQUOT = 0x3c;
+export const RAQUOT = 0x3e;
+export const EQUAL = 0x3d;
+export const SLASH = 0x2f;
+
+export function isWs(c: number): boolean {
+  return c === SP || c === HTAB;
+}
+
+/** Linear white space inside a decoded (unfolded) value: SP, HTAB, and CR/LF left by folding. */
+export function isLws(c: number): boolean {
+  return c === SP || c === HTAB || c === CR || c === LF;
+}
+
+export function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** ASCII lower-casing of one code unit; non-letters pass through. */
+export function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** Index of the first non-LWS code unit of `s` at or after `i`. */
+export function skipLws(s: string, i: number, end: number): number {
+  while (i < end && isLws(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index just after the last non-LWS code unit of `s` before `end`. */
+export function trimLwsEnd(s: string, start: number, end: number): number {
+  while (end > start && isLws(s.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+/** True when every code unit of s[start,end) is in the table (code units above 0xff never are). */
+export function allIn(t: Uint8Array, s: string, start: number, end: number): boolean {
+  if (start >= end) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || t[c] !== 1) return false;
+  }
+  return true;
+}

@@ -1,0 +1,73 @@
+/**
+ * Header value bytes: splitting a comma-separated value into elements by offsets (commas inside
+ * quoted strings and angle brackets do not split, RFC 3261 §7.3.1), and decoding one byte range to a
+ * string with folded lines replaced by a single space (RFC 3261 §7.3.1: LWS is equivalent to SP).
+ */
+import { CR, LF, SP, HTAB, DQUOTE, BACKSLASH, LAQUOT, RAQUOT, COMMA } from './chars.ts';
+
+function isLwsByte(c: number | undefined): boolean {
+  return c === SP || c === HTAB || c === CR || c === LF;
+}
+
+/**
+ * Appends [start,end) pairs of the comma-separated elements of buf[start,end) to `out`, each trimmed
+ * of LWS. Empty elements are kept (as zero-length ranges) so callers can reject `a,,b`.
+ * Returns false when more than `max` elements are found.
+ */
+export function splitListOffsets(buf: Uint8Array, start: number, end: number, out: number[], max: number): boolean {
+  let inQuote = false;
+  let angle = false;
+  let elStart = start;
+  let count = 0;
+  for (let i = start; i <= end; i++) {
+    if (i < end) {
+      const c = buf[i];
+      if (inQuote) {
+        if (c === BACKSLASH) i++;
+        else if (c === DQUOTE) inQuote = false;
+        continue;
+      }
+      if (c === DQUOTE) { inQuote = true; continue; }
+      if (c === LAQUOT) { angle = true; continue; }
+      if (c === RAQUOT) { angle = false; continue; }
+      if (c !== COMMA || angle) continue;
+    }
+    if (++count > max) return false;
+    let s = elStart;
+    let e = i > end ? end : i;
+    while (s < e && isLwsByte(buf[s])) s++;
+    while (e > s && isLwsByte(buf[e - 1])) e--;
+    out.push(s, e);
+    elStart = i + 1;
+  }
+  return true;
+}
+
+/**
+ * The value buf[start,end) as a string: UTF-8 (RFC 3261 §25.1 TEXT-UTF8), with each CRLF and the
+ * white space after it collapsed into one SP when the header was folded.
+ */
+export function decodeValue(buf: Buffer, start: number, end: number, folded: boolean): string {
+  if (!folded) return buf.toString('utf8', start, end);
+  let out = '';
+  let runStart = start;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === CR || c === LF) {
+      let j = i;
+      let k = i;
+      while (k > runStart && (buf[k - 1] === SP || buf[k - 1] === HTAB)) k--;
+      out += buf.toString('utf8', runStart, k) + ' ';
+      while (j < end && isLwsByte(buf[j])) j++;
+      runStart = j;
+      i = j - 1;
+    }
+  }
+  return out + buf.toString('utf8', runStart, end);
+}
+
+/** True when buf[start,end) contains a line break (the header used LWS continuation lines). */
+export function hasLineBreak(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === LF || buf[i] === CR) return true;
+  return false;
+}

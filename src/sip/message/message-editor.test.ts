@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMessage, MessageEditor, buildResponse, buildRequest, formatVia, serialize, type SipMessage } from './index.ts';
+
+const INVITE = [
+  'INVITE sip:bob@biloxi.example.com SIP/2.0',
+  'Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8, SIP/2.0/UDP p0.example.com;branch=z9hG4bK0',
+  'v: SIP/2.0/TCP p1.example.com;branch=z9hG4bK1',
+  'Max-Forwards: 70',
+  'Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>',
+  'Route: <sip:p3.example.com;lr>',
+  'To: Bob <sip:bob@biloxi.example.com>',
+  'From: Alice <sip:alice@atlanta.example.com>;tag=1928301774',
+  'Call-ID: a84b4c76e66710@pc33.atlanta.example.com',
+  'CSeq: 314159 INVITE',
+  'X-Untouched:   weird   spacing  ',
+  'Content-Type: application/sdp',
+  'Content-Length: 5',
+  '',
+  'v=0\r\n',
+].join('\r\n');
+
+function parse(s: string | Buffer): SipMessage {
+  const r = parseMessage(typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+  assert.ok(r.ok, r.ok ? '' : `${r.error.code} ${r.error.message}`);
+  return r.value;
+}
+function routeHosts(m: SipMessage): string[] {
+  const r = m.routes();
+  assert.ok(r.ok);
+  return r.value.map((n) => (n.uri.kind === 'sip' ? n.uri.host : '?'));
+}
+
+test('an unedited message serializes to the received bytes without copying', () => {
+  const buf = Buffer.from(INVITE, 'latin1');
+  const m = parse(buf);
+  const out = serialize(m);
+  assert.equal(out.buffer, buf.buffer);
+  assert.ok(out.equals(buf));
+  assert.ok(new MessageEditor(m).toBuffer().equals(buf));
+});
+
+test('proxy edits: Via on top, Record-Route, pop Route inside a multi-value line, Max-Forwards', () => {
+  const m = parse(INVITE);
+  const ed = new MessageEditor(m);
+  ed.addViaTop(formatVia({ transport: 'UDP', host: '192.0.2.9', port: 5060, branch: 'z9hG4bKproxy1', rport: true }));
+  ed.prependRecordRoute('<sip:192.0.2.9;lr>');
+  assert.equal(ed.popTopRoute(), true);
+  assert.equal(ed.decrementMaxForwards(), 69);
+  const out = ed.toBuffer().toString('latin1');
+  const f = parse(out);
+  const vias = f.vias();
+  assert.ok(vias.ok);
+  assert.deepEqual(vias.value.map((v) => v.host), ['192.0.2.9', 'pc33.atlanta.example.com', 'p0.example.com', 'p1.example.com']);
+  assert.equal(f.topVia.rport, true);
+  assert.deepEqual(routeHosts(f), ['p2.example.com', 'p3.example.com']);
+  assert.equal(f.get('Record-Route'), '<sip:192.0.2.9;lr>');
+  assert.equal(f.maxForwards, 69);
+  // Untouched headers are copied byte for byte, odd spacing included.
+  assert.ok(out.includes('\r\nX-Untouched:   weird   spacing  \r\n'));
+  assert.ok(out.includes('\r\nv: SIP/2.0/TCP p1.example.com;branch=z9hG4bK1\r\n'));
+  assert.ok(f.body.equals(Buffer.from('v=0\r\n')));
+});
+
+test('popping Route values across lines, then none left', () => {
+  const ed = new MessageEditor(parse(INVITE));
+  assert.equal(ed.popTopRoute(), true);
+  assert.equal(ed.popTopRoute(), true);
+  assert.deepEqual(routeHosts(parse(ed.toBuffer())), ['p3.example.com']);
+  assert.equal(ed.popTopRoute(), true);
+  assert.equal(ed.popTopRoute(), false);
+  const f = parse(ed.toBuffer());
+  assert.equal(f.has('Route'), false);
+});
+
+test('removeTopVia drops one value of a multi-value line (response path)', () => {
+  const ed = new MessageEditor(parse(INVITE));
+  ed.removeTopVia();
+  const v = parse(ed.toBuffer()).vias();
+  assert.ok(v.ok);
+  assert.deepEqual(v.value.map((x) => x.host), ['p0.example.com', 'p1.example.com']);
+  ed.removeTopVia();
+  ed.removeTopVia();
+  const r = parseMessage(ed.toBuffer());
+  assert.ok(!r.ok && r.error.code === 'SIP_PARSE_MISSING_HEADER');
+});
+
+test('Request-URI, body, add/remove/replace headers', () => {
+  const ed = new MessageEditor(parse(INVITE));
+  ed.setRequestUri('sip:bob@192.0.2.4:5070;transport=tcp');
+  ed.setBody('v=0\r\no=- 1 1 IN IP4 192.0.2.4\r\n', 'application/sdp');
+  ed.addHeader('x-added', 'one', 'top');
+  ed.addHeader('Subject', 'two');
+  assert.equal(ed.removeHeader('x-untouched'), 1);
+  ed.replaceHeader('call-id', 'new-call-id@example.com');
+  const f = parse(ed.toBuffer());
+  assert.equal(f.uri.kind === 'sip' && f.uri.port, 5070);
+  assert.equal(f.body.toString(), 'v=0\r\no=- 1 1 IN IP4 192.0.2.4\r\n');
+  assert.equal(f.contentLength, f.body.length);
+  assert.equal(f.get('X-Added'), 'one');
+  assert.equal(f.headerName(0), 'x-added');
+  assert.equal(f.get('s'), 'two');
+  assert.equal(f.has('X-Untouched'), false);
+  assert.equal(f.callId, 'new-call-id@example.com');
+  assert.equal(f.getAll('Content-Type').length, 1);
+});
+
+test('Max-Forwards added as 70 when absent (RFC 3261 §16.6 step 3); Content-Length added when absent', () => {
+  const noMf = INVITE.replace('Max-Forwards: 70\r\n', '').replace('Content-Length: 5\r\n', '');
+  const ed = new MessageEditor(parse(noMf));
+  assert.equal(ed.decrementMaxForwards(), 70);
+  const f = parse(ed.toBuffer());
+  assert.equal(f.maxForwards, 70);
+  assert.equal(f.contentLength, 5);
+});
+
+test('buildResponse copies Via/From/To/Call-ID/CSeq and adds a To tag above 100 (RFC 3261 §8.2.6)', () => {
+  const req = parse(INVITE);
+  const trying = buildResponse(req, 100, 'Trying');
+  assert.equal(trying.to.tag, undefined);
+  const r = buildResponse(req, 486, 'Busy Here', { toTag: 'abc', headers: [['Retry-After', '60']] });
+  assert.equal(r.status, 486);
+  assert.equal(r.reason, 'Busy Here');
+  assert.equal(r.to.tag, 'abc');
+  assert.equal(r.from.tag, '1928301774');
+  assert.equal(r.callId, req.callId);
+  assert.deepEqual(r.cseq, req.cseq);
+  const v = r.vias();
+  assert.ok(v.ok);
+  assert.equal(v.value.length, 3);
+  assert.equal(r.get('Retry-After'), '60');
+  assert.equal(r.contentLength, 0);
+  assert.equal(r.has('Route'), false);
+  // A derived tag is stable for a retransmission (stateless answers).
+  assert.equal(buildResponse(req, 404, 'Not Found').to.tag, buildResponse(parse(INVITE), 404, 'Not Found').to.tag);
+});
+
+test('buildRequest builds a parseable request and refuses bad input', () => {
+  const r = buildRequest({
+    method: 'CANCEL',
+    uri: 'sip:bob@biloxi.example.com',
+    headers: [
+      ['Via', 'SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8'],
+      ['Max-Forwards', '70'], ['To', 'Bob <sip:bob@biloxi.example.com>'],
+      ['From', 'Alice <sip:alice@atlanta.example.com>;tag=1928301774'], ['Call-ID', 'a84b4c76e66710'], ['CSeq', '314159 CANCEL'],
+    ],
+  });
+  assert.equal(r.method, 'CANCEL');
+  assert.equal(r.contentLength, 0);
+  assert.throws(() => buildRequest({ method: 'BAD METHOD', uri: 'sip:x@y', headers: [] }));
+  assert.throws(() => buildRequest({ method: 'OPTIONS', uri: 'sip:x@y', headers: [['Via', 'x\r\nInjected: 1']] }));
+});

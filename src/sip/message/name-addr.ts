@@ -1,0 +1,91 @@
+/**
+ * name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1): From, To, Contact, Route,
+ * Record-Route, Reply-To... In the addr-spec form (no `<>`) every `;param` belongs to the header,
+ * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
+ */
+import { TOKEN, DQUOTE, LAQUOT, RAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
+import { parseHeaderParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
+import { parseUri, formatUri, type Uri } from './uri.ts';
+import { parseError, type SipParseError } from './errors.ts';
+import type { Result } from '../../lib/result.ts';
+
+export interface NameAddr {
+  /** Display name without quotes, quoted-pairs resolved; undefined when absent. */
+  readonly displayName: string | undefined;
+  readonly uri: Uri;
+  /** True when the URI was enclosed in `<>` (name-addr form). */
+  readonly angle: boolean;
+  readonly params: Params;
+  /** The `tag` parameter (RFC 3261 §19.3), when present. */
+  readonly tag: string | undefined;
+}
+
+function fail(message: string): { ok: false; error: SipParseError } {
+  return { ok: false, error: parseError('SIP_PARSE_BAD_NAME_ADDR', message) };
+}
+
+/** Parses one element (already split from a list) of a name-addr header. */
+export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
+  const end = trimLwsEnd(s, 0, s.length);
+  let i = skipLws(s, 0, end);
+  if (i >= end) return fail('empty value');
+  let displayName: string | undefined;
+  let uriStart: number;
+  let uriEnd: number;
+  let angle = false;
+  const c0 = s.charCodeAt(i);
+  if (c0 === DQUOTE || c0 === LAQUOT) {
+    if (c0 === DQUOTE) {
+      const q = skipQuoted(s, i, end);
+      if (q < 0) return fail('unterminated quoted display name');
+      displayName = unquote(s.slice(i, q));
+      i = skipLws(s, q, end);
+      if (s.charCodeAt(i) !== LAQUOT) return fail('display name not followed by <URI>');
+    }
+    angle = true;
+  } else {
+    // Either `token *(LWS token) <URI>` (display name as tokens, RFC 4475 lwsdisp) or an addr-spec.
+    let j = i;
+    while (j < end) {
+      const c = s.charCodeAt(j);
+      if (c <= 0xff && (TOKEN[c] === 1 || isLws(c))) j++;
+      else break;
+    }
+    if (j < end && s.charCodeAt(j) === LAQUOT) {
+      const dn = s.slice(i, trimLwsEnd(s, i, j));
+      if (dn.length > 0) displayName = dn.replace(/[ \t\r\n]+/g, ' ');
+      i = j;
+      angle = true;
+    }
+  }
+  if (angle) {
+    const gt = s.indexOf('>', i);
+    if (gt < 0) return fail('missing > after URI');
+    uriStart = i + 1;
+    uriEnd = gt;
+    // RFC 4475 badaspec: no white space inside <...>
+    if (uriEnd <= uriStart || isLws(s.charCodeAt(uriStart)) || isLws(s.charCodeAt(uriEnd - 1))) return fail('white space or nothing inside <>');
+    i = gt + 1;
+  } else {
+    uriStart = i;
+    while (i < end && s.charCodeAt(i) !== SEMI && !isLws(s.charCodeAt(i))) i++;
+    uriEnd = i;
+    if (s.slice(uriStart, uriEnd).indexOf('?') >= 0 || s.slice(uriStart, uriEnd).indexOf(',') >= 0) {
+      return fail('addr-spec with ? or , must be enclosed in <> (RFC 3261 §20)');
+    }
+  }
+  const uri = parseUri(s.slice(uriStart, uriEnd));
+  if (uri === undefined) return { ok: false, error: parseError('SIP_PARSE_BAD_URI', `bad URI "${s.slice(uriStart, uriEnd)}"`) };
+  const p = parseHeaderParams(s, i, end);
+  if (p === undefined) return fail('malformed parameter');
+  if (skipLws(s, p.next, end) !== end) return fail(`unexpected "${s.slice(p.next, p.next + 1)}" after URI`);
+  return { ok: true, value: { displayName, uri, angle, params: p.params, tag: paramValue(p.params, 'tag') } };
+}
+
+/** Writes a name-addr; the URI is always enclosed so that URI and header parameters stay apart. */
+export function formatNameAddr(na: NameAddr): string {
+  let s = '';
+  if (na.displayName !== undefined) s += `"${na.displayName.replace(/(["\\])/g, '\\$1')}" `;
+  s += `<${na.uri.raw !== '' ? na.uri.raw : formatUri(na.uri)}>`;
+  return s + formatParams(na.params);
+}

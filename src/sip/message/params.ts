@@ -1,0 +1,139 @@
+/**
+ * Generic parameters (`;a=b;c`), for header values (RFC 3261 §25.1 generic-param, with SWS around
+ * SEMI and EQUAL) and for URIs (uri-parameter, no white space). Values are kept as written (a quoted
+ * value keeps its quotes) so that re-serializing does not change a byte; unquote() reads one.
+ */
+import { MAX_PARAMS } from './limits.ts';
+import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws } from './chars.ts';
+
+export interface Param {
+  readonly name: string;
+  /** Undefined for a flag parameter (`;lr`); quotes are kept for quoted values. */
+  readonly value: string | undefined;
+}
+
+export type Params = readonly Param[];
+
+/** First parameter with this name (parameter names are case-insensitive, RFC 3261 §7.3.1). */
+export function paramGet(params: Params, name: string): Param | undefined {
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (p !== undefined && (p.name === name || p.name.toLowerCase() === name.toLowerCase())) return p;
+  }
+  return undefined;
+}
+
+export function paramValue(params: Params, name: string): string | undefined {
+  return paramGet(params, name)?.value;
+}
+
+export function hasParam(params: Params, name: string): boolean {
+  return paramGet(params, name) !== undefined;
+}
+
+export function formatParams(params: Params): string {
+  let out = '';
+  for (const p of params) out += p.value === undefined ? `;${p.name}` : `;${p.name}=${p.value}`;
+  return out;
+}
+
+/**
+ * Index just past the closing quote of the quoted-string opening at s[i], or -1 when it never closes
+ * (RFC 4475 quotbal.dat). quoted-pair escapes any octet but CR and LF (RFC 3261 §25.1).
+ */
+export function skipQuoted(s: string, i: number, end: number): number {
+  if (s.charCodeAt(i) !== DQUOTE) return -1;
+  for (let j = i + 1; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === BACKSLASH) {
+      j++;
+      continue;
+    }
+    if (c === DQUOTE) return j + 1;
+  }
+  return -1;
+}
+
+/** The text of a quoted-string with the quotes removed and quoted-pairs resolved. */
+export function unquote(raw: string): string {
+  if (raw.length < 2 || raw.charCodeAt(0) !== DQUOTE) return raw;
+  const inner = raw.slice(1, -1);
+  if (inner.indexOf('\\') < 0) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i] ?? '';
+    if (ch === '\\' && i + 1 < inner.length) {
+      out += inner[i + 1] ?? '';
+      i++;
+    } else out += ch;
+  }
+  return out;
+}
+
+export interface ParamsParse {
+  readonly params: Param[];
+  /** Where parsing stopped: at `end` or at the first character that is not part of a parameter. */
+  readonly next: number;
+}
+
+/** Header-value characters allowed in an unquoted gen-value: token, plus host (IPv6 `[...]`, `:`). */
+function isGenValueChar(c: number): boolean {
+  return c <= 0xff && (TOKEN[c] === 1 || c === 0x3a || c === 0x5b || c === 0x5d);
+}
+
+/**
+ * Parses `*( SEMI generic-param )` starting at s[i] in a header value (SWS allowed). Returns undefined
+ * on a malformed parameter (empty name `;;`, `=` with no value, too many).
+ */
+export function parseHeaderParams(s: string, i: number, end: number): ParamsParse | undefined {
+  const params: Param[] = [];
+  for (;;) {
+    const semi = skipLws(s, i, end);
+    if (semi >= end || s.charCodeAt(semi) !== SEMI) return { params, next: semi };
+    if (params.length >= MAX_PARAMS) return undefined;
+    let j = skipLws(s, semi + 1, end);
+    const nameStart = j;
+    while (j < end && s.charCodeAt(j) <= 0xff && TOKEN[s.charCodeAt(j)] === 1) j++;
+    if (j === nameStart) return undefined;
+    const name = s.slice(nameStart, j);
+    const afterName = skipLws(s, j, end);
+    if (afterName < end && s.charCodeAt(afterName) === EQUAL) {
+      let v = skipLws(s, afterName + 1, end);
+      const vStart = v;
+      if (s.charCodeAt(v) === DQUOTE) {
+        v = skipQuoted(s, v, end);
+        if (v < 0) return undefined;
+      } else {
+        while (v < end && isGenValueChar(s.charCodeAt(v))) v++;
+        if (v === vStart) return undefined;
+      }
+      params.push({ name, value: s.slice(vStart, v) });
+      i = v;
+    } else {
+      params.push({ name, value: undefined });
+      i = j;
+    }
+    if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return { params, next: i };
+  }
+}
+
+/** Parses URI parameters (`;name[=value]`, paramchar only, no white space) starting at s[i]. */
+export function parseUriParams(s: string, i: number, end: number): ParamsParse | undefined {
+  const params: Param[] = [];
+  while (i < end && s.charCodeAt(i) === SEMI) {
+    if (params.length >= MAX_PARAMS) return undefined;
+    let j = i + 1;
+    const nameStart = j;
+    while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+    if (j === nameStart) return undefined;
+    const name = s.slice(nameStart, j);
+    if (j < end && s.charCodeAt(j) === EQUAL) {
+      const vStart = ++j;
+      while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+      if (j === vStart) return undefined;
+      params.push({ name, value: s.slice(vStart, j) });
+    } else params.push({ name, value: undefined });
+    i = j;
+  }
+  return { params, next: i };
+}

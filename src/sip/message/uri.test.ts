@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseUri, uriEquals, formatUri, parseVia, parseNameAddr, paramValue, type Uri } from './index.ts';
+
+function u(s: string): Uri {
+  const r = parseUri(s);
+  assert.ok(r !== undefined, s);
+  return r;
+}
+
+test('sip URI components, IPv6 reference, port, params, headers', () => {
+  const x = u('sips:alice:secret@[2001:db8::10]:5061;transport=tcp;lr?subject=project%20x&priority=urgent');
+  assert.ok(x.kind === 'sip');
+  assert.equal(x.scheme, 'sips');
+  assert.equal(x.user, 'alice');
+  assert.equal(x.password, 'secret');
+  assert.equal(x.host, '[2001:db8::10]');
+  assert.equal(x.port, 5061);
+  assert.equal(paramValue(x.params, 'transport'), 'tcp');
+  assert.equal(x.params[1]?.value, undefined);
+  assert.deepEqual(x.headers.map((h) => [h.name, h.value]), [['subject', 'project%20x'], ['priority', 'urgent']]);
+  assert.equal(formatUri(x), x.raw);
+});
+
+test('tel and other schemes', () => {
+  const t = u('tel:+1-201-555-0123;phone-context=example.com');
+  assert.ok(t.kind === 'tel' && t.number === '+1-201-555-0123');
+  assert.ok(uriEquals(t, u('tel:+12015550123;phone-context=example.com')));
+  const o = u('urn:service:sos');
+  assert.equal(o.kind, 'other');
+  assert.equal(o.scheme, 'urn');
+});
+
+test('malformed URIs are refused', () => {
+  for (const bad of ['', 'sip:', 'sip:user@', 'sip:[::1', 'sip:host:99999', 'sip:host;', 'sip:us er@host', 'sip:a%zz@host', '<sip:a@b>', 'sip:host?', '1sip:a@b', 'http://a b']) {
+    assert.equal(parseUri(bad), undefined, bad);
+  }
+});
+
+test('RFC 3261 §19.1.4 equivalent URIs', () => {
+  const eq: Array<[string, string]> = [
+    ['sip:%61lice@atlanta.com;transport=TCP', 'sip:alice@AtLanTa.CoM;Transport=tcp'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com;newparam=5'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com;security=on'],
+    ['sip:carol@chicago.com;newparam=5', 'sip:carol@chicago.com;security=on'],
+    ['sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com', 'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com'],
+    ['sip:alice@atlanta.com?subject=project%20x&priority=urgent', 'sip:alice@atlanta.com?priority=urgent&subject=project%20x'],
+  ];
+  for (const [a, b] of eq) assert.ok(uriEquals(u(a), u(b)), `${a} == ${b}`);
+});
+
+test('RFC 3261 §19.1.4 non-equivalent URIs', () => {
+  const ne: Array<[string, string]> = [
+    ['SIP:ALICE@AtLanTa.CoM;Transport=udp', 'sip:alice@AtLanTa.CoM;Transport=UDP'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com:5060'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com;transport=udp;ttl=1'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com;maddr=192.0.2.1'],
+    ['sip:bob@biloxi.com', 'sips:bob@biloxi.com'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com?Subject=next%20meeting'],
+    ['sip:bob@phone21.boxesbybob.com', 'sip:bob@192.0.2.4'],
+    ['sip:carol@chicago.com;security=on', 'sip:carol@chicago.com;security=off'],
+  ];
+  for (const [a, b] of ne) assert.ok(!uriEquals(u(a), u(b)), `${a} != ${b}`);
+});
+
+test('Via: IPv6 sent-by, rport with and without value, received, maddr, ttl', () => {
+  const a = parseVia('SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bKabc;rport;received=2001:db8::1;maddr=224.2.0.1;ttl=16');
+  assert.ok(a.ok);
+  assert.equal(a.value.host, '[2001:db8::9]');
+  assert.equal(a.value.port, 5070);
+  assert.equal(a.value.rport, true);
+  assert.equal(a.value.received, '2001:db8::1');
+  assert.equal(a.value.maddr, '224.2.0.1');
+  assert.equal(a.value.ttl, 16);
+  const b = parseVia('SIP/2.0/TCP h.example.com;rport=5062;branch=z9hG4bK1');
+  assert.ok(b.ok && b.value.rport === 5062 && b.value.transport === 'TCP');
+  for (const bad of ['SIP/2.0 host', 'SIP/2.0/UDP', 'SIP/2.0/UDP host;', 'SIP/2.0/UDP host;=x', 'SIP/2.0/UDPhost', 'SIP/2.0/UDP host garbage']) {
+    assert.equal(parseVia(bad).ok, false, bad);
+  }
+});
+
+test('name-addr forms', () => {
+  const a = parseNameAddr('"A \\"quoted\\" name" <sip:a@example.com;lr>;tag=x;expires=60');
+  assert.ok(a.ok);
+  assert.equal(a.value.displayName, 'A "quoted" name');
+  assert.equal(a.value.tag, 'x');
+  assert.equal(paramValue(a.value.params, 'expires'), '60');
+  const b = parseNameAddr('sip:b@example.com;tag=y');
+  assert.ok(b.ok && b.value.tag === 'y' && b.value.uri.raw === 'sip:b@example.com' && !b.value.angle);
+  const c = parseNameAddr('Two Tokens <tel:+123>');
+  assert.ok(c.ok && c.value.displayName === 'Two Tokens');
+  for (const bad of ['', '<sip:a@b', '"unclosed <sip:a@b>', '<sip:a@b>;tag=', '<sip:a@b> junk', 'sip:a@b?x=y']) assert.equal(parseNameAddr(bad).ok, false, bad);
+});

@@ -1,0 +1,267 @@
+/**
+ * URIs: sip/sips (RFC 3261 §19.1, §25.1 SIP-URI), tel (RFC 3966, number and parameters), and any
+ * other absoluteURI kept opaque (RFC 4475 unkscm/novelsc/unksm2 parse, the application answers 416).
+ * Components keep their escapes as written; decode with pctDecode(). uriEquals() is §19.1.4.
+ */
+import { MAX_URI_BYTES } from './limits.ts';
+import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, isDigit, lower } from './chars.ts';
+import { parseUriParams, type Params, type Param } from './params.ts';
+
+export interface SipUri {
+  readonly kind: 'sip';
+  /** 'sip' or 'sips', lower-cased. */
+  readonly scheme: 'sip' | 'sips';
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  /** As written; IPv6 references keep their brackets (`[::1]`). */
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly params: Params;
+  /** `?h1=v1&h2=v2`: name and value as written. */
+  readonly headers: Params;
+  readonly raw: string;
+}
+
+export interface TelUri {
+  readonly kind: 'tel';
+  readonly scheme: 'tel';
+  readonly number: string;
+  readonly params: Params;
+  readonly raw: string;
+}
+
+export interface OtherUri {
+  readonly kind: 'other';
+  /** Lower-cased. */
+  readonly scheme: string;
+  readonly opaque: string;
+  readonly raw: string;
+}
+
+export type Uri = SipUri | TelUri | OtherUri;
+
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** True when s[start,end) is in the table and every `%` starts a valid escape. */
+function validEscaped(t: Uint8Array, s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || t[c] !== 1) return false;
+    if (c === 0x25 && !(i + 2 < end && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2)))) return false;
+  }
+  return true;
+}
+
+/** Percent-decodes (octets, then UTF-8). `%00` stays a NUL character (RFC 4475 escnull). */
+export function pctDecode(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x80) bytes.push(c);
+    else for (const b of Buffer.from(s[i] ?? '', 'utf8')) bytes.push(b);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export function parseHost(s: string, i: number, end: number): { host: string; port: number | undefined; next: number } | undefined {
+  const start = i;
+  if (s.charCodeAt(i) === 0x5b) {
+    // RFC 3261 §25.1 IPv6reference = "[" IPv6address "]"
+    const close = s.indexOf(']', i);
+    if (close < 0 || close >= end || close === i + 1) return undefined;
+    for (let j = i + 1; j < close; j++) {
+      const c = s.charCodeAt(j);
+      if (!isHex(c) && c !== 0x3a && c !== 0x2e) return undefined;
+    }
+    i = close + 1;
+  } else {
+    while (i < end && s.charCodeAt(i) <= 0xff && URI_HOST[s.charCodeAt(i)] === 1) i++;
+    if (i === start) return undefined;
+  }
+  const host = s.slice(start, i);
+  let port: number | undefined;
+  if (i < end && s.charCodeAt(i) === 0x3a) {
+    const pStart = ++i;
+    let n = 0;
+    while (i < end && isDigit(s.charCodeAt(i)) && i - pStart < 5) n = n * 10 + (s.charCodeAt(i++) - 0x30);
+    if (i === pStart || n > 65535) return undefined;
+    port = n;
+  }
+  return { host, port, next: i };
+}
+
+function parseUriHeaders(s: string, i: number, end: number): Param[] | undefined {
+  const out: Param[] = [];
+  for (const part of s.slice(i, end).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || !validEscaped(URI_HEADER, part, 0, eq) || (eq + 1 < part.length && !validEscaped(URI_HEADER, part, eq + 1, part.length))) return undefined;
+    out.push({ name: part.slice(0, eq), value: part.slice(eq + 1) });
+  }
+  return out;
+}
+
+function parseSip(raw: string, scheme: 'sip' | 'sips', i: number): SipUri | undefined {
+  const end = raw.length;
+  let user: string | undefined;
+  let password: string | undefined;
+  // '@' cannot appear unescaped after the userinfo, while ';' '?' ',' can appear inside it
+  // (user-unreserved, RFC 4475 semiuri and intmeth), so the first '@' ends the userinfo.
+  const at = raw.indexOf('@', i);
+  if (at >= 0) {
+    const colon = raw.indexOf(':', i);
+    const userEnd = colon >= 0 && colon < at ? colon : at;
+    if (userEnd === i || !validEscaped(URI_USER, raw, i, userEnd)) return undefined;
+    user = raw.slice(i, userEnd);
+    if (userEnd < at) {
+      if (!(userEnd + 1 === at || validEscaped(URI_PASSWORD, raw, userEnd + 1, at))) return undefined;
+      password = raw.slice(userEnd + 1, at);
+    }
+    i = at + 1;
+  }
+  const h = parseHost(raw, i, end);
+  if (h === undefined) return undefined;
+  const p = parseUriParams(raw, h.next, end);
+  if (p === undefined) return undefined;
+  for (const prm of p.params) {
+    if (!validEscaped(URI_HEADER, prm.name, 0, prm.name.length)) return undefined;
+  }
+  let headers: Param[] = [];
+  let next = p.next;
+  if (next < end && raw.charCodeAt(next) === 0x3f) {
+    const hs = parseUriHeaders(raw, next + 1, end);
+    if (hs === undefined) return undefined;
+    headers = hs;
+    next = end;
+  }
+  if (next !== end) return undefined;
+  return { kind: 'sip', scheme, user, password, host: h.host, port: h.port, params: p.params, headers, raw };
+}
+
+function parseTel(raw: string, i: number): TelUri | undefined {
+  const semi = raw.indexOf(';', i);
+  const numEnd = semi < 0 ? raw.length : semi;
+  if (numEnd === i) return undefined;
+  for (let j = i; j < numEnd; j++) {
+    const c = raw.charCodeAt(j);
+    // RFC 3966 §3: digits, hex digits, * # + and the visual separators - . ( )
+    if (!(isHex(c) || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)) return undefined;
+  }
+  const p = parseUriParams(raw, numEnd, raw.length);
+  if (p === undefined || p.next !== raw.length) return undefined;
+  return { kind: 'tel', scheme: 'tel', number: raw.slice(i, numEnd), params: p.params, raw };
+}
+
+/** Parses a whole URI string (no surrounding white space or angle brackets). */
+export function parseUri(raw: string): Uri | undefined {
+  if (raw.length === 0 || raw.length > MAX_URI_BYTES) return undefined;
+  let i = 0;
+  const c0 = raw.charCodeAt(0);
+  if (!((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return undefined;
+  while (i < raw.length && raw.charCodeAt(i) <= 0xff && SCHEME[raw.charCodeAt(i)] === 1) i++;
+  if (i >= raw.length || raw.charCodeAt(i) !== 0x3a || i + 1 === raw.length) return undefined;
+  const scheme = raw.slice(0, i).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSip(raw, scheme, i + 1);
+  if (scheme === 'tel') return parseTel(raw, i + 1);
+  for (let j = i + 1; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    // absoluteURI: no white space, controls, quotes or angle brackets (RFC 3261 §25.1 / RFC 2396)
+    if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return undefined;
+  }
+  return { kind: 'other', scheme, opaque: raw.slice(i + 1), raw };
+}
+
+/** Writes a URI from its components (used for URIs built in code; parsed ones also carry `raw`). */
+export function formatUri(u: Uri): string {
+  if (u.kind === 'other') return `${u.scheme}:${u.opaque}`;
+  if (u.kind === 'tel') return `tel:${u.number}${fmtParams(u.params)}`;
+  let s = `${u.scheme}:`;
+  if (u.user !== undefined) s += u.password !== undefined ? `${u.user}:${u.password}@` : `${u.user}@`;
+  s += u.host;
+  if (u.port !== undefined) s += `:${u.port}`;
+  s += fmtParams(u.params);
+  if (u.headers.length > 0) s += '?' + u.headers.map((h) => `${h.name}=${h.value ?? ''}`).join('&');
+  return s;
+}
+
+function fmtParams(ps: Params): string {
+  let s = '';
+  for (const p of ps) s += p.value === undefined ? `;${p.name}` : `;${p.name}=${p.value}`;
+  return s;
+}
+
+function ieq(a: string, b: string): boolean {
+  if (a.length !== b.length) return a.toLowerCase() === b.toLowerCase();
+  for (let i = 0; i < a.length; i++) if (lower(a.charCodeAt(i)) !== lower(b.charCodeAt(i))) return a.toLowerCase() === b.toLowerCase();
+  return true;
+}
+
+function findParam(ps: Params, name: string): Param | undefined {
+  const d = pctDecode(name);
+  return ps.find((p) => ieq(pctDecode(p.name), d));
+}
+
+function paramsMatch(a: Params, b: Params): boolean {
+  for (const pa of a) {
+    const pb = findParam(b, pa.name);
+    const n = pctDecode(pa.name).toLowerCase();
+    if (pb === undefined) {
+      // RFC 3261 §19.1.4: user, ttl, method and maddr in only one URI never match.
+      if (n === 'user' || n === 'ttl' || n === 'method' || n === 'maddr') return false;
+      continue;
+    }
+    if (!ieq(pctDecode(pa.value ?? ''), pctDecode(pb.value ?? ''))) return false;
+  }
+  for (const pb of b) {
+    const n = pctDecode(pb.name).toLowerCase();
+    if ((n === 'user' || n === 'ttl' || n === 'method' || n === 'maddr') && findParam(a, pb.name) === undefined) return false;
+  }
+  return true;
+}
+
+function headersMatch(a: Params, b: Params): boolean {
+  // Header components are never ignored: same set on both sides (RFC 3261 §19.1.4).
+  if (a.length !== b.length) return false;
+  for (const ha of a) {
+    const hb = findParam(b, ha.name);
+    if (hb === undefined || pctDecode(ha.value ?? '') !== pctDecode(hb.value ?? '')) return false;
+  }
+  return true;
+}
+
+function telDigits(n: string): string {
+  let s = '';
+  for (let i = 0; i < n.length; i++) {
+    const c = n[i] ?? '';
+    if (c !== '-' && c !== '.' && c !== '(' && c !== ')') s += c.toLowerCase();
+  }
+  return s;
+}
+
+/**
+ * RFC 3261 §19.1.4 URI comparison: userinfo case-sensitive after unescaping, host case-insensitive,
+ * an omitted port never equals an explicit one, user/ttl/method/maddr parameters must be on both sides,
+ * other parameters only compared when present in both, headers always compared.
+ */
+export function uriEquals(a: Uri, b: Uri): boolean {
+  if (a.kind === 'sip' && b.kind === 'sip') {
+    if (a.scheme !== b.scheme) return false;
+    if ((a.user === undefined) !== (b.user === undefined)) return false;
+    if (a.user !== undefined && pctDecode(a.user) !== pctDecode(b.user ?? '')) return false;
+    if ((a.password ?? '') !== '' || (b.password ?? '') !== '') {
+      if (pctDecode(a.password ?? '') !== pctDecode(b.password ?? '')) return false;
+    }
+    if (!ieq(pctDecode(a.host), pctDecode(b.host)) || a.port !== b.port) return false;
+    return paramsMatch(a.params, b.params) && headersMatch(a.headers, b.headers);
+  }
+  if (a.kind === 'tel' && b.kind === 'tel') {
+    return telDigits(a.number) === telDigits(b.number) && a.params.length === b.params.length && paramsMatch(a.params, b.params);
+  }
+  if (a.kind === 'other' && b.kind === 'other') return a.scheme === b.scheme && a.opaque === b.opaque;
+  return false;
+}

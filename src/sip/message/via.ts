@@ -1,0 +1,128 @@
+/**
+ * Via (RFC 3261 §20.42, §25.1 via-parm): sent-protocol with LWS allowed around the slashes
+ * (RFC 4475 wsinv), sent-by with IPv6 references, and the parameters the transaction and proxy
+ * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
+ */
+import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit } from './chars.ts';
+import { parseHeaderParams, paramGet, formatParams, type Params, type Param } from './params.ts';
+import { parseHost } from './uri.ts';
+import { parseError, type SipParseError } from './errors.ts';
+import type { Result } from '../../lib/result.ts';
+
+export interface Via {
+  /** Normally 'SIP'; kept as written. */
+  readonly protocol: string;
+  /** Normally '2.0' (RFC 4475 badvers carries 7.0). */
+  readonly version: string;
+  /** Upper-cased: UDP, TCP, TLS, SCTP, WS, WSS, or any token (RFC 4475 transports). */
+  readonly transport: string;
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly params: Params;
+  readonly branch: string | undefined;
+  readonly received: string | undefined;
+  /** RFC 3581: `true` for a bare `;rport` (a request asking for it), the number once filled in. */
+  readonly rport: number | true | undefined;
+  readonly maddr: string | undefined;
+  readonly ttl: number | undefined;
+}
+
+/** RFC 3261 §8.1.1.7 magic cookie: a branch starting with it was built by an RFC 3261 element. */
+export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
+
+/**
+ * True for a branch that can identify a transaction by itself (§17.2.3): the magic cookie followed by
+ * at least one character. RFC 4475 badbranch has the cookie alone; callers may answer 400 or fall back
+ * to RFC 2543 matching.
+ */
+export function isRfc3261Branch(branch: string | undefined): branch is string {
+  return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
+}
+
+function fail(message: string): { ok: false; error: SipParseError } {
+  return { ok: false, error: parseError('SIP_PARSE_BAD_VIA', message) };
+}
+
+function readToken(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TOKEN[c] !== 1) break;
+    i++;
+  }
+  return i;
+}
+
+function smallInt(v: string | undefined, max: number): number | undefined {
+  if (v === undefined || v.length === 0 || v.length > 10) return undefined;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!isDigit(c)) return undefined;
+    n = n * 10 + (c - 0x30);
+  }
+  return n <= max ? n : undefined;
+}
+
+/** Parses one via-parm (one element of a possibly comma-separated Via value). */
+export function parseVia(s: string): Result<Via, SipParseError> {
+  const end = trimLwsEnd(s, 0, s.length);
+  let i = skipLws(s, 0, end);
+  const parts: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    if (k > 0) {
+      i = skipLws(s, i, end);
+      if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
+      i = skipLws(s, i + 1, end);
+    }
+    const t = readToken(s, i, end);
+    if (t === i) return fail('empty sent-protocol field');
+    parts.push(s.slice(i, t));
+    i = t;
+  }
+  const afterProto = skipLws(s, i, end);
+  if (afterProto === i) return fail('no white space before sent-by');
+  const h = parseHost(s, afterProto, end);
+  if (h === undefined) return fail('bad sent-by host');
+  const p = parseHeaderParams(s, h.next, end);
+  if (p === undefined) return fail('malformed Via parameter');
+  if (skipLws(s, p.next, end) !== end) return fail('unexpected characters after Via parameters');
+  return { ok: true, value: viaFromParts(parts, h.host, h.port, p.params) };
+}
+
+function viaFromParts(parts: string[], host: string, port: number | undefined, params: Param[]): Via {
+  const rp = paramGet(params, 'rport');
+  const rport = rp === undefined ? undefined : rp.value === undefined ? true : smallInt(rp.value, 65535);
+  return {
+    protocol: parts[0] ?? 'SIP',
+    version: parts[1] ?? '2.0',
+    transport: (parts[2] ?? '').toUpperCase(),
+    host,
+    port,
+    params,
+    branch: paramGet(params, 'branch')?.value,
+    received: paramGet(params, 'received')?.value,
+    rport,
+    maddr: paramGet(params, 'maddr')?.value,
+    ttl: smallInt(paramGet(params, 'ttl')?.value, 255),
+  };
+}
+
+export interface ViaInit {
+  readonly transport: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly branch: string;
+  /** Ask the next hop for rport (RFC 3581 §3). */
+  readonly rport?: boolean;
+  readonly params?: Params;
+}
+
+/** Writes a via-parm for a Via this node adds (RFC 3261 §16.6 step 8). */
+export function formatVia(v: ViaInit): string {
+  let s = `SIP/2.0/${v.transport.toUpperCase()} ${v.host}`;
+  if (v.port !== undefined) s += `:${v.port}`;
+  s += `;branch=${v.branch}`;
+  if (v.rport === true) s += ';rport';
+  if (v.params !== undefined) s += formatParams(v.params);
+  return s;
+}

@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
+import { parseAuthParams, parseDigestCredentials } from './digest-credentials.ts';
+import { computeDigestResponse, computeHa1 } from './digest-response.ts';
+import type { DigestAlgorithm } from './digest-response.ts';
+import { DigestAuthenticator, formatChallenge } from './digest-auth.ts';
+import { NonceService } from './nonce.ts';
+import { NonceCounts } from './nonce-counts.ts';
+import type { CredentialStore, Credentials } from './ports.ts';
+
+test('RFC 2617 §3.5 worked example (MD5, qop=auth)', () => {
+  // The values printed in the RFC: password "Circle Of Life", method GET.
+  const ha1 = computeHa1('MD5', 'Mufasa', 'testrealm@host.com', 'Circle Of Life');
+  assert.equal(ha1, '939e7578ed9e3c518a452acee763bce9');
+  const response = computeDigestResponse({
+    algorithm: 'MD5', ha1, nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', method: 'GET', uri: '/dir/index.html',
+    qop: 'auth', ncText: '00000001', cnonce: '0a4f113b',
+  });
+  assert.equal(response, '6629fae49393a05397450978507c4ef1');
+});
+
+test('RFC 7616 §3.9.1 example: SHA-256 and MD5 responses', () => {
+  const common = {
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v', method: 'GET', uri: '/dir/index.html',
+    qop: 'auth' as const, ncText: '00000001', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  };
+  const realm = 'http-auth@example.org';
+  assert.equal(
+    computeDigestResponse({ ...common, algorithm: 'SHA-256', ha1: computeHa1('SHA-256', 'Mufasa', realm, 'Circle of Life') }),
+    '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+  );
+  assert.equal(
+    computeDigestResponse({ ...common, algorithm: 'MD5', ha1: computeHa1('MD5', 'Mufasa', realm, 'Circle of Life') }),
+    '8ca523f5e9506fed4657c9700eebdbec',
+  );
+});
+
+test('credentials parser: quoted strings, escapes, LWS, case-insensitive names', () => {
+  const r = parseDigestCredentials(
+    'Digest  username="Mu\\"fasa" , Realm = "r, with comma",nonce="n",uri="sip:r@x",response="abc",algorithm=SHA-256,' +
+    'qop=auth,nc=0000000a,cnonce="c",opaque="o"');
+  assert.ok(r.ok);
+  assert.equal(r.value.username, 'Mu"fasa');
+  assert.equal(r.value.realm, 'r, with comma');
+  assert.equal(r.value.nc, 10);
+  assert.equal(r.value.algorithm, 'SHA-256');
+  assert.equal(r.value.opaque, 'o');
+  const old = parseDigestCredentials('digest username="a",realm="r",nonce="n",uri="u",response="x"');
+  assert.ok(old.ok && old.value.algorithm === 'MD5' && old.value.qop === undefined);
+  const ext = parseDigestCredentials("Digest username*=UTF-8''J%C3%A4s%C3%B8n,realm=\"r\",nonce=\"n\",uri=\"u\",response=\"x\"");
+  assert.ok(ext.ok && ext.value.username === 'Jäsøn');
+});
+
+test('credentials parser refuses malformed values with stable codes', () => {
+  const cases: Array<[string, string]> = [
+    ['Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==', 'SIP_AUTH_SCHEME'],
+    ['Digest username="a', 'SIP_AUTH_MALFORMED'],
+    ['Digest username="a",username="b",realm="r",nonce="n",uri="u",response="x"', 'SIP_AUTH_MALFORMED'],
+    ['Digest realm="r",nonce="n",uri="u",response="x"', 'SIP_AUTH_MALFORMED'],
+    ['Digest username="a",realm="r",nonce="n",uri="u",response="x",qop=auth', 'SIP_AUTH_MALFORMED'],
+    ['Digest username="a",realm="r",nonce="n",uri="u",response="x",qop=auth,cnonce="c",nc=1', 'SIP_AUTH_MALFORMED'],
+    ['Digest username="a" realm="r"', 'SIP_AUTH_MALFORMED'],
+    ['', 'SIP_AUTH_MALFORMED'],
+    [`Digest username="${'a'.repeat(5000)}"`, 'SIP_AUTH_MALFORMED'],
+  ];
+  for (const [v, code] of cases) {
+    const r = parseDigestCredentials(v);
+    assert.ok(!r.ok, v);
+    assert.equal(r.error.code, code, v);
+  }
+  assert.ok(!parseAuthParams('Digest a=').ok);
+});
+
+test('stateless nonces: valid, stale after the lifetime, invalid when forged or for another realm', () => {
+  const clock = new FakeClock();
+  const svc = new NonceService({ secret: 'a sixteen+ byte secret', clock, random: new SeededRandom(7), lifetimeSec: 30 });
+  const n = svc.issue('example.com');
+  assert.equal(n.length, 38);
+  assert.equal(svc.check(n, 'example.com'), 'valid');
+  assert.equal(svc.check(n, 'other.com'), 'invalid');
+  const flipped = (n[20] === 'A' ? 'B' : 'A');
+  assert.equal(svc.check(n.slice(0, 20) + flipped + n.slice(21), 'example.com'), 'invalid');
+  assert.equal(svc.check('dcd98b7102dd2f0e8b11d0f600bfb0c093', 'example.com'), 'invalid');
+  const other = new NonceService({ secret: 'another 16 byte secret', clock, random: new SeededRandom(7) });
+  assert.equal(other.check(n, 'example.com'), 'invalid');
+  clock.advance(29_999);
+  assert.equal(svc.check(n, 'example.com'), 'valid');
+  clock.advance(1);
+  assert.equal(svc.check(n, 'example.com'), 'stale');
+  assert.throws(() => new NonceService({ secret: 'short', clock, random: new SeededRandom(1) }));
+});
+
+test('nonce-counts: increasing ok, reuse refused, reordering inside the window ok, bounded', () => {
+  const c = new NonceCounts(30, 2);
+  assert.equal(c.use('n1', 1, 0, 0), 'ok');
+  assert.equal(c.use('n1', 1, 0, 0), 'replay');
+  assert.equal(c.use('n1', 3, 0, 0), 'ok');
+  assert.equal(c.use('n1', 2, 0, 0), 'ok', 'late but unseen');
+  assert.equal(c.use('n1', 2, 0, 0), 'replay');
+  assert.equal(c.use('n1', 3, 0, 0), 'replay');
+  assert.equal(c.use('n1', 100, 0, 0), 'ok');
+  assert.equal(c.use('n1', 50, 0, 0), 'replay', 'below the window');
+  assert.equal(c.use('n2', 5, 0, 0), 'unknown', 'an untracked nonce must start at 1');
+  c.use('n2', 1, 0, 0);
+  c.use('n3', 1, 0, 0);
+  assert.equal(c.size(), 2, 'capacity evicts the oldest');
+  assert.equal(c.use('n1', 101, 0, 0), 'unknown');
+  assert.equal(c.use('n4', 1, 0, 40), 'ok');
+  assert.equal(c.size(), 1, 'nonces past their lifetime are dropped');
+});
+
+class Subscribers implements CredentialStore {
+  constructor(private readonly rows: Record<string, Credentials>) {}
+  async get(username: string, domain: string): Promise<Credentials | undefined> {
+    return this.rows[`${username}@${domain}`];
+  }
+}
+
+function clientAnswer(challengeValue: string, opts: { user: string; password: string; method: string; uri: string; nc?: number; algorithm?: DigestAlgorithm }): string {
+  const p = parseAuthParams(challengeValue);
+  assert.ok(p.ok);
+  const realm = p.value.params.get('realm') as string;
+  const nonce = p.value.params.get('nonce') as string;
+  const algorithm = opts.algorithm ?? (p.value.params.get('algorithm') as DigestAlgorithm);
+  const hash = algorithm.startsWith('SHA-256') ? 'SHA-256' : 'MD5';
+  const nc = (opts.nc ?? 1).toString(16).padStart(8, '0');
+  const cnonce = 'client-nonce';
+  const response = computeDigestResponse({
+    algorithm, ha1: computeHa1(hash, opts.user, realm, opts.password), nonce, method: opts.method, uri: opts.uri, qop: 'auth', ncText: nc, cnonce,
+  });
+  return `Digest username="${opts.user}", realm="${realm}", nonce="${nonce}", uri="${opts.uri}", response="${response}", ` +
+    `algorithm=${algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+}
+
+function setup() {
+  const clock = new FakeClock();
+  const auth = new DigestAuthenticator({
+    secret: 'cluster-wide digest secret', clock, random: new SeededRandom(3),
+    credentials: new Subscribers({
+      'alice@example.com': { password: 'wonderland' },
+      'bob@example.com': { ha1: computeHa1('MD5', 'bob', 'example.com', 'builder') },
+      'carol@example.com': { ha1Sha256: computeHa1('SHA-256', 'carol', 'example.com', 'secret').toUpperCase() },
+    }),
+  });
+  return { clock, auth };
+}
+
+test('challenge: 401 WWW-Authenticate / 407 Proxy-Authenticate, SHA-256 offered before MD5', () => {
+  const { auth } = setup();
+  const www = auth.challenge('www', 'example.com');
+  assert.equal(www.status, 401);
+  assert.equal(www.headerName, 'WWW-Authenticate');
+  assert.equal(www.values.length, 2);
+  assert.match(www.values[0] ?? '', /^Digest realm="example.com", nonce="[A-Za-z0-9_-]{38}", qop="auth", algorithm=SHA-256$/);
+  assert.match(www.values[1] ?? '', /algorithm=MD5$/);
+  const proxy = auth.challenge('proxy', 'example.com', true);
+  assert.deepEqual([proxy.status, proxy.reason, proxy.headerName], [407, 'Proxy Authentication Required', 'Proxy-Authenticate']);
+  assert.match(proxy.values[0] ?? '', /, stale=true$/);
+  assert.equal(formatChallenge({ realm: 'a"b', nonce: 'n', algorithm: 'MD5' }), 'Digest realm="a\\"b", nonce="n", algorithm=MD5');
+});
+
+test('verify from password, ha1 and ha1_sha256; wrong password and replays are refused', async () => {
+  const { auth } = setup();
+  const ch = auth.challenge('www', 'example.com').values;
+  const req = (credentials: string) => ({ credentials, method: 'REGISTER', realm: 'example.com', requestUri: 'sip:example.com' });
+  const alice = clientAnswer(ch[0] as string, { user: 'alice', password: 'wonderland', method: 'REGISTER', uri: 'sip:example.com' });
+  const ok1 = await auth.verify(req(alice));
+  assert.ok(ok1.ok && ok1.value.username === 'alice' && ok1.value.algorithm === 'SHA-256');
+  const replay = await auth.verify(req(alice));
+  assert.ok(!replay.ok && replay.error.code === 'SIP_AUTH_NC_REPLAY');
+  const alice2 = clientAnswer(ch[0] as string, { user: 'alice', password: 'wonderland', method: 'REGISTER', uri: 'sip:example.com', nc: 2 });
+  assert.ok((await auth.verify(req(alice2))).ok, 'next nc on the same nonce');
+  // A nonce belongs to one client: bob gets his own challenge (nonce-counts are kept per nonce).
+  const chBob = auth.challenge('www', 'example.com').values;
+  const bob = clientAnswer(chBob[1] as string, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com' });
+  assert.ok((await auth.verify(req(bob))).ok, 'MD5 from the ha1 column');
+  const chCarol = auth.challenge('www', 'example.com').values;
+  const carol = clientAnswer(chCarol[0] as string, { user: 'carol', password: 'secret', method: 'REGISTER', uri: 'sip:example.com' });
+  assert.ok((await auth.verify(req(carol))).ok, 'SHA-256 from ha1_sha256 (upper-case hex stored)');
+  const bobSha = clientAnswer(chBob[0] as string, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', nc: 2 });
+  const noSecret = await auth.verify(req(bobSha));
+  assert.ok(!noSecret.ok && noSecret.error.code === 'SIP_AUTH_NO_SECRET');
+  const wrong = clientAnswer(ch[0] as string, { user: 'alice', password: 'wrong', method: 'REGISTER', uri: 'sip:example.com', nc: 3 });
+  const bad = await auth.verify(req(wrong));
+  assert.ok(!bad.ok && bad.error.code === 'SIP_AUTH_BAD_RESPONSE' && bad.error.action === 'challenge');
+  const sess = clientAnswer(chBob[1] as string, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', nc: 2, algorithm: 'MD5-sess' });
+  assert.ok((await auth.verify(req(sess))).ok, 'MD5-sess from the stored ha1');
+});
+
+test('verify failures map to challenge, stale or 400', async () => {
+  const { clock, auth } = setup();
+  const ch = auth.challenge('www', 'example.com').values[0] as string;
+  const answer = (o: Partial<{ user: string; uri: string }> = {}) =>
+    clientAnswer(ch, { user: o.user ?? 'alice', password: 'wonderland', method: 'REGISTER', uri: o.uri ?? 'sip:example.com' });
+  const run = async (credentials: string, realm = 'example.com') => {
+    const r = await auth.verify({ credentials, method: 'REGISTER', realm, requestUri: 'sip:example.com' });
+    assert.ok(!r.ok);
+    return [r.error.code, r.error.action];
+  };
+  assert.deepEqual(await run(answer({ user: 'mallory' })), ['SIP_AUTH_UNKNOWN_USER', 'challenge']);
+  assert.deepEqual(await run(answer(), 'other.com'), ['SIP_AUTH_REALM', 'challenge']);
+  assert.deepEqual(await run(answer({ uri: 'sip:elsewhere.com' })), ['SIP_AUTH_URI_MISMATCH', 'bad-request']);
+  assert.deepEqual(await run('Digest username="a"'), ['SIP_AUTH_MALFORMED', 'bad-request']);
+  assert.deepEqual(await run(answer().replace(/nonce="[^"]+"/, 'nonce="forged"')), ['SIP_AUTH_NONCE_INVALID', 'challenge']);
+  assert.deepEqual(await run(answer().replace('algorithm=SHA-256', 'algorithm=SHA-1')), ['SIP_AUTH_UNSUPPORTED', 'challenge']);
+  clock.advance(30_000);
+  assert.deepEqual(await run(answer()), ['SIP_AUTH_NONCE_STALE', 'stale']);
+});

@@ -1,0 +1,177 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Clock, Random } from '../../lib/time.ts';
+import type { Result } from '../../lib/result.ts';
+import { err, ok } from '../../lib/result.ts';
+import type { DigestCredentials } from './digest-credentials.ts';
+import { parseDigestCredentials } from './digest-credentials.ts';
+import type { DigestAlgorithm } from './digest-response.ts';
+import { algorithmInfo, computeDigestResponse, computeHa1 } from './digest-response.ts';
+import { NonceCounts } from './nonce-counts.ts';
+import { NonceService } from './nonce.ts';
+import type { CredentialStore, Credentials } from './ports.ts';
+
+/** 401 for a registrar/UAS (WWW-Authenticate), 407 for a proxy (Proxy-Authenticate), RFC 3261 §22.1/§22.3. */
+export type ChallengeKind = 'www' | 'proxy';
+
+export interface Challenge {
+  readonly status: 401 | 407;
+  readonly reason: 'Unauthorized' | 'Proxy Authentication Required';
+  readonly headerName: 'WWW-Authenticate' | 'Proxy-Authenticate';
+  /** One header value per algorithm, most preferred first (RFC 8760 §2.4). */
+  readonly values: readonly string[];
+}
+
+export interface DigestAuthOptions {
+  readonly secret: string | Uint8Array;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly credentials: CredentialStore;
+  /** Offered in this order; default SHA-256 then MD5 (RFC 8760 §2.4: strongest first, MD5 for old UAs). */
+  readonly algorithms?: readonly DigestAlgorithm[];
+  /** Offer qop="auth" (default true); false sends RFC 2069-style challenges. */
+  readonly qopAuth?: boolean;
+  readonly nonceLifetimeSec?: number;
+  readonly nonceTrackCapacity?: number;
+}
+
+export interface AuthRequest {
+  /** The Authorization / Proxy-Authorization value to check. */
+  readonly credentials: string;
+  readonly method: string;
+  /** Expected realm (OpenSIPS www_authorize("realm")); also the `subscriber` domain looked up. */
+  readonly realm: string;
+  /** When given, the digest `uri` must equal it (RFC 2617 §3.2.2.5) with this comparison. */
+  readonly requestUri?: string;
+  readonly uriEquals?: (a: string, b: string) => boolean;
+  /** Entity body, for qop=auth-int. */
+  readonly body?: string;
+}
+
+/**
+ * What the caller should do on failure: `challenge` (401/407 with a fresh nonce), `stale`
+ * (same, with stale=true so the UA retries without asking its user), or `bad-request` (400).
+ */
+export type AuthFailureAction = 'challenge' | 'stale' | 'bad-request';
+
+export interface AuthFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly action: AuthFailureAction;
+}
+
+export interface AuthSuccess {
+  readonly username: string;
+  readonly realm: string;
+  readonly algorithm: DigestAlgorithm;
+}
+
+const fail = (code: string, action: AuthFailureAction, message: string) => err<AuthFailure>({ code, message, action });
+
+/**
+ * Digest authentication for REGISTER and proxied requests: challenge building and verification
+ * against the `subscriber` credentials, with stateless nonces and nonce-count replay checks.
+ */
+export class DigestAuthenticator {
+  private readonly nonces: NonceService;
+  private readonly counts: NonceCounts;
+  private readonly algorithms: readonly DigestAlgorithm[];
+
+  constructor(private readonly options: DigestAuthOptions) {
+    this.nonces = new NonceService({
+      secret: options.secret, clock: options.clock, random: options.random,
+      ...(options.nonceLifetimeSec === undefined ? {} : { lifetimeSec: options.nonceLifetimeSec }),
+    });
+    this.counts = new NonceCounts(this.nonces.lifetimeSec, options.nonceTrackCapacity);
+    this.algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
+  }
+
+  /** The 401/407 answer to send, with one challenge per configured algorithm sharing one nonce. */
+  challenge(kind: ChallengeKind, realm: string, stale = false): Challenge {
+    const nonce = this.nonces.issue(realm);
+    const values = this.algorithms.map((algorithm) =>
+      formatChallenge({ realm, nonce, algorithm, stale, qop: this.options.qopAuth === false ? undefined : 'auth' }));
+    return kind === 'www'
+      ? { status: 401, reason: 'Unauthorized', headerName: 'WWW-Authenticate', values }
+      : { status: 407, reason: 'Proxy Authentication Required', headerName: 'Proxy-Authenticate', values };
+  }
+
+  async verify(req: AuthRequest): Promise<Result<AuthSuccess, AuthFailure>> {
+    const parsed = parseDigestCredentials(req.credentials);
+    if (!parsed.ok) return fail(parsed.error.code, parsed.error.code === 'SIP_AUTH_SCHEME' ? 'challenge' : 'bad-request', parsed.error.message);
+    const c = parsed.value;
+    // RFC 3261 §22.4: credentials for another realm are not ours to check; challenge for ours.
+    if (c.realm !== req.realm) return fail('SIP_AUTH_REALM', 'challenge', `realm ${c.realm} is not ${req.realm}`);
+    const algo = algorithmInfo(c.algorithm);
+    if (algo === undefined || !this.algorithms.some((a) => a === algo.name || `${a}-sess` === algo.name)) {
+      return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `algorithm ${c.algorithm} not offered`);
+    }
+    if (c.userhash) return fail('SIP_AUTH_UNSUPPORTED', 'challenge', 'userhash is not offered');
+    if (c.qop !== undefined && c.qop !== 'auth' && c.qop !== 'auth-int') return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `qop ${c.qop}`);
+    if (req.requestUri !== undefined) {
+      const same = req.uriEquals ?? ((a: string, b: string) => a === b);
+      if (!same(c.uri, req.requestUri)) return fail('SIP_AUTH_URI_MISMATCH', 'bad-request', 'digest uri differs from the Request-URI');
+    }
+    const nonceState = this.nonces.check(c.nonce, req.realm);
+    if (nonceState === 'invalid') return fail('SIP_AUTH_NONCE_INVALID', 'challenge', 'nonce not issued by this cluster');
+    if (nonceState === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
+
+    const creds = await this.options.credentials.get(c.username, req.realm);
+    if (creds === undefined) return fail('SIP_AUTH_UNKNOWN_USER', 'challenge', `no subscriber ${c.username}@${req.realm}`);
+    const ha1 = ha1For(creds, algo.hash, c.username, req.realm);
+    if (ha1 === undefined) return fail('SIP_AUTH_NO_SECRET', 'challenge', `subscriber has no ${algo.hash} secret`);
+
+    const expected = computeDigestResponse({
+      algorithm: algo.name, ha1, nonce: c.nonce, method: req.method, uri: c.uri,
+      qop: c.qop as 'auth' | 'auth-int' | undefined, ncText: ncText(c), cnonce: c.cnonce, body: req.body,
+    });
+    if (!hexEquals(expected, c.response)) return fail('SIP_AUTH_BAD_RESPONSE', 'challenge', 'digest response does not match');
+
+    // Only now, with a proven password, spend the nonce-count: an attacker cannot burn them.
+    const issued = this.nonces.issuedSec(c.nonce, req.realm) as number;
+    const used = this.counts.use(c.nonce, c.nc ?? 1, issued, Math.floor(this.options.clock.wallMs() / 1000));
+    if (used === 'replay') return fail('SIP_AUTH_NC_REPLAY', 'challenge', `nonce-count ${c.nc ?? 1} already used`);
+    if (used === 'unknown') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce no longer tracked');
+    return ok({ username: c.username, realm: req.realm, algorithm: algo.name });
+  }
+}
+
+function ncText(c: DigestCredentials): string | undefined {
+  return c.nc === undefined ? undefined : c.nc.toString(16).padStart(8, '0');
+}
+
+/** The stored H(A1) for `hash`, computing it from a plain password when that is what is kept. */
+function ha1For(creds: Credentials, hash: 'MD5' | 'SHA-256' | 'SHA-512-256', user: string, realm: string): string | undefined {
+  const stored = hash === 'MD5' ? creds.ha1 : hash === 'SHA-256' ? creds.ha1Sha256 : creds.ha1Sha512t256;
+  if (stored !== undefined && stored.length > 0) return stored.toLowerCase();
+  return creds.password === undefined ? undefined : computeHa1(hash, user, realm, creds.password);
+}
+
+/** Constant-time comparison of hex digests; clients may send upper-case hex. */
+function hexEquals(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'latin1');
+  const b = Buffer.from(given.toLowerCase(), 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface ChallengeParams {
+  readonly realm: string;
+  readonly nonce: string;
+  readonly algorithm: DigestAlgorithm;
+  readonly stale?: boolean;
+  readonly qop?: 'auth' | 'auth,auth-int' | undefined;
+  readonly opaque?: string;
+}
+
+/** A WWW-/Proxy-Authenticate value (RFC 7616 §3.3 syntax; realm/nonce/qop/opaque quoted, algorithm and stale tokens). */
+export function formatChallenge(p: ChallengeParams): string {
+  let v = `Digest realm="${quote(p.realm)}", nonce="${p.nonce}"`;
+  if (p.qop !== undefined) v += `, qop="${p.qop}"`;
+  v += `, algorithm=${p.algorithm}`;
+  if (p.opaque !== undefined) v += `, opaque="${quote(p.opaque)}"`;
+  if (p.stale === true) v += ', stale=true';
+  return v;
+}
+
+function quote(s: string): string {
+  return s.replace(/["\\]/g, (m) => `\\${m}`);
+}

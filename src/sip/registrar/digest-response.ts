@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The digest computations of RFC 7616 §3.4.1–3.4.3 (and RFC 2617 §3.2.2, RFC 2069 for the no-qop
+ * form), for the algorithms RFC 8760 brings to SIP. Pure functions over strings: the RFC example
+ * values are unit-tested against them.
+ */
+
+export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
+export type DigestHash = 'MD5' | 'SHA-256' | 'SHA-512-256';
+
+interface AlgorithmInfo {
+  readonly name: DigestAlgorithm;
+  readonly hash: DigestHash;
+  readonly nodeName: string;
+  readonly sess: boolean;
+}
+
+const ALGORITHMS: readonly AlgorithmInfo[] = [
+  { name: 'MD5', hash: 'MD5', nodeName: 'md5', sess: false },
+  { name: 'MD5-sess', hash: 'MD5', nodeName: 'md5', sess: true },
+  { name: 'SHA-256', hash: 'SHA-256', nodeName: 'sha256', sess: false },
+  { name: 'SHA-256-sess', hash: 'SHA-256', nodeName: 'sha256', sess: true },
+  { name: 'SHA-512-256', hash: 'SHA-512-256', nodeName: 'sha512-256', sess: false },
+  { name: 'SHA-512-256-sess', hash: 'SHA-512-256', nodeName: 'sha512-256', sess: true },
+];
+
+/** The algorithm an `algorithm=` token names (case-insensitive, RFC 7616 §3.3), or undefined. */
+export function algorithmInfo(token: string): AlgorithmInfo | undefined {
+  const t = token.toUpperCase();
+  return ALGORITHMS.find((a) => a.name.toUpperCase() === t);
+}
+
+/** Lower-case hex digest of `data` (UTF-8) with the named hash. */
+export function hexHash(hash: DigestHash, data: string): string {
+  const info = ALGORITHMS.find((a) => a.hash === hash && !a.sess) as AlgorithmInfo;
+  return createHash(info.nodeName).update(data, 'utf8').digest('hex');
+}
+
+/** H(A1) for the non-session form: H(username ":" realm ":" password) — what `ha1` columns hold. */
+export function computeHa1(hash: DigestHash, username: string, realm: string, password: string): string {
+  return hexHash(hash, `${username}:${realm}:${password}`);
+}
+
+export interface DigestInput {
+  readonly algorithm: DigestAlgorithm;
+  /** H(username:realm:password), lower-case hex, for the algorithm's hash. */
+  readonly ha1: string;
+  readonly nonce: string;
+  readonly method: string;
+  /** The `uri` parameter exactly as the client sent it (RFC 7616 §3.4.6). */
+  readonly uri: string;
+  readonly qop?: 'auth' | 'auth-int' | undefined;
+  /** nonce-count as sent: 8 hex digits. */
+  readonly ncText?: string | undefined;
+  readonly cnonce?: string | undefined;
+  /** Entity body for qop=auth-int (empty when absent). */
+  readonly body?: string | undefined;
+}
+
+/** The expected `response` value (lower-case hex) for `input`. */
+export function computeDigestResponse(input: DigestInput): string {
+  const info = algorithmInfo(input.algorithm) as AlgorithmInfo;
+  const H = (s: string): string => hexHash(info.hash, s);
+  // RFC 7616 §3.4.2: the -sess A1 folds nonce and cnonce into the stored H(A1).
+  const ha1 = info.sess ? H(`${input.ha1}:${input.nonce}:${input.cnonce ?? ''}`) : input.ha1;
+  // RFC 7616 §3.4.3: auth-int adds H(entity-body) to A2.
+  const a2 = input.qop === 'auth-int' ? `${input.method}:${input.uri}:${H(input.body ?? '')}` : `${input.method}:${input.uri}`;
+  const ha2 = H(a2);
+  if (input.qop === undefined) return H(`${ha1}:${input.nonce}:${ha2}`); // RFC 2069 / RFC 2617 §3.2.2.1 without qop
+  return H(`${ha1}:${input.nonce}:${input.ncText ?? ''}:${input.cnonce ?? ''}:${input.qop}:${ha2}`);
+}

@@ -1,0 +1,193 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
+import type { CounterFactory } from '../../lib/counter.ts';
+import type { BindingFields } from './binding.ts';
+import { MemoryLocationStore } from './memory-location-store.ts';
+import type { LocationEvent } from './location-store.ts';
+import type { LocationPersistence, PersistedBinding, PersistenceChange } from './ports.ts';
+
+const T0 = 1_700_000_000; // wall seconds of FakeClock(0)
+
+function fields(contact: string, expiresInSec: number, extra: Partial<BindingFields> = {}): BindingFields {
+  return { contact, expiresSec: T0 + expiresInSec, callId: 'c1@x', cseq: 1, ...extra };
+}
+
+function setup(extra: Partial<ConstructorParameters<typeof MemoryLocationStore>[0]> = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryLocationStore({ clock, ...extra });
+  const events: LocationEvent[] = [];
+  store.subscribe((e) => events.push(e));
+  return { clock, store, events };
+}
+
+function recordingCounters(): { factory: CounterFactory; values: Map<string, number> } {
+  const values = new Map<string, number>();
+  const bump = (name: string, by: number) => values.set(name, (values.get(name) ?? 0) + by);
+  return {
+    values,
+    factory: {
+      counter: (name) => ({ inc: (by = 1) => bump(name, by) }),
+      gauge: (name) => ({ set: (v) => values.set(name, v), inc: (by = 1) => bump(name, by), dec: (by = 1) => bump(name, -by) }),
+    },
+  };
+}
+
+test('insert, lookup and contact ids: high half hashes the AoR, low half is a label', () => {
+  const { store, events } = setup();
+  const a = store.insert('alice@example.com', fields('sip:alice@10.0.0.1:5060', 60));
+  const b = store.insert('alice@example.com', fields('sip:alice@10.0.0.2:5060', 60));
+  assert.deepEqual(store.lookup('alice@example.com'), [a, b]);
+  assert.equal(a.contactId >> 32n, b.contactId >> 32n);
+  assert.equal((b.contactId & 0xffffffffn) - (a.contactId & 0xffffffffn), 1n);
+  assert.equal(store.aorCount(), 1);
+  assert.equal(store.contactCount(), 2);
+  assert.deepEqual(events.map((e) => e.kind), ['insert', 'insert']);
+  assert.equal(a.state, 'new');
+  assert.equal(a.q, -1);
+  assert.equal(a.methods, 0xffffffff);
+  assert.deepEqual(store.lookup('bob@example.com'), []);
+});
+
+test('a seeded Random moves the label start so nodes do not collide', () => {
+  const s1 = new MemoryLocationStore({ clock: new FakeClock(), random: new SeededRandom(1) });
+  const s2 = new MemoryLocationStore({ clock: new FakeClock(), random: new SeededRandom(2) });
+  assert.notEqual(s1.insert('a@x', fields('sip:a@h', 60)).contactId, s2.insert('a@x', fields('sip:a@h', 60)).contactId);
+});
+
+test('find matches by URI per RFC 3261 §19.1.4, and by +sip.instance/reg-id per RFC 5626 §6', () => {
+  const { store } = setup();
+  const plain = store.insert('a@x', fields('sip:a@Host.example:5060;transport=udp', 60));
+  assert.equal(store.find('a@x', { contact: 'SIP:a@host.EXAMPLE:5060;Transport=UDP' }), plain);
+  assert.equal(store.find('a@x', { contact: 'sip:a@host.example;transport=udp' }), undefined, 'omitted port never equals an explicit one');
+  assert.equal(store.find('a@x', { contact: 'sip:A@host.example:5060;transport=udp' }), undefined, 'user part is case-sensitive');
+  const inst = '<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>';
+  const ob = store.insert('a@x', fields('sip:a@192.0.2.1:1111;ob', 60, { instance: inst, regId: 1 }));
+  assert.equal(store.find('a@x', { contact: 'sip:a@198.51.100.7:2222;ob', instance: inst, regId: 1 }), ob, 'new flow, same binding');
+  assert.equal(store.find('a@x', { contact: 'sip:a@192.0.2.1:1111;ob', instance: inst, regId: 2 }), undefined, 'other reg-id is another flow');
+  assert.equal(store.findById('a@x', ob.contactId), ob);
+});
+
+test('update replaces the object, keeps the id, and emits update with the previous binding', () => {
+  const { clock, store, events } = setup();
+  const a = store.insert('a@x', fields('sip:a@h', 60));
+  clock.advance(10_000);
+  const a2 = store.update(a, fields('sip:a@h', 120, { cseq: 2 }));
+  assert.equal(a2.contactId, a.contactId);
+  assert.equal(a2.lastModifiedSec, T0 + 10);
+  assert.deepEqual(store.lookup('a@x'), [a2]);
+  const ev = events[1];
+  assert.ok(ev?.kind === 'update' && ev.previous === a && ev.binding === a2);
+  assert.throws(() => store.update(a, fields('sip:a@h', 10)), /no longer current/);
+});
+
+test('expiry removes only what is due, skips refreshed entries, and emits expire', () => {
+  const { clock, store, events } = setup();
+  const a = store.insert('a@x', fields('sip:a@h1', 10));
+  store.insert('a@x', fields('sip:a@h2', 30));
+  store.insert('p@x', fields('sip:p@h', 0, { expiresSec: 0 })); // permanent
+  store.update(a, fields('sip:a@h1', 20));
+  clock.advance(10_000);
+  assert.equal(store.expire(), 0, 'the refreshed binding is not expired by its stale entry');
+  clock.advance(9_999);
+  assert.equal(store.lookup('a@x').length, 2);
+  clock.advance(1);
+  assert.equal(store.lookup('a@x').length, 1, 'lookup hides a due binding before the pass runs');
+  assert.equal(store.expire(), 1);
+  clock.advance(3600_000);
+  assert.equal(store.expire(), 1);
+  assert.equal(store.aorCount(), 1);
+  assert.equal(store.lookup('p@x').length, 1, 'permanent bindings never expire');
+  assert.deepEqual(events.filter((e) => e.kind === 'expire').length, 2);
+});
+
+test('remove and removeAor emit delete with the origin', () => {
+  const { store, events } = setup();
+  const a = store.insert('a@x', fields('sip:a@h1', 60));
+  store.insert('a@x', fields('sip:a@h2', 60));
+  assert.equal(store.remove(a, 'replicated'), true);
+  assert.equal(store.remove(a), false);
+  assert.equal(store.removeAor('a@x', 'admin'), 1);
+  assert.equal(store.removeAor('a@x'), 0);
+  assert.deepEqual(events.slice(2).map((e) => [e.kind, 'origin' in e ? e.origin : '']), [['delete', 'replicated'], ['delete', 'admin']]);
+  assert.equal(store.contactCount(), 0);
+});
+
+test('statistics follow OpenSIPS usrloc names', () => {
+  const { factory, values } = recordingCounters();
+  const clock = new FakeClock();
+  const store = new MemoryLocationStore({ clock, counters: factory });
+  store.insert('a@x', fields('sip:a@h1', 5));
+  store.insert('a@x', fields('sip:a@h2', 60));
+  store.insert('b@x', fields('sip:b@h', 60));
+  assert.equal(values.get('usrloc:registered_users'), 2);
+  assert.equal(values.get('usrloc:location-users'), 2);
+  assert.equal(values.get('usrloc:location-contacts'), 3);
+  clock.advance(5_000);
+  store.expire();
+  assert.equal(values.get('usrloc:location-expires'), 1);
+  assert.equal(values.get('usrloc:location-contacts'), 2);
+});
+
+class MemoryDb implements LocationPersistence {
+  writes: PersistenceChange[][] = [];
+  failNext = false;
+  constructor(private readonly rows: PersistedBinding[] = []) {}
+  async *load(): AsyncIterable<PersistedBinding> { yield* this.rows; }
+  async write(changes: readonly PersistenceChange[]): Promise<void> {
+    if (this.failNext) { this.failNext = false; throw new Error('db down'); }
+    this.writes.push([...changes]);
+  }
+}
+
+test('write-through writes each change and marks the binding synced', async () => {
+  const db = new MemoryDb();
+  const store = new MemoryLocationStore({ clock: new FakeClock(), persistence: db, persistenceMode: 'write-through' });
+  const a = store.insert('a@x', fields('sip:a@h', 60));
+  await store.persisted();
+  assert.equal(a.state, 'sync');
+  const a2 = store.update(a, fields('sip:a@h', 90));
+  assert.equal(a2.state, 'dirty');
+  store.remove(a2);
+  await store.persisted();
+  assert.deepEqual(db.writes.map((w) => w.map((c) => c.op)), [['upsert'], ['upsert'], ['delete']]);
+});
+
+test('write-back coalesces per contact and requeues a failed flush', async () => {
+  const db = new MemoryDb();
+  const errors: unknown[] = [];
+  const store = new MemoryLocationStore({
+    clock: new FakeClock(), persistence: db, persistenceMode: 'write-back', onPersistenceError: (e) => errors.push(e),
+  });
+  let a = store.insert('a@x', fields('sip:a@h', 60));
+  for (let i = 0; i < 5; i++) a = store.update(a, fields('sip:a@h', 60, { cseq: i + 2 }));
+  store.insert('b@x', fields('sip:b@h', 60));
+  assert.equal(db.writes.length, 0, 'nothing written before flush');
+  db.failNext = true;
+  await store.flush();
+  assert.equal(errors.length, 1);
+  await store.flush();
+  assert.equal(db.writes.length, 1);
+  const batch = db.writes[0] ?? [];
+  assert.equal(batch.length, 2, 'six changes of a@x became one row write');
+  assert.ok(batch[0]?.op === 'upsert' && batch[0].binding.cseq === 6);
+  assert.equal(a.state, 'sync');
+});
+
+test('load inserts persisted rows with their ids; already expired ones go on the next pass', async () => {
+  const rows: PersistedBinding[] = [
+    { aor: 'a@x', contactId: 42n, lastModifiedSec: T0 - 5, ...fields('sip:a@h', 60) },
+    { aor: 'b@x', contactId: 43n, lastModifiedSec: T0 - 500, ...fields('sip:b@h', -100) },
+  ];
+  const db = new MemoryDb(rows);
+  const store = new MemoryLocationStore({ clock: new FakeClock(), persistence: db, persistenceMode: 'write-through' });
+  const events: LocationEvent[] = [];
+  store.subscribe((e) => events.push(e));
+  assert.equal(await store.load(), 2);
+  assert.equal(store.findById('a@x', 42n)?.state, 'sync');
+  assert.ok(events.every((e) => e.kind === 'insert' && e.origin === 'loaded'));
+  assert.equal(db.writes.length, 0, 'loading writes nothing back');
+  assert.equal(store.expire(), 1);
+  await store.persisted();
+  assert.deepEqual(db.writes, [[{ op: 'delete', aor: 'b@x', contactId: 43n }]]);
+});

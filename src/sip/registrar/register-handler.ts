@@ -1,0 +1,208 @@
+import type { CounterFactory, Counter } from '../../lib/counter.ts';
+import { nullCounters } from '../../lib/counter.ts';
+import type { Clock } from '../../lib/time.ts';
+import type { NameAddr, SipMessage } from '../message/index.ts';
+import { paramValue, unquote } from '../message/index.ts';
+import type { Binding, BindingFields } from './binding.ts';
+import { parseQ } from './binding.ts';
+import type { LocationStore } from './location-store.ts';
+import {
+  DEFAULT_EXPIRES_SEC, DEFAULT_MAX_CONTACTS_PER_AOR, DEFAULT_MAX_EXPIRES_SEC, DEFAULT_MIN_EXPIRES_SEC,
+} from './limits.ts';
+import { bindingContactValue, contactIsBehindNat, receivedUri, registerAor } from './register-contact.ts';
+
+/** OpenSIPS registrar path modes: `off` ignores Path, `lazy` stores it, `strict` also requires Supported: path. */
+export type PathMode = 'off' | 'lazy' | 'strict';
+
+export interface RegistrarConfig {
+  readonly minExpiresSec?: number;
+  readonly maxExpiresSec?: number;
+  readonly defaultExpiresSec?: number;
+  /** 0 = unlimited (OpenSIPS max_contacts). */
+  readonly maxContactsPerAor?: number;
+  readonly pathMode?: PathMode;
+}
+
+/** Where the REGISTER came from (the transport layer knows; the message does not). */
+export interface ReceiveInfo {
+  readonly proto: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+  readonly sourceIp: string;
+  readonly sourcePort: number;
+  /** Local socket as OpenSIPS writes it: `udp:203.0.113.10:5060`. */
+  readonly socket: string;
+}
+
+/** What the node should answer; it builds the response from the request with these. */
+export interface RegisterReply {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** Stable code for logs and counters when the REGISTER was refused. */
+  readonly code?: string;
+  readonly aor?: string;
+  /** The AoR's bindings after the request (200 only). */
+  readonly bindings?: readonly Binding[];
+}
+
+interface Planned {
+  /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding). */
+  readonly fields: BindingFields;
+  readonly existing: Binding | undefined;
+}
+
+/**
+ * REGISTER processing, RFC 3261 §10.3 steps 5–8, over a LocationStore. Authentication (steps 3–4)
+ * is the caller's: run DigestAuthenticator first and pass the request here once it succeeded.
+ * Every check happens before the first change, so a refused REGISTER changes nothing (§10.3 step 7:
+ * "the update MUST be aborted"). Synchronous; with write-through persistence the node awaits
+ * `store.persisted()` before sending a 200.
+ */
+export class RegisterHandler {
+  private readonly cfg: Required<RegistrarConfig>;
+  private readonly accepted: Counter;
+  private readonly rejected: Counter;
+
+  constructor(private readonly store: LocationStore, private readonly clock: Clock, config: RegistrarConfig = {}, counters: CounterFactory = nullCounters) {
+    this.cfg = {
+      minExpiresSec: config.minExpiresSec ?? DEFAULT_MIN_EXPIRES_SEC,
+      maxExpiresSec: config.maxExpiresSec ?? DEFAULT_MAX_EXPIRES_SEC,
+      defaultExpiresSec: config.defaultExpiresSec ?? DEFAULT_EXPIRES_SEC,
+      maxContactsPerAor: config.maxContactsPerAor ?? DEFAULT_MAX_CONTACTS_PER_AOR,
+      pathMode: config.pathMode ?? 'lazy',
+    };
+    this.accepted = counters.counter('registrar:accepted_regs', 'REGISTERs answered 200');
+    this.rejected = counters.counter('registrar:rejected_regs', 'REGISTERs refused');
+    // OpenSIPS exposes its registrar settings as statistics too.
+    counters.gauge('registrar:max_expires').set(this.cfg.maxExpiresSec);
+    counters.gauge('registrar:max_contacts').set(this.cfg.maxContactsPerAor);
+    counters.gauge('registrar:default_expire').set(this.cfg.defaultExpiresSec);
+  }
+
+  handle(req: SipMessage, rcv: ReceiveInfo): RegisterReply {
+    const r = this.process(req, rcv);
+    if (r.status === 200) this.accepted.inc();
+    else this.rejected.inc();
+    return r;
+  }
+
+  private process(req: SipMessage, rcv: ReceiveInfo): RegisterReply {
+    const aor = registerAor(req.to);
+    if (aor === undefined) return refuse(404, 'Not Found', 'SIP_REG_BAD_AOR');
+    const contacts = req.contacts();
+    if (!contacts.ok) return refuse(400, 'Invalid Contact', 'SIP_REG_BAD_CONTACT');
+    const expiresHdr = req.expires();
+    if (!expiresHdr.ok) return refuse(400, 'Invalid Expires', 'SIP_REG_BAD_EXPIRES');
+    const nowSec = Math.floor(this.clock.wallMs() / 1000);
+    const callId = req.callId;
+    const cseq = req.cseq.seq;
+
+    if (contacts.value.star) {
+      // §10.3 step 6: "*" only with Expires: 0.
+      if (expiresHdr.value !== 0) return refuse(400, 'Invalid Request', 'SIP_REG_STAR_EXPIRES');
+      const current = this.store.lookup(aor);
+      // §10.3 step 6: same Call-ID needs a higher CSeq, else the whole request fails.
+      if (current.some((b) => b.callId === callId && cseq <= b.cseq)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+      this.store.removeAor(aor);
+      return this.ok(aor, nowSec);
+    }
+
+    const path = this.pathOf(req);
+    if (path === 'reject') return { ...refuse(420, 'Bad Extension', 'SIP_REG_PATH_UNSUPPORTED'), headers: [['Unsupported', 'path']] };
+    const userAgent = req.get('User-Agent');
+    const plans: Planned[] = [];
+    for (const na of contacts.value.values) {
+      const contact = na.uri.raw;
+      const qText = paramValue(na.params, 'q');
+      const q = qText === undefined ? undefined : parseQ(qText);
+      if (q === undefined && qText !== undefined) return refuse(400, 'Invalid q value', 'SIP_REG_BAD_Q');
+      const expiresSec = this.expiresOf(na, expiresHdr.value);
+      if (expiresSec > 0 && expiresSec < this.cfg.minExpiresSec) {
+        // §10.3 step 7 / §20.23: 423 carries the minimum the registrar accepts.
+        return { ...refuse(423, 'Interval Too Brief', 'SIP_REG_INTERVAL_TOO_BRIEF'), headers: [['Min-Expires', String(this.cfg.minExpiresSec)]] };
+      }
+      const instRaw = paramValue(na.params, '+sip.instance');
+      const instance = instRaw === undefined ? undefined : unquote(instRaw);
+      // RFC 5626 §6: reg-id without +sip.instance is ignored.
+      const regIdText = instance === undefined ? undefined : paramValue(na.params, 'reg-id');
+      const regId = regIdText === undefined ? 0 : Number(regIdText);
+      if (!Number.isInteger(regId) || regId < 0 || regId > 0xffff_ffff) return refuse(400, 'Invalid reg-id', 'SIP_REG_BAD_CONTACT');
+      const existing = this.store.find(aor, { contact, instance, regId });
+      // §10.3 step 7: a binding refreshed within the same Call-ID needs a higher CSeq.
+      if (existing !== undefined && existing.callId === callId && cseq <= existing.cseq) {
+        return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+      }
+      const f: { -readonly [K in keyof BindingFields]: BindingFields[K] } = {
+        contact, expiresSec: expiresSec === 0 ? 0 : nowSec + expiresSec, callId, cseq, socket: rcv.socket, regId,
+      };
+      if (q !== undefined) f.q = q;
+      if (userAgent !== undefined) f.userAgent = userAgent;
+      if (path !== undefined) f.path = path;
+      if (instance !== undefined) f.instance = instance;
+      if (contactIsBehindNat(na, rcv)) f.received = receivedUri(rcv);
+      plans.push({ fields: f, existing });
+    }
+
+    // Expires 0 on a contact removes it (§10.3 step 8); count what would remain before changing anything.
+    const current = this.store.lookup(aor);
+    let remaining = current.length;
+    for (const p of plans) {
+      const removing = p.fields.expiresSec === 0;
+      if (p.existing !== undefined && removing) remaining--;
+      else if (p.existing === undefined && !removing) remaining++;
+    }
+    if (this.cfg.maxContactsPerAor > 0 && remaining > this.cfg.maxContactsPerAor) {
+      // OpenSIPS answers too many contacts with 503 "Too many registered contacts".
+      return refuse(503, 'Too many registered contacts', 'SIP_REG_TOO_MANY_CONTACTS');
+    }
+
+    for (const p of plans) {
+      if (p.fields.expiresSec === 0) {
+        if (p.existing !== undefined) this.store.remove(p.existing);
+      } else if (p.existing !== undefined) {
+        this.store.update(p.existing, p.fields);
+      } else {
+        this.store.insert(aor, p.fields);
+      }
+    }
+    return this.ok(aor, nowSec);
+  }
+
+  /** Contact `expires` param, else Expires header, else default; clamped to max (§10.3 step 7). 0 = remove. */
+  private expiresOf(na: NameAddr, header: number | undefined): number {
+    const requested = expiresRequested(na, header);
+    if (requested === 0) return 0;
+    return Math.min(requested ?? this.cfg.defaultExpiresSec, this.cfg.maxExpiresSec);
+  }
+
+  /** RFC 3327 §5.3: the Path to store, 'reject' in strict mode without Supported: path. */
+  private pathOf(req: SipMessage): string | undefined | 'reject' {
+    if (this.cfg.pathMode === 'off') return undefined;
+    const values = req.getList('Path');
+    if (values.length === 0) return undefined;
+    const supported = req.getList('Supported').some((s) => s.trim().toLowerCase() === 'path');
+    if (!supported && this.cfg.pathMode === 'strict') return 'reject';
+    return values.join(',');
+  }
+
+  private ok(aor: string, nowSec: number): RegisterReply {
+    const bindings = this.store.lookup(aor);
+    const headers: Array<readonly [string, string]> = bindings.map((b) => ['Contact', bindingContactValue(b, nowSec)] as const);
+    const path = bindings.find((b) => b.path !== undefined)?.path;
+    // RFC 3327 §5.3: the registrar returns the stored Path in the 200.
+    if (path !== undefined) headers.push(['Path', path]);
+    // RFC 3261 §10.3 step 8: a Date header lets simple UAs learn the time.
+    headers.push(['Date', new Date(nowSec * 1000).toUTCString()]);
+    return { status: 200, reason: 'OK', headers, aor, bindings };
+  }
+}
+
+/** The expiry the UA asked for, before limits: contact param first, then the header (§10.2.1.1). */
+function expiresRequested(na: NameAddr, header: number | undefined): number | undefined {
+  const p = paramValue(na.params, 'expires');
+  if (p !== undefined && /^\d{1,10}$/.test(p)) return Math.min(Number(p), 0xffff_ffff);
+  return header;
+}
+
+function refuse(status: number, reason: string, code: string): RegisterReply {
+  return { status, reason, headers: [], code };
+}
