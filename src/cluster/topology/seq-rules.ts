@@ -1,0 +1,33 @@
+/**
+ * "Is this update newer than what I hold?" for LS_UPDATE, FULL_TOP_UPDATE and the per-node
+ * entries of a FULL_TOP_UPDATE.
+ *
+ * OpenSIPS (node_info.h validate_update): sequence numbers start at -1 and each update
+ * pre-increments, so a (re)started node's first update carries 0. An update is accepted when its
+ * seq is greater than the stored one, or when it is 0 (the node restarted), unless the stored one
+ * is also 0 with a timestamp not older than the message's (a duplicate of that first update).
+ *
+ * Weakness: if a restarted node's seq-0 update is lost, every later update (1, 2, ...) is
+ * rejected until its seq passes the old incarnation's. We also accept a lower seq whose
+ * timestamp (unix seconds) is strictly newer: within one incarnation seq and timestamp only grow,
+ * so "seq went back while time went forward" can only be a restart.
+ */
+export type SeqVerdict = 'newer' | 'restart' | 'stale';
+
+export interface SeqStamp {
+  readonly seq: number;
+  readonly timestamp: number;
+}
+
+/** Stored value of a node we have never heard an update from (node_info.c add_node_info). */
+export const NO_SEQ: SeqStamp = { seq: -1, timestamp: 0 };
+
+export function judgeUpdate(stored: SeqStamp, msg: SeqStamp): SeqVerdict {
+  if (msg.seq === 0) {
+    if (stored.seq === 0 && msg.timestamp <= stored.timestamp) return 'stale';
+    return stored.seq > 0 ? 'restart' : 'newer';
+  }
+  if (msg.seq > stored.seq) return 'newer';
+  if (msg.timestamp > stored.timestamp) return 'restart';
+  return 'stale';
+}
