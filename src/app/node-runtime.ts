@@ -9,6 +9,7 @@ import type { NodeConfig } from './config/schema.ts';
 import { createLogger, fromOpensipsLevel, toOpensipsLevel, type Logger } from './logger.ts';
 import type { Service } from './service.ts';
 import { VERSION } from './version.ts';
+import { SipService } from './sip-service.ts';
 
 export interface NodeRuntimeOptions {
   /** Logger to use instead of one made from the config (tests). */
@@ -31,6 +32,7 @@ export class NodeRuntime {
   private mi: RpcHttpServer | undefined;
   private miAddress: AddressInfo | undefined;
   private stopping: Promise<void> | undefined;
+  sip: SipService | undefined;
 
   private constructor(loaded: LoadedConfig, opts: NodeRuntimeOptions) {
     this.config = loaded.config;
@@ -83,6 +85,8 @@ export class NodeRuntime {
       this.mi = mi;
       this.logger.info({ url: this.miUrl() }, 'management interface listening');
     }
+    this.sip = await SipService.start(this);
+    this.addService(this.sip);
   }
 
   /** Stops accepting work, drains until the configured deadline, releases everything. Idempotent. */

@@ -1,0 +1,31 @@
+/**
+ * Where a message came from and where one goes, as the SIP core sees it. These mirror the
+ * transport's ReceiveInfo/SendTarget (src/sip/transport/types.ts) structurally: the proxy folder
+ * may not import the transport (DESIGN.md §2), and src/app passes one for the other.
+ */
+export type SipProto = 'udp' | 'tcp';
+
+export interface SipSource {
+  readonly proto: SipProto;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly connectionId?: number;
+}
+
+export interface SipTarget {
+  readonly proto: SipProto;
+  readonly address: string;
+  readonly port: number;
+  readonly connectionId?: number;
+}
+
+/** The core's only way out. Returns false when the transport refused the message at once. */
+export interface SipOutput {
+  send(target: SipTarget, data: Buffer): boolean;
+}
+
+export function isReliable(proto: SipProto): boolean {
+  return proto !== 'udp';
+}
