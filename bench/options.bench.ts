@@ -1,0 +1,97 @@
+/**
+ * bench:options — server CPU per OPTIONS request under a fixed SIPp load, sipcluster's stateless
+ * node side by side with the bare Node UDP floor (bench/support/floor-responder.ts), then the
+ * highest rate each answers with ≥ 99.9 % success. Prints a table; not a test.
+ *   npm run bench:options [-- --rate 10000 --seconds 5]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/ports.ts';
+import { runSipp } from '../test/support/sipp.ts';
+import { cpuMs, startTs } from './support/proc.ts';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const RATE = arg('rate', 10_000);
+const SECONDS = arg('seconds', 5);
+const MAX_RATES = [10_000, 15_000, 20_000, 25_000, 30_000, 40_000];
+process.env.SIPCLUSTER_SIPP ??= '/usr/bin/sipp';
+const scenario = fileURLToPath(new URL('../test/e2e/scenarios/options.xml', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Server { name: string; child: ChildProcess; port: number }
+
+async function waitReady(child: ChildProcess, pattern: RegExp): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const on = (d: Buffer) => { out += d.toString(); if (pattern.test(out)) resolve(); };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('exit', (c) => reject(new Error(`server exited (${c}): ${out}`)));
+    setTimeout(() => reject(new Error(`server not ready: ${out}`)), 20_000).unref();
+  });
+}
+
+async function startSipcluster(): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-options-'));
+  const cfg = join(dir, 'node.yaml');
+  writeFileSync(cfg, `node: { name: bench, logLevel: info }\nmi: { enabled: false }\nsip: { listen: [ { proto: udp, host: 127.0.0.1, port: ${port} } ] }\n`);
+  const child = spawn(process.execPath, [join(root, 'bin/sipcluster.mjs'), 'start', '-c', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitReady(child, /SIP listening/);
+  return { name: 'sipcluster', child, port };
+}
+
+async function startFloor(): Promise<Server> {
+  const port = await freePort();
+  const child = startTs(join(root, 'bench/support/floor-responder.ts'), [String(port)]);
+  await waitReady(child, /floor responder/);
+  return { name: 'bare Node UDP floor', child, port };
+}
+
+async function load(s: Server, rate: number, seconds: number) {
+  const calls = rate * seconds;
+  const pid = s.child.pid as number;
+  const before = cpuMs(pid);
+  const r = await runSipp({ scenario, target: `127.0.0.1:${s.port}`, transport: 'u1', calls, rate, timeoutMs: (seconds + 30) * 1000 });
+  const used = cpuMs(pid) - before;
+  return { ok: r.successful, failed: r.failed, calls, cpuUsPerReq: r.successful > 0 ? (used * 1000) / r.successful : NaN };
+}
+
+async function main(): Promise<void> {
+  const servers = [await startSipcluster(), await startFloor()];
+  try {
+    for (const s of servers) await load(s, 1000, 1); // warm up the JIT
+    const fixed: Record<string, Awaited<ReturnType<typeof load>>> = {};
+    for (const s of servers) fixed[s.name] = await load(s, RATE, SECONDS);
+    const maxRate: Record<string, number> = {};
+    for (const s of servers) {
+      maxRate[s.name] = 0;
+      for (const rate of MAX_RATES) {
+        const r = await load(s, rate, 3);
+        if (r.ok / r.calls < 0.999) break;
+        maxRate[s.name] = rate;
+      }
+    }
+    const ours = fixed['sipcluster'];
+    const floor = fixed['bare Node UDP floor'];
+    console.log(`\nbench:options — SIPp OPTIONS over UDP, ${RATE}/s for ${SECONDS} s, node ${process.version}`);
+    console.log('| server | answered | failed | server CPU µs/request | max rate ≥99.9% (tried up to 40k/s) |');
+    console.log('|---|--:|--:|--:|--:|');
+    for (const s of servers) {
+      const f = fixed[s.name];
+      if (f === undefined) continue;
+      console.log(`| ${s.name} | ${f.ok} | ${f.failed} | ${f.cpuUsPerReq.toFixed(1)} | ${maxRate[s.name]}/s |`);
+    }
+    if (ours !== undefined && floor !== undefined) console.log(`\nratio sipcluster ÷ floor (CPU per request): ${(ours.cpuUsPerReq / floor.cpuUsPerReq).toFixed(2)}× (target ≤ 1.1×)`);
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+  }
+}
+
+await main();
