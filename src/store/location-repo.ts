@@ -68,16 +68,16 @@ export class KyselyLocationRepo implements LocationRepo {
     q = c.domain === undefined || c.domain === null ? q.where('domain', 'is', null) : q.where('domain', '=', c.domain);
     const found = await q.executeTakeFirst();
     if (found !== undefined) {
-      await this.db.updateTable('location').set(values).where('contact_id', '=', this.idParam(BigInt(found.id))).execute();
-      return BigInt(found.id);
+      await this.db.updateTable('location').set(values).where('contact_id', '=', this.idParam(this.idFromDb(found.id))).execute();
+      return this.idFromDb(found.id);
     }
     if (this.dialect === 'postgres') {
       const r = await this.db.insertInto('location').values(values).returning(this.idText().as('id')).executeTakeFirstOrThrow();
-      return BigInt(r.id);
+      return this.idFromDb(r.id);
     }
     const r = await this.db.insertInto('location').values(values).executeTakeFirstOrThrow();
     if (r.insertId === undefined) throw new Error('driver returned no insert id for location');
-    return BigInt(r.insertId);
+    return this.idFromDb(String(r.insertId));
   }
 
   async delete(contactId: bigint): Promise<boolean> {
@@ -88,7 +88,7 @@ export class KyselyLocationRepo implements LocationRepo {
   async loadAll(): Promise<LocationContact[]> {
     const rows = await this.db.selectFrom('location').selectAll().select(this.idText().as('id_text'))
       .orderBy('contact_id').execute();
-    return rows.map((r) => fromRow(r, r.id_text));
+    return rows.map((r) => fromRow(r, this.idFromDb(r.id_text)));
   }
 
   async deleteExpired(nowSec: number): Promise<number> {
@@ -102,9 +102,19 @@ export class KyselyLocationRepo implements LocationRepo {
     return sql<string>`cast(contact_id as ${sql.raw(this.dialect === 'mysql' ? 'char' : 'text')})`;
   }
 
-  /** pg and mysql2 take 64-bit ids as text; better-sqlite3 binds a bigint as an INTEGER. */
+  /**
+   * pg and mysql2 take 64-bit ids as text; better-sqlite3 binds a bigint as an INTEGER. OpenSIPS's
+   * contact_id is an unsigned 64-bit value (BIGINT UNSIGNED in MySQL); SQLite and PostgreSQL only
+   * have signed 64-bit integers, so there it is stored as the same 64 bits read signed.
+   */
   private idParam(id: bigint): string | bigint {
-    return this.dialect === 'sqlite' ? id : id.toString();
+    if (this.dialect === 'mysql') return id.toString();
+    const signed = BigInt.asIntN(64, id);
+    return this.dialect === 'sqlite' ? signed : signed.toString();
+  }
+
+  private idFromDb(text: string): bigint {
+    return this.dialect === 'mysql' ? BigInt(text) : BigInt.asUintN(64, BigInt(text));
   }
 }
 
@@ -131,9 +141,9 @@ function toRow(c: LocationInput) {
   };
 }
 
-function fromRow(r: Selectable<LocationTable>, idText: string): LocationContact {
+function fromRow(r: Selectable<LocationTable>, contactId: bigint): LocationContact {
   return {
-    contactId: BigInt(idText),
+    contactId,
     username: r.username,
     domain: r.domain,
     contact: r.contact,

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, SeededRandom } from '../lib/fake-time.ts';
+import { MemoryLocationStore } from '../sip/registrar/index.ts';
+import { openStore } from './open-store.ts';
+import { credentialStoreOf, locationPersistenceOf } from './registrar-adapters.ts';
+
+test('bindings written through to the location table come back after a restart (SQLite)', async () => {
+  const store = await openStore('sqlite::memory:', { baseDir: '.' });
+  try {
+    const clock = new FakeClock(0, 1_800_000_000_000);
+    const persistence = locationPersistenceOf(store.locations);
+    const a = new MemoryLocationStore({ clock, random: new SeededRandom(1), persistence, persistenceMode: 'write-through' });
+    const nowSec = Math.floor(clock.wallMs() / 1000);
+    const b = a.insert('alice@example.com', {
+      contact: 'sip:alice@192.0.2.1:5060', expiresSec: nowSec + 3600, q: 500, callId: 'cid-1', cseq: 7,
+      received: 'sip:198.51.100.2:40000', userAgent: 'phone', socket: 'udp:127.0.0.1:5060', instance: '<urn:uuid:1>', regId: 1,
+    });
+    await a.persisted();
+    const again = new MemoryLocationStore({ clock, random: new SeededRandom(2), persistence, persistenceMode: 'write-through' });
+    assert.equal(await again.load(), 1);
+    const [loaded] = again.lookup('alice@example.com');
+    assert.ok(loaded);
+    assert.equal(loaded.contactId, b.contactId);
+    assert.equal(loaded.contact, 'sip:alice@192.0.2.1:5060');
+    assert.equal(loaded.q, 500);
+    assert.equal(loaded.received, 'sip:198.51.100.2:40000');
+    assert.equal(loaded.expiresSec, nowSec + 3600);
+    a.remove(b);
+    await a.persisted();
+    assert.equal((await store.locations.loadAll()).length, 0);
+  } finally {
+    await store.close();
+  }
+});
+
+test('credentials come from the subscriber table, empty columns left out', async () => {
+  const store = await openStore('sqlite::memory:', { baseDir: '.' });
+  try {
+    await store.subscribers.add('bob', 'example.com', 'secret');
+    const creds = await credentialStoreOf(store.subscribers).get('bob', 'example.com');
+    assert.equal(creds?.password, undefined, 'plain password is not stored by default');
+    assert.match(creds?.ha1 ?? '', /^[0-9a-f]{32}$/);
+    assert.match(creds?.ha1Sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(await credentialStoreOf(store.subscribers).get('nobody', 'example.com'), undefined);
+  } finally {
+    await store.close();
+  }
+});

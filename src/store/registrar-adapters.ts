@@ -1,0 +1,82 @@
+import type {
+  Binding, CredentialStore, Credentials, LocationPersistence, PersistedBinding, PersistenceChange,
+} from '../sip/registrar/index.ts';
+import type { LocationContact, LocationInput, LocationRepo } from './location-repo.ts';
+import type { SubscriberRepo } from './subscriber-repo.ts';
+
+/** The registrar's CredentialStore over OpenSIPS's `subscriber` table. Empty columns are absent. */
+export function credentialStoreOf(repo: SubscriberRepo): CredentialStore {
+  return {
+    async get(username: string, domain: string): Promise<Credentials | undefined> {
+      const s = await repo.get(username, domain);
+      if (s === undefined) return undefined;
+      const c: { password?: string; ha1?: string; ha1Sha256?: string; ha1Sha512t256?: string } = {};
+      if (s.password !== '') c.password = s.password;
+      if (s.ha1 !== '') c.ha1 = s.ha1;
+      if (s.ha1Sha256 !== '') c.ha1Sha256 = s.ha1Sha256;
+      if (s.ha1Sha512t256 !== '') c.ha1Sha512t256 = s.ha1Sha512t256;
+      return c;
+    },
+  };
+}
+
+/** q in the table is OpenSIPS's float (1.0, 0.5, -1 unspecified); bindings keep thousandths. */
+function qToTable(q: number): number {
+  return q < 0 ? -1 : q / 1000;
+}
+
+function qFromTable(q: number): number {
+  return q < 0 ? -1 : Math.round(q * 1000);
+}
+
+function splitAor(aor: string): { username: string; domain: string | null } {
+  const at = aor.lastIndexOf('@');
+  return at < 0 ? { username: aor, domain: null } : { username: aor.slice(0, at), domain: aor.slice(at + 1) };
+}
+
+function toRow(b: Binding): LocationInput {
+  const { username, domain } = splitAor(b.aor);
+  return {
+    contactId: b.contactId, username, domain, contact: b.contact, received: b.received ?? null, path: b.path ?? null,
+    expires: b.expiresSec, q: qToTable(b.q), callid: b.callId, cseq: b.cseq, lastModified: new Date(b.lastModifiedSec * 1000),
+    flags: b.flags, cflags: b.cflags === '' ? null : b.cflags, userAgent: b.userAgent, socket: b.socket === '' ? null : b.socket,
+    methods: b.methods, sipInstance: b.instance ?? null, attr: b.attrs === undefined ? null : JSON.stringify(b.attrs),
+  };
+}
+
+function fromRow(r: LocationContact): PersistedBinding {
+  const p: Record<string, unknown> = {
+    aor: r.domain === null || r.domain === '' ? r.username : `${r.username}@${r.domain}`,
+    contactId: r.contactId, lastModifiedSec: Math.floor(r.lastModified.getTime() / 1000),
+    contact: r.contact, expiresSec: r.expires, q: qFromTable(r.q), callId: r.callid, cseq: r.cseq,
+    userAgent: r.userAgent, flags: r.flags,
+  };
+  if (r.received !== null) p.received = r.received;
+  if (r.path !== null) p.path = r.path;
+  if (r.socket !== null) p.socket = r.socket;
+  if (r.methods !== null) p.methods = r.methods;
+  if (r.cflags !== null) p.cflags = r.cflags;
+  if (r.sipInstance !== null) p.instance = r.sipInstance;
+  if (r.attr !== null) {
+    try { p.attrs = JSON.parse(r.attr) as Record<string, string>; } catch { /* an OpenSIPS attr that is not ours: leave it */ }
+  }
+  return p as unknown as PersistedBinding;
+}
+
+/**
+ * The registrar's LocationPersistence over OpenSIPS's `location` table: bindings survive a
+ * restart (OpenSIPS usrloc db_mode 1/2). Rows are keyed by contact_id, as usrloc does.
+ */
+export function locationPersistenceOf(repo: LocationRepo): LocationPersistence {
+  return {
+    async *load(): AsyncIterable<PersistedBinding> {
+      for (const r of await repo.loadAll()) yield fromRow(r);
+    },
+    async write(changes: readonly PersistenceChange[]): Promise<void> {
+      for (const c of changes) {
+        if (c.op === 'upsert') await repo.upsert(toRow(c.binding));
+        else await repo.delete(c.contactId);
+      }
+    },
+  };
+}
