@@ -6,7 +6,7 @@
  * decoded or re-serialized.
  */
 import { H, headerIdOf, canonicalName, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
-import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, HDR_LINE_END, type SipMessage } from './sip-message.ts';
+import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
 import { joinPieces, headerLine, type Piece } from './serializer.ts';
 import { DEFAULT_MAX_FORWARDS, MAX_LIST_VALUES } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
@@ -178,7 +178,7 @@ export class MessageEditor {
       const b = i * HDR_STRIDE;
       const id = msg.headerId(i);
       const ls = t[b + HDR_LINE_START] ?? 0;
-      const le = t[b + HDR_LINE_END] ?? 0;
+      const le = msg.lineEnd(i);
       const hasAdded = pendingTop.has(id);
       const isCl = id === H.contentLength && this.removed[i] !== 1;
       const touched = hasAdded || this.removed[i] === 1 || this.skipped[i] !== 0 || this.replaced.has(i) || (isCl && newBodyLength !== undefined);
