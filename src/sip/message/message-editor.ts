@@ -7,7 +7,7 @@
  */
 import { H, headerIdOf, canonicalName, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { joinPieces, headerLine, type Piece } from './serializer.ts';
+import { joinPieces, headerLine, isSingleLine, type Piece } from './serializer.ts';
 import { DEFAULT_MAX_FORWARDS, MAX_LIST_VALUES } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
 
@@ -33,6 +33,7 @@ export class MessageEditor {
   }
 
   private pushTop(id: HeaderId, value: string): void {
+    invariant(isSingleLine(value), 'CR or LF in a header value');
     const list = this.addedOnTop.get(id);
     if (list === undefined) this.addedOnTop.set(id, [value]);
     else list.unshift(value);
@@ -128,6 +129,7 @@ export class MessageEditor {
     const first = this.msg.indexOf(name);
     this.removeHeader(name);
     if (first >= 0) {
+      invariant(isSingleLine(value), 'CR or LF in a header value');
       this.removed[first] = 0;
       this.skipped[first] = 0;
       this.replaced.set(first, value);
@@ -138,6 +140,7 @@ export class MessageEditor {
   /** RFC 3261 §16.6 step 2 / §16.5: the new Request-URI (requests only). */
   setRequestUri(uri: string): this {
     invariant(this.msg.kind === 'request', 'setRequestUri on a response');
+    invariant(uri.length > 0 && isSingleLine(uri) && uri.indexOf(' ') < 0, 'Request-URI with white space or CR/LF');
     this.newUri = uri;
     return this;
   }
