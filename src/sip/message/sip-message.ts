@@ -13,6 +13,7 @@ import { parseError, type SipParseError } from './errors.ts';
 import { MAX_LIST_VALUES, MAX_VIA_COUNT } from './limits.ts';
 import type { Uri } from './uri.ts';
 import type { Result } from '../../lib/result.ts';
+import { invariant } from '../../lib/errors.ts';
 
 /** Layout of one header entry in SipMessage.table (stride HDR_STRIDE). */
 export const HDR_ID = 0; // HeaderId, plus FOLDED_FLAG when the value spans continuation lines
@@ -77,7 +78,7 @@ export class SipMessage {
 
   /** The Request-URI (requests); parsed and checked by parseMessage. */
   get uri(): Uri {
-    if (this.requestUri === undefined) throw new Error('uri read on a response or an unchecked message');
+    invariant(this.requestUri !== undefined, 'uri read on a response');
     return this.requestUri;
   }
 
@@ -120,7 +121,7 @@ export class SipMessage {
   }
 
   private must<T>(v: T | undefined, name: string): T {
-    if (v === undefined) throw new Error(`${name} read on a message parseMessage did not check`);
+    invariant(v !== undefined, `${name} read on a message parseMessage did not return`);
     return v;
   }
 
