@@ -3,7 +3,7 @@
  * Record-Route, Reply-To... In the addr-spec form (no `<>`) every `;param` belongs to the header,
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
-import { TOKEN, DQUOTE, LAQUOT, RAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
+import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
 import { parseHeaderParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
 import { parseUri, formatUri, type Uri } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
