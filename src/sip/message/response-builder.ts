@@ -42,8 +42,11 @@ function validReason(reason: string): boolean {
   return true;
 }
 
-/** Builds the response to `req`; throws (programming error) on a bad status or header. */
-export function buildResponse(req: SipMessage, status: number, reason: string, opts: ResponseOptions = {}): SipMessage {
+/**
+ * The bytes of the response to `req`, without parsing them back: what a proxy sends on the hot
+ * path (a stateless 200 to OPTIONS, a 100 Trying). Throws (programming error) on a bad status or header.
+ */
+export function buildResponseBytes(req: SipMessage, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
   invariant(req.kind === 'request', 'buildResponse needs a request');
   invariant(Number.isInteger(status) && status >= 100 && status <= 699, `bad status ${status}`);
   invariant(validReason(reason), 'reason phrase must not contain CR or LF');
@@ -66,7 +69,12 @@ export function buildResponse(req: SipMessage, status: number, reason: string, o
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : opts.body;
   pieces.push(headerLine('Content-Length', String(body?.length ?? 0)), '\r\n');
   if (body !== undefined) pieces.push(body);
-  const r = parseMessage(joinPieces(pieces), { framing: 'stream' });
+  return joinPieces(pieces);
+}
+
+/** Builds the response to `req` as a parsed message; throws (programming error) on a bad status or header. */
+export function buildResponse(req: SipMessage, status: number, reason: string, opts: ResponseOptions = {}): SipMessage {
+  const r = parseMessage(buildResponseBytes(req, status, reason, opts), { framing: 'stream' });
   if (!r.ok) throw new SipclusterError('INTERNAL_INVARIANT', `built response does not parse: ${r.error.code} ${r.error.message}`);
   return r.value;
 }
