@@ -14,3 +14,5 @@ export const DEFAULT_MAX_TCP_CONNECTIONS = 4096;
 export const TCP_CONNECT_TIMEOUT_MS = 5000;
 /** Messages held for a TCP connection that is still connecting. */
 export const MAX_PENDING_MESSAGES_PER_CONNECT = 64;
+/** Kernel send/receive buffer asked for each UDP socket (capped by net.core.rmem_max/wmem_max). */
+export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;

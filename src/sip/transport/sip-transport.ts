@@ -2,6 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpLimits } from './tcp-connections.ts';
+import { UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
 import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
 
 export interface ListenSpec {
@@ -74,7 +75,8 @@ export class SipTransport {
 
   private async listenUdp(s: ListenSpec): Promise<void> {
     const v6 = isIPv6(s.host);
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    // Large kernel buffers ride out GC pauses at high rates (OpenSIPS probes up to its maxbuffer).
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: UDP_SOCKET_BUFFER_BYTES, sendBufferSize: UDP_SOCKET_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(s.port, s.host, () => { socket.off('error', reject); resolve(); });
