@@ -10,6 +10,8 @@ import { createLogger, fromOpensipsLevel, toOpensipsLevel, type Logger } from '.
 import type { Service } from './service.ts';
 import { VERSION } from './version.ts';
 import { SipService } from './sip-service.ts';
+import { RegistrarService } from './registrar-service.ts';
+import { openStore, type Store } from '../store/open-store.ts';
 
 export interface NodeRuntimeOptions {
   /** Logger to use instead of one made from the config (tests). */
@@ -33,6 +35,8 @@ export class NodeRuntime {
   private miAddress: AddressInfo | undefined;
   private stopping: Promise<void> | undefined;
   sip: SipService | undefined;
+  store: Store | undefined;
+  registrar: RegistrarService | undefined;
 
   private constructor(loaded: LoadedConfig, opts: NodeRuntimeOptions) {
     this.config = loaded.config;
@@ -85,6 +89,11 @@ export class NodeRuntime {
       this.mi = mi;
       this.logger.info({ url: this.miUrl() }, 'management interface listening');
     }
+    const store = await openStore(cfg.store.url, { baseDir: this.baseDir });
+    this.store = store;
+    this.addService({ name: 'store', stop: () => store.close() });
+    this.registrar = await RegistrarService.start(this, store);
+    this.addService(this.registrar);
     this.sip = await SipService.start(this);
     this.addService(this.sip);
   }

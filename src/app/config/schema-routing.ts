@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { durationMs } from './schema-common.ts';
+
+/** The routing script: a TypeScript module exporting `defineRoutes({...})` as default. */
+export const routesSchema = z.strictObject({
+  /** Path of the routes module, relative to the config file. */
+  module: z.string().min(1),
+  /** Record-Route every initial request the script relays (OpenSIPS record_route() by default). */
+  recordRoute: z.boolean().default(true),
+}).optional();
+
+/** Registrar and location service (OpenSIPS registrar + usrloc modparams, with units in names). */
+export const registrarSchema = z.strictObject({
+  minExpiresSec: z.number().int().min(0).default(60),
+  maxExpiresSec: z.number().int().min(1).default(3600),
+  defaultExpiresSec: z.number().int().min(1).default(3600),
+  /** 0 = unlimited (OpenSIPS max_contacts). */
+  maxContactsPerAor: z.number().int().min(0).default(0),
+  pathMode: z.enum(['off', 'lazy', 'strict']).default('lazy'),
+  /** OpenSIPS usrloc db_mode: none (0), write-through (1), write-back (2). */
+  persistence: z.enum(['none', 'write-through', 'write-back']).default('none'),
+  /** write-back: how often pending changes are written. */
+  flushIntervalMs: durationMs.default(1000),
+}).prefault({});
+
+/** Digest authentication (RFC 8760); credentials come from the store's `subscriber` table. */
+export const authSchema = z.strictObject({
+  /** Realm challenged by default (OpenSIPS www_authorize("")/the From domain when empty). */
+  realm: z.string().default(''),
+  /** Secret for stateless nonces; the same on every node so a nonce issued by one verifies on another. */
+  nonceSecret: z.string().min(16).optional(),
+  algorithms: z.array(z.enum(['SHA-256', 'MD5', 'SHA-512-256'])).min(1).default(['SHA-256', 'MD5']),
+  nonceLifetimeSec: z.number().int().min(5).max(3600).default(30),
+}).prefault({});

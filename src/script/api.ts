@@ -1,0 +1,170 @@
+/**
+ * The routing-script API: the only module a routes file imports (`import { defineRoutes } from
+ * 'sipcluster'`). A routes module default-exports `defineRoutes({...})`; the node calls its
+ * handlers with the message and a context. Handlers may be async: `await` a cluster reply, a
+ * database or a timer without blocking other calls (DESIGN.md §4).
+ */
+import type { SipMessage } from '../sip/message/index.ts';
+
+export type Request = SipMessage;
+export type Response = SipMessage;
+
+/** A target for relay: a URI, optionally with a q-value (serial forking) and an explicit next hop. */
+export interface RelayTarget {
+  readonly uri: string;
+  readonly q?: number;
+  /** Next-hop URI ($du in OpenSIPS): where to send, leaving the Request-URI as `uri`. */
+  readonly destination?: string;
+}
+
+export interface RelayOptions {
+  /** Fork to all targets at once (default) or one after the other, highest q first. */
+  readonly parallel?: boolean;
+  /** Give up on a branch after this long without a final response (→ 408). */
+  readonly timeoutMs?: number;
+}
+
+/** How a relay ended: the final status sent upstream (or that the failure handler got). */
+export interface RelayOutcome {
+  readonly status: number;
+  readonly response: Response | undefined;
+}
+
+/** A registered contact, as `ctx.location.lookup` returns it. */
+export interface Contact {
+  readonly uri: string;
+  /** Where to send requests for it (the NAT source when the REGISTER came from elsewhere). */
+  readonly destination: string | undefined;
+  readonly q: number | undefined;
+  readonly expiresInSec: number;
+  readonly path: string | undefined;
+  readonly instance: string | undefined;
+}
+
+export type AuthResult =
+  | { readonly ok: true; readonly username: string; readonly realm: string }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
+
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+export interface ReplyOptions {
+  readonly headers?: HeaderList;
+  readonly body?: string | Buffer;
+  readonly contentType?: string;
+}
+
+/** The OpenSIPS return codes of cluster sends, by name: sent (1), disabled (-1), unreachable (-2), failed (-3). */
+export type SendResult = 'sent' | 'disabled' | 'unreachable' | 'failed';
+
+export interface ScriptLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** What every handler gets: logging with the call's identity and per-transaction variables. */
+export interface BaseContext {
+  readonly log: ScriptLogger;
+  /** Per-transaction variables (OpenSIPS AVPs), shared by request, reply and failure handlers. */
+  readonly vars: Map<string, unknown>;
+  /** This node's id in the cluster, or undefined when the node is not in one. */
+  readonly nodeId: number | undefined;
+}
+
+export interface RequestContext extends BaseContext {
+  readonly req: Request;
+  /** The packet's source (what NAT traversal and ban lists key on, never the Via). */
+  readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number };
+  /** Answers the request (statefully: retransmissions are answered from the transaction). */
+  reply(status: number, reason?: string, opts?: ReplyOptions): void;
+  /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
+  relay(targets?: string | RelayTarget | ReadonlyArray<string | RelayTarget>, opts?: RelayOptions): Promise<RelayOutcome>;
+  /** Forwards without a transaction (OpenSIPS forward()). */
+  forwardStateless(destination?: string): void;
+  /** Drops the request on purpose: no answer (what a ban list in drop mode does). */
+  drop(): void;
+  recordRoute(): void;
+  /** OpenSIPS loose_route(): true when the request carried a Route set to follow (in-dialog). */
+  looseRoute(): boolean;
+  setRequestUri(uri: string): void;
+  /** Next hop without touching the Request-URI ($du). */
+  setDestination(uri: string): void;
+  addHeader(name: string, value: string): void;
+  removeHeader(name: string): void;
+  /** True when this request has a To tag (in-dialog). */
+  readonly inDialog: boolean;
+  readonly registrar: {
+    /** Processes a REGISTER (RFC 3261 §10.3) and answers it. Resolves with the status sent. */
+    save(): Promise<number>;
+    isRegistered(aor: string): boolean;
+  };
+  readonly location: {
+    /** Current contacts of an AoR (`user@domain`, or a SIP URI), best q first. */
+    lookup(aorOrUri: string): Contact[];
+  };
+  readonly auth: {
+    /** Checks the request's credentials (Authorization for REGISTER, Proxy-Authorization otherwise). */
+    check(realm?: string): Promise<AuthResult>;
+    /** Sends 401 (REGISTER) or 407 (other requests) with a fresh challenge. */
+    challenge(realm?: string, stale?: boolean): void;
+    /** check() and, when it fails, challenge() (or 400/403): resolves true when the request may go on. */
+    authorize(realm?: string): Promise<boolean>;
+  };
+  readonly cluster: ClusterApi;
+}
+
+export interface ReplyContext extends BaseContext {
+  readonly req: Request;
+}
+
+/** Events of the talking cluster (OpenSIPS E_CLUSTERER_REQ_RECEIVED / E_CLUSTERER_RPL_RECEIVED). */
+export interface ClusterMessageEvent {
+  readonly clusterId: number;
+  readonly srcId: number;
+  readonly msg: string;
+  readonly tag: string;
+}
+
+export interface NodeStateEvent {
+  readonly clusterId: number;
+  readonly nodeId: number;
+  readonly state: 'up' | 'down';
+}
+
+export interface ClusterRequestOptions {
+  /** Unicast to this node instead of broadcasting. */
+  readonly nodeId?: number;
+  readonly timeoutMs: number;
+  /** 'first' (default): resolve with the first reply; 'all': every reply until the deadline or until every reachable node answered. */
+  readonly collect?: 'first' | 'all';
+  /** OpenSIPS 3.6 include_self: deliver a broadcast to this node's own handler too. */
+  readonly includeSelf?: boolean;
+}
+
+export interface ClusterApi {
+  broadcastReq(clusterId: number, msg: string, opts?: { includeSelf?: boolean }): { tag: string; result: SendResult };
+  sendReq(clusterId: number, nodeId: number, msg: string): { tag: string; result: SendResult };
+  sendRpl(clusterId: number, nodeId: number, msg: string, tag: string): { tag: string; result: SendResult };
+  request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect?: 'first' }): Promise<ClusterMessageEvent | null>;
+  request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect: 'all' }): Promise<ClusterMessageEvent[]>;
+}
+
+export interface Routes {
+  /** Every request, initial and in-dialog (OpenSIPS route{}). */
+  request(req: Request, ctx: RequestContext): void | Promise<void>;
+  /** Each response a relayed request's branch receives (onreply_route). */
+  reply?(res: Response, ctx: ReplyContext): void | Promise<void>;
+  /** A branch set ended without 2xx (failure_route): relay again to serial-fork, or let the best response go up. */
+  failure?(best: Response | undefined, status: number, ctx: RequestContext): void | Promise<void>;
+  /** A handler threw: the request gets 500 unless this handler answers it. */
+  error?(err: unknown, ctx: RequestContext | undefined): void | Promise<void>;
+  clusterRequest?(ev: ClusterMessageEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
+  clusterReply?(ev: ClusterMessageEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
+  nodeStateChanged?(ev: NodeStateEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
+}
+
+/** Marks a routes object; it is only an identity function with a type, so editors check handlers. */
+export function defineRoutes<T extends Routes>(routes: T): T {
+  return routes;
+}

@@ -1,0 +1,31 @@
+import { pathToFileURL } from 'node:url';
+import { SipclusterError } from '../lib/errors.ts';
+import type { Routes } from './api.ts';
+
+const HANDLERS = ['request', 'reply', 'failure', 'error', 'clusterRequest', 'clusterReply', 'nodeStateChanged'] as const;
+let generation = 0;
+
+/**
+ * Imports a routes module (TypeScript compiled on the fly by the tsx loader the node runs
+ * under). Each load gets a fresh module instance (a query string defeats the ESM cache), so
+ * `core:reload_routes` picks up edits; transactions in flight keep the handlers they started with.
+ */
+export async function loadRoutes(file: string): Promise<Routes> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(`${pathToFileURL(file).href}?generation=${++generation}`)) as { default?: unknown };
+  } catch (e) {
+    throw new SipclusterError('SCRIPT_LOAD_FAILED', `cannot load routes module ${file}: ${(e as Error).message}`, { cause: String((e as Error).stack ?? e) });
+  }
+  const r = mod.default;
+  if (typeof r !== 'object' || r === null) {
+    throw new SipclusterError('SCRIPT_INVALID', `${file}: the default export must be defineRoutes({...})`);
+  }
+  const o = r as Record<string, unknown>;
+  if (typeof o.request !== 'function') throw new SipclusterError('SCRIPT_INVALID', `${file}: routes need a request(req, ctx) handler`);
+  for (const k of Object.keys(o)) {
+    if (!(HANDLERS as readonly string[]).includes(k)) throw new SipclusterError('SCRIPT_INVALID', `${file}: unknown handler '${k}' (known: ${HANDLERS.join(', ')})`);
+    if (typeof o[k] !== 'function') throw new SipclusterError('SCRIPT_INVALID', `${file}: handler '${k}' must be a function`);
+  }
+  return r as Routes;
+}
