@@ -1,0 +1,61 @@
+/**
+ * What the script host needs from the node, as interfaces: the per-request object of the proxy
+ * core, the registrar and the cluster. src/app binds the real parts to these; tests bind fakes.
+ */
+import type { SipMessage } from '../sip/message/index.ts';
+import type { AuthResult, ClusterMessageEvent, Contact, RelayOptions, RelayOutcome, RelayTarget, SendResult } from './api.ts';
+
+export interface ScriptSource {
+  readonly proto: 'udp' | 'tcp';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/** The proxy core's view of one request (src/sip/proxy). */
+export interface ProxyRequestPort {
+  readonly msg: SipMessage;
+  readonly src: ScriptSource;
+  readonly vars: Map<string, unknown>;
+  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean;
+  relay(targets: readonly RelayTarget[], opts: RelayOptions): Promise<RelayOutcome>;
+  forwardStateless(destination?: string): void;
+  recordRoute(): void;
+  looseRoute(): boolean;
+  setRequestUri(uri: string): void;
+  setDestination(uri: string): void;
+  addHeader(name: string, value: string): void;
+  removeHeader(name: string): void;
+  /** Hooks for the script's reply and failure handlers; set once, before relaying. */
+  setHooks(hooks: {
+    onReply?: (res: SipMessage) => void;
+    onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;
+  }): void;
+  /** True once a final response was sent or the request was relayed/dropped. */
+  readonly handled: boolean;
+}
+
+export interface RegistrarPort {
+  /** Runs §10.3 processing; resolves with the reply to send once persistence (if any) is done. */
+  save(req: SipMessage, src: ScriptSource): Promise<{ status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> }>;
+  lookup(aor: string): Contact[];
+  isRegistered(aor: string): boolean;
+  aorOf(aorOrUri: string): string;
+}
+
+export interface AuthPort {
+  check(req: SipMessage, realm: string): Promise<AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' }>;
+  challenge(kind: 'www' | 'proxy', realm: string, stale: boolean): { status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> };
+  /** Realm to use when the script gives none (config `auth.realm`, else the From/To domain). */
+  defaultRealm(req: SipMessage): string;
+}
+
+/** The talking cluster (issue 7); absent when the node is not in a cluster. */
+export interface ClusterPort {
+  readonly nodeId: number;
+  broadcastReq(clusterId: number, msg: string, includeSelf: boolean): { tag: string; result: SendResult };
+  sendReq(clusterId: number, nodeId: number, msg: string): { tag: string; result: SendResult };
+  sendRpl(clusterId: number, nodeId: number, msg: string, tag: string): { tag: string; result: SendResult };
+  request(clusterId: number, msg: string, opts: { nodeId?: number; timeoutMs: number; collect: 'first' | 'all'; includeSelf?: boolean }): Promise<ClusterMessageEvent[]>;
+}

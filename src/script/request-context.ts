@@ -1,0 +1,130 @@
+import type { SipMessage } from '../sip/message/index.ts';
+import type {
+  AuthResult, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+} from './api.ts';
+import { clusterApiOf } from './cluster-api.ts';
+import type { AuthPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
+
+export interface ContextDeps {
+  readonly registrar: RegistrarPort;
+  readonly auth: AuthPort;
+  readonly cluster: ClusterPort | undefined;
+}
+
+type TargetArg = string | RelayTarget | Contact;
+
+/** A relay target from what a script passes: a URI, a RelayTarget, or a Contact from lookup(). */
+function toTarget(t: TargetArg): RelayTarget {
+  if (typeof t === 'string') return { uri: t };
+  const out: { uri: string; q?: number; destination?: string } = { uri: t.uri };
+  if (t.q !== undefined) out.q = t.q;
+  if (t.destination !== undefined) out.destination = t.destination;
+  return out;
+}
+
+/**
+ * The `ctx` a request handler receives: thin methods over the proxy's per-request object, the
+ * registrar, digest auth and the cluster. `dropped` records an explicit drop so the host does not
+ * answer 500 for a request the script meant to ignore.
+ */
+export class ScriptRequestContext implements RequestContext {
+  dropped = false;
+  readonly registrar: RequestContext['registrar'];
+  readonly location: RequestContext['location'];
+  readonly auth: RequestContext['auth'];
+  readonly cluster: ClusterApi;
+  readonly source: RequestContext['source'];
+
+  constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {
+    this.source = { proto: pr.src.proto, address: pr.src.remoteAddress, port: pr.src.remotePort };
+    const reg = deps.registrar;
+    this.registrar = {
+      save: async () => {
+        const r = await reg.save(pr.msg, pr.src);
+        pr.reply(r.status, r.reason, { headers: r.headers });
+        return r.status;
+      },
+      isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)),
+    };
+    this.location = { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) };
+    this.auth = {
+      check: (realm?: string) => this.checkAuth(realm),
+      challenge: (realm?: string, stale = false) => this.challenge(realm, stale),
+      authorize: async (realm?: string) => {
+        const r = await this.checkAuth(realm);
+        if (r.ok) return true;
+        const action = (r as { action?: string }).action;
+        if (action === 'bad-request') pr.reply(400, `Bad Request (${r.reason})`);
+        else this.challenge(realm, action === 'stale');
+        return false;
+      },
+    };
+    this.cluster = clusterApiOf(deps.cluster);
+  }
+
+  get req(): SipMessage {
+    return this.pr.msg;
+  }
+
+  get vars(): Map<string, unknown> {
+    return this.pr.vars;
+  }
+
+  get nodeId(): number | undefined {
+    return this.deps.cluster?.nodeId;
+  }
+
+  get inDialog(): boolean {
+    return this.pr.msg.to.tag !== undefined;
+  }
+
+  reply(status: number, reason?: string, opts: ReplyOptions = {}): void {
+    const headers = [...(opts.headers ?? [])];
+    if (opts.contentType !== undefined) headers.push(['Content-Type', opts.contentType]);
+    this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers } : { headers, body: opts.body });
+  }
+
+  relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
+    const list = targets === undefined ? [] : Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
+    return this.pr.relay(list.map(toTarget), opts);
+  }
+
+  forwardStateless(destination?: string): void {
+    this.pr.forwardStateless(destination);
+  }
+
+  drop(): void {
+    this.dropped = true;
+  }
+
+  recordRoute(): void { this.pr.recordRoute(); }
+  looseRoute(): boolean { return this.pr.looseRoute(); }
+  setRequestUri(uri: string): void { this.pr.setRequestUri(uri); }
+  setDestination(uri: string): void { this.pr.setDestination(uri); }
+  addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
+  removeHeader(name: string): void { this.pr.removeHeader(name); }
+
+  private checkAuth(realm: string | undefined): Promise<AuthResult> {
+    return this.deps.auth.check(this.pr.msg, realm ?? this.deps.auth.defaultRealm(this.pr.msg));
+  }
+
+  private challenge(realm: string | undefined, stale: boolean): void {
+    const kind = this.pr.msg.method === 'REGISTER' ? 'www' : 'proxy';
+    const c = this.deps.auth.challenge(kind, realm ?? this.deps.auth.defaultRealm(this.pr.msg), stale);
+    this.pr.reply(c.status, c.reason, { headers: c.headers });
+  }
+}
+
+/** RFC 3261 §21 reason phrases for the codes scripts use most. */
+export function defaultReason(status: number): string {
+  return REASONS[status] ?? (status < 200 ? 'Trying' : status < 300 ? 'OK' : status < 400 ? 'Redirect' : status < 500 ? 'Client Error' : status < 600 ? 'Server Error' : 'Global Failure');
+}
+
+const REASONS: Record<number, string> = {
+  100: 'Trying', 180: 'Ringing', 183: 'Session Progress', 200: 'OK', 202: 'Accepted', 301: 'Moved Permanently', 302: 'Moved Temporarily',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 407: 'Proxy Authentication Required',
+  408: 'Request Timeout', 420: 'Bad Extension', 423: 'Interval Too Brief', 480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected', 483: 'Too Many Hops', 484: 'Address Incomplete', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here',
+  500: 'Server Internal Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Server Time-out',
+  600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere', 606: 'Not Acceptable',
+};

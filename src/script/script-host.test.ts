@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMessage, type SipMessage } from '../sip/message/index.ts';
+import { defineRoutes, type RelayTarget } from './api.ts';
+import type { AuthPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
+import { ScriptHost } from './script-host.ts';
+
+function msg(method: string, extra = ''): SipMessage {
+  const r = parseMessage(Buffer.from([
+    `${method} sip:bob@example.com SIP/2.0`, 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1', 'Max-Forwards: 70',
+    'From: <sip:alice@example.com>;tag=a', 'To: <sip:bob@example.com>', 'Call-ID: c1', `CSeq: 1 ${method}`,
+    ...(extra === '' ? [] : [extra]), 'Content-Length: 0', '', '',
+  ].join('\r\n')));
+  assert.ok(r.ok);
+  return r.value;
+}
+
+class FakeRequest implements ProxyRequestPort {
+  readonly vars = new Map<string, unknown>();
+  readonly src = { proto: 'udp' as const, remoteAddress: '192.0.2.1', remotePort: 5060, localAddress: '127.0.0.1', localPort: 5060 };
+  replies: Array<{ status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> }> = [];
+  relays: RelayTarget[][] = [];
+  hooks: Parameters<ProxyRequestPort['setHooks']>[0] = {};
+  handled = false;
+  constructor(readonly msg: SipMessage) {}
+  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]> }): boolean {
+    this.replies.push({ status, reason, headers: opts?.headers ?? [] });
+    if (status >= 200) this.handled = true;
+    return true;
+  }
+  async relay(targets: readonly RelayTarget[]) {
+    this.handled = true;
+    this.relays.push([...targets]);
+    return { result: 'failed' as const, status: 486 };
+  }
+  forwardStateless(): void { this.handled = true; }
+  recordRoute(): void {}
+  looseRoute(): boolean { return false; }
+  setRequestUri(): void {}
+  setDestination(): void {}
+  addHeader(): void {}
+  removeHeader(): void {}
+  setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void { this.hooks = h; }
+}
+
+const logs: string[] = [];
+const logger = { debug: () => {}, info: () => {}, warn: (_o: object, m: string) => { logs.push(`warn ${m}`); }, error: (_o: object, m: string) => { logs.push(`error ${m}`); } };
+const registrar: RegistrarPort = {
+  save: async () => ({ status: 200, reason: 'OK', headers: [['Contact', '<sip:bob@192.0.2.9>;expires=60']] }),
+  lookup: (aor) => (aor === 'bob@example.com' ? [{ uri: 'sip:bob@192.0.2.9', destination: undefined, q: undefined, expiresInSec: 60, path: undefined, instance: undefined }] : []),
+  isRegistered: (aor) => aor === 'bob@example.com',
+  aorOf: (s) => s.replace(/^sips?:/, ''),
+};
+const auth: AuthPort = {
+  check: async (req) => (req.has('Authorization') ? { ok: true, username: 'bob', realm: 'example.com' } : { ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' }),
+  challenge: (kind, realm) => ({ status: kind === 'www' ? 401 : 407, reason: 'Unauthorized', headers: [[kind === 'www' ? 'WWW-Authenticate' : 'Proxy-Authenticate', `Digest realm="${realm}"`]] }),
+  defaultRealm: () => 'example.com',
+};
+const host = (routes: Parameters<typeof defineRoutes>[0]) => new ScriptHost(routes, { registrar, auth, cluster: undefined, logger });
+const flush = () => new Promise((r) => setImmediate(r));
+
+test('a synchronous handler replies; an async one relays to registered contacts', async () => {
+  const pr = new FakeRequest(msg('OPTIONS'));
+  host(defineRoutes({ request: (_req, ctx) => { ctx.reply(200); } })).handleRequest(pr);
+  assert.deepEqual(pr.replies.map((r) => [r.status, r.reason]), [[200, 'OK']]);
+  const inv = new FakeRequest(msg('INVITE'));
+  host(defineRoutes({
+    async request(req, ctx) {
+      const contacts = ctx.location.lookup(req.uriText);
+      await ctx.relay(contacts);
+    },
+  })).handleRequest(inv);
+  await flush();
+  assert.deepEqual(inv.relays, [[{ uri: 'sip:bob@192.0.2.9' }]]);
+});
+
+test('a throwing handler gets 500 and the error handler runs; the host keeps going', async () => {
+  const seen: unknown[] = [];
+  const h = host(defineRoutes({
+    request: () => { throw new Error('boom'); },
+    error: (e) => { seen.push(e); },
+  }));
+  const pr = new FakeRequest(msg('OPTIONS'));
+  h.handleRequest(pr);
+  await flush();
+  assert.equal((seen[0] as Error).message, 'boom');
+  assert.deepEqual(pr.replies.map((r) => r.status), [500]);
+  const rejecting = new FakeRequest(msg('OPTIONS'));
+  host(defineRoutes({ request: async () => { await Promise.resolve(); throw new Error('later'); } })).handleRequest(rejecting);
+  await flush();
+  assert.deepEqual(rejecting.replies.map((r) => r.status), [500]);
+});
+
+test('a handler that neither answers nor drops gets 500 with a warning; an explicit drop stays silent', async () => {
+  const pr = new FakeRequest(msg('OPTIONS'));
+  host(defineRoutes({ request: () => {} })).handleRequest(pr);
+  assert.deepEqual(pr.replies.map((r) => r.status), [500]);
+  assert.ok(logs.some((l) => l.includes('without replying')));
+  const dropped = new FakeRequest(msg('OPTIONS'));
+  host(defineRoutes({ request: (_r, ctx) => { ctx.drop(); } })).handleRequest(dropped);
+  assert.equal(dropped.replies.length, 0);
+});
+
+test('authorize() challenges with 401 for REGISTER and 407 otherwise, then lets an authorized request on', async () => {
+  const routes = defineRoutes({
+    async request(_req, ctx) {
+      if (!(await ctx.auth.authorize())) return;
+      await ctx.registrar.save();
+    },
+  });
+  const reg = new FakeRequest(msg('REGISTER'));
+  host(routes).handleRequest(reg);
+  await flush();
+  assert.deepEqual(reg.replies.map((r) => [r.status, r.headers[0]?.[0]]), [[401, 'WWW-Authenticate']]);
+  const inv = new FakeRequest(msg('INVITE'));
+  host(routes).handleRequest(inv);
+  await flush();
+  assert.equal(inv.replies[0]?.status, 407);
+  const ok = new FakeRequest(msg('REGISTER', 'Authorization: Digest username="bob"'));
+  host(routes).handleRequest(ok);
+  await flush();
+  await flush();
+  assert.deepEqual(ok.replies.map((r) => r.status), [200]);
+});
+
+test('the failure handler can serial-fork; the reply handler sees responses; vars are shared', async () => {
+  const calls: string[] = [];
+  const pr = new FakeRequest(msg('INVITE'));
+  host(defineRoutes({
+    request: (_req, ctx) => { ctx.vars.set('first', 'sip:bob@192.0.2.9'); void ctx.relay('sip:bob@192.0.2.9'); },
+    reply: (res, ctx) => { calls.push(`reply ${res.status} ${String(ctx.vars.get('first'))}`); },
+    failure: async (_best, status, ctx) => { calls.push(`failure ${status}`); await ctx.relay('sip:voicemail@192.0.2.50'); },
+  })).handleRequest(pr);
+  pr.hooks.onReply?.(msg('INVITE'));
+  await pr.hooks.onFailure?.(undefined, 486);
+  assert.deepEqual(pr.relays, [[{ uri: 'sip:bob@192.0.2.9' }], [{ uri: 'sip:voicemail@192.0.2.50' }]]);
+  assert.deepEqual(calls, ['reply 0 sip:bob@192.0.2.9', 'failure 486']);
+});

@@ -1,0 +1,131 @@
+import type { SipMessage } from '../sip/message/index.ts';
+import type { BaseContext, ClusterMessageEvent, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import { clusterApiOf } from './cluster-api.ts';
+import type { ProxyRequestPort } from './ports.ts';
+import { ScriptRequestContext, type ContextDeps } from './request-context.ts';
+
+/** The node's structured logger as the host needs it (pino's shape). */
+export interface HostLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+type Deps = ContextDeps & { readonly logger: HostLogger };
+
+/**
+ * Runs the routing script: one request handler call per new request, the reply and failure
+ * handlers through the proxy's hooks, the cluster handlers for cluster events. A handler that
+ * throws (or rejects) is logged with the script's own stack, the `error` handler runs, and the
+ * request gets 500 unless something already answered it — the node keeps running (DESIGN.md §4).
+ * Synchronous handlers pay no promise cost. `swap()` replaces the routes for new requests only:
+ * a transaction keeps the handlers it started with (core:reload_routes drops nothing).
+ */
+export class ScriptHost {
+  constructor(private routes: Routes, private readonly deps: Deps) {}
+
+  swap(routes: Routes): void {
+    this.routes = routes;
+  }
+
+  handleRequest(pr: ProxyRequestPort): void {
+    const routes = this.routes;
+    const log = this.loggerFor(pr.msg);
+    const ctx = new ScriptRequestContext(pr, this.deps, log);
+    const replyHandler = routes.reply;
+    const failureHandler = routes.failure;
+    if (replyHandler !== undefined || failureHandler !== undefined) {
+      const rctx: ReplyContext = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
+      pr.setHooks({
+        ...(replyHandler === undefined ? {} : { onReply: (res: SipMessage) => { this.guard(() => replyHandler(res, rctx), routes, ctx, 'reply'); } }),
+        ...(failureHandler === undefined ? {} : {
+          onFailure: async (best: SipMessage | undefined, status: number) => {
+            try {
+              await failureHandler(best, status, ctx);
+            } catch (e) {
+              await this.failed(e, routes, ctx, 'failure');
+            }
+          },
+        }),
+      });
+    }
+    let r: void | Promise<void>;
+    try {
+      r = routes.request(pr.msg, ctx);
+    } catch (e) {
+      void this.failed(e, routes, ctx, 'request');
+      return;
+    }
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      (r as Promise<void>).then(() => this.finished(ctx), (e: unknown) => this.failed(e, routes, ctx, 'request'));
+    } else {
+      this.finished(ctx);
+    }
+  }
+
+  clusterRequest(ev: ClusterMessageEvent): void {
+    const h = this.routes.clusterRequest;
+    if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'clusterRequest');
+  }
+
+  clusterReply(ev: ClusterMessageEvent): void {
+    const h = this.routes.clusterReply;
+    if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'clusterReply');
+  }
+
+  nodeStateChanged(ev: NodeStateEvent): void {
+    const h = this.routes.nodeStateChanged;
+    if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'nodeStateChanged');
+  }
+
+  private eventContext(): BaseContext & { cluster: ReturnType<typeof clusterApiOf> } {
+    return { log: this.baseLogger({}), vars: new Map(), nodeId: this.deps.cluster?.nodeId, cluster: clusterApiOf(this.deps.cluster) };
+  }
+
+  /** Runs a handler that may be sync or async; failures go to `failed`. */
+  private guard(fn: () => void | Promise<void>, routes: Routes, ctx: ScriptRequestContext | undefined, handler: string): void {
+    try {
+      const r = fn();
+      if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+        (r as Promise<void>).then(undefined, (e: unknown) => this.failed(e, routes, ctx, handler));
+      }
+    } catch (e) {
+      void this.failed(e, routes, ctx, handler);
+    }
+  }
+
+  private finished(ctx: ScriptRequestContext): void {
+    if (ctx.pr.handled || ctx.dropped || ctx.pr.msg.method === 'ACK') return;
+    ctx.log.warn('the request handler returned without replying, relaying or dropping; answering 500');
+    ctx.pr.reply(500, 'Server Internal Error (not routed)');
+  }
+
+  private async failed(e: unknown, routes: Routes, ctx: ScriptRequestContext | undefined, handler: string): Promise<void> {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.deps.logger.error({ handler, err, stack: err.stack, callId: ctx?.pr.msg.callId }, `routing script ${handler} handler threw`);
+    if (routes.error !== undefined) {
+      try {
+        await routes.error(e, ctx);
+      } catch (e2) {
+        this.deps.logger.error({ err: e2 }, 'routing script error handler threw');
+      }
+    }
+    if (ctx !== undefined && !ctx.pr.handled && ctx.pr.msg.method !== 'ACK') ctx.pr.reply(500, 'Server Internal Error');
+  }
+
+  private loggerFor(msg: SipMessage): ScriptLogger {
+    return this.baseLogger({ callId: msg.callId, method: msg.method });
+  }
+
+  /** Fields are attached only when a line is actually written (no per-request child logger). */
+  private baseLogger(fields: Record<string, unknown>): ScriptLogger {
+    const l = this.deps.logger;
+    return {
+      debug: (msg, f) => l.debug({ ...fields, ...f, script: true }, msg),
+      info: (msg, f) => l.info({ ...fields, ...f, script: true }, msg),
+      warn: (msg, f) => l.warn({ ...fields, ...f, script: true }, msg),
+      error: (msg, f) => l.error({ ...fields, ...f, script: true }, msg),
+    };
+  }
+}
