@@ -24,10 +24,15 @@ export interface RelayOptions {
   readonly timeoutMs?: number;
 }
 
-/** How a relay ended: the final status sent upstream (or that the failure handler got). */
+/**
+ * How a relay ended: `answered` (a 2xx went upstream), `failed` (every branch ended without 2xx
+ * and the best response went upstream), `cancelled` (the caller CANCELled), `refused` (no branch
+ * could start: `code` says why). `status` is the final status sent upstream, 0 when none was.
+ */
 export interface RelayOutcome {
+  readonly result: 'answered' | 'failed' | 'cancelled' | 'refused';
   readonly status: number;
-  readonly response: Response | undefined;
+  readonly code?: string;
 }
 
 /** A registered contact, as `ctx.location.lookup` returns it. */
@@ -79,7 +84,7 @@ export interface RequestContext extends BaseContext {
   /** Answers the request (statefully: retransmissions are answered from the transaction). */
   reply(status: number, reason?: string, opts?: ReplyOptions): void;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
-  relay(targets?: string | RelayTarget | ReadonlyArray<string | RelayTarget>, opts?: RelayOptions): Promise<RelayOutcome>;
+  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): Promise<RelayOutcome>;
   /** Forwards without a transaction (OpenSIPS forward()). */
   forwardStateless(destination?: string): void;
   /** Drops the request on purpose: no answer (what a ban list in drop mode does). */

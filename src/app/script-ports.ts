@@ -1,0 +1,65 @@
+import { realClock } from '../lib/real-time.ts';
+import type { SipMessage } from '../sip/message/index.ts';
+import { messageUriEquals } from '../sip/registrar/index.ts';
+import type { AuthResult, Contact } from '../script/api.ts';
+import type { AuthPort, RegistrarPort, ScriptSource } from '../script/ports.ts';
+import { RegistrarService } from './registrar-service.ts';
+
+/** The script's registrar/location port over the node's RegistrarService. */
+export function registrarPortOf(reg: RegistrarService): RegistrarPort {
+  return {
+    async save(req: SipMessage, src: ScriptSource) {
+      const r = reg.register.handle(req, {
+        proto: src.proto, sourceIp: src.remoteAddress, sourcePort: src.remotePort, socket: `${src.proto}:${src.localAddress}:${src.localPort}`,
+      });
+      // Write-through (usrloc db_mode 1): the 200 goes out once the binding is stored.
+      await reg.location.persisted();
+      return { status: r.status, reason: r.reason, headers: r.headers };
+    },
+    lookup(aor: string): Contact[] {
+      const nowSec = Math.floor(realClock.wallMs() / 1000);
+      return reg.location.lookup(aor)
+        .filter((b) => b.permanent || b.expiresSec > nowSec)
+        .map((b) => ({
+          uri: b.contact,
+          destination: b.received,
+          q: b.q < 0 ? undefined : b.q / 1000,
+          expiresInSec: b.remainingSec(nowSec),
+          path: b.path,
+          instance: b.instance,
+        }))
+        .sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
+    },
+    isRegistered(aor: string): boolean {
+      return this.lookup(aor).length > 0;
+    },
+    aorOf: (s: string) => RegistrarService.aorOf(s),
+  };
+}
+
+/** The script's digest-auth port: credentials from Authorization (REGISTER) or Proxy-Authorization. */
+export function authPortOf(reg: RegistrarService, configuredRealm: string): AuthPort {
+  return {
+    async check(req: SipMessage, realm: string) {
+      const values = req.getAll(req.method === 'REGISTER' ? 'Authorization' : 'Proxy-Authorization');
+      if (values.length === 0) return { ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' as const };
+      let last: AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' } = { ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' };
+      for (const credentials of values) {
+        const r = await reg.auth.verify({ credentials, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body: req.body.toString('utf8') });
+        if (r.ok) return { ok: true, username: r.value.username, realm: r.value.realm };
+        last = { ok: false, code: r.error.code, reason: r.error.message, action: r.error.action };
+      }
+      return last;
+    },
+    challenge(kind: 'www' | 'proxy', realm: string, stale: boolean) {
+      const c = reg.auth.challenge(kind, realm, stale);
+      return { status: c.status, reason: c.reason, headers: c.values.map((v) => [c.headerName, v] as const) };
+    },
+    defaultRealm(req: SipMessage): string {
+      if (configuredRealm !== '') return configuredRealm;
+      // OpenSIPS www_authorize("")/proxy_authorize(""): the To domain for REGISTER, else the From domain.
+      const u = (req.method === 'REGISTER' ? req.to : req.from).uri;
+      return u.kind === 'sip' ? u.host.toLowerCase() : 'sipcluster';
+    },
+  };
+}
