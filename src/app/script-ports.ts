@@ -4,9 +4,10 @@ import { messageUriEquals } from '../sip/registrar/index.ts';
 import type { AuthResult, Contact } from '../script/api.ts';
 import type { AuthPort, RegistrarPort, ScriptSource } from '../script/ports.ts';
 import { RegistrarService } from './registrar-service.ts';
+import type { SubscriberRepo } from '../store/subscriber-repo.ts';
 
 /** The script's registrar/location port over the node's RegistrarService. */
-export function registrarPortOf(reg: RegistrarService): RegistrarPort {
+export function registrarPortOf(reg: RegistrarService, subscribers: SubscriberRepo): RegistrarPort {
   return {
     async save(req: SipMessage, src: ScriptSource) {
       const r = reg.register.handle(req, {
@@ -32,6 +33,11 @@ export function registrarPortOf(reg: RegistrarService): RegistrarPort {
     },
     isRegistered(aor: string): boolean {
       return this.lookup(aor).length > 0;
+    },
+    async userExists(aor: string): Promise<boolean> {
+      const at = aor.lastIndexOf('@');
+      if (at < 0) return false;
+      return (await subscribers.get(aor.slice(0, at), aor.slice(at + 1))) !== undefined;
     },
     aorOf: (s: string) => RegistrarService.aorOf(s),
   };

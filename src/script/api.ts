@@ -84,7 +84,7 @@ export interface RequestContext extends BaseContext {
   /** Answers the request (statefully: retransmissions are answered from the transaction). */
   reply(status: number, reason?: string, opts?: ReplyOptions): void;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
-  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): Promise<RelayOutcome>;
+  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): PromiseLike<RelayOutcome>;
   /** Forwards without a transaction (OpenSIPS forward()). */
   forwardStateless(destination?: string): void;
   /** Drops the request on purpose: no answer (what a ban list in drop mode does). */
@@ -103,6 +103,8 @@ export interface RequestContext extends BaseContext {
     /** Processes a REGISTER (RFC 3261 §10.3) and answers it. Resolves with the status sent. */
     save(): Promise<number>;
     isRegistered(aor: string): boolean;
+    /** True when the AoR is a subscriber (a row in the `subscriber` table), registered or not. */
+    userExists(aorOrUri: string): Promise<boolean>;
   };
   readonly location: {
     /** Current contacts of an AoR (`user@domain`, or a SIP URI), best q first. */

@@ -19,8 +19,10 @@ export interface ProxyRequestPort {
   readonly src: ScriptSource;
   readonly vars: Map<string, unknown>;
   reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean;
-  relay(targets: readonly RelayTarget[], opts: RelayOptions): Promise<RelayOutcome>;
+  /** Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay nothing. */
+  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): PromiseLike<RelayOutcome>;
   forwardStateless(destination?: string): void;
+  drop(): void;
   recordRoute(): void;
   looseRoute(): boolean;
   setRequestUri(uri: string): void;
@@ -41,6 +43,7 @@ export interface RegistrarPort {
   save(req: SipMessage, src: ScriptSource): Promise<{ status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> }>;
   lookup(aor: string): Contact[];
   isRegistered(aor: string): boolean;
+  userExists(aor: string): Promise<boolean>;
   aorOf(aorOrUri: string): string;
 }
 

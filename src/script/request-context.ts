@@ -45,6 +45,7 @@ export class ScriptRequestContext implements RequestContext {
         return r.status;
       },
       isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)),
+      userExists: (aor: string) => reg.userExists(reg.aorOf(aor)),
     };
     this.location = { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) };
     this.auth = {
@@ -84,8 +85,10 @@ export class ScriptRequestContext implements RequestContext {
     this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers } : { headers, body: opts.body });
   }
 
-  relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
-    const list = targets === undefined ? [] : Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
+  relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): PromiseLike<RelayOutcome> {
+    if (targets === undefined) return this.pr.relay(undefined, opts);
+    const list = Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
+    if (list.length === 0) return Promise.resolve({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
     return this.pr.relay(list.map(toTarget), opts);
   }
 
@@ -95,6 +98,7 @@ export class ScriptRequestContext implements RequestContext {
 
   drop(): void {
     this.dropped = true;
+    this.pr.drop();
   }
 
   recordRoute(): void { this.pr.recordRoute(); }

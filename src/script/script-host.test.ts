@@ -28,12 +28,13 @@ class FakeRequest implements ProxyRequestPort {
     if (status >= 200) this.handled = true;
     return true;
   }
-  async relay(targets: readonly RelayTarget[]) {
+  async relay(targets: readonly RelayTarget[] | undefined) {
     this.handled = true;
-    this.relays.push([...targets]);
+    this.relays.push([...(targets ?? [])]);
     return { result: 'failed' as const, status: 486 };
   }
   forwardStateless(): void { this.handled = true; }
+  drop(): void {}
   recordRoute(): void {}
   looseRoute(): boolean { return false; }
   setRequestUri(): void {}
@@ -49,6 +50,7 @@ const registrar: RegistrarPort = {
   save: async () => ({ status: 200, reason: 'OK', headers: [['Contact', '<sip:bob@192.0.2.9>;expires=60']] }),
   lookup: (aor) => (aor === 'bob@example.com' ? [{ uri: 'sip:bob@192.0.2.9', destination: undefined, q: undefined, expiresInSec: 60, path: undefined, instance: undefined }] : []),
   isRegistered: (aor) => aor === 'bob@example.com',
+  userExists: async (aor) => aor === 'bob@example.com',
   aorOf: (s) => s.replace(/^sips?:/, ''),
 };
 const auth: AuthPort = {
