@@ -91,3 +91,14 @@ export function allIn(t: Uint8Array, s: string, start: number, end: number): boo
   }
   return true;
 }
+
+/** ASCII case-insensitive equality without allocating lower-cased copies. */
+export function ieqAscii(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y && lower(x) !== lower(y)) return false;
+  }
+  return true;
+}

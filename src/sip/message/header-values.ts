@@ -5,6 +5,22 @@
  */
 import { CR, LF, SP, HTAB, DQUOTE, BACKSLASH, LAQUOT, RAQUOT, COMMA } from './chars.ts';
 
+/** Node's native slice methods: they skip Buffer#toString's argument handling (measurable per header). */
+interface NativeSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** buf[start,end) as Latin-1 (for ASCII grammar elements: methods, URIs, names). */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as NativeSlices).latin1Slice(start, end);
+}
+
+/** buf[start,end) as UTF-8 (header values and reason phrases, RFC 3261 §25.1 TEXT-UTF8). */
+export function utf8(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as NativeSlices).utf8Slice(start, end);
+}
+
 function isLwsByte(c: number | undefined): boolean {
   return c === SP || c === HTAB || c === CR || c === LF;
 }
@@ -48,7 +64,7 @@ export function splitListOffsets(buf: Uint8Array, start: number, end: number, ou
  * white space after it collapsed into one SP when the header was folded.
  */
 export function decodeValue(buf: Buffer, start: number, end: number, folded: boolean): string {
-  if (!folded) return buf.toString('utf8', start, end);
+  if (!folded) return utf8(buf, start, end);
   let out = '';
   let runStart = start;
   for (let i = start; i < end; i++) {
@@ -57,13 +73,13 @@ export function decodeValue(buf: Buffer, start: number, end: number, folded: boo
       let j = i;
       let k = i;
       while (k > runStart && (buf[k - 1] === SP || buf[k - 1] === HTAB)) k--;
-      out += buf.toString('utf8', runStart, k) + ' ';
+      out += utf8(buf, runStart, k) + ' ';
       while (j < end && isLwsByte(buf[j])) j++;
       runStart = j;
       i = j - 1;
     }
   }
-  return out + buf.toString('utf8', runStart, end);
+  return out + utf8(buf, runStart, end);
 }
 
 /** True when buf[start,end) contains a line break (the header used LWS continuation lines). */

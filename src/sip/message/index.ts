@@ -1,5 +1,6 @@
 /** Public API of the SIP message layer (src/sip/message). Other folders import only from here. */
 export { parseMessage, trailingBytes, type ParseOptions } from './parser.ts';
+export { frameStream, type StreamFrame } from './stream-framing.ts';
 export { SipMessage, type ContactList, type SipKind } from './sip-message.ts';
 export { serialize, formatMessage, type MessageInit } from './serializer.ts';
 export { MessageEditor } from './message-editor.ts';

@@ -150,3 +150,11 @@ test('buildRequest builds a parseable request and refuses bad input', () => {
   assert.throws(() => buildRequest({ method: 'BAD METHOD', uri: 'sip:x@y', headers: [] }));
   assert.throws(() => buildRequest({ method: 'OPTIONS', uri: 'sip:x@y', headers: [['Via', 'x\r\nInjected: 1']] }));
 });
+
+test('edits refuse CR/LF that would smuggle in header lines', () => {
+  const ed = new MessageEditor(parse(INVITE));
+  assert.throws(() => ed.addHeader('X-A', 'v\r\nInjected: 1'));
+  assert.throws(() => ed.addViaTop('SIP/2.0/UDP h;branch=z9hG4bK1\r\nX: y'));
+  assert.throws(() => ed.replaceHeader('Subject', 'a\nb'));
+  assert.throws(() => ed.setRequestUri('sip:a@b SIP/2.0\r\nX: y'));
+});

@@ -6,8 +6,8 @@
  * decoded or re-serialized.
  */
 import { H, headerIdOf, canonicalName, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
-import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, HDR_LINE_END, type SipMessage } from './sip-message.ts';
-import { joinPieces, headerLine, type Piece } from './serializer.ts';
+import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
+import { joinPieces, headerLine, isSingleLine, type Piece } from './serializer.ts';
 import { DEFAULT_MAX_FORWARDS, MAX_LIST_VALUES } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
 
@@ -33,6 +33,7 @@ export class MessageEditor {
   }
 
   private pushTop(id: HeaderId, value: string): void {
+    invariant(isSingleLine(value), 'CR or LF in a header value');
     const list = this.addedOnTop.get(id);
     if (list === undefined) this.addedOnTop.set(id, [value]);
     else list.unshift(value);
@@ -128,6 +129,7 @@ export class MessageEditor {
     const first = this.msg.indexOf(name);
     this.removeHeader(name);
     if (first >= 0) {
+      invariant(isSingleLine(value), 'CR or LF in a header value');
       this.removed[first] = 0;
       this.skipped[first] = 0;
       this.replaced.set(first, value);
@@ -138,6 +140,7 @@ export class MessageEditor {
   /** RFC 3261 §16.6 step 2 / §16.5: the new Request-URI (requests only). */
   setRequestUri(uri: string): this {
     invariant(this.msg.kind === 'request', 'setRequestUri on a response');
+    invariant(uri.length > 0 && isSingleLine(uri) && uri.indexOf(' ') < 0, 'Request-URI with white space or CR/LF');
     this.newUri = uri;
     return this;
   }
@@ -178,7 +181,7 @@ export class MessageEditor {
       const b = i * HDR_STRIDE;
       const id = msg.headerId(i);
       const ls = t[b + HDR_LINE_START] ?? 0;
-      const le = t[b + HDR_LINE_END] ?? 0;
+      const le = msg.lineEnd(i);
       const hasAdded = pendingTop.has(id);
       const isCl = id === H.contentLength && this.removed[i] !== 1;
       const touched = hasAdded || this.removed[i] === 1 || this.skipped[i] !== 0 || this.replaced.has(i) || (isCl && newBodyLength !== undefined);

@@ -20,6 +20,23 @@ export interface NameAddr {
   readonly tag: string | undefined;
 }
 
+/** Runs of LWS between display-name tokens become one SP (RFC 3261 §25.1: *(token LWS)). */
+function collapseLws(dn: string): string {
+  let plain = true;
+  for (let i = 0; i < dn.length && plain; i++) {
+    const c = dn.charCodeAt(i);
+    if (isLws(c) && (c !== 0x20 || isLws(dn.charCodeAt(i + 1)))) plain = false;
+  }
+  if (plain) return dn;
+  let out = '';
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn.charCodeAt(i);
+    if (!isLws(c)) out += dn[i] ?? '';
+    else if (!isLws(dn.charCodeAt(i + 1))) out += ' ';
+  }
+  return out;
+}
+
 function fail(message: string): { ok: false; error: SipParseError } {
   return { ok: false, error: parseError('SIP_PARSE_BAD_NAME_ADDR', message) };
 }
@@ -53,7 +70,7 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
     }
     if (j < end && s.charCodeAt(j) === LAQUOT) {
       const dn = s.slice(i, trimLwsEnd(s, i, j));
-      if (dn.length > 0) displayName = dn.replace(/[ \t\r\n]+/g, ' ');
+      if (dn.length > 0) displayName = collapseLws(dn);
       i = j;
       angle = true;
     }
@@ -70,8 +87,9 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
     uriStart = i;
     while (i < end && s.charCodeAt(i) !== SEMI && !isLws(s.charCodeAt(i))) i++;
     uriEnd = i;
-    if (s.slice(uriStart, uriEnd).indexOf('?') >= 0 || s.slice(uriStart, uriEnd).indexOf(',') >= 0) {
-      return fail('addr-spec with ? or , must be enclosed in <> (RFC 3261 §20)');
+    for (let k = uriStart; k < uriEnd; k++) {
+      const c = s.charCodeAt(k);
+      if (c === 0x3f || c === 0x2c) return fail('addr-spec with ? or , must be enclosed in <> (RFC 3261 §20)');
     }
   }
   const uri = parseUri(s.slice(uriStart, uriEnd));

@@ -4,7 +4,7 @@
  * value keeps its quotes) so that re-serializing does not change a byte; unquote() reads one.
  */
 import { MAX_PARAMS } from './limits.ts';
-import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws } from './chars.ts';
+import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii } from './chars.ts';
 
 export interface Param {
   readonly name: string;
@@ -18,7 +18,7 @@ export type Params = readonly Param[];
 export function paramGet(params: Params, name: string): Param | undefined {
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
-    if (p !== undefined && (p.name === name || p.name.toLowerCase() === name.toLowerCase())) return p;
+    if (p !== undefined && ieqAscii(p.name, name)) return p;
   }
   return undefined;
 }

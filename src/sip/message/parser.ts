@@ -12,7 +12,7 @@ import { hasLineBreak } from './header-values.ts';
 import { contentLengthAt } from './scalar-headers.ts';
 import { parseStartLine } from './start-line.ts';
 import { checkEssentials, partialOf } from './essentials.ts';
-import { SipMessage, HDR_STRIDE, FOLDED_FLAG } from './sip-message.ts';
+import { SipMessage, FOLDED_FLAG } from './sip-message.ts';
 import { parseError, withPartial, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -25,8 +25,6 @@ export interface ParseOptions {
   readonly framing?: 'datagram' | 'stream';
 }
 
-/** Reused scratch table: the scan writes here and copies once it knows the header count. */
-const scratch = new Int32Array(MAX_HEADERS * HDR_STRIDE);
 
 type Fail = { ok: false; error: SipParseError };
 
@@ -35,11 +33,14 @@ function fail(msg: SipMessage | undefined, code: SipParseError['code'], message:
   return { ok: false, error: msg === undefined ? e : withPartial(e, partialOf(msg)) };
 }
 
-/** Index of the LF ending the line that starts at p, or -1 (no LF, or line longer than the limit). */
+/**
+ * Index of the LF ending the line that starts at p, or -1 (no LF, or line longer than the limit).
+ * A plain loop: lines are short, and Buffer#indexOf costs a native call per line.
+ */
 function lineEnd(buf: Buffer, p: number, len: number): number {
-  const limit = Math.min(len, p + MAX_LINE_BYTES + 2);
-  const lf = buf.indexOf(LF, p);
-  return lf < 0 || lf >= limit ? -1 : lf;
+  const limit = p + MAX_LINE_BYTES + 2 < len ? p + MAX_LINE_BYTES + 2 : len;
+  for (let i = p; i < limit; i++) if (buf[i] === LF) return i;
+  return -1;
 }
 
 export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMessage, SipParseError> {
@@ -56,17 +57,16 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   if (lf < 0) return fail(undefined, buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'start line not terminated', p);
   // A bad start line still gets its headers scanned, so the error can carry Via/Call-ID/CSeq for a 400.
   const startLineError = parseStartLine(buf, p, buf[lf - 1] === CR ? lf - 1 : lf, msg);
-  const stop = (code: SipParseError['code'], message: string, offset: number): Fail =>
-    startLineError === undefined ? fail(msg, code, message, offset) : { ok: false, error: withPartial(startLineError, partialOf(msg)) };
   msg.startLineEnd = lf + 1;
   p = lf + 1;
 
   // Header lines.
-  const t = scratch;
+  const t: number[] = [];
+  msg.table = t;
   let n = 0;
   let clSeen = false;
   for (;;) {
-    if (p >= len) return finishScan(msg, n), stop('SIP_PARSE_UNTERMINATED_HEADERS', 'no empty line after the headers', p);
+    if (p >= len) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_UNTERMINATED_HEADERS', 'no empty line after the headers', p);
     const c = buf[p];
     if (c === CR && buf[p + 1] === LF) {
       msg.headersEnd = p;
@@ -78,21 +78,23 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
       msg.bodyStart = p + 1;
       break;
     }
-    if (n >= MAX_HEADERS) return finishScan(msg, n), stop('SIP_PARSE_TOO_MANY_HEADERS', `more than ${MAX_HEADERS} header lines`, p);
+    if (n >= MAX_HEADERS) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_TOO_MANY_HEADERS', `more than ${MAX_HEADERS} header lines`, p);
     const lineStart = p;
     while (p < len && TOKEN[buf[p] ?? 0] === 1) p++;
     const nameEnd = p;
     while (p < len && (buf[p] === SP || buf[p] === HTAB)) p++;
     if (nameEnd === lineStart || buf[p] !== COLON) {
-      return finishScan(msg, n), stop('SIP_PARSE_BAD_HEADER', 'header line without "name:"', lineStart);
+      return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_BAD_HEADER', 'header line without "name:"', lineStart);
     }
     const colon = p;
     lf = lineEnd(buf, p, len);
-    if (lf < 0) return finishScan(msg, n), stop(buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'header line not terminated or too long', lineStart);
+    if (lf < 0) return finishScan(msg, n), stop(msg, startLineError, buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'header line not terminated or too long', lineStart);
     // RFC 3261 §7.3.1: a line starting with SP or HTAB continues the previous header value.
+    let continued = false;
     while (buf[lf + 1] === SP || buf[lf + 1] === HTAB) {
+      continued = true;
       const next = lineEnd(buf, lf + 1, len);
-      if (next < 0) return finishScan(msg, n), stop('SIP_PARSE_UNTERMINATED_HEADERS', 'continuation line not terminated or too long', lf + 1);
+      if (next < 0) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_UNTERMINATED_HEADERS', 'continuation line not terminated or too long', lf + 1);
       lf = next;
     }
     let vs = colon + 1;
@@ -100,19 +102,14 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
     while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB || buf[vs] === CR || buf[vs] === LF)) vs++;
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB || buf[ve - 1] === CR || buf[ve - 1] === LF)) ve--;
     const id = headerIdAt(buf, lineStart, nameEnd);
-    const b = n * HDR_STRIDE;
-    t[b] = hasLineBreak(buf, vs, ve) ? id | FOLDED_FLAG : id;
-    t[b + 1] = lineStart;
-    t[b + 2] = nameEnd;
-    t[b + 3] = vs;
-    t[b + 4] = ve;
-    t[b + 5] = lf + 1;
+    // Layout: HDR_ID, HDR_LINE_START, HDR_NAME_END, HDR_VALUE_START, HDR_VALUE_END.
+    t.push(continued && hasLineBreak(buf, vs, ve) ? id | FOLDED_FLAG : id, lineStart, nameEnd, vs, ve);
     n++;
     if (id === H.contentLength) {
       const cl = contentLengthAt(buf, vs, ve, MAX_CONTENT_LENGTH_DIGITS);
-      if (cl < 0) return finishScan(msg, n), stop('SIP_PARSE_BAD_CONTENT_LENGTH', 'Content-Length is not 1*DIGIT (at most 5)', vs);
+      if (cl < 0) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_BAD_CONTENT_LENGTH', 'Content-Length is not 1*DIGIT (at most 5)', vs);
       // RFC 4475 mcl01: two Content-Length headers make the framing ambiguous.
-      if (clSeen) return finishScan(msg, n), stop('SIP_PARSE_MULTIPLE_CONTENT_LENGTH', 'more than one Content-Length', lineStart);
+      if (clSeen) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_MULTIPLE_CONTENT_LENGTH', 'more than one Content-Length', lineStart);
       clSeen = true;
       msg.contentLengthValue = cl;
     }
@@ -136,9 +133,13 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   return e === undefined ? { ok: true, value: msg } : { ok: false, error: withPartial(e, partialOf(msg)) };
 }
 
+/** A scan error, unless the start line already failed: that error is the one reported. */
+function stop(msg: SipMessage, startLineError: SipParseError | undefined, code: SipParseError['code'], message: string, offset: number): Fail {
+  return startLineError === undefined ? fail(msg, code, message, offset) : { ok: false, error: withPartial(startLineError, partialOf(msg)) };
+}
+
 function finishScan(msg: SipMessage, n: number): void {
   msg.headerCount = n;
-  msg.table = scratch.slice(0, n * HDR_STRIDE);
 }
 
 /** Bytes after the message that datagram framing discarded (RFC 4475 dblreq: a second request). */

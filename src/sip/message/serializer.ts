@@ -5,6 +5,7 @@
  * messages as strings).
  */
 import type { SipMessage } from './sip-message.ts';
+import { invariant } from '../../lib/errors.ts';
 
 export type Piece = Buffer | string;
 
@@ -30,8 +31,18 @@ export function joinPieces(pieces: readonly Piece[]): Buffer {
   return out;
 }
 
-/** One header line as written by this node: `Name: value` CRLF. */
+/** True when s holds no CR or LF (a value that cannot smuggle in another header line). */
+export function isSingleLine(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a) return false;
+  }
+  return true;
+}
+
+/** One header line as written by this node: `Name: value` CRLF. Refuses CR/LF in name or value. */
 export function headerLine(name: string, value: string): string {
+  invariant(isSingleLine(name) && isSingleLine(value), `header ${name}: CR or LF in name or value`);
   return `${name}: ${value}\r\n`;
 }
 

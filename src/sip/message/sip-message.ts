@@ -5,7 +5,7 @@
  * decoded and checked by parseMessage, so these getters never fail on a message it returned.
  */
 import { H, CANONICAL_NAMES, headerIdOf, nameEqualsAt, type HeaderId } from './header-names.ts';
-import { decodeValue, splitListOffsets } from './header-values.ts';
+import { decodeValue, splitListOffsets, latin1 } from './header-values.ts';
 import { parseVia, type Via } from './via.ts';
 import { parseNameAddr, type NameAddr } from './name-addr.ts';
 import { parseExpires, type CSeq } from './scalar-headers.ts';
@@ -13,6 +13,7 @@ import { parseError, type SipParseError } from './errors.ts';
 import { MAX_LIST_VALUES, MAX_VIA_COUNT } from './limits.ts';
 import type { Uri } from './uri.ts';
 import type { Result } from '../../lib/result.ts';
+import { invariant } from '../../lib/errors.ts';
 
 /** Layout of one header entry in SipMessage.table (stride HDR_STRIDE). */
 export const HDR_ID = 0; // HeaderId, plus FOLDED_FLAG when the value spans continuation lines
@@ -20,9 +21,10 @@ export const HDR_LINE_START = 1; // also the start of the name
 export const HDR_NAME_END = 2;
 export const HDR_VALUE_START = 3;
 export const HDR_VALUE_END = 4;
-export const HDR_LINE_END = 5; // just past the line's LF
-export const HDR_STRIDE = 6;
+export const HDR_STRIDE = 5;
 export const FOLDED_FLAG = 0x100;
+
+const NO_HEADERS: number[] = [];
 
 export interface ContactList {
   /** `Contact: *` (RFC 3261 §10.2.2, REGISTER removing all bindings). */
@@ -50,7 +52,8 @@ export class SipMessage {
   version = 'SIP/2.0';
   status = 0;
   reason = '';
-  table: Int32Array = new Int32Array(0);
+  /** HDR_STRIDE numbers per header line; a plain SMI array, much cheaper to create than a typed array. */
+  table: number[] = NO_HEADERS;
   headerCount = 0;
   /** Value of Content-Length, -1 when absent. */
   contentLengthValue = -1;
@@ -75,12 +78,12 @@ export class SipMessage {
 
   /** The Request-URI (requests); parsed and checked by parseMessage. */
   get uri(): Uri {
-    if (this.requestUri === undefined) throw new Error('uri read on a response or an unchecked message');
+    invariant(this.requestUri !== undefined, 'uri read on a response');
     return this.requestUri;
   }
 
   get uriText(): string {
-    return this.buffer.toString('latin1', this.uriStart, this.uriEnd);
+    return latin1(this.buffer, this.uriStart, this.uriEnd);
   }
 
   get topVia(): Via {
@@ -118,7 +121,7 @@ export class SipMessage {
   }
 
   private must<T>(v: T | undefined, name: string): T {
-    if (v === undefined) throw new Error(`${name} read on a message parseMessage did not check`);
+    invariant(v !== undefined, `${name} read on a message parseMessage did not return`);
     return v;
   }
 
@@ -127,10 +130,14 @@ export class SipMessage {
   headerId(i: number): HeaderId {
     return ((this.table[i * HDR_STRIDE + HDR_ID] ?? 0) & 0xff) as HeaderId;
   }
+  /** Just past the LF that ends header line i (continuation lines included). */
+  lineEnd(i: number): number {
+    return i + 1 < this.headerCount ? (this.table[(i + 1) * HDR_STRIDE + HDR_LINE_START] ?? 0) : this.headersEnd;
+  }
   /** The header name as written (`v`, `MaX-fOrWaRdS`). */
   headerName(i: number): string {
     const b = i * HDR_STRIDE;
-    return this.buffer.toString('latin1', this.table[b + HDR_LINE_START] ?? 0, this.table[b + HDR_NAME_END] ?? 0);
+    return latin1(this.buffer, this.table[b + HDR_LINE_START] ?? 0, this.table[b + HDR_NAME_END] ?? 0);
   }
   /** The value of header line i, unfolded. */
   headerValue(i: number): string {

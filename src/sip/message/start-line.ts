@@ -6,6 +6,7 @@
 import { MAX_METHOD_BYTES, MAX_URI_BYTES } from './limits.ts';
 import { TOKEN, SP, isDigit, lower } from './chars.ts';
 import { parseError, type SipParseError } from './errors.ts';
+import { latin1, utf8 } from './header-values.ts';
 import type { SipMessage } from './sip-message.ts';
 
 const KNOWN_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
@@ -20,7 +21,7 @@ function methodAt(buf: Buffer, start: number, end: number): string {
     for (let i = 0; i < len; i++) if (buf[start + i] !== m[i]) continue outer;
     return KNOWN_METHODS[k] ?? '';
   }
-  return buf.toString('latin1', start, end);
+  return latin1(buf, start, end);
 }
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" in any case (RFC 3261 §7.1). */
@@ -44,7 +45,7 @@ export function parseStartLine(buf: Buffer, start: number, end: number, msg: Sip
   const v = versionEnd(buf, start, end);
   if (v > 0) {
     msg.kind = 'response';
-    msg.version = buf.toString('latin1', start, v).toUpperCase();
+    msg.version = latin1(buf, start, v).toUpperCase();
     if (buf[v] !== SP) return bad('SIP_PARSE_BAD_START_LINE', 'Status-Line: SIP-Version SP Status-Code SP Reason-Phrase', v);
     let i = v + 1;
     let code = 0;
@@ -54,7 +55,7 @@ export function parseStartLine(buf: Buffer, start: number, end: number, msg: Sip
     if (i - cs !== 3 || code < 100 || code > 699 || (i < end && buf[i] !== SP)) return bad('SIP_PARSE_BAD_STATUS_CODE', 'status code must be 3 digits, 100..699', cs);
     msg.status = code;
     // RFC 4475 noreason: the reason phrase may be empty; unreason: it is UTF-8.
-    msg.reason = i < end ? buf.toString('utf8', i + 1, end) : '';
+    msg.reason = i < end ? utf8(buf, i + 1, end) : '';
     return undefined;
   }
   msg.kind = 'request';
@@ -71,6 +72,6 @@ export function parseStartLine(buf: Buffer, start: number, end: number, msg: Sip
   msg.uriEnd = j;
   const ve = versionEnd(buf, j + 1, end);
   if (ve !== end) return bad('SIP_PARSE_BAD_START_LINE', 'Request-Line must end with SIP-Version and nothing after it', j + 1);
-  msg.version = buf.toString('latin1', j + 1, ve).toUpperCase();
+  msg.version = latin1(buf, j + 1, ve).toUpperCase();
   return undefined;
 }

@@ -91,3 +91,9 @@ test('name-addr forms', () => {
   assert.ok(c.ok && c.value.displayName === 'Two Tokens');
   for (const bad of ['', '<sip:a@b', '"unclosed <sip:a@b>', '<sip:a@b>;tag=', '<sip:a@b> junk', 'sip:a@b?x=y']) assert.equal(parseNameAddr(bad).ok, false, bad);
 });
+
+test('escapes compare as octets: invalid UTF-8 escapes stay distinct', () => {
+  assert.ok(!uriEquals(u('sip:%FF@h.example.com'), u('sip:%FE@h.example.com')));
+  assert.ok(uriEquals(u('sip:%C3%A9@h.example.com'), u('sip:%c3%a9@h.example.com')));
+  assert.ok(uriEquals(u('sip:a%40b@h.example.com'), u('sip:a%40b@H.example.com')));
+});

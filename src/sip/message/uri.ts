@@ -4,7 +4,7 @@
  * Components keep their escapes as written; decode with pctDecode(). uriEquals() is §19.1.4.
  */
 import { MAX_URI_BYTES } from './limits.ts';
-import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, isDigit, lower } from './chars.ts';
+import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, isDigit, ieqAscii } from './chars.ts';
 import { parseUriParams, type Params, type Param } from './params.ts';
 
 export interface SipUri {
@@ -56,17 +56,30 @@ function validEscaped(t: Uint8Array, s: string, start: number, end: number): boo
 
 /** Percent-decodes (octets, then UTF-8). `%00` stays a NUL character (RFC 4475 escnull). */
 export function pctDecode(s: string): string {
-  if (s.indexOf('%') < 0) return s;
-  const bytes: number[] = [];
+  return s.indexOf('%') < 0 ? s : Buffer.from(pctOctets(s), 'latin1').toString('utf8');
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Percent-decodes to a string of octets (one char per byte): what §19.1.4 compares. Decoding to
+ * UTF-8 first would map every invalid sequence (%FF, %FE) to U+FFFD and make them equal.
+ */
+function pctOctets(s: string): string {
+  if (s.indexOf('%') < 0 && isAscii(s)) return s;
+  let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
-    } else if (c < 0x80) bytes.push(c);
-    else for (const b of Buffer.from(s[i] ?? '', 'utf8')) bytes.push(b);
+    } else if (c < 0x80) out += s[i] ?? '';
+    else out += Buffer.from(s[i] ?? '', 'utf8').toString('latin1');
   }
-  return Buffer.from(bytes).toString('utf8');
+  return out;
 }
 
 export function parseHost(s: string, i: number, end: number): { host: string; port: number | undefined; next: number } | undefined {
@@ -195,30 +208,26 @@ function fmtParams(ps: Params): string {
   return s;
 }
 
-function ieq(a: string, b: string): boolean {
-  if (a.length !== b.length) return a.toLowerCase() === b.toLowerCase();
-  for (let i = 0; i < a.length; i++) if (lower(a.charCodeAt(i)) !== lower(b.charCodeAt(i))) return a.toLowerCase() === b.toLowerCase();
-  return true;
-}
+const ieq = ieqAscii;
 
 function findParam(ps: Params, name: string): Param | undefined {
-  const d = pctDecode(name);
-  return ps.find((p) => ieq(pctDecode(p.name), d));
+  const d = pctOctets(name);
+  return ps.find((p) => ieq(pctOctets(p.name), d));
 }
 
 function paramsMatch(a: Params, b: Params): boolean {
   for (const pa of a) {
     const pb = findParam(b, pa.name);
-    const n = pctDecode(pa.name).toLowerCase();
+    const n = pctOctets(pa.name).toLowerCase();
     if (pb === undefined) {
       // RFC 3261 §19.1.4: user, ttl, method and maddr in only one URI never match.
       if (n === 'user' || n === 'ttl' || n === 'method' || n === 'maddr') return false;
       continue;
     }
-    if (!ieq(pctDecode(pa.value ?? ''), pctDecode(pb.value ?? ''))) return false;
+    if (!ieq(pctOctets(pa.value ?? ''), pctOctets(pb.value ?? ''))) return false;
   }
   for (const pb of b) {
-    const n = pctDecode(pb.name).toLowerCase();
+    const n = pctOctets(pb.name).toLowerCase();
     if ((n === 'user' || n === 'ttl' || n === 'method' || n === 'maddr') && findParam(a, pb.name) === undefined) return false;
   }
   return true;
@@ -229,7 +238,7 @@ function headersMatch(a: Params, b: Params): boolean {
   if (a.length !== b.length) return false;
   for (const ha of a) {
     const hb = findParam(b, ha.name);
-    if (hb === undefined || pctDecode(ha.value ?? '') !== pctDecode(hb.value ?? '')) return false;
+    if (hb === undefined || pctOctets(ha.value ?? '') !== pctOctets(hb.value ?? '')) return false;
   }
   return true;
 }
@@ -252,11 +261,11 @@ export function uriEquals(a: Uri, b: Uri): boolean {
   if (a.kind === 'sip' && b.kind === 'sip') {
     if (a.scheme !== b.scheme) return false;
     if ((a.user === undefined) !== (b.user === undefined)) return false;
-    if (a.user !== undefined && pctDecode(a.user) !== pctDecode(b.user ?? '')) return false;
+    if (a.user !== undefined && pctOctets(a.user) !== pctOctets(b.user ?? '')) return false;
     if ((a.password ?? '') !== '' || (b.password ?? '') !== '') {
-      if (pctDecode(a.password ?? '') !== pctDecode(b.password ?? '')) return false;
+      if (pctOctets(a.password ?? '') !== pctOctets(b.password ?? '')) return false;
     }
-    if (!ieq(pctDecode(a.host), pctDecode(b.host)) || a.port !== b.port) return false;
+    if (!ieq(pctOctets(a.host), pctOctets(b.host)) || a.port !== b.port) return false;
     return paramsMatch(a.params, b.params) && headersMatch(a.headers, b.headers);
   }
   if (a.kind === 'tel' && b.kind === 'tel') {

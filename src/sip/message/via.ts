@@ -3,8 +3,8 @@
  * (RFC 4475 wsinv), sent-by with IPv6 references, and the parameters the transaction and proxy
  * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
  */
-import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit } from './chars.ts';
-import { parseHeaderParams, paramGet, formatParams, type Params, type Param } from './params.ts';
+import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, ieqAscii } from './chars.ts';
+import { parseHeaderParams, formatParams, type Params, type Param } from './params.ts';
 import { parseHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
@@ -66,45 +66,60 @@ function smallInt(v: string | undefined, max: number): number | undefined {
 /** Parses one via-parm (one element of a possibly comma-separated Via value). */
 export function parseVia(s: string): Result<Via, SipParseError> {
   const end = trimLwsEnd(s, 0, s.length);
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SWS around each SLASH.
   let i = skipLws(s, 0, end);
-  const parts: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    if (k > 0) {
-      i = skipLws(s, i, end);
-      if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
-      i = skipLws(s, i + 1, end);
-    }
-    const t = readToken(s, i, end);
-    if (t === i) return fail('empty sent-protocol field');
-    parts.push(s.slice(i, t));
-    i = t;
-  }
-  const afterProto = skipLws(s, i, end);
-  if (afterProto === i) return fail('no white space before sent-by');
+  let t = readToken(s, i, end);
+  if (t === i) return fail('empty sent-protocol name');
+  const protocol = s.slice(i, t);
+  i = skipLws(s, t, end);
+  if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
+  i = skipLws(s, i + 1, end);
+  t = readToken(s, i, end);
+  if (t === i) return fail('empty sent-protocol version');
+  const version = s.slice(i, t);
+  i = skipLws(s, t, end);
+  if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
+  i = skipLws(s, i + 1, end);
+  t = readToken(s, i, end);
+  if (t === i) return fail('empty sent-protocol transport');
+  const tr = s.slice(i, t);
+  const afterProto = skipLws(s, t, end);
+  if (afterProto === t) return fail('no white space before sent-by');
   const h = parseHost(s, afterProto, end);
   if (h === undefined) return fail('bad sent-by host');
   const p = parseHeaderParams(s, h.next, end);
   if (p === undefined) return fail('malformed Via parameter');
   if (skipLws(s, p.next, end) !== end) return fail('unexpected characters after Via parameters');
-  return { ok: true, value: viaFromParts(parts, h.host, h.port, p.params) };
+  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), h.host, h.port, p.params) };
 }
 
-function viaFromParts(parts: string[], host: string, port: number | undefined, params: Param[]): Via {
-  const rp = paramGet(params, 'rport');
-  const rport = rp === undefined ? undefined : rp.value === undefined ? true : smallInt(rp.value, 65535);
-  return {
-    protocol: parts[0] ?? 'SIP',
-    version: parts[1] ?? '2.0',
-    transport: (parts[2] ?? '').toUpperCase(),
-    host,
-    port,
-    params,
-    branch: paramGet(params, 'branch')?.value,
-    received: paramGet(params, 'received')?.value,
-    rport,
-    maddr: paramGet(params, 'maddr')?.value,
-    ttl: smallInt(paramGet(params, 'ttl')?.value, 255),
-  };
+function isUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) return false;
+  }
+  return true;
+}
+
+/** One pass over the parameters for the ones the transaction and proxy layers read. */
+function viaFrom(protocol: string, version: string, transport: string, host: string, port: number | undefined, params: Param[]): Via {
+  let branch: string | undefined;
+  let received: string | undefined;
+  let rport: number | true | undefined;
+  let maddr: string | undefined;
+  let ttl: number | undefined;
+  let seen = 0;
+  for (let k = 0; k < params.length; k++) {
+    const prm = params[k] as Param;
+    const n = prm.name;
+    // First occurrence wins, as paramGet would return.
+    if ((seen & 1) === 0 && ieqAscii(n, 'branch')) { branch = prm.value; seen |= 1; }
+    else if ((seen & 2) === 0 && ieqAscii(n, 'received')) { received = prm.value; seen |= 2; }
+    else if ((seen & 4) === 0 && ieqAscii(n, 'rport')) { rport = prm.value === undefined ? true : smallInt(prm.value, 65535); seen |= 4; }
+    else if ((seen & 8) === 0 && ieqAscii(n, 'maddr')) { maddr = prm.value; seen |= 8; }
+    else if ((seen & 16) === 0 && ieqAscii(n, 'ttl')) { ttl = smallInt(prm.value, 255); seen |= 16; }
+  }
+  return { protocol, version, transport, host, port, params, branch, received, rport, maddr, ttl };
 }
 
 export interface ViaInit {

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMessage, limits, type SipParseError } from './index.ts';
+
+const BASE = [
+  'OPTIONS sip:bob@example.com SIP/2.0',
+  'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa',
+  'From: <sip:alice@example.com>;tag=1',
+  'To: <sip:bob@example.com>',
+  'Call-ID: c1',
+  'CSeq: 1 OPTIONS',
+];
+const msg = (extra: string[] = [], body = '', lines = BASE) => Buffer.from([...lines, ...extra, '', body].join('\r\n'), 'latin1');
+
+function code(buf: Buffer, opts?: Parameters<typeof parseMessage>[1]): SipParseError['code'] | 'ok' {
+  const r = parseMessage(buf, opts);
+  return r.ok ? 'ok' : r.error.code;
+}
+
+test('leading CRLFs are skipped (RFC 3261 §7.5); bare LF line ends are tolerated', () => {
+  const r = parseMessage(Buffer.concat([Buffer.from('\r\n\r\n'), msg()]));
+  assert.ok(r.ok && r.value.start === 4 && r.value.method === 'OPTIONS');
+  const lf = parseMessage(Buffer.from([...BASE, '', ''].join('\n')));
+  assert.ok(lf.ok && lf.value.callId === 'c1');
+  assert.equal(code(Buffer.from('\r\n\r\n')), 'SIP_PARSE_EMPTY');
+});
+
+test('Content-Length framing: datagram vs stream', () => {
+  const noCl = parseMessage(msg([], 'hello'));
+  assert.ok(noCl.ok && noCl.value.body.toString() === 'hello');
+  assert.equal(code(msg([], 'hello'), { framing: 'stream' }), 'SIP_PARSE_MISSING_CONTENT_LENGTH');
+  const cl = parseMessage(msg(['Content-Length: 3'], 'hello'));
+  assert.ok(cl.ok && cl.value.body.toString() === 'hel');
+  assert.equal(code(msg(['l: 6'], 'hello')), 'SIP_PARSE_CONTENT_LENGTH_EXCEEDS_DATAGRAM');
+  assert.equal(code(msg(['Content-Length: 123456'], '')), 'SIP_PARSE_BAD_CONTENT_LENGTH');
+  assert.equal(code(msg(['Content-Length: 1', 'l: 1'], 'x')), 'SIP_PARSE_MULTIPLE_CONTENT_LENGTH');
+});
+
+test('limits: message size, header count, line length, Via count', () => {
+  assert.equal(code(Buffer.alloc(limits.MAX_MESSAGE_BYTES + 1, 0x41)), 'SIP_PARSE_TOO_LARGE');
+  const many = Array.from({ length: limits.MAX_HEADERS }, (_, i) => `X-${i}: v`);
+  assert.equal(code(msg(many)), 'SIP_PARSE_TOO_MANY_HEADERS');
+  assert.equal(code(msg([`X-Long: ${'a'.repeat(limits.MAX_LINE_BYTES + 1)}`])), 'SIP_PARSE_LINE_TOO_LONG');
+  const vias = Array.from({ length: limits.MAX_VIA_COUNT }, (_, i) => `Via: SIP/2.0/UDP h${i}.example.com;branch=z9hG4bK${i}`);
+  const r = parseMessage(msg(vias));
+  assert.ok(r.ok);
+  const v = r.value.vias();
+  assert.ok(!v.ok && v.error.code === 'SIP_PARSE_TOO_MANY_VIAS');
+});
+
+test('header lines without a colon, bad names, truncated headers', () => {
+  assert.equal(code(msg(['NoColonHere'])), 'SIP_PARSE_BAD_HEADER');
+  assert.equal(code(msg(['Bad Name: x'])), 'SIP_PARSE_BAD_HEADER');
+  assert.equal(code(msg([' continuation-first: x'], '', ['OPTIONS sip:b@example.com SIP/2.0'])), 'SIP_PARSE_BAD_HEADER');
+  assert.equal(code(Buffer.from(BASE.join('\r\n'))), 'SIP_PARSE_UNTERMINATED_HEADERS');
+});
+
+test('status lines', () => {
+  const resp = (line: string) => Buffer.from([line, ...BASE.slice(1), '', ''].join('\r\n'));
+  const r = parseMessage(resp('SIP/2.0 180 Ringing'));
+  assert.ok(r.ok && r.value.status === 180 && r.value.reason === 'Ringing' && r.value.kind === 'response');
+  assert.equal(code(resp('SIP/2.0 18 Ringing')), 'SIP_PARSE_BAD_STATUS_CODE');
+  assert.equal(code(resp('SIP/2.0 700 Nope')), 'SIP_PARSE_BAD_STATUS_CODE');
+  assert.equal(code(resp('SIP/2.0  200 OK')), 'SIP_PARSE_BAD_STATUS_CODE');
+});
+
+test('Contact: * and generic getters', () => {
+  const r = parseMessage(msg(['Contact: *', 'Expires: 0', 'Accept: a/b, "x,y" ; q=1, <c,d>']));
+  assert.ok(r.ok);
+  const c = r.value.contacts();
+  assert.ok(c.ok && c.value.star && c.value.values.length === 0);
+  const e = r.value.expires();
+  assert.ok(e.ok && e.value === 0);
+  assert.deepEqual(r.value.getList('accept'), ['a/b', '"x,y" ; q=1', '<c,d>']);
+  const bad = parseMessage(msg(['Contact: *', 'm: <sip:a@b>']));
+  assert.ok(bad.ok);
+  assert.equal(bad.value.contacts().ok, false);
+  assert.deepEqual(r.value.headers()[0], ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa']);
+});
+
+test('a second Max-Forwards, a bad Max-Forwards and a missing Via are errors with partial info', () => {
+  assert.equal(code(msg(['Max-Forwards: 70', 'Max-Forwards: 69'])), 'SIP_PARSE_DUPLICATE_HEADER');
+  assert.equal(code(msg(['Max-Forwards: 256'])), 'SIP_PARSE_BAD_MAX_FORWARDS');
+  const r = parseMessage(msg([], '', BASE.filter((l) => !l.startsWith('Via'))));
+  assert.ok(!r.ok && r.error.code === 'SIP_PARSE_MISSING_HEADER' && r.error.partial?.callId === 'c1' && r.error.message === 'Missing Via');
+});
