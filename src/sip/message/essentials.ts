@@ -14,28 +14,60 @@ import { parseError, type SipParseError, type PartialMessage } from './errors.ts
 import { HDR_STRIDE, HDR_VALUE_START, HDR_VALUE_END, FOLDED_FLAG, type SipMessage } from './sip-message.ts';
 import type { Result } from '../../lib/result.ts';
 
-const single = (id: HeaderId, msg: SipMessage): number | SipParseError => {
-  const i = msg.indexOfId(id);
+/** First line index of each essential header and which of them appear twice, in one table pass. */
+interface Seen {
+  first: number[];
+  dup: number;
+}
+
+function scanEssentials(msg: SipMessage): Seen {
+  const first = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+  let dup = 0;
+  const t = msg.table;
+  for (let i = 0; i < msg.headerCount; i++) {
+    const id = (t[i * HDR_STRIDE] ?? 0) & 0xff;
+    if (id === 0 || id > H.maxForwards) continue;
+    if ((first[id] ?? -1) < 0) first[id] = i;
+    else dup |= 1 << id;
+  }
+  return { first, dup };
+}
+
+function single(id: HeaderId, seen: Seen): number | SipParseError {
+  const i = seen.first[id] ?? -1;
   const name = CANONICAL_NAMES[id] ?? '';
   if (i < 0) return parseError('SIP_PARSE_MISSING_HEADER', `Missing ${name}`);
-  if (msg.indexOfId(id, i + 1) >= 0) return parseError('SIP_PARSE_DUPLICATE_HEADER', `More than one ${name}`);
+  if ((seen.dup & (1 << id)) !== 0) return parseError('SIP_PARSE_DUPLICATE_HEADER', `More than one ${name}`);
   return i;
-};
+}
 
-function decodeSingle<T>(msg: SipMessage, id: HeaderId, parse: (s: string) => Result<T, SipParseError>): T | SipParseError {
-  const i = single(id, msg);
+function decodeSingle<T>(msg: SipMessage, seen: Seen, id: HeaderId, parse: (s: string) => Result<T, SipParseError>): T | SipParseError {
+  const i = single(id, seen);
   if (typeof i !== 'number') return i;
   const r = parse(msg.headerValue(i));
   return r.ok ? r.value : r.error;
 }
 
-function topVia(msg: SipMessage): SipParseError | undefined {
-  const i = msg.indexOfId(H.via);
+function hasByte(buf: Uint8Array, start: number, end: number, byte: number): boolean {
+  for (let k = start; k < end; k++) if (buf[k] === byte) return true;
+  return false;
+}
+
+function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   if (i < 0) return parseError('SIP_PARSE_MISSING_HEADER', 'Missing Via');
   const b = i * HDR_STRIDE;
-  const offs: number[] = [];
-  splitListOffsets(msg.buffer, msg.table[b + HDR_VALUE_START] ?? 0, msg.table[b + HDR_VALUE_END] ?? 0, offs, 1 << 30);
+  const vs = msg.table[b + HDR_VALUE_START] ?? 0;
+  const ve = msg.table[b + HDR_VALUE_END] ?? 0;
   const folded = ((msg.table[b] ?? 0) & FOLDED_FLAG) !== 0;
+  if (!hasByte(msg.buffer, vs, ve, 0x2c)) {
+    // One value on the line (the usual case): no split needed.
+    const r = parseVia(decodeValue(msg.buffer, vs, ve, folded));
+    if (!r.ok) return r.error;
+    msg.topViaCache = r.value;
+    return undefined;
+  }
+  const offs: number[] = [];
+  splitListOffsets(msg.buffer, vs, ve, offs, 1 << 30);
   // Every element of the first line must parse (RFC 4475 badinv01: `;;,;,,`), the top one is kept.
   for (let k = 0; k < offs.length; k += 2) {
     const r = parseVia(decodeValue(msg.buffer, offs[k] ?? 0, offs[k + 1] ?? 0, folded));
@@ -54,22 +86,23 @@ export function checkEssentials(msg: SipMessage): SipParseError | undefined {
     if (uri.kind === 'sip' && uri.headers.length > 0) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'headers in Request-URI', msg.uriStart);
     msg.requestUri = uri;
   }
-  const v = topVia(msg);
+  const seen = scanEssentials(msg);
+  const v = topVia(msg, seen.first[H.via] ?? -1);
   if (v !== undefined) return v;
-  const cseq = decodeSingle(msg, H.cseq, parseCSeq);
+  const cseq = decodeSingle(msg, seen, H.cseq, parseCSeq);
   if ('code' in cseq) return cseq;
   msg.cseqCache = cseq;
-  const callId = decodeSingle(msg, H.callId, parseCallId);
+  const callId = decodeSingle(msg, seen, H.callId, parseCallId);
   if (typeof callId !== 'string') return callId;
   msg.callIdCache = callId;
-  const from = decodeSingle(msg, H.from, parseNameAddr);
+  const from = decodeSingle(msg, seen, H.from, parseNameAddr);
   if ('code' in from) return prefix(from, 'From');
   msg.fromCache = from;
-  const to = decodeSingle(msg, H.to, parseNameAddr);
+  const to = decodeSingle(msg, seen, H.to, parseNameAddr);
   if ('code' in to) return prefix(to, 'To');
   msg.toCache = to;
-  if (msg.indexOfId(H.maxForwards) >= 0) {
-    const mf = decodeSingle(msg, H.maxForwards, parseMaxForwards);
+  if ((seen.first[H.maxForwards] ?? -1) >= 0) {
+    const mf = decodeSingle(msg, seen, H.maxForwards, parseMaxForwards);
     if (typeof mf !== 'number') return mf;
     msg.maxForwardsCache = mf;
   }
@@ -82,7 +115,7 @@ function prefix(e: SipParseError, name: string): SipParseError {
 
 /** Whatever essential header can be read from a message whose parse failed. */
 export function partialOf(msg: SipMessage): PartialMessage {
-  if (msg.topViaCache === undefined && msg.indexOfId(H.via) >= 0) topVia(msg);
+  if (msg.topViaCache === undefined && msg.indexOfId(H.via) >= 0) topVia(msg, msg.indexOfId(H.via));
   const via = msg.topViaCache;
   const get = <T>(id: HeaderId, parse: (s: string) => Result<T, SipParseError>): T | undefined => {
     const i = msg.indexOfId(id);
