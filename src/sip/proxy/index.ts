@@ -2,3 +2,8 @@ export * from './sip-source.ts';
 export * from './via-routing.ts';
 export * from './sip-core.ts';
 export { buildResponseFromPartial } from './partial-response.ts';
+export * from './proxy-types.ts';
+export { SipProxy, type SipProxyOptions, type RequestHandler } from './sip-proxy.ts';
+export { ProxyRequest, type RequestDisposition } from './proxy-request.ts';
+export { RelayResult } from './relay-result.ts';
+export { OwnAddresses } from './own-addresses.ts';

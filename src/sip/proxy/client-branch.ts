@@ -1,0 +1,180 @@
+/**
+ * One client branch of a proxied request (RFC 3261 §16.6 step 10–11, §16.8): the client
+ * transaction, timer C for INVITE, and the CANCEL of the branch (§9.1, §16.10). It reports to its
+ * owner — the response context — every response, and the local 408/503 that stand in for a
+ * response when the branch times out or cannot be sent (§16.7 step 2 / §16.9).
+ */
+import { SipclusterError } from '../../lib/errors.ts';
+import type { TimerHandle } from '../../lib/time.ts';
+import { parseMessage, type SipMessage } from '../message/index.ts';
+import {
+  ClientInviteTransaction, ClientNonInviteTransaction, clientKey, sixtyFourT1, type ClientTxUser, type TxWire,
+} from '../transaction/index.ts';
+import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
+import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
+import type { BranchInfo } from './proxy-types.ts';
+import { isReliable, type SipTarget } from './sip-source.ts';
+
+export interface BranchOwner {
+  onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void;
+  /** The branch ended without a final response of its own: `status` is the one generated here. */
+  onBranchLocalFinal(b: ClientBranch): void;
+}
+
+type CancelState = 'none' | 'wanted' | 'sent';
+
+/** Responses to our CANCEL end its transaction; nothing goes upstream (§16.10: CANCEL is hop-by-hop). */
+class CancelUser implements ClientTxUser<SipMessage>, ClientMatch {
+  tx: ClientNonInviteTransaction<SipMessage> | undefined;
+  constructor(private readonly env: ProxyEnv, private readonly key: string) {}
+  receive(res: SipMessage): void { this.tx?.receiveResponse(res, res.status); }
+  onResponse(): void {}
+  onFailure(): void {}
+  onTerminated(): void {
+    if (this.env.clients.get(this.key) === this) this.env.clients.delete(this.key);
+    this.env.counters.inuse.dec();
+  }
+}
+
+export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, ClientMatch {
+  status = 0;
+  reason = '';
+  /** The final response received, undefined for a local 408/503. */
+  response: SipMessage | undefined;
+  provisional = false;
+  private cancelState: CancelState = 'none';
+  private tx: ClientInviteTransaction<SipMessage> | ClientNonInviteTransaction<SipMessage> | undefined;
+  private timerC: TimerHandle | undefined;
+  private parsed: SipMessage | undefined;
+  private readonly key: string;
+  private readonly wire: TxWire;
+  private readonly isInvite: boolean;
+
+  constructor(
+    private readonly env: ProxyEnv,
+    private readonly owner: BranchOwner,
+    readonly index: number,
+    readonly uri: string,
+    readonly target: SipTarget | undefined,
+    private readonly branch: string,
+    private readonly bytes: Buffer,
+    method: string,
+    private readonly timerCMs: number,
+  ) {
+    this.isInvite = method === 'INVITE';
+    this.key = clientKey(branch, method);
+    const t = target;
+    this.wire = { send: (d) => t !== undefined && env.out.send(t, d), reliable: t !== undefined && isReliable(t.proto) };
+  }
+
+  /** A branch that never went out (unroutable URI, no listener, DNS failure): final at once. */
+  finishLocally(status: number, reason: string): void {
+    this.status = status;
+    this.reason = reason;
+    this.owner.onBranchLocalFinal(this);
+  }
+
+  start(): void {
+    const env = this.env;
+    env.counters.uacTransactions.inc();
+    env.counters.inuse.inc();
+    env.counters.fwdRequests.inc();
+    this.tx = this.isInvite
+      ? new ClientInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, (res) => buildNon2xxAck(this.request(), res))
+      : new ClientNonInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this);
+    env.clients.set(this.key, this);
+    if (this.isInvite) this.timerC = env.timers.after(this.timerCMs, () => this.onTimerC());
+    this.tx.start();
+  }
+
+  receive(res: SipMessage): void {
+    this.tx?.receiveResponse(res, res.status);
+  }
+
+  onResponse(res: SipMessage, status: number): void {
+    if (status < 200) {
+      this.provisional = true;
+      // §16.7 step 2: a provisional response other than 100 restarts timer C.
+      if (this.isInvite && status > 100 && this.status === 0) this.restartTimerC();
+      if (this.cancelState === 'wanted') this.sendCancel();
+    } else if (this.status === 0) {
+      this.status = status;
+      this.reason = res.reason;
+      this.response = res;
+      this.stopTimerC();
+    } else if (status >= 300) {
+      return; // a late final after our local 408: absorbed; a late 2xx still goes up (§16.7 step 5).
+    }
+    this.owner.onBranchResponse(this, res, status);
+  }
+
+  onFailure(reason: 'timeout' | 'transport-error'): void {
+    if (this.status !== 0) return;
+    this.stopTimerC();
+    // §16.7 step 2 / §16.9: a timeout counts as a 408 and a transport error as a 503 of the branch.
+    if (reason === 'timeout') this.finishLocally(408, 'Request Timeout');
+    else this.finishLocally(503, 'Service Unavailable');
+  }
+
+  onTerminated(): void {
+    this.stopTimerC();
+    if (this.env.clients.get(this.key) === this) {
+      this.env.clients.delete(this.key);
+      this.env.counters.inuse.dec();
+    }
+  }
+
+  /** §16.10 / §16.7 step 10: cancel a pending INVITE branch; waits for a provisional response (§9.1). */
+  cancel(): void {
+    if (this.status !== 0 || !this.isInvite || this.tx === undefined || this.cancelState !== 'none') return;
+    if (this.provisional) this.sendCancel();
+    else this.cancelState = 'wanted';
+  }
+
+  private sendCancel(): void {
+    this.cancelState = 'sent';
+    const env = this.env;
+    const key = clientKey(this.branch, 'CANCEL');
+    const user = new CancelUser(env, key);
+    user.tx = new ClientNonInviteTransaction<SipMessage>(buildCancel(this.request()), this.wire, env.timers, env.policy, user);
+    env.clients.set(key, user);
+    env.counters.uacTransactions.inc();
+    env.counters.inuse.inc();
+    user.tx.start();
+  }
+
+  /** The forwarded request, parsed only when a CANCEL or ACK must be built from it. */
+  private request(): SipMessage {
+    if (this.parsed === undefined) {
+      const r = parseMessage(this.bytes, { framing: 'stream' });
+      if (!r.ok) throw new SipclusterError('INTERNAL_INVARIANT', `forwarded request does not parse: ${r.error.code}`);
+      this.parsed = r.value;
+    }
+    return this.parsed;
+  }
+
+  private onTimerC(): void {
+    this.timerC = undefined;
+    if (this.status !== 0) return;
+    // §16.8: with a provisional response the branch is CANCELled; either way it ends as a 408.
+    if (this.provisional) this.sendCancel();
+    else {
+      this.cancelState = 'wanted'; // a late provisional response still gets its CANCEL
+      if (this.tx instanceof ClientInviteTransaction) this.tx.stopRetransmissions();
+    }
+    this.finishLocally(408, 'Request Timeout');
+    // In 'proceeding' the INVITE client transaction has no timer left; if the CANCEL gets no
+    // final response, forget the branch after 64·T1 so the table does not keep it.
+    this.env.timers.after(sixtyFourT1(this.env.policy), () => this.onTerminated());
+  }
+
+  private restartTimerC(): void {
+    this.timerC?.cancel();
+    this.timerC = this.env.timers.after(this.timerCMs, () => this.onTimerC());
+  }
+
+  private stopTimerC(): void {
+    this.timerC?.cancel();
+    this.timerC = undefined;
+  }
+}

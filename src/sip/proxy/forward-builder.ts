@@ -1,0 +1,100 @@
+/**
+ * The bytes of a forwarded request (RFC 3261 §16.6 steps 1–8): one MessageEditor over the
+ * received buffer per branch, so untouched header lines are copied as ranges and only the edits
+ * are spliced in — Request-URI, Route, Max-Forwards, Record-Route, script header edits, the
+ * received/rport of the previous hop's Via and our own Via on top.
+ */
+import { MessageEditor, formatVia, type SipMessage, type Via } from '../message/index.ts';
+import type { OwnAddresses } from './own-addresses.ts';
+import type { ProxyListener } from './proxy-types.ts';
+import type { RouteState } from './route-set.ts';
+import type { SipSource } from './sip-source.ts';
+import { receivedParams, type ReceivedParams } from './via-routing.ts';
+
+/** What the script changed on the request; applied to every branch forwarded afterwards. */
+export class RequestEdits {
+  requestUri: string | undefined = undefined;
+  /** $du: the next hop URI, overriding Route and Request-URI for sending (not the message). */
+  destination: string | undefined = undefined;
+  recordRoute = false;
+  added: Array<[string, string, 'top' | 'bottom']> | undefined = undefined;
+  removed: string[] | undefined = undefined;
+}
+
+export interface ForwardInput {
+  readonly msg: SipMessage;
+  readonly src: SipSource;
+  readonly own: OwnAddresses;
+  readonly routes: RouteState | undefined;
+  readonly edits: RequestEdits;
+}
+
+/** The URI whose host/port/transport is the next hop, and whether the Route is a strict router's. */
+export function hopUriOf(f: ForwardInput, branchUri: string, destination: string | undefined): { uri: string; strict: boolean } {
+  if (destination !== undefined) return { uri: destination, strict: false };
+  const r = f.routes;
+  if (r !== undefined) {
+    const loose = r.looseNextHop;
+    if (loose !== undefined) return { uri: loose, strict: false };
+    const strict = r.strictNextHop;
+    if (strict !== undefined) return { uri: strict.uri.raw, strict: true };
+  }
+  return { uri: branchUri, strict: false };
+}
+
+/** The Request-URI a branch starts from when the script names no target: edited, restored or received. */
+export function currentRequestUri(f: ForwardInput): string {
+  return f.edits.requestUri ?? f.routes?.restoredUri ?? f.msg.uriText;
+}
+
+/** The previous hop's Via with received/rport filled in (§18.2.1, RFC 3581 §4), from the parsed form. */
+export function viaWithReceived(v: Via, p: ReceivedParams): string {
+  let s = `${v.protocol}/${v.version}/${v.transport} ${v.host}`;
+  if (v.port !== undefined) s += `:${v.port}`;
+  for (const prm of v.params) {
+    if (prm.value === undefined) {
+      s += p.rport !== undefined && prm.name.toLowerCase() === 'rport' ? `;rport=${p.rport}` : `;${prm.name}`;
+    } else s += `;${prm.name}=${prm.value}`;
+  }
+  if (p.received !== undefined) s += `;received=${p.received}`;
+  return s;
+}
+
+export function buildForwardBytes(
+  f: ForwardInput, branchUri: string, strict: boolean, outbound: ProxyListener, branch: string,
+): Buffer {
+  const { msg, own, edits } = f;
+  const e = new MessageEditor(msg);
+  let ruri = branchUri;
+  if (f.routes !== undefined) ruri = f.routes.apply(e, ruri, strict) ?? ruri;
+  if (ruri !== msg.uriText) e.setRequestUri(ruri);
+  // §16.6 step 3 (the 0 case was refused in §16.3).
+  e.decrementMaxForwards();
+  if (edits.removed !== undefined) for (const name of edits.removed) e.removeHeader(name);
+  if (edits.added !== undefined) for (const [name, value, pos] of edits.added) e.addHeader(name, value, pos);
+  // §16.6 step 4; two values when the request leaves on another interface than it came in on,
+  // so each side of the dialog routes back to the address it can reach (OpenSIPS rr double route).
+  if (edits.recordRoute && msg.method !== 'ACK' && msg.method !== 'CANCEL') {
+    const inbound = own.inbound(f.src);
+    if (inbound !== undefined && inbound !== outbound) e.prependRecordRoute(own.recordRouteFor(inbound));
+    e.prependRecordRoute(own.recordRouteFor(outbound));
+  }
+  const top = msg.topVia;
+  const p = receivedParams(top, f.src);
+  if (p.received !== undefined || p.rport !== undefined) {
+    e.removeTopVia();
+    e.addViaTop(viaWithReceived(top, p));
+  }
+  // §16.6 step 8.
+  const sentBy = own.sentBy(outbound);
+  e.addViaTop(formatVia({ transport: outbound.proto, host: sentBy.host, port: sentBy.port, branch }));
+  return e.toBuffer();
+}
+
+/** §16.7 step 3: a response goes upstream without our Via. */
+export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [string, string]>): Buffer {
+  const e = new MessageEditor(res);
+  e.removeTopVia();
+  if (extra !== undefined) for (const [n, v] of extra) e.addHeader(n, v);
+  return e.toBuffer();
+}

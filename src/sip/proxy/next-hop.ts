@@ -1,0 +1,64 @@
+/**
+ * Where a forwarded request goes (RFC 3261 §16.6 step 7, RFC 3263 simplified): the URI is the
+ * explicit destination ($du), else the first loose Route, else the Request-URI. Numeric hosts are
+ * used directly, synchronously (no promise on the hot path); host names go through the injected
+ * Resolver. The transport comes from `;transport=`; without it, UDP (RFC 3263 §4.1 with no NAPTR).
+ */
+import { paramValue, parseUri, type SipUri } from '../message/index.ts';
+import type { ProxyErrorCode, Resolver } from './proxy-types.ts';
+import type { SipProto, SipTarget } from './sip-source.ts';
+
+const DEFAULT_PORT = 5060;
+
+export type NextHop =
+  | { readonly kind: 'target'; readonly target: SipTarget }
+  | { readonly kind: 'resolve'; readonly host: string; readonly port: number | undefined; readonly proto: SipProto }
+  | { readonly kind: 'error'; readonly code: ProxyErrorCode };
+
+function isIpv4(h: string): boolean {
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c === 0x2e) { if (digits === 0) return false; dots++; digits = 0; }
+    else if (c >= 0x30 && c <= 0x39) { if (++digits > 3) return false; }
+    else return false;
+  }
+  return dots === 3 && digits > 0;
+}
+
+function protoOf(u: SipUri): SipProto | undefined {
+  // sips needs TLS, which the transport does not have yet: refuse rather than downgrade (§26.2.2).
+  if (u.scheme === 'sips') return undefined;
+  const t = paramValue(u.params, 'transport');
+  if (t === undefined) return 'udp';
+  const l = t.toLowerCase();
+  return l === 'udp' ? 'udp' : l === 'tcp' ? 'tcp' : undefined;
+}
+
+/** Where to send for this URI: a target at once, a name to resolve, or why it cannot be routed. */
+export function nextHopOf(uriText: string): NextHop {
+  const u = parseUri(uriText);
+  if (u === undefined || u.kind !== 'sip') return { kind: 'error', code: 'SIP_PROXY_UNROUTABLE_URI' };
+  const proto = protoOf(u);
+  if (proto === undefined) return { kind: 'error', code: 'SIP_PROXY_UNROUTABLE_URI' };
+  const host = paramValue(u.params, 'maddr') ?? u.host;
+  if (isIpv4(host)) return { kind: 'target', target: { proto, address: host, port: u.port ?? DEFAULT_PORT } };
+  if (host.startsWith('[') && host.endsWith(']')) {
+    return { kind: 'target', target: { proto, address: host.slice(1, -1), port: u.port ?? DEFAULT_PORT } };
+  }
+  return { kind: 'resolve', host, port: u.port, proto };
+}
+
+/** Resolves a 'resolve' hop; a failed or empty lookup is SIP_PROXY_UNRESOLVABLE. */
+export async function resolveHop(
+  resolver: Resolver | undefined, host: string, port: number | undefined, proto: SipProto,
+): Promise<SipTarget | ProxyErrorCode> {
+  if (resolver === undefined) return 'SIP_PROXY_UNRESOLVABLE';
+  try {
+    const targets = await resolver.resolve(host, port, proto);
+    return targets[0] ?? 'SIP_PROXY_UNRESOLVABLE';
+  } catch {
+    return 'SIP_PROXY_UNRESOLVABLE';
+  }
+}

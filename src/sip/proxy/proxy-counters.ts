@@ -1,0 +1,38 @@
+/**
+ * The proxy's statistics, named as OpenSIPS's tm and core modules name them so dashboards and
+ * `statistics:get` habits carry over.
+ */
+import type { Counter, CounterFactory, Gauge } from '../../lib/counter.ts';
+
+export class ProxyCounters {
+  readonly uasTransactions: Counter;
+  readonly uacTransactions: Counter;
+  /** tm:2xx_transactions … tm:6xx_transactions, indexed by class − 2 (final status of UAS transactions). */
+  readonly finalByClass: Counter[];
+  readonly inuse: Gauge;
+  readonly fwdRequests: Counter;
+  readonly fwdReplies: Counter;
+  readonly dropRequests: Counter;
+  readonly dropReplies: Counter;
+  readonly relayedReplies: Counter;
+  readonly localReplies: Counter;
+  readonly errRequests: Counter;
+
+  constructor(c: CounterFactory) {
+    this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
+    this.uacTransactions = c.counter('tm:UAC_transactions', 'client transactions created');
+    this.finalByClass = [2, 3, 4, 5, 6].map((k) => c.counter(`tm:${k}xx_transactions`, `transactions completed with a ${k}xx`));
+    this.inuse = c.gauge('tm:inuse_transactions', 'server and client transactions in memory');
+    this.fwdRequests = c.counter('core:fwd_requests', 'requests forwarded');
+    this.fwdReplies = c.counter('core:fwd_replies', 'replies forwarded');
+    this.dropRequests = c.counter('core:drop_requests', 'requests dropped (script drop, unroutable stateless forward)');
+    this.dropReplies = c.counter('core:drop_replies', 'replies dropped (no transaction, or stateless node)');
+    this.relayedReplies = c.counter('tm:relayed_replies', 'replies relayed upstream by the transaction layer');
+    this.localReplies = c.counter('tm:local_replies', 'replies generated here (script, 408, 487, 503...)');
+    this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
+  }
+
+  final(status: number): void {
+    this.finalByClass[Math.floor(status / 100) - 2]?.inc();
+  }
+}

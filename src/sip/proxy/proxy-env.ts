@@ -1,0 +1,36 @@
+/**
+ * What every part of the stateful proxy shares: the injected clock/timers/randomness, the way
+ * out, counters, our addresses, the DNS port, and the two transaction tables.
+ */
+import type { Random, Timers } from '../../lib/time.ts';
+import type { SipMessage } from '../message/index.ts';
+import type { TimerPolicy } from '../transaction/index.ts';
+import type { OwnAddresses } from './own-addresses.ts';
+import type { ProxyCounters } from './proxy-counters.ts';
+import type { Resolver } from './proxy-types.ts';
+import type { SipOutput } from './sip-source.ts';
+
+/** A client transaction as the response dispatcher sees it (§17.1.3 matching done by the key). */
+export interface ClientMatch {
+  receive(res: SipMessage): void;
+}
+
+/** A server transaction entry as the request dispatcher sees it. */
+export interface ServerMatch {
+  receiveRetransmission(): void;
+}
+
+export interface ProxyEnv {
+  readonly out: SipOutput;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly policy: TimerPolicy;
+  readonly counters: ProxyCounters;
+  readonly own: OwnAddresses;
+  readonly resolver: Resolver | undefined;
+  readonly serverHeader: string;
+  /** Client transactions by clientKey(branch, method). */
+  readonly clients: Map<string, ClientMatch>;
+  /** Server transactions by their §17.2.3 key. */
+  readonly servers: Map<string, ServerMatch>;
+}

@@ -1,0 +1,112 @@
+/**
+ * The per-request object the routing script works on (src/script builds its API on it): the
+ * received message, the edits to apply when forwarding, and the actions of an OpenSIPS route —
+ * t_reply, $ru / $du, record_route, loose_route, t_relay (forking), forward, drop — plus the
+ * transaction variables (AVPs) and the reply / failure hooks (onreply_route, failure_route).
+ */
+import type { SipMessage } from '../message/index.ts';
+import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
+import type { ProxyEnv } from './proxy-env.ts';
+import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
+import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import { RelayResult } from './relay-result.ts';
+import type { RouteState } from './route-set.ts';
+import { forwardRequestStateless } from './stateless-forward.ts';
+import type { OwnAddresses } from './own-addresses.ts';
+import type { SipSource } from './sip-source.ts';
+
+/** What the script decided; 'pending' when it has not (yet) decided anything. */
+export type RequestDisposition = 'pending' | 'relayed' | 'replied' | 'stateless' | 'dropped';
+
+const NO_OPTIONS: RelayOptions = {};
+
+export class ProxyRequest implements ForwardInput, TransactionHooks {
+  /** Per-transaction variables (OpenSIPS AVPs), kept for the reply and failure hooks. */
+  readonly vars = new Map<string, unknown>();
+  readonly edits = new RequestEdits();
+  disposition: RequestDisposition = 'pending';
+  /** Called for every response a branch receives (OpenSIPS onreply_route). */
+  onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined = undefined;
+  /**
+   * Called once when every branch ended without a 2xx (OpenSIPS failure_route), before the best
+   * response goes upstream; it may reply or relay again (serial forking). One-shot: set it again
+   * before relaying from inside it to be called for the new branches too.
+   */
+  onFailure: ((best: BestResponse) => Promise<void> | void) | undefined = undefined;
+
+  constructor(
+    private readonly env: ProxyEnv,
+    readonly msg: SipMessage,
+    readonly src: SipSource,
+    readonly routes: RouteState | undefined,
+    /** Undefined for the ACK of a 2xx, which has no transaction and can only be forwarded statelessly. */
+    readonly transaction: ProxyTransaction | undefined,
+  ) {
+    transaction?.attach(this, this);
+  }
+
+  get own(): OwnAddresses { return this.env.own; }
+  get method(): string { return this.msg.method; }
+  /** The Request-URI the request would be forwarded with ($ru). */
+  get requestUri(): string { return currentRequestUri(this); }
+  /** In-dialog request (To tag present), the usual test before looseRoute(). */
+  get hasToTag(): boolean { return this.msg.to.tag !== undefined; }
+
+  /** A response through the server transaction (stateful, t_reply). False for ACK or after a final. */
+  reply(status: number, reason: string, opts?: ReplyOptions): boolean {
+    if (this.transaction === undefined) return false;
+    if (this.disposition === 'pending') this.disposition = 'replied';
+    return this.transaction.reply(status, reason, opts);
+  }
+
+  setRequestUri(uri: string): void { this.edits.requestUri = uri; }
+  /** $du: send to this URI's host/port/transport whatever Route and Request-URI say. */
+  setDestination(uri: string | undefined): void { this.edits.destination = uri; }
+  addHeader(name: string, value: string, position: 'top' | 'bottom' = 'bottom'): void {
+    (this.edits.added ??= []).push([name, value, position]);
+  }
+  removeHeader(name: string): void { (this.edits.removed ??= []).push(name); }
+  /** Adds our Record-Route (two when the request leaves on another interface) on forwarding. */
+  recordRoute(): void { this.edits.recordRoute = true; }
+
+  /**
+   * OpenSIPS loose_route(): true when the request carried Route headers (our own ones were
+   * already removed, §16.4), i.e. it follows a route set; the next hop is then the first remaining
+   * loose Route, a strict router (§16.12, handled when forwarding), or the Request-URI.
+   */
+  looseRoute(): boolean {
+    const r = this.routes;
+    return r !== undefined && (r.hadRoutes || r.restoredUri !== undefined);
+  }
+
+  /**
+   * Forwards statefully to `targets` (default: the Request-URI and $du). Equal q in parallel,
+   * lower q serially; resolves when the transaction's final answer is known.
+   */
+  relay(targets?: readonly RelayTarget[], opts: RelayOptions = NO_OPTIONS): RelayResult {
+    const tx = this.transaction;
+    if (tx === undefined) {
+      const ok = this.forwardStateless();
+      return RelayResult.now({ result: ok ? 'answered' : 'refused', status: 0, ...(ok ? {} : { code: 'SIP_PROXY_NO_TARGET' as const }) });
+    }
+    this.disposition = 'relayed';
+    const ts = targets ?? [this.edits.destination === undefined ? { uri: this.requestUri } : { uri: this.requestUri, destination: this.edits.destination }];
+    return tx.relay(ts, opts);
+  }
+
+  /** Forwards without a transaction (§16.11). False when there was nowhere to send it. */
+  forwardStateless(): boolean {
+    this.disposition = 'stateless';
+    // Stateless forwarding leaves the server transaction nothing to do.
+    this.transaction?.forget();
+    return forwardRequestStateless(this.env, this);
+  }
+
+  /** Discards the request (OpenSIPS drop / end of route): no answer, no transaction kept. */
+  drop(): void {
+    if (this.disposition !== 'pending') return;
+    this.disposition = 'dropped';
+    this.transaction?.forget();
+    this.env.counters.dropRequests.inc();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The stateful side of one proxied request (RFC 3261 §16): its server transaction, its client
+ * branches, and the response context of §16.7 — provisional responses and every 2xx forwarded at
+ * once, finals collected and the best chosen when all branches are done, 6xx and forwarded finals
+ * cancelling what is pending, serial forking by q, and the script's failure hook in between.
+ */
+import { invariant } from '../../lib/errors.ts';
+import { buildResponse, type SipMessage } from '../message/index.ts';
+import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser } from '../transaction/index.ts';
+import { aggregatedChallenges, chooseBest } from './best-response.ts';
+import { ClientBranch, type BranchOwner } from './client-branch.ts';
+import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
+import { loopHash, statefulBranch } from './loop-branch.ts';
+import { nextHopOf, resolveHop } from './next-hop.ts';
+import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
+import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import { RelayResult, type OutcomeSource } from './relay-result.ts';
+import type { SipSource, SipTarget } from './sip-source.ts';
+import { responseTarget } from './via-routing.ts';
+
+/** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
+export interface TransactionHooks {
+  onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined;
+  onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
+}
+
+interface PendingTarget { readonly t: RelayTarget; readonly timerCMs: number }
+
+export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
+  readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
+  readonly branches: ClientBranch[] = [];
+  hooks: TransactionHooks = { onReply: undefined, onFailure: undefined };
+  /** Status of the final response sent upstream, 0 while none. */
+  finalStatus = 0;
+  cancelled = false;
+  private got6xx = false;
+  private inFailureHook = false;
+  private starting = false;
+  private resolving = 0;
+  private readonly groups: PendingTarget[][] = [];
+  private outcome: RelayOutcome | undefined;
+  private promise: Promise<RelayOutcome> | undefined;
+  private settle: ((o: RelayOutcome) => void) | undefined;
+  private loop: string | undefined;
+  private readonly upstream: SipTarget;
+  private readonly isInvite: boolean;
+
+  /** The request and the script's edits; set when the request reaches the script (attach). */
+  private f: ForwardInput | undefined;
+
+  constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, private readonly key: string) {
+    this.isInvite = msg.method === 'INVITE';
+    this.upstream = responseTarget(msg.topVia, src);
+    const up = this.upstream;
+    const wire = { send: (d: Buffer) => env.out.send(up, d), reliable: src.proto !== 'udp' };
+    this.server = this.isInvite ? new ServerInviteTransaction(wire, env.timers, env.policy, this) : new ServerNonInviteTransaction(wire, env.timers, env.policy, this);
+    env.servers.set(key, this);
+    env.counters.uasTransactions.inc();
+    env.counters.inuse.inc();
+  }
+
+  /** The per-request object: its hooks are the script's, its edits shape every branch. */
+  attach(input: ForwardInput, hooks: TransactionHooks): void {
+    this.f = input;
+    this.hooks = hooks;
+  }
+
+  /** §16.2: the 100 Trying that stops the caller's INVITE retransmissions. */
+  sendTrying(): void {
+    this.server.respond(100, buildResponse(this.msg, 100, 'Trying', { headers: [['Server', this.env.serverHeader]] }).bytes);
+  }
+
+  receiveRetransmission(): void { this.server.receiveRetransmission(); }
+  onFailure(): void {}
+  onTerminated(): void { this.forget(); }
+
+  /** Removes the server transaction from the table (script drop, or its machine terminated). */
+  forget(): void {
+    if (this.env.servers.get(this.key) !== this) return;
+    this.env.servers.delete(this.key);
+    this.env.counters.inuse.dec();
+  }
+
+  /** A response generated here, through the server transaction (t_reply). */
+  reply(status: number, reason: string, opts: ReplyOptions = {}): boolean {
+    if (this.finalStatus !== 0) return false;
+    const headers: Array<readonly [string, string]> = [...(opts.headers ?? []), ['Server', this.env.serverHeader]];
+    const res = buildResponse(this.msg, status, reason, {
+      headers, ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
+    });
+    this.env.counters.localReplies.inc();
+    this.server.respond(status, res.bytes);
+    if (status >= 200) this.finished(status, status < 300 ? 'answered' : 'failed');
+    return true;
+  }
+
+  /** §16.10: 200 to the CANCEL is the caller's; here the INVITE gets 487 and every branch a CANCEL. */
+  receiveCancel(): void {
+    if (this.finalStatus !== 0) return;
+    this.cancelled = true;
+    this.groups.length = 0;
+    this.reply(487, 'Request Terminated');
+  }
+
+  /** Starts branches for `targets` (§16.5–16.6); equal q in parallel, lower q after (serial forking). */
+  relay(targets: readonly RelayTarget[], opts: RelayOptions): RelayResult {
+    if (this.cancelled) return RelayResult.now({ result: 'cancelled', status: this.finalStatus });
+    if (this.finalStatus !== 0) return RelayResult.now({ result: 'refused', status: this.finalStatus, code: 'SIP_PROXY_ALREADY_ANSWERED' });
+    if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
+    if (targets.length === 0) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
+    const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
+    const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
+    let group: PendingTarget[] = [];
+    for (const t of sorted) {
+      if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
+      group.push({ t, timerCMs });
+    }
+    this.groups.push(group);
+    if (!this.hasPending()) this.startNextGroup();
+    return new RelayResult(this);
+  }
+
+  outcomePromise(): Promise<RelayOutcome> {
+    if (this.outcome !== undefined) return Promise.resolve(this.outcome);
+    return (this.promise ??= new Promise((resolve) => { this.settle = resolve; }));
+  }
+
+  private hasPending(): boolean {
+    if (this.resolving > 0) return true;
+    for (const b of this.branches) if (b.status === 0) return true;
+    return false;
+  }
+
+  private startNextGroup(): void {
+    const group = this.groups.shift();
+    if (group === undefined) return;
+    this.starting = true;
+    for (const p of group) this.startTarget(p);
+    this.starting = false;
+    this.checkDone();
+  }
+
+  private startTarget(p: PendingTarget): void {
+    const f = this.f;
+    invariant(f !== undefined, 'relay before the request was attached');
+    const hop = hopUriOf(f, p.t.uri, p.t.destination);
+    const nh = nextHopOf(hop.uri);
+    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target); return; }
+    if (nh.kind === 'error') { this.localBranch(p, undefined, 'Service Unavailable (unroutable URI)'); return; }
+    this.resolving++;
+    void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
+      this.resolving--;
+      if (this.finalStatus !== 0 || this.cancelled) { this.checkDone(); return; }
+      if (typeof t === 'string') this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)');
+      else this.startBranch(f, p, hop.strict, t);
+    });
+  }
+
+  private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string): void {
+    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, '', Buffer.alloc(0), this.msg.method, p.timerCMs);
+    this.branches.push(b);
+    b.finishLocally(503, reason);
+  }
+
+  private startBranch(f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget): void {
+    const out = this.env.own.outbound(target.proto);
+    if (out === undefined) { this.localBranch(p, target, 'Service Unavailable (no listener for the transport)'); return; }
+    const msg = this.msg;
+    this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
+    const branch = statefulBranch(this.loop, this.env.random);
+    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch);
+    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
+    this.branches.push(b);
+    b.start();
+  }
+
+  onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void {
+    const hook = this.hooks.onReply;
+    if (hook !== undefined) {
+      try { hook(res, b); } catch { this.env.counters.dropReplies.inc(); }
+    }
+    if (status < 200) {
+      // §16.7 step 5: provisional responses other than 100 go up while no final did.
+      if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res));
+      return;
+    }
+    if (status < 300) {
+      // §16.7 step 5: every 2xx to INVITE is forwarded, even after another final (each is a dialog).
+      if (this.finalStatus === 0) {
+        this.forward(status, stripTopVia(res));
+        this.finished(status, 'answered');
+      } else if (this.isInvite) {
+        const bytes = stripTopVia(res);
+        this.env.counters.fwdReplies.inc();
+        if (!this.server.respond(status, bytes)) this.env.out.send(this.upstream, bytes);
+      }
+      return;
+    }
+    if (this.finalStatus !== 0) return;
+    if (status >= 600) {
+      // §16.7 step 5: a 6xx ends the search: cancel what is pending, fork no more.
+      this.got6xx = true;
+      this.groups.length = 0;
+      this.cancelPending();
+    }
+    this.checkDone();
+  }
+
+  onBranchLocalFinal(): void {
+    this.checkDone();
+  }
+
+  private forward(status: number, bytes: Buffer): void {
+    this.env.counters.fwdReplies.inc();
+    this.env.counters.relayedReplies.inc();
+    this.server.respond(status, bytes);
+  }
+
+  /** A final went upstream: count it, cancel pending branches (§16.7 step 10), tell the script. */
+  private finished(status: number, result: RelayOutcome['result']): void {
+    this.finalStatus = status;
+    this.env.counters.final(status);
+    this.groups.length = 0;
+    this.cancelPending();
+    this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
+    this.settle?.(this.outcome);
+  }
+
+  private cancelPending(): void {
+    for (const b of this.branches) b.cancel();
+  }
+
+  /** §16.7 step 4: all branches done without a 2xx → next q group, the failure hook, or the best response. */
+  private checkDone(): void {
+    if (this.starting || this.inFailureHook || this.finalStatus !== 0 || this.hasPending()) return;
+    if (this.groups.length > 0) { this.startNextGroup(); return; }
+    const finals = this.finals();
+    const best = chooseBest(finals);
+    const hook = this.hooks.onFailure;
+    if (hook === undefined) { this.sendBest(best, finals); return; }
+    // One-shot, as OpenSIPS t_on_failure: the script arms it again before relaying if it wants.
+    this.hooks.onFailure = undefined;
+    const before = this.branches.length;
+    this.inFailureHook = true;
+    const after = (): void => {
+      this.inFailureHook = false;
+      if (this.finalStatus !== 0) return;
+      if (this.branches.length !== before || this.resolving > 0 || this.groups.length > 0) this.checkDone();
+      else this.sendBest(best, finals);
+    };
+    let r: Promise<void> | void;
+    try { r = hook(best); } catch { r = undefined; }
+    if (r !== undefined && typeof r.then === 'function') r.then(after, after);
+    else after();
+  }
+
+  private finals(): BestResponse[] {
+    const out: BestResponse[] = [];
+    for (const b of this.branches) out.push({ status: b.status, reason: b.reason, msg: b.response, branch: b });
+    return out;
+  }
+
+  private sendBest(best: BestResponse, finals: readonly BestResponse[]): void {
+    // §16.7 step 6: a received 503 means "this proxy's next hop is unavailable", not "retry here".
+    if (best.msg === undefined || best.status === 503) {
+      if (best.msg === undefined) this.reply(best.status, best.reason);
+      else this.reply(500, 'Server Internal Error');
+      return;
+    }
+    this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals)));
+    this.finished(best.status, 'failed');
+  }
+}

@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CALLEE_IP, PROXY_IP, harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
+
+test('retransmitted INVITE over UDP answered from the transaction, not forwarded twice', () => {
+  const h = harness();
+  h.recv(request());
+  h.take();
+  h.recv(request());
+  const s = h.take();
+  assert.equal(s.filter((x) => x.msg.isRequest).length, 0);
+  assert.equal(only(s).msg.status, 100, 'the last provisional response again (§17.2.1)');
+  assert.equal(h.stat('tm:UAS_transactions'), 1);
+});
+
+test('§16.7 a 180 is forwarded and a 100 is not; the 200 goes up at once; the ACK of the 2xx is forwarded statelessly by Route', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { if (!pr.looseRoute()) pr.recordRoute(); pr.relay(); };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 100, 'Trying');
+  assert.equal(h.take().length, 0);
+  h.answer(inv, 180, 'Ringing');
+  const ring = only(h.take());
+  assert.equal(ring.msg.status, 180);
+  const rv = ring.msg.vias();
+  assert.equal(rv.ok ? rv.value.length : -1, 1, 'our Via removed (§16.7 step 3)');
+  h.answer(inv, 200, 'OK', { headers: [['Record-Route', `<sip:${PROXY_IP}:5060;lr>`], ['Contact', `<sip:bob@${CALLEE_IP}:5064>`]] });
+  const ok = only(h.take());
+  assert.equal(ok.msg.status, 200);
+  assert.deepEqual(ok.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  assert.equal(h.stat('tm:2xx_transactions'), 1);
+  // The caller's ACK: new branch, To tag, our Route; no server transaction matches it (§17.2.3).
+  h.recv(request({ method: 'ACK', uri: `sip:bob@${CALLEE_IP}:5064`, toTag: 't200', branch: 'z9hG4bKack1', headers: [`Route: <sip:${PROXY_IP}:5060;lr>`] }));
+  const ack = only(h.take());
+  assert.equal(ack.msg.method, 'ACK');
+  assert.deepEqual(ack.target, { proto: 'udp', address: CALLEE_IP, port: 5064 });
+  assert.equal(ack.msg.has('Route'), false);
+  assert.equal(ack.msg.maxForwards, 69);
+});
+
+test('§17.2.3 a non-2xx final: the branch is ACKed hop by hop, the 486 goes up, the caller\'s ACK is absorbed', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 486, 'Busy Here');
+  const s = h.take();
+  const ack = only(s, isReq('ACK'));
+  assert.equal(ack.msg.topVia.branch, inv.topVia.branch, 'the ACK of a non-2xx is part of the INVITE transaction');
+  assert.equal(ack.msg.to.tag, 't486');
+  assert.equal(only(s, isRes(486)).target.address, '192.0.2.10');
+  h.recv(request({ method: 'ACK', toTag: 't486' }));
+  assert.equal(h.take().length, 0, 'absorbed by the server transaction');
+  assert.equal(h.stat('tm:4xx_transactions'), 1);
+});
+
+test('§16.10 CANCEL of a pending INVITE → 200 + 487 + CANCEL downstream', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  h.recv(request({ method: 'CANCEL' }));
+  const s = h.take();
+  assert.equal(only(s, (m) => !m.isRequest && m.cseq.method === 'CANCEL').msg.status, 200);
+  assert.equal(only(s, (m) => !m.isRequest && m.cseq.method === 'INVITE').msg.status, 487);
+  const c = only(s, isReq('CANCEL'));
+  assert.equal(c.msg.topVia.branch, inv.topVia.branch, '§9.1: same branch as the request it cancels');
+  assert.equal(c.msg.uriText, inv.uriText);
+  assert.equal(c.msg.cseq.seq, inv.cseq.seq);
+  assert.equal(c.target.address, CALLEE_IP);
+  // Downstream answers the CANCEL and the INVITE: nothing more goes upstream.
+  h.answer(c.msg, 200, 'OK');
+  h.answer(inv, 487, 'Request Terminated');
+  assert.deepEqual(h.take().map((x) => x.msg.method), ['ACK'], 'only the hop-by-hop ACK of the 487');
+});
+
+test('§9.1 a branch without a provisional response is CANCELled once its first provisional arrives', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.recv(request({ method: 'CANCEL' }));
+  assert.equal(h.take().filter((x) => x.msg.isRequest).length, 0, 'no CANCEL before a provisional response');
+  h.answer(inv, 180, 'Ringing');
+  assert.equal(only(h.take()).msg.method, 'CANCEL', 'the 180 is not forwarded after the final; the CANCEL goes out');
+});
+
+test('§9.2 unmatched CANCEL → 481', () => {
+  const h = harness();
+  h.recv(request({ method: 'CANCEL', branch: 'z9hG4bKnothing' }));
+  assert.equal(only(h.take()).msg.status, 481);
+});
+
+test('Timer C → 408 upstream and a CANCEL to the ringing branch', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  h.clock.advance(179_999);
+  assert.equal(h.take().length, 0);
+  h.clock.advance(1);
+  const s = h.take();
+  assert.equal(only(s, isRes(408)).target.address, '192.0.2.10');
+  assert.equal(only(s, isReq('CANCEL')).target.address, CALLEE_IP);
+});
+
+test('relay timeoutMs replaces timer C; a 183 restarts it (§16.7 step 2)', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay(undefined, { timeoutMs: 5000 }); };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.clock.advance(4000);
+  h.answer(inv, 183, 'Session Progress');
+  h.clock.advance(4000);
+  assert.equal(h.take().filter((x) => x.msg.status >= 400).length, 0);
+  h.clock.advance(1000);
+  assert.equal(only(h.take(), (m) => !m.isRequest && m.status >= 400).msg.status, 408);
+});
+
+test('Timer B → 408 when the branch never answers', () => {
+  const h = harness();
+  h.recv(request());
+  h.take();
+  h.clock.advance(32_000);
+  const s = h.take();
+  assert.equal(s.filter((x) => x.msg.isRequest).length, 6, 'timer A retransmissions over UDP');
+  assert.equal(only(s, (m) => !m.isRequest).msg.status, 408);
+});
+
+test('transport error → 503', () => {
+  const h = harness();
+  h.failing.add(`${CALLEE_IP}:5060`);
+  h.recv(request({ method: 'MESSAGE' }));
+  const r = only(h.take()).msg;
+  assert.equal(r.status, 503);
+  assert.equal(h.stat('tm:5xx_transactions'), 1);
+});
+
+test('§16.7 step 6: a 503 received from downstream goes upstream as 500', () => {
+  const h = harness();
+  h.recv(request({ method: 'MESSAGE' }));
+  h.answer(only(h.take(), isReq('MESSAGE')).msg, 503, 'Service Unavailable');
+  assert.equal(only(h.take()).msg.status, 500);
+});
+
+test('non-INVITE: BYE relayed, 200 back; a late response with no transaction is forwarded statelessly by its Via', () => {
+  const h = harness();
+  h.recv(request({ method: 'BYE', toTag: 'b1' }));
+  const bye = only(h.take(), isReq('BYE')).msg;
+  assert.equal(h.take().length, 0, 'no 100 for non-INVITE');
+  h.answer(bye, 200, 'OK');
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.stat('core:fwd_replies'), 1);
+  h.clock.advance(60_000);
+  assert.equal(h.proxy.clientTransactionCount, 0);
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  h.answer(bye, 200, 'OK');
+  const late = only(h.take());
+  assert.deepEqual(late.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  assert.equal(h.stat('core:fwd_replies'), 2);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+});
+
+test('a script that throws gets the request answered 500; one that decides nothing drops it', async () => {
+  const h = harness();
+  h.proxy.onRequest = () => { throw new Error('boom'); };
+  h.recv(request({ method: 'MESSAGE' }));
+  const r = only(h.take()).msg;
+  assert.equal(r.status, 500);
+  assert.match(r.get('Warning') ?? '', /SIP_PROXY_SCRIPT_ERROR/);
+  h.proxy.onRequest = async () => { await Promise.resolve(); };
+  h.recv(request({ method: 'MESSAGE', branch: 'z9hG4bKd2' }));
+  await new Promise((res) => setImmediate(res));
+  assert.equal(h.take().length, 0);
+  assert.equal(h.stat('core:drop_requests'), 1);
+});

@@ -1,0 +1,97 @@
+/**
+ * Types of the stateful proxy core (RFC 3261 §16) that the routing script (src/script) and the
+ * composition root (src/app) see: the node's listening addresses, the DNS port, relay targets and
+ * outcomes, and the hooks a script installs on a request.
+ */
+import type { SipMessage } from '../message/index.ts';
+import type { SipProto, SipTarget } from './sip-source.ts';
+
+/** One socket the node listens on, and what it advertises in Via/Record-Route (NAT, public IP). */
+export interface ProxyListener {
+  readonly proto: SipProto;
+  readonly address: string;
+  readonly port: number;
+  readonly advertisedAddress?: string;
+  readonly advertisedPort?: number;
+}
+
+/** Another name the node answers to (a domain name, a VIP), for §16.4 "is this Route ours". */
+export interface ProxyAlias {
+  readonly host: string;
+  /** Undefined matches any port. */
+  readonly port?: number;
+}
+
+/**
+ * RFC 3263, simplified: the addresses to try for a host name. Numeric hosts never reach it.
+ * `port` is undefined when the URI had none (an SRV lookup may then choose it).
+ */
+export interface Resolver {
+  resolve(host: string, port: number | undefined, proto: SipProto): Promise<SipTarget[]>;
+}
+
+/** One destination of a relay: the Request-URI of the branch, its q-value, an explicit next hop ($du). */
+export interface RelayTarget {
+  readonly uri: string;
+  /** 0..1, default 1 (RFC 3261 §20.10 Contact q). */
+  readonly q?: number;
+  /** Next hop URI overriding Route and Request-URI for sending ($du / outbound proxy). */
+  readonly destination?: string;
+}
+
+export interface RelayOptions {
+  /** Every target at once, whatever its q (default: groups of equal q, highest first, §16.6). */
+  readonly parallel?: boolean;
+  /** Replaces timer C for INVITE branches of this relay (OpenSIPS fr_inv_timeout). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * How a request's transaction ended, from the script's side.
+ * - `answered`: a 2xx went upstream;
+ * - `failed`: every branch ended without a 2xx and the best response went upstream;
+ * - `cancelled`: the caller CANCELled (487 upstream);
+ * - `refused`: this relay call started no branch (`code` says why).
+ */
+export interface RelayOutcome {
+  readonly result: 'answered' | 'failed' | 'cancelled' | 'refused';
+  /** The final status sent upstream (0 when none was sent, e.g. refused before any answer). */
+  readonly status: number;
+  readonly code?: ProxyErrorCode;
+}
+
+/** Stable codes of the proxy (docs/reference/errors.md, "SIP proxy"). */
+export type ProxyErrorCode =
+  | 'SIP_PROXY_ALREADY_ANSWERED'
+  | 'SIP_PROXY_NO_TARGET'
+  | 'SIP_PROXY_AFTER_6XX'
+  | 'SIP_PROXY_UNROUTABLE_URI'
+  | 'SIP_PROXY_UNRESOLVABLE'
+  | 'SIP_PROXY_NO_LISTENER'
+  | 'SIP_PROXY_SCRIPT_ERROR';
+
+/** One client branch as the script sees it in its reply hook. */
+export interface BranchInfo {
+  /** 0-based, in creation order over the whole transaction (failure-hook branches continue the count). */
+  readonly index: number;
+  /** Request-URI of the branch. */
+  readonly uri: string;
+  readonly target: SipTarget | undefined;
+  /** The final status of the branch, 0 while pending. Local 408/503 included. */
+  readonly status: number;
+}
+
+/** The response context's best final response (§16.7 step 6), given to the failure hook. */
+export interface BestResponse {
+  readonly status: number;
+  readonly reason: string;
+  /** The received response, undefined for one generated here (408 timeout, 503 transport error). */
+  readonly msg: SipMessage | undefined;
+  readonly branch: BranchInfo | undefined;
+}
+
+export interface ReplyOptions {
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly body?: Buffer | string;
+  readonly toTag?: string;
+}

@@ -1,0 +1,164 @@
+/**
+ * The stateful proxy core (RFC 3261 §16) behind SipCore: it matches every request and response
+ * to its transaction, absorbs retransmissions, handles ACK and CANCEL, validates (§16.3),
+ * preprocesses routes (§16.4) and hands each new request to the routing script as a ProxyRequest.
+ * Without a script it relays to the Request-URI, as a plain proxy would.
+ */
+import type { CounterFactory } from '../../lib/counter.ts';
+import type { Random, Timers } from '../../lib/time.ts';
+import { isRfc3261Branch, type SipMessage } from '../message/index.ts';
+import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, type TimerPolicy } from '../transaction/index.ts';
+import { OwnAddresses } from './own-addresses.ts';
+import { ProxyCounters } from './proxy-counters.ts';
+import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
+import { ProxyRequest } from './proxy-request.ts';
+import { ProxyTransaction } from './proxy-transaction.ts';
+import type { ProxyAlias, ProxyListener, Resolver } from './proxy-types.ts';
+import { checkRequest, type CheckOptions } from './request-checks.ts';
+import { preprocessRoutes } from './route-set.ts';
+import type { SipCore } from './sip-core.ts';
+import type { SipOutput, SipSource } from './sip-source.ts';
+import { forwardResponseStateless } from './stateless-forward.ts';
+import { defaultPort } from './via-routing.ts';
+
+/** The routing script's entry point; a returned promise is awaited before the request counts as unhandled. */
+export type RequestHandler = (pr: ProxyRequest) => void | Promise<void>;
+
+export interface SipProxyOptions {
+  readonly out: SipOutput;
+  readonly counters: CounterFactory;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly listeners: readonly ProxyListener[];
+  readonly aliases?: readonly ProxyAlias[];
+  readonly resolver?: Resolver;
+  readonly policy?: TimerPolicy;
+  readonly serverHeader: string;
+  /** Allow of an OPTIONS with Max-Forwards 0 that we answer ourselves (§16.3 step 3). */
+  readonly allow?: readonly string[];
+  /** Option tags accepted in Proxy-Require (§16.3 step 5). */
+  readonly proxyRequireSupported?: readonly string[];
+  /** When given, the proxy installs itself as this core's handlers. */
+  readonly core?: SipCore;
+}
+
+const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE'];
+
+export class SipProxy {
+  /** The routing script (OpenSIPS route{}); unset: every request is relayed to its Request-URI. */
+  onRequest: RequestHandler | undefined = undefined;
+  private readonly env: ProxyEnv;
+  private readonly checks: CheckOptions;
+
+  constructor(opts: SipProxyOptions) {
+    this.env = {
+      out: opts.out, timers: opts.timers, random: opts.random, policy: opts.policy ?? DEFAULT_TIMER_POLICY,
+      counters: new ProxyCounters(opts.counters), own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
+      resolver: opts.resolver, serverHeader: opts.serverHeader,
+      clients: new Map<string, ClientMatch>(), servers: new Map<string, ServerMatch>(),
+    };
+    this.checks = {
+      supported: new Set((opts.proxyRequireSupported ?? []).map((s) => s.toLowerCase())),
+      allow: (opts.allow ?? DEFAULT_ALLOW).join(', '),
+    };
+    if (opts.core !== undefined) opts.core.handlers = { onRequest: (m, s) => this.receiveRequest(m, s), onResponse: (m) => this.receiveResponse(m) };
+  }
+
+  get own(): OwnAddresses { return this.env.own; }
+  /** Server and client transactions in the tables (tm:inuse_transactions counts the same). */
+  get serverTransactionCount(): number { return this.env.servers.size; }
+  get clientTransactionCount(): number { return this.env.clients.size; }
+
+  receiveRequest(msg: SipMessage, src: SipSource): void {
+    const method = msg.method;
+    if (method === 'ACK') { this.receiveAck(msg, src); return; }
+    const key = keyOf(msg, method);
+    const existing = this.env.servers.get(key);
+    if (existing !== undefined) { existing.receiveRetransmission(); return; }
+    if (method === 'CANCEL') { this.receiveCancel(msg, src, key); return; }
+    const tx = new ProxyTransaction(this.env, msg, src, key);
+    // OpenSIPS t_relay answers 100 at once, so the caller stops retransmitting (§16.2, §17.2.1).
+    if (method === 'INVITE') tx.sendTrying();
+    const rej = checkRequest(msg, this.env.own, this.checks);
+    if (rej !== undefined) {
+      this.env.counters.errRequests.inc();
+      tx.reply(rej.status, rej.reason, { headers: rej.headers });
+      return;
+    }
+    this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
+  }
+
+  receiveResponse(res: SipMessage): void {
+    const c = this.env.clients.get(clientKey(res.topVia.branch ?? '', res.cseq.method));
+    if (c !== undefined) c.receive(res);
+    else forwardResponseStateless(this.env, res);
+  }
+
+  /** §17.2.3: an ACK matching an INVITE server transaction acknowledges our non-2xx; any other is end to end. */
+  private receiveAck(msg: SipMessage, src: SipSource): void {
+    const t = this.env.servers.get(keyOf(msg, 'INVITE'));
+    if (t instanceof ProxyTransaction && t.server instanceof ServerInviteTransaction && t.server.state !== 'accepted') {
+      t.server.receiveAck();
+      return;
+    }
+    // §16.3 step 3 applies to the ACK of a 2xx too; there is nobody to answer, so it is dropped.
+    if (msg.maxForwards === 0) { this.env.counters.dropRequests.inc(); return; }
+    this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
+  }
+
+  /** §9.2 / §16.10: a CANCEL gets its own transaction and 200 when the INVITE is known, else 481. */
+  private receiveCancel(msg: SipMessage, src: SipSource, key: string): void {
+    const cancelTx = new ProxyTransaction(this.env, msg, src, key);
+    const invite = this.env.servers.get(keyOf(msg, 'INVITE'));
+    if (!(invite instanceof ProxyTransaction)) {
+      cancelTx.reply(481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    cancelTx.reply(200, 'OK');
+    invite.receiveCancel();
+  }
+
+  private dispatch(pr: ProxyRequest): void {
+    const handler = this.onRequest;
+    if (handler === undefined) {
+      if (pr.transaction === undefined) pr.forwardStateless();
+      else pr.relay();
+      return;
+    }
+    let r: void | Promise<void>;
+    try {
+      r = handler(pr);
+    } catch {
+      scriptFailed(pr);
+      return;
+    }
+    if (r !== undefined && typeof r.then === 'function') r.then(() => unhandled(pr), () => scriptFailed(pr));
+    else unhandled(pr);
+  }
+}
+
+/** End of the script without a decision: OpenSIPS drops the request. */
+function unhandled(pr: ProxyRequest): void {
+  if (pr.disposition === 'pending') pr.drop();
+}
+
+/** DESIGN.md §4: a script error answers 500 for that request and the node keeps running. */
+function scriptFailed(pr: ProxyRequest): void {
+  if (pr.transaction !== undefined && pr.transaction.finalStatus === 0 && pr.disposition !== 'relayed') {
+    pr.reply(500, 'Server Internal Error', { headers: [['Warning', '399 sipcluster "SIP_PROXY_SCRIPT_ERROR"']] });
+  } else unhandled(pr);
+}
+
+/** The §17.2.3 key of a request as `method` (ACK and CANCEL look up their INVITE with 'INVITE'). */
+function keyOf(msg: SipMessage, method: string): string {
+  const v = msg.topVia;
+  const sentBy = `${v.host.toLowerCase()}:${v.port ?? defaultPort(v.transport)}`;
+  if (isRfc3261Branch(v.branch)) {
+    return serverKey({ method, branch: v.branch, sentBy, requestUri: '', fromTag: '', toTag: '', callId: '', cseqNumber: 0, topVia: '' });
+  }
+  const toTag = method === 'INVITE' || method === 'ACK' ? '' : (msg.to.tag ?? '');
+  return serverKey({
+    method, branch: v.branch, sentBy, requestUri: msg.uriText, fromTag: msg.from.tag ?? '', toTag,
+    callId: msg.callId, cseqNumber: msg.cseq.seq, topVia: msg.get('Via') ?? '',
+  });
+}
