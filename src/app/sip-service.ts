@@ -1,11 +1,21 @@
-import { SipCore } from '../sip/proxy/index.ts';
+import { SipCore, SipProxy } from '../sip/proxy/index.ts';
+import { TimerWheel } from '../lib/timer-wheel.ts';
+import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
+import { loadRoutes } from '../script/load-routes.ts';
+import { ScriptHost } from '../script/script-host.ts';
+import { portOf } from '../script/proxy-binding.ts';
+import { resolveFromConfig } from './config/load-config.ts';
+import { dnsResolver } from './dns-resolver.ts';
+import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
 
-/** Methods the node answers; grows as the proxy and registrar are wired in. */
+/** Methods a node without a routing script answers (it is the stateless node of issue #3). */
 export const STATELESS_ALLOW = ['OPTIONS'];
+/** Methods a node with a routing script handles (Allow of OPTIONS and 405 answers). */
+export const PROXY_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE'];
 
 /**
  * The node's SIP side: listeners from `sip.listen`, the core that parses and answers, and the
@@ -15,6 +25,8 @@ export class SipService implements Service {
   readonly name = 'sip';
   readonly core: SipCore;
   readonly transport: SipTransport;
+  proxy: SipProxy | undefined;
+  script: ScriptHost | undefined;
   private listeners: ListenerInfo[] = [];
 
   private constructor(rt: NodeRuntime) {
@@ -32,7 +44,7 @@ export class SipService implements Service {
       out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
       counters: rt.stats,
       serverHeader: cfg.serverHeader,
-      allow: STATELESS_ALLOW,
+      allow: rt.config.routes === undefined ? STATELESS_ALLOW : PROXY_ALLOW,
       supported: [],
     });
   }
@@ -40,8 +52,55 @@ export class SipService implements Service {
   static async start(rt: NodeRuntime): Promise<SipService> {
     const s = new SipService(rt);
     s.listeners = await s.transport.listen(rt.config.sip.listen);
+    const routesCfg = rt.config.routes;
+    if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
+  }
+
+  /**
+   * The stateful proxy driven by the routing script: one timer wheel for every transaction, the
+   * listeners as our own addresses (Via, Record-Route, "is this Route ours"), and
+   * `core:reload_routes` to swap the script without dropping transactions.
+   */
+  private async startProxy(rt: NodeRuntime, routesFile: string): Promise<void> {
+    const registrar = rt.registrar;
+    const store = rt.store;
+    if (registrar === undefined || store === undefined) throw new Error('the registrar must start before the proxy');
+    const routes = await loadRoutes(routesFile);
+    const cfg = rt.config.sip;
+    const adv = new Map(cfg.listen.map((l) => [`${l.proto}:${l.host}:${l.port}`, l.advertise]));
+    this.proxy = new SipProxy({
+      out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
+      counters: rt.stats,
+      timers: new TimerWheel(realClock, realTimers),
+      random: realRandom,
+      listeners: this.listeners.map((l) => {
+        const a = adv.get(`${l.proto}:${l.address}:${l.port}`);
+        return a === undefined ? { proto: l.proto, address: l.address, port: l.port } : { proto: l.proto, address: l.address, port: l.port, advertisedAddress: a };
+      }),
+      resolver: dnsResolver,
+      serverHeader: cfg.serverHeader,
+      allow: PROXY_ALLOW,
+      core: this.core,
+    });
+    const script = new ScriptHost(routes, {
+      registrar: registrarPortOf(registrar, store.subscribers),
+      auth: authPortOf(registrar, rt.config.auth.realm),
+      cluster: undefined,
+      logger: rt.logger,
+    });
+    this.script = script;
+    this.proxy.onRequest = (pr) => { script.handleRequest(portOf(pr)); };
+    rt.rpc.register({
+      name: 'core:reload_routes', aliases: ['reload_routes'],
+      handler: async () => {
+        script.swap(await loadRoutes(routesFile));
+        rt.logger.info({ file: routesFile }, 'routing script reloaded');
+        return 'OK';
+      },
+    });
+    rt.logger.info({ file: routesFile }, 'routing script loaded');
   }
 
   listening(): ListenerInfo[] {

@@ -5,8 +5,6 @@ import { durationMs } from './schema-common.ts';
 export const routesSchema = z.strictObject({
   /** Path of the routes module, relative to the config file. */
   module: z.string().min(1),
-  /** Record-Route every initial request the script relays (OpenSIPS record_route() by default). */
-  recordRoute: z.boolean().default(true),
 }).optional();
 
 /** Registrar and location service (OpenSIPS registrar + usrloc modparams, with units in names). */
