@@ -22,7 +22,11 @@ function walk(dir, out) {
 }
 
 const files = [];
-for (const r of roots.length > 0 ? roots : ['src', 'test']) walk(join(root, r), files);
+for (const r of roots.length > 0 ? roots : ['src', 'test']) {
+  const p = join(root, r);
+  if (r.endsWith('.test.ts') && statSync(p, { throwIfNoEntry: false })?.isFile()) files.push(relative(root, p));
+  else walk(p, files);
+}
 files.sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');
