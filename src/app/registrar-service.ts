@@ -38,7 +38,7 @@ export class RegistrarService implements Service {
       maxContactsPerAor: reg.maxContactsPerAor, pathMode: reg.pathMode,
     }, rt.stats);
     const auth = rt.config.auth;
-    if (auth.nonceSecret === undefined) {
+    if (auth.nonceSecret === undefined && rt.config.routes !== undefined) {
       rt.logger.warn('auth.nonceSecret is not set: nonces are signed with a random per-process secret and do not verify on other nodes');
     }
     this.auth = new DigestAuthenticator({
