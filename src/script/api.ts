@@ -9,31 +9,13 @@ import type { SipMessage } from '../sip/message/index.ts';
 export type Request = SipMessage;
 export type Response = SipMessage;
 
-/** A target for relay: a URI, optionally with a q-value (serial forking) and an explicit next hop. */
-export interface RelayTarget {
-  readonly uri: string;
-  readonly q?: number;
-  /** Next-hop URI ($du in OpenSIPS): where to send, leaving the Request-URI as `uri`. */
-  readonly destination?: string;
-}
-
-export interface RelayOptions {
-  /** Fork to all targets at once (default) or one after the other, highest q first. */
-  readonly parallel?: boolean;
-  /** Give up on a branch after this long without a final response (→ 408). */
-  readonly timeoutMs?: number;
-}
-
 /**
- * How a relay ended: `answered` (a 2xx went upstream), `failed` (every branch ended without 2xx
- * and the best response went upstream), `cancelled` (the caller CANCELled), `refused` (no branch
- * could start: `code` says why). `status` is the final status sent upstream, 0 when none was.
+ * Relay targets, options and outcomes are the proxy core's own types (src/sip/proxy): a target is
+ * `{ uri, q?, destination? }` (destination = $du), options `{ parallel?, timeoutMs? }`, and the
+ * outcome `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
-export interface RelayOutcome {
-  readonly result: 'answered' | 'failed' | 'cancelled' | 'refused';
-  readonly status: number;
-  readonly code?: string;
-}
+export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
 
 /** A registered contact, as `ctx.location.lookup` returns it. */
 export interface Contact {
