@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** utime+stime of a process in milliseconds, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
@@ -21,4 +21,40 @@ export function startTs(file: string, args: string[], env: NodeJS.ProcessEnv = p
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** A process and all its descendants, from the ppid field of every /proc/<pid>/stat. */
+export function processTree(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* exited meanwhile */ }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+/**
+ * utime+stime of every process of a server (Kamailio forks its workers, timers and the main
+ * process). Re-read the tree each time: a child that exits between two readings loses its time.
+ */
+export function serverCpuMs(root: number): number {
+  return treeCpuMs(processTree(root));
+}
+
+/**
+ * cutime+cstime of this process: the CPU of children it has waited for. Node reaps SIPp when it
+ * exits, so the difference around a runSipp() is SIPp's own CPU (if no other child ended then).
+ */
+export function reapedChildrenCpuMs(ticksPerSecond = 100): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / ticksPerSecond;
 }

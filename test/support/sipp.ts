@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 
@@ -21,8 +21,19 @@ export interface SippRun {
   /** Calls per second and how many in all. */
   rate?: number;
   calls: number;
+  /** `-p`: local SIP port (0 = SIPp's choice). A UAS needs the port its binding names. */
   localPort?: number;
   service?: string;
+  /** `-inf`: injection CSV (first line SEQUENTIAL/RANDOM/USER; fields read as [field0]…). */
+  injectionFile?: string;
+  /** `-rsa host:port`: send there instead of `target` (e.g. to one node while the R-URI names another). */
+  remoteSendingAddress?: string;
+  /** `-aa`: answer INFO/NOTIFY/OPTIONS/UPDATE with 200 automatically. */
+  autoAnswer?: boolean;
+  /** `-mp`: local RTP echo port. SIPp binds it even without media; two SIPp at once need different ones. */
+  mediaPort?: number;
+  /** `-d`: length of `<pause/>` without milliseconds (call hold time), ms. */
+  pauseMs?: number;
   extraArgs?: string[];
   timeoutMs?: number;
 }
@@ -33,6 +44,50 @@ export interface SippResult {
   failed: number;
   output: string;
   statsCsv: string;
+  /** Unexpected messages and aborted calls (`-trace_err`), '' when none. Attach it to failures. */
+  errors: string;
+  /** The run's temp directory (stats, error log). */
+  dir: string;
+}
+
+/** The command line shared by client and server runs; `-trace_err` writes into `dir`. */
+function sippArgs(run: SippRun, dir: string, stf: string): string[] {
+  const opt = (flag: string, v: string | number | undefined) => (v === undefined ? [] : [flag, String(v)]);
+  const args = [
+    run.target, '-sf', resolvePath(run.scenario), '-t', run.transport ?? 'u1', '-m', String(run.calls),
+    '-r', String(run.rate ?? 100), '-rp', '1000', '-i', '127.0.0.1', '-p', String(run.localPort ?? 0),
+    '-s', run.service ?? 'sipcluster', '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1',
+    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-buff_size', '4194304', '-timeout', `${Math.ceil((run.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',
+    ...opt('-inf', run.injectionFile === undefined ? undefined : resolvePath(run.injectionFile)),
+    ...opt('-rsa', run.remoteSendingAddress), ...opt('-mp', run.mediaPort), ...opt('-d', run.pauseMs),
+    ...(run.autoAnswer === true ? ['-aa'] : []),
+    ...(run.extraArgs ?? []),
+  ];
+  return args;
+}
+
+function readErrors(dir: string): string {
+  const files = readdirSync(dir).filter((f) => f.endsWith('errors.log'));
+  return files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n').slice(0, 20_000);
+}
+
+function spawnSipp(run: SippRun): { child: ChildProcess; dir: string; stf: string; output: () => string } {
+  const bin = sippPath();
+  if (bin === undefined) throw new Error('SIPCLUSTER_SIPP is not set');
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const stf = join(dir, 'stats.csv');
+  const child = spawn(bin, sippArgs(run, dir, stf), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => { output += d.toString(); if (output.length > 200_000) output = output.slice(-100_000); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, dir, stf, output: () => output };
+}
+
+function finish(dir: string, stf: string, code: number | null, output: string): SippResult {
+  const csv = existsSync(stf) ? readFileSync(stf, 'utf8') : '';
+  return { code, ...countsFromStats(csv), output, statsCsv: csv, errors: readErrors(dir), dir };
 }
 
 /**
@@ -40,28 +95,55 @@ export interface SippResult {
  * for the process) and reads the final counts from its statistics file (`-stf`).
  */
 export function runSipp(run: SippRun): Promise<SippResult> {
-  const bin = sippPath();
-  if (bin === undefined) throw new Error('SIPCLUSTER_SIPP is not set');
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
-  const stf = join(dir, 'stats.csv');
-  const args = [
-    run.target, '-sf', resolvePath(run.scenario), '-t', run.transport ?? 'u1', '-m', String(run.calls),
-    '-r', String(run.rate ?? 100), '-rp', '1000', '-i', '127.0.0.1', '-p', String(run.localPort ?? 0),
-    '-s', run.service ?? 'sipcluster', '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1',
-    '-buff_size', '4194304', '-timeout', `${Math.ceil((run.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',
-    ...(run.extraArgs ?? []),
-  ];
+  const s = spawnSipp(run);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); if (output.length > 200_000) output = output.slice(-100_000); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const csv = existsSync(stf) ? readFileSync(stf, 'utf8') : '';
-      resolve({ code, ...countsFromStats(csv), output, statsCsv: csv });
-    });
+    s.child.once('error', reject);
+    s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
   });
+}
+
+export interface SippServer {
+  pid: number;
+  dir: string;
+  /** Resolves when SIPp exits by itself (after `calls` calls, or on -timeout). */
+  exited: Promise<SippResult>;
+  /**
+   * Ends the run and returns the final counts. SIGUSR1 makes SIPp stop taking new calls, finish
+   * the ones in progress and write its last statistics; SIGTERM after `graceMs` if it lingers.
+   */
+  stop(graceMs?: number): Promise<SippResult>;
+}
+
+/**
+ * Starts a SIPp UAS (uas-call.xml, uas-ring.xml…) in the background on `localPort` and returns once
+ * it has bound the port (or after 2 s). `calls` bounds the run; stop() ends it earlier.
+ */
+export async function startSippServer(run: SippRun): Promise<SippServer> {
+  if (run.localPort === undefined || run.localPort === 0) throw new Error('startSippServer needs a fixed localPort (the registered Contact)');
+  const s = spawnSipp(run);
+  const exited = new Promise<SippResult>((resolve, reject) => {
+    s.child.once('error', reject);
+    s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
+  });
+  await Promise.race([
+    new Promise<void>((resolve) => { const t = setInterval(() => { if (existsSync(s.stf) || s.child.exitCode !== null) { clearInterval(t); resolve(); } }, 50); t.unref(); }),
+    new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+  ]);
+  if (s.child.exitCode !== null) throw new Error(`SIPp server exited at start (${s.child.exitCode}): ${s.output().slice(-2000)}`);
+  const pid = s.child.pid as number;
+  return {
+    pid, dir: s.dir, exited,
+    async stop(graceMs = 5000) {
+      if (s.child.exitCode === null) s.child.kill('SIGUSR1');
+      const timer = setTimeout(() => { if (s.child.exitCode === null) s.child.kill('SIGTERM'); }, graceMs);
+      try { return await exited; } finally { clearTimeout(timer); }
+    },
+  };
+}
+
+/** One line for an assertion message: counts, the error log and the end of SIPp's output. */
+export function describeSipp(r: SippResult): string {
+  return `SIPp exit ${r.code}: ${r.successful} ok, ${r.failed} failed\n--- errors (${r.dir}) ---\n${r.errors.slice(0, 4000)}\n--- output ---\n${r.output.slice(-2000)}`;
 }
 
 /** Reads SuccessfulCall(C) and FailedCall(C) from the last row of SIPp's -stf CSV. */
