@@ -20,7 +20,7 @@ const flag = (name: string): string | undefined => { const i = argv.indexOf(`--$
 const SECONDS = Number(flag('seconds') ?? 5);
 const RAMP_SECONDS = Number(flag('ramp-seconds') ?? 3);
 const USERS = Number(flag('users') ?? 10_000);
-const SIPCLUSTER_CONFIG = flag('sipcluster-config') ?? process.env.SIPCLUSTER_BENCH_CONFIG;
+const SIPCLUSTER_CONFIG = flag('sipcluster-config') ?? process.env.SIPCLUSTER_BENCH_CONFIG ?? fileURLToPath(new URL('./configs/sipcluster-registrar.yaml', import.meta.url));
 const FIXED: Record<Phase, number> = {
   'register': Number(flag('register-rate') ?? 10_000), 'register-auth': Number(flag('auth-rate') ?? 10_000), 'call': Number(flag('call-rate') ?? 1_000),
 };

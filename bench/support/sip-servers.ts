@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { kamailioConfig } from './kamailio-config.ts';
 import { waitSipReady } from './sip-probe.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { KyselySubscriberRepo } from '../../src/store/subscriber-repo.ts';
 
 /** A server under test: its root PID (CPU is summed over its process tree) and SIP port. */
 export interface SipServer {
@@ -81,11 +83,14 @@ export async function startKamailio(o: ServerOptions): Promise<SipServer> {
 export async function startSipcluster(template: string, root: string, o: ServerOptions): Promise<SipServer> {
   const port = await freePort();
   const miPort = await freePort();
+  const storeFile = join(o.dir, `sipcluster-${o.auth ? 'auth' : 'noauth'}.db`);
+  await provisionSubscribers(storeFile, o.usersCsv);
   const text = readFileSync(template, 'utf8')
     .replaceAll('{{SIP_PORT}}', String(port))
     .replaceAll('{{MI_PORT}}', String(miPort))
     .replaceAll('{{AUTH}}', String(o.auth))
     .replaceAll('{{USERS_CSV}}', o.usersCsv)
+    .replaceAll('{{STORE_URL}}', `sqlite:${storeFile}`)
     .replaceAll('{{ROUTES_DIR}}', join(root, 'bench/configs'));
   const cfg = join(o.dir, `sipcluster-${o.auth ? 'auth' : 'noauth'}.yaml`);
   writeFileSync(cfg, text);
@@ -105,4 +110,21 @@ export function writeUsersCsv(file: string, users: number): void {
   const lines = ['SEQUENTIAL'];
   for (let i = 0; i < users; i++) lines.push(`user${i};pw${i};[authentication username=user${i} password=pw${i}]`);
   writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Loads `user;password;…` rows of the SIPp injection file into a SQLite subscriber table (domain 127.0.0.1). */
+async function provisionSubscribers(file: string, usersCsv: string): Promise<void> {
+  const store = await openStore(`sqlite:${file}`, { baseDir: '/' });
+  try {
+    const rows = readFileSync(usersCsv, 'utf8').split('\n').filter((l) => l.includes(';') && !l.startsWith('#'));
+    await store.db.transaction().execute(async (trx) => {
+      const repo = new KyselySubscriberRepo(trx, 'sqlite');
+      for (const line of rows) {
+        const [user, password] = line.split(';');
+        if (user !== undefined && password !== undefined && user !== '') await repo.add(user, '127.0.0.1', password);
+      }
+    });
+  } finally {
+    await store.close();
+  }
 }

@@ -1,0 +1,3 @@
+import { makeRoutes } from './registrar-routes.ts';
+
+export default makeRoutes(true);
