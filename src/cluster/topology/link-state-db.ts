@@ -118,8 +118,13 @@ export class LinkStateDb {
     entries.forEach((e, i) => {
       if (e.nodeId === this.selfId || !learn(e.nodeId)) return;
       // The source's own entry (i = 0) is taken as is: it is the freshest word on its links.
-      if (i > 0 && judgeUpdate(this.lsStamp.get(e.nodeId) ?? NO_SEQ, e.ls) === 'stale') return;
-      this.lsStamp.set(e.nodeId, e.ls);
+      // Its stamp only ever moves forward, though: a FULL_TOP_UPDATE built before the source's
+      // latest LS_UPDATEs would otherwise rewind the stamp, every copy of those updates still
+      // travelling the mesh would be accepted and flooded again, and at 12+ nodes the copies
+      // multiplied without bound (sim, 16-node bootstrap).
+      const fresh = judgeUpdate(this.lsStamp.get(e.nodeId) ?? NO_SEQ, e.ls) !== 'stale';
+      if (i > 0 && !fresh) return;
+      if (fresh) this.lsStamp.set(e.nodeId, e.ls);
       const present = new Set<NodeId>();
       for (const n of e.neighbors) {
         if (n === this.selfId) {
