@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, host, logLevel, port } from './schema-common.ts';
 import { sipSchema } from './schema-sip.ts';
+import { clusterSchema } from './schema-cluster.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -18,6 +19,7 @@ export const nodeConfigSchema = z.strictObject({
     port: port.default(8888),
   }).prefault({}),
   sip: sipSchema,
+  cluster: clusterSchema.optional(),
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),
