@@ -9,6 +9,7 @@ import type { NodeConfig } from './config/schema.ts';
 import { createLogger, fromOpensipsLevel, toOpensipsLevel, type Logger } from './logger.ts';
 import type { Service } from './service.ts';
 import { VERSION } from './version.ts';
+import { ClusterService } from './cluster-service.ts';
 
 export interface NodeRuntimeOptions {
   /** Logger to use instead of one made from the config (tests). */
@@ -83,6 +84,7 @@ export class NodeRuntime {
       this.mi = mi;
       this.logger.info({ url: this.miUrl() }, 'management interface listening');
     }
+    if (cfg.cluster !== undefined) this.addService(await ClusterService.start(this));
   }
 
   /** Stops accepting work, drains until the configured deadline, releases everything. Idempotent. */

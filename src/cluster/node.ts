@@ -28,7 +28,8 @@ export interface ClusterNodeConfig {
   readonly selfId: NodeId;
   readonly self: NodeDescription;
   /** Nodes from the config (neighbor_node_info) or the database; seeds among them. */
-  readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number }>;
+  /** `comment` is the MI's description column (OpenSIPS `description`). */
+  readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number; readonly comment?: string }>;
   readonly heartbeat: HeartbeatParams;
   readonly capabilities?: readonly string[];
 }
@@ -83,7 +84,7 @@ export class ClusterNode {
     this.gUp = counters.gauge('clusterer:clusterer_nodes_up', 'nodes reachable over any path');
     this.gDown = counters.gauge('clusterer:clusterer_nodes_down', 'known nodes that no path reaches');
     for (const n of cfg.nodes) {
-      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1);
+      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1, n.comment ?? '');
       this.ensureLink(n.id);
     }
   }
@@ -161,6 +162,27 @@ export class ClusterNode {
 
   /** clusterer:remove_node: forget a node (it is re-learned if it shows up again). */
   removeNode(id: NodeId): NodeOutput[] {
+    this.forget(id);
+    return this.flush();
+  }
+
+  /**
+   * clusterer_reload (db_mode 1): the authoritative node list changed. New rows are pinged,
+   * rows that disappeared are forgotten; nodes learned over the wire stay.
+   */
+  reconfigure(nodes: ClusterNodeConfig['nodes']): NodeOutput[] {
+    const keep = new Set(nodes.map((n) => n.id));
+    for (const n of this.directory.list()) if (n.origin !== 'learned' && !keep.has(n.id)) this.forget(n.id);
+    for (const n of nodes) {
+      if (n.id === this.selfId) continue;
+      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1, n.comment ?? '');
+      this.ensureLink(n.id);
+    }
+    this.updateGauges();
+    return this.flush();
+  }
+
+  private forget(id: NodeId): void {
     const link = this.links.get(id);
     if (link !== undefined && (link.state === 'up' || link.state === 'suspect')) this.ownLinkChanged(id, 'down');
     this.links.delete(id);
@@ -168,7 +190,6 @@ export class ClusterNode {
     this.topology.forget(id);
     this.capabilities.forgetNode(id);
     this.reachability();
-    return this.flush();
   }
 
   /** The link machine's state for a neighbor (tests, MI). */

@@ -81,7 +81,8 @@ test('handle_full_top_update: learns described nodes, ignores undescribed unknow
   // node 2's entry carries ls_seq -1 (no LS_UPDATE from it yet): validate_update rejects it, so
   // only the source's own entry (never validated) says "I have a link with you".
   assert.deepEqual(res.restartPinging, [1]);
-  assert.deepEqual(t.neighborsOf(n(1)), [2]);
+  // the edge 1 → us is kept for clusterer_list_topology (vectors: every node lists its Up neighbors)
+  assert.deepEqual(t.neighborsOf(n(1)), [2, 3]);
   assert.equal(t.applyFullTop(n(1), { seq: 1, timestamp: 9 }, [], () => false).verdict, 'stale');
 });
 
