@@ -47,6 +47,13 @@ export class Procs {
     return p;
   }
 
+  /** The most recent process started from `file`. */
+  last(file: string): NodeProcess {
+    const p = [...this.all].reverse().find((x) => x.configFile === file);
+    if (p === undefined) throw new Error(`no process for ${file}`);
+    return p;
+  }
+
   async killAll(): Promise<void> {
     for (const p of this.all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await Promise.all(this.all.map((p) => p.exited));
