@@ -11,6 +11,7 @@ import type { Service } from './service.ts';
 import { VERSION } from './version.ts';
 import { SipService } from './sip-service.ts';
 import { RegistrarService } from './registrar-service.ts';
+import { ClusterService } from './cluster-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 
 export interface NodeRuntimeOptions {
@@ -37,6 +38,7 @@ export class NodeRuntime {
   sip: SipService | undefined;
   store: Store | undefined;
   registrar: RegistrarService | undefined;
+  cluster: ClusterService | undefined;
 
   private constructor(loaded: LoadedConfig, opts: NodeRuntimeOptions) {
     this.config = loaded.config;
@@ -94,6 +96,11 @@ export class NodeRuntime {
     this.addService({ name: 'store', stop: () => store.close() });
     this.registrar = await RegistrarService.start(this, store);
     this.addService(this.registrar);
+    // The cluster starts before SIP so the routing script can talk to it from its first request.
+    if (cfg.cluster !== undefined) {
+      this.cluster = await ClusterService.start(this);
+      this.addService(this.cluster);
+    }
     this.sip = await SipService.start(this);
     this.addService(this.sip);
   }

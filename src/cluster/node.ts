@@ -13,7 +13,6 @@ import { forwardFlooded } from './wire/index.ts';
 import { HeartbeatLink } from './membership/heartbeat-link.ts';
 import type { HeartbeatOutput } from './membership/heartbeat-link.ts';
 import type { HeartbeatParams } from './membership/heartbeat-params.ts';
-import { miLinkState } from './membership/heartbeat-table.ts';
 import type { HeartbeatInput } from './membership/heartbeat-table.ts';
 import { NodeDirectory } from './topology/node-directory.ts';
 import type { NodeDescription } from './topology/node-directory.ts';
@@ -29,7 +28,8 @@ export interface ClusterNodeConfig {
   readonly selfId: NodeId;
   readonly self: NodeDescription;
   /** Nodes from the config (neighbor_node_info) or the database; seeds among them. */
-  readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number }>;
+  /** `comment` is the MI's description column (OpenSIPS `description`). */
+  readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number; readonly comment?: string }>;
   readonly heartbeat: HeartbeatParams;
   readonly capabilities?: readonly string[];
 }
@@ -63,10 +63,11 @@ export class ClusterNode {
   private readonly pongKnown = new Map<NodeId, NodeId[]>();
   private readonly relayGuard = new RelayGuard();
   private readonly capFloodSeen = new RelayGuard(1);
-  private enabled = true;
+  private on = true;
   private out: NodeOutput[] = [];
   private readonly gNodes: Gauge;
   private readonly gUp: Gauge;
+  private readonly gDown: Gauge;
 
   constructor(
     private readonly cfg: ClusterNodeConfig,
@@ -78,25 +79,36 @@ export class ClusterNode {
     this.topology = new LinkStateDb(cfg.selfId, this.directory);
     this.capabilities = new CapabilityTable(cfg.selfId);
     for (const c of cfg.capabilities ?? []) this.capabilities.registerLocal(c);
-    this.gNodes = counters.gauge('clusterer:nodes', 'known nodes in the cluster, ourselves excluded');
-    this.gUp = counters.gauge('clusterer:nodes_up', 'nodes reachable over any path');
+    // OpenSIPS's statistic names (vectors mi/node1-statistics_get.json).
+    this.gNodes = counters.gauge('clusterer:clusterer_nodes', 'known nodes in the cluster, ourselves excluded');
+    this.gUp = counters.gauge('clusterer:clusterer_nodes_up', 'nodes reachable over any path');
+    this.gDown = counters.gauge('clusterer:clusterer_nodes_down', 'known nodes that no path reaches');
     for (const n of cfg.nodes) {
-      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1);
+      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1, n.comment ?? '');
       this.ensureLink(n.id);
     }
+  }
+
+  get clusterId(): number {
+    return this.cfg.clusterId;
+  }
+
+  /** clusterer_set_status of the current node (MI views in node-mi.ts). */
+  get enabled(): boolean {
+    return this.on;
   }
 
   // ---------------- inputs ----------------
 
   tick(): NodeOutput[] {
-    if (this.enabled) for (const [id, link] of this.links) this.onHeartbeat(id, link.tick(this.now()).outputs);
+    if (this.on) for (const [id, link] of this.links) this.onHeartbeat(id, link.tick(this.now()).outputs);
     return this.flush();
   }
 
   /** When the driver should call tick() next (monotonic ms). */
   nextWakeMs(): number {
     let t = Number.POSITIVE_INFINITY;
-    if (this.enabled) for (const l of this.links.values()) t = Math.min(t, l.nextDeadlineMs());
+    if (this.on) for (const l of this.links.values()) t = Math.min(t, l.nextDeadlineMs());
     return t;
   }
 
@@ -110,20 +122,20 @@ export class ClusterNode {
 
   receive(packet: DecodedPacket, from: PacketSource): NodeOutput[] {
     // cl_set_state: a disabled node ignores what it receives (bin_rcv_cl_packets).
-    if (!this.enabled) return this.drop('CLUSTER_NODE_DISABLED');
-    if (packet.kind === 'unknown-capability') return this.drop('CLUSTER_UNKNOWN_CAPABILITY');
+    if (!this.on) return this.rejected('CLUSTER_NODE_DISABLED');
+    if (packet.kind === 'unknown-capability') return this.rejected('CLUSTER_UNKNOWN_CAPABILITY');
     const m = packet;
     if ('destinationNodeId' in m) return this.receiveRouted(m, from);
     const im = m as ClustererInternalMessage;
-    if (im.clusterId !== this.cfg.clusterId) return this.drop('CLUSTER_WRONG_CLUSTER');
-    if (im.sourceNodeId === this.selfId && im.kind !== 'node-description') return this.drop('CLUSTER_OWN_ID');
+    if (im.clusterId !== this.cfg.clusterId) return this.rejected('CLUSTER_WRONG_CLUSTER');
+    if (im.sourceNodeId === this.selfId && im.kind !== 'node-description') return this.rejected('CLUSTER_OWN_ID');
     this.receiveInternal(im, from);
     return this.flush();
   }
 
   /** Sends a routed message (generic, sync, usrloc...) to its trailer destination via the next hop. */
   sendRouted(msg: RoutedMessage): SendResult {
-    if (!this.enabled) return 'disabled';
+    if (!this.on) return 'disabled';
     const hop = this.topology.nextHop(msg.destinationNodeId as NodeId);
     if (hop === undefined) return 'unreachable';
     this.out.push({ kind: 'send', to: hop, msg });
@@ -137,12 +149,12 @@ export class ClusterNode {
 
   /** clusterer_set_status for the current node (cl_set_state). */
   setEnabled(on: boolean): NodeOutput[] {
-    if (on === this.enabled) return [];
+    if (on === this.on) return [];
     if (!on) {
       for (const [id, link] of this.links) this.onHeartbeat(id, link.input('disable', this.now()).outputs);
-      this.enabled = false;
+      this.on = false;
     } else {
-      this.enabled = true;
+      this.on = true;
       for (const [id, link] of this.links) this.onHeartbeat(id, link.input('enable', this.now()).outputs);
     }
     return this.flush();
@@ -150,6 +162,27 @@ export class ClusterNode {
 
   /** clusterer:remove_node: forget a node (it is re-learned if it shows up again). */
   removeNode(id: NodeId): NodeOutput[] {
+    this.forget(id);
+    return this.flush();
+  }
+
+  /**
+   * clusterer_reload (db_mode 1): the authoritative node list changed. New rows are pinged,
+   * rows that disappeared are forgotten; nodes learned over the wire stay.
+   */
+  reconfigure(nodes: ClusterNodeConfig['nodes']): NodeOutput[] {
+    const keep = new Set(nodes.map((n) => n.id));
+    for (const n of this.directory.list()) if (n.origin !== 'learned' && !keep.has(n.id)) this.forget(n.id);
+    for (const n of nodes) {
+      if (n.id === this.selfId) continue;
+      this.directory.configure(n.id, n.description, n.dbId === undefined ? 'config' : 'db', n.dbId ?? -1, n.comment ?? '');
+      this.ensureLink(n.id);
+    }
+    this.updateGauges();
+    return this.flush();
+  }
+
+  private forget(id: NodeId): void {
     const link = this.links.get(id);
     if (link !== undefined && (link.state === 'up' || link.state === 'suspect')) this.ownLinkChanged(id, 'down');
     this.links.delete(id);
@@ -157,42 +190,11 @@ export class ClusterNode {
     this.topology.forget(id);
     this.capabilities.forgetNode(id);
     this.reachability();
-    return this.flush();
   }
 
   /** The link machine's state for a neighbor (tests, MI). */
   linkState(id: NodeId): HeartbeatLink['state'] | undefined {
     return this.links.get(id)?.state;
-  }
-
-  // ---------------- MI (OpenSIPS shapes, vectors mi/) ----------------
-
-  miList(): { cluster_id: number; Nodes: Array<Record<string, string | number>> } {
-    return {
-      cluster_id: this.cfg.clusterId,
-      Nodes: this.directory.list().map((n) => {
-        const hop = this.topology.nextHop(n.id);
-        const link = this.links.get(n.id);
-        return {
-          node_id: n.id,
-          db_id: n.dbId,
-          url: n.description.url,
-          link_state: link === undefined ? 'Down' : miLinkState(link.state),
-          state: this.enabled ? 'enabled' : 'disabled',
-          next_hop: hop === undefined ? 'none' : String(hop),
-          description: n.comment === '' ? 'none' : n.comment,
-        };
-      }),
-    };
-  }
-
-  miListTopology(): { cluster_id: number; Nodes: Array<{ node_id: number; Neighbours: number[] }> } {
-    const ids = [this.selfId, ...this.directory.ids()];
-    return { cluster_id: this.cfg.clusterId, Nodes: ids.map((id) => ({ node_id: id, Neighbours: [...this.topology.neighborsOf(id)] })) };
-  }
-
-  miListCap(): { cluster_id: number; Capabilities: ReturnType<CapabilityTable['miList']> } {
-    return { cluster_id: this.cfg.clusterId, Capabilities: this.capabilities.miList() };
   }
 
   // ---------------- internals ----------------
@@ -261,10 +263,10 @@ export class ClusterNode {
   }
 
   private receiveRouted(m: RoutedMessage, from: PacketSource): NodeOutput[] {
-    if (m.clusterId !== this.cfg.clusterId) return this.drop('CLUSTER_WRONG_CLUSTER');
-    if (m.sourceNodeId === this.selfId) return this.drop('CLUSTER_OWN_ID');
+    if (m.clusterId !== this.cfg.clusterId) return this.rejected('CLUSTER_WRONG_CLUSTER');
+    if (m.sourceNodeId === this.selfId) return this.rejected('CLUSTER_OWN_ID');
     const src = m.sourceNodeId as NodeId;
-    if (!this.directory.has(src)) return this.drop('CLUSTER_UNKNOWN_SOURCE');
+    if (!this.directory.has(src)) return this.rejected('CLUSTER_UNKNOWN_SOURCE');
     if (from.nodeId !== undefined) this.linkInput(from.nodeId, 'traffic', false);
     if (m.destinationNodeId === this.selfId) {
       this.out.push({ kind: 'message', msg: m });
@@ -273,8 +275,8 @@ export class ClusterNode {
     // clusterer.c "route the message": relay to the next hop, never back where it came from.
     const dest = m.destinationNodeId as NodeId;
     const hop = this.directory.has(dest) ? this.topology.nextHop(dest) : undefined;
-    if (hop === undefined) return this.drop('CLUSTER_ROUTE_UNREACHABLE');
-    if (hop === from.nodeId || !this.relayGuard.admit(m, this.now())) return this.drop('CLUSTER_ROUTE_LOOP');
+    if (hop === undefined) return this.rejected('CLUSTER_ROUTE_UNREACHABLE');
+    if (hop === from.nodeId || !this.relayGuard.admit(m, this.now())) return this.rejected('CLUSTER_ROUTE_LOOP');
     this.out.push({ kind: 'send', to: hop, msg: m });
     return this.flush();
   }
@@ -285,7 +287,7 @@ export class ClusterNode {
     if (r.kind === 'collision') return this.collision(r.id, r.knownUrl, r.claimedUrl);
     if (r.kind !== 'added') return;
     this.ensureLink(src);
-    this.gNodes.set(this.directory.ids().length);
+    this.updateGauges();
     this.flood(m);
   }
 
@@ -296,7 +298,7 @@ export class ClusterNode {
 
   private linkInput(id: NodeId, input: HeartbeatInput, flush = true): NodeOutput[] {
     const link = this.links.get(id);
-    if (link !== undefined && this.enabled) this.onHeartbeat(id, link.input(input, this.now()).outputs);
+    if (link !== undefined && this.on) this.onHeartbeat(id, link.input(input, this.now()).outputs);
     return flush ? this.flush() : [];
   }
 
@@ -353,22 +355,39 @@ export class ClusterNode {
       if (!c.reachable) this.capabilities.forgetNode(c.nodeId);
     }
     if (changes.length > 0) this.out.push({ kind: 'topology-changed' });
-    this.gUp.set(this.directory.ids().filter((id) => this.topology.isReachable(id)).length);
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    const ids = this.directory.ids();
+    const up = ids.filter((id) => this.topology.isReachable(id)).length;
+    this.gNodes.set(ids.length);
+    this.gUp.set(up);
+    this.gDown.set(ids.length - up);
   }
 
   private ensureLink(id: NodeId): void {
     if (id === this.selfId || this.links.has(id)) return;
     this.links.set(id, new HeartbeatLink(this.cfg.heartbeat, this.now()));
-    this.gNodes.set(this.directory.ids().length);
+    this.updateGauges();
   }
 
   private send(to: NodeId, msg: BinMessage): void {
     this.out.push({ kind: 'send', to, msg });
   }
 
-  private drop(code: string): NodeOutput[] {
+  /**
+   * Counts a drop and queues its event. It must not flush: outputs the same input produced
+   * before the drop (a link coming Up on the packet's arrival, say) would be lost with it.
+   */
+  private drop(code: string): void {
     this.counters.counter(`clusterer:drop_${code}`, 'dropped cluster packets by reason').inc();
     this.out.push({ kind: 'dropped', code });
+  }
+
+  /** A whole input rejected: the drop and whatever was queued before it. */
+  private rejected(code: string): NodeOutput[] {
+    this.drop(code);
     return this.flush();
   }
 

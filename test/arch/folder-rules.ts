@@ -25,6 +25,7 @@ export const FOLDER_RULES: readonly FolderRule[] = [
   { folder: 'cluster/capability', mayImport: ['lib', 'cluster/wire'], pure: true },
   { folder: 'cluster/messaging', mayImport: ['lib', 'cluster/wire'], pure: true },
   { folder: 'cluster/node.ts', mayImport: ['lib', 'cluster'], pure: true },
+  { folder: 'cluster/node-mi.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/net', mayImport: ['lib', 'cluster/wire', 'cluster/node.ts'] },
   {
     folder: 'features',

@@ -40,6 +40,8 @@ export class SimNetwork {
   readonly cut = new Set<string>();
   private readonly blockedUntil = new Map<NodeId, number>();
   private readonly wake = new Map<NodeId, TimerHandle>();
+  /** Last delivery time per directed pair "a>b": TCP delivers in order, so the sim must too. */
+  private readonly lastDeliveryMs = new Map<string, number>();
   packetsSent = 0;
 
   constructor(readonly opts: SimOptions) {
@@ -148,6 +150,11 @@ export class SimNetwork {
       if (!p.ok) throw new Error(`sim: our own packet does not decode: ${p.error.code}`);
       this.handle(to, target.receive(p.value, { connId: String(from), nodeId: from }));
     };
-    this.clock.after(lo + this.rnd.next() * (hi - lo), deliver);
+    // One TCP connection per direction (vectors README, "Connections"): later packets never
+    // overtake earlier ones, whatever latency each draws.
+    const pair = `${from}>${to}`;
+    const at = Math.max(this.clock.nowMs() + lo + this.rnd.next() * (hi - lo), this.lastDeliveryMs.get(pair) ?? 0);
+    this.lastDeliveryMs.set(pair, at);
+    this.clock.after(at - this.clock.nowMs(), deliver);
   }
 }

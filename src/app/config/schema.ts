@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationMs, host, logLevel, port } from './schema-common.ts';
 import { sipSchema } from './schema-sip.ts';
 import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
+import { clusterSchema } from './schema-cluster.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -22,6 +23,7 @@ export const nodeConfigSchema = z.strictObject({
   routes: routesSchema,
   registrar: registrarSchema,
   auth: authSchema,
+  cluster: clusterSchema.optional(),
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),

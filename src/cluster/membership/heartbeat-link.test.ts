@@ -59,6 +59,14 @@ test('probing needs a PONG: other traffic from a node that may not know us does 
   assert.equal(link.state, 'probing');
 });
 
+test('probing keeps its PONG deadline when the peer pings us: a lost PONG is retried, never waited on forever (sim, 5% loss)', () => {
+  const link = new HeartbeatLink(FAST_HEARTBEAT, 0);
+  link.tick(0);
+  link.input('ping', 10);
+  assert.equal(link.nextDeadlineMs(), FAST_HEARTBEAT.pingTimeoutMs);
+  assert.deepEqual(kinds(link.tick(FAST_HEARTBEAT.pingTimeoutMs).outputs), ['ping+list']);
+});
+
 test('trans 5: an Up link pings every ping_interval with req_node_list=0 (vectors 01 #62)', () => {
   const { pings, events } = run(OPENSIPS_DEFAULT_HEARTBEAT, { untilMs: 12_500 });
   assert.deepEqual(events, [[2, 'link-up']]);

@@ -125,6 +125,9 @@ export class HeartbeatLink {
         this.lastHeardMs = nowMs;
         this.awaitingReply = false;
         return;
+      case 'noted':
+        this.lastHeardMs = nowMs;
+        return;
       case 'ping-with-list':
       case 'ping':
         this.lastPingMs = nowMs;

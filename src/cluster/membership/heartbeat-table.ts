@@ -51,6 +51,7 @@ export type Guard =
 
 export type HeartbeatAction =
   | 'heard' // lastHeard = now; no reply is awaited any more
+  | 'noted' // lastHeard = now; a reply still is (probing waits for the PONG itself)
   | 'ping-with-list' // send PING(req_node_list=1); a reply is awaited
   | 'ping' // send PING(req_node_list=0); a reply is awaited
   | 'await-reply' // a reply is awaited without a new PING (send failure)
@@ -83,8 +84,10 @@ export const HEARTBEAT_TABLE: readonly Row[] = [
 
   // probing: a PING(req_node_list=1) is out; only a PONG brings the link Up (handle_pong).
   row('probing', 'pong', 'always', 'up', ['heard', 'link-up'], 'handle_pong: LS_RESTARTED → set_link_w_neigh_up'),
-  row('probing', 'ping', 'always', 'probing', ['heard'], ''),
-  row('probing', 'traffic', 'always', 'probing', ['heard'], ''),
+  // Only the PONG ends the wait: clearing it on other traffic left the link probing forever,
+  // with no deadline, once our PING(req_node_list=1) or its PONG was lost (sim, 5% loss).
+  row('probing', 'ping', 'always', 'probing', ['noted'], 'still awaiting the PONG'),
+  row('probing', 'traffic', 'always', 'probing', ['noted'], 'still awaiting the PONG'),
   row('probing', 'tick', 'overdue-retry-left', 'probing', ['use-retry', 'ping-with-list'], 'trans 2/3: retry'),
   row('probing', 'tick', 'overdue-no-retry', 'down', [], 'trans 3: retries exhausted; never was Up, nothing to flood'),
   row('probing', 'unknown-id', 'always', 'restart-pending', [], 'handle_unknown_id → LS_RESTART_PINGING'),

@@ -72,6 +72,9 @@ export class BinTransport {
       ? createTlsServer({ ...this.o.tls.serverOptions, requestCert: true, rejectUnauthorized: true }, onSocket)
       : createTcpServer(onSocket);
     server.on('error', () => { /* accept errors must not crash the node */ });
+    // For TLS, refuse strangers before spending a handshake on them.
+    if (this.o.tls !== undefined) server.on('connection', (s: Socket) => { if (!this.allowed(s.remoteAddress ?? '')) { this.refused.inc(); s.destroy(); } });
+    server.on('tlsClientError', () => { this.refused.inc(); });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.o.listen.port, this.o.listen.host, () => { server.off('error', reject); resolve(); });
@@ -118,7 +121,7 @@ export class BinTransport {
 
   private accept(socket: Socket): void {
     const remote = socket.remoteAddress ?? '';
-    if (this.closing || (this.o.allowNetworks.length > 0 && !anyNetworkContains(this.o.allowNetworks, remote))) {
+    if (this.closing || !this.allowed(remote)) {
       this.refused.inc();
       socket.destroy();
       return;
@@ -131,15 +134,21 @@ export class BinTransport {
     this.track(socket, false, nodeId, true);
   }
 
+  private allowed(remote: string): boolean {
+    return this.o.allowNetworks.length === 0 || anyNetworkContains(this.o.allowNetworks, remote);
+  }
+
   private dial(nodeId: number, url: BinUrl): Conn {
-    const socket = url.tls && this.o.tls !== undefined
-      ? tlsConnect({ ...this.o.tls.clientOptions, host: url.host, port: url.port, servername: undefined as unknown as string,
+    const tls = url.tls && this.o.tls !== undefined;
+    // The peer's certificate must name the node we dial (`node-<id>`), not the host we dial.
+    const socket = tls && this.o.tls !== undefined
+      ? tlsConnect({ ...this.o.tls.clientOptions, host: url.host, port: url.port,
         checkServerIdentity: (_host, cert) => (nodeIdentityFromCert(cert) === nodeId ? undefined : new Error(`certificate does not name node ${nodeId}`)) })
       : tcpConnect({ host: url.host, port: url.port });
     const c = this.track(socket, true, nodeId, false);
     this.outboundByNode.set(nodeId, c);
     socket.setTimeout(this.o.connectTimeoutMs, () => { if (!c.connected) socket.destroy(); });
-    socket.once(url.tls ? 'secureConnect' : 'connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       c.connected = true;
       socket.setTimeout(0);
       this.backoff.delete(nodeId);

@@ -1,10 +1,7 @@
 import type { NodeId } from '../../lib/ids.ts';
-
-/**
- * OpenSIPS clusterer.h UPDATE_MAX_PATH_LEN: a flooded update whose path already holds this many
- * nodes is dropped (topology.c flood_message "Too many hops"). It also bounds what we decode.
- */
-export const MAX_FLOOD_PATH_LEN = 25;
+// UPDATE_MAX_PATH_LEN: one constant bounds what we decode and what we forward (topology.c
+// flood_message "Too many hops").
+import { MAX_PATH_LENGTH } from '../wire/index.ts';
 
 export type FloodDecision =
   | { readonly kind: 'forward'; readonly path: readonly NodeId[]; readonly to: readonly NodeId[] }
@@ -17,7 +14,7 @@ export type FloodDecision =
  * our own id: it has been here, so forwarding it again could only loop.
  */
 export function floodDecision(selfId: NodeId, path: readonly NodeId[], upNeighbors: Iterable<NodeId>): FloodDecision {
-  if (path.length >= MAX_FLOOD_PATH_LEN) return { kind: 'drop', reason: 'path-too-long' };
+  if (path.length >= MAX_PATH_LENGTH) return { kind: 'drop', reason: 'path-too-long' };
   if (path.includes(selfId)) return { kind: 'drop', reason: 'loop' };
   const to: NodeId[] = [];
   for (const n of upNeighbors) if (n !== selfId && !path.includes(n)) to.push(n);

@@ -55,6 +55,9 @@ export class LinkStateDb {
   /** Records our link with `neighbor`; returns the LS_UPDATE content to flood, or undefined if nothing changed. */
   setOwnLink(neighbor: NodeId, state: WireLinkState, timestampS: number): { seq: number; timestamp: number; neighbor: NodeId; state: WireLinkState } | undefined {
     if (!this.setLink(this.selfId, neighbor, state)) return undefined;
+    // A link we see Down is gone both ways in our view (vectors mi/…list_topology-node3-down:
+    // node 3 keeps only [2]); the neighbor→us edge only feeds the MI, never routing.
+    if (state === 'down') this.setLink(neighbor, this.selfId, 'down');
     this.ownLsSeq += 1;
     this.ownLsTimestamp = timestampS;
     return { seq: this.ownLsSeq, timestamp: timestampS, neighbor, state };
@@ -74,7 +77,10 @@ export class LinkStateDb {
     const verdict = judgeUpdate(this.lsStamp.get(src) ?? NO_SEQ, stamp);
     if (verdict === 'stale') return { verdict };
     this.lsStamp.set(src, stamp);
-    if (about === this.selfId) return { verdict, aboutSelf: state };
+    if (about === this.selfId) {
+      this.setLink(src, this.selfId, state); // shown by clusterer_list_topology (vectors: 3 → [2,1])
+      return { verdict, aboutSelf: state };
+    }
     if (!this.directory.has(about)) return { verdict, unknown: true };
     this.setLink(src, about, state);
     return { verdict };
@@ -118,12 +124,19 @@ export class LinkStateDb {
     entries.forEach((e, i) => {
       if (e.nodeId === this.selfId || !learn(e.nodeId)) return;
       // The source's own entry (i = 0) is taken as is: it is the freshest word on its links.
-      if (i > 0 && judgeUpdate(this.lsStamp.get(e.nodeId) ?? NO_SEQ, e.ls) === 'stale') return;
-      this.lsStamp.set(e.nodeId, e.ls);
+      // Its stamp only ever moves forward, though: a FULL_TOP_UPDATE built before the source's
+      // latest LS_UPDATEs would otherwise rewind the stamp, every copy of those updates still
+      // travelling the mesh would be accepted and flooded again, and at 12+ nodes the copies
+      // multiplied without bound (sim, 16-node bootstrap).
+      const fresh = judgeUpdate(this.lsStamp.get(e.nodeId) ?? NO_SEQ, e.ls) !== 'stale';
+      if (i > 0 && !fresh) return;
+      if (fresh) this.lsStamp.set(e.nodeId, e.ls);
       const present = new Set<NodeId>();
       for (const n of e.neighbors) {
         if (n === this.selfId) {
           if (!ourLinkUp(e.nodeId)) res.restartPinging.push(e.nodeId);
+          this.setLink(e.nodeId, n, 'up');
+          present.add(n);
           continue;
         }
         if (!learn(n)) continue;

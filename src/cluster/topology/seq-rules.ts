@@ -6,6 +6,7 @@
  * pre-increments, so a (re)started node's first update carries 0. An update is accepted when its
  * seq is greater than the stored one, or when it is 0 (the node restarted), unless the stored one
  * is also 0 with a timestamp not older than the message's (a duplicate of that first update).
+ * We also require a seq-0 update to carry a newer timestamp than the stored one (see below).
  *
  * Weakness: if a restarted node's seq-0 update is lost, every later update (1, 2, ...) is
  * rejected until its seq passes the old incarnation's. We also accept a lower seq whose
@@ -24,7 +25,14 @@ export const NO_SEQ: SeqStamp = { seq: -1, timestamp: 0 };
 
 export function judgeUpdate(stored: SeqStamp, msg: SeqStamp): SeqVerdict {
   if (msg.seq === 0) {
-    if (stored.seq === 0 && msg.timestamp <= stored.timestamp) return 'stale';
+    if (stored.seq < 0) return 'newer';
+    // Ours: seq 0 is a restart only when its timestamp moved on. OpenSIPS takes any seq 0 as a
+    // restart, but in a mesh late copies of a node's *first* update keep arriving along longer
+    // paths after its later ones; each rewound the stamp, re-opened every later update for
+    // another flood, and a 12-node bootstrap multiplied copies without bound (sim). A restart
+    // within the same second is still caught: a restarted node is first seen unreachable, which
+    // clears its stamps (link-state-db takeReachabilityChanges), or answers UNKNOWN_ID.
+    if (msg.timestamp <= stored.timestamp) return 'stale';
     return stored.seq > 0 ? 'restart' : 'newer';
   }
   if (msg.seq > stored.seq) return 'newer';

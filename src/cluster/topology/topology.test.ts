@@ -6,7 +6,8 @@ import { judgeUpdate, NO_SEQ } from './seq-rules.ts';
 import { NodeDirectory } from './node-directory.ts';
 import type { NodeDescription } from './node-directory.ts';
 import { LinkStateDb } from './link-state-db.ts';
-import { floodDecision, MAX_FLOOD_PATH_LEN } from './flooding.ts';
+import { floodDecision } from './flooding.ts';
+import { MAX_PATH_LENGTH } from '../wire/index.ts';
 
 const n = (x: number): NodeId => nodeId(x);
 const desc = (id: number, priority = 3): NodeDescription => ({ url: `bin:127.0.0.1:557${id}`, sipAddr: '', priority, noPingRetries: 3 });
@@ -28,6 +29,10 @@ test('validate_update: seq 0 is a restart unless it duplicates a stored seq 0 (v
   assert.equal(judgeUpdate({ seq: 7, timestamp: 100 }, { seq: 0, timestamp: 150 }), 'restart');
   assert.equal(judgeUpdate({ seq: 0, timestamp: 100 }, { seq: 0, timestamp: 100 }), 'stale');
   assert.equal(judgeUpdate({ seq: 0, timestamp: 100 }, { seq: 0, timestamp: 101 }), 'newer');
+});
+
+test('a late copy of a node\'s first update (seq 0, same timestamp) does not rewind a newer stamp (sim: 12-node flood storm)', () => {
+  assert.equal(judgeUpdate({ seq: 2, timestamp: 100 }, { seq: 0, timestamp: 100 }), 'stale');
 });
 
 test('restart detection survives a lost first message: lower seq with a newer timestamp is a restart', () => {
@@ -76,7 +81,8 @@ test('handle_full_top_update: learns described nodes, ignores undescribed unknow
   // node 2's entry carries ls_seq -1 (no LS_UPDATE from it yet): validate_update rejects it, so
   // only the source's own entry (never validated) says "I have a link with you".
   assert.deepEqual(res.restartPinging, [1]);
-  assert.deepEqual(t.neighborsOf(n(1)), [2]);
+  // the edge 1 → us is kept for clusterer_list_topology (vectors: every node lists its Up neighbors)
+  assert.deepEqual(t.neighborsOf(n(1)), [2, 3]);
   assert.equal(t.applyFullTop(n(1), { seq: 1, timestamp: 9 }, [], () => false).verdict, 'stale');
 });
 
@@ -130,7 +136,7 @@ test('flood_message: forwards to Up neighbors not on the path, appending ourselv
   assert.deepEqual(floodDecision(n(1), [n(3)], [n(3), n(2)]), { kind: 'forward', path: [3, 1], to: [2] });
   assert.deepEqual(floodDecision(n(1), [n(3), n(2)], [n(3), n(2)]), { kind: 'drop', reason: 'no-target' });
   assert.deepEqual(floodDecision(n(1), [n(3), n(1)], [n(2)]), { kind: 'drop', reason: 'loop' });
-  const longPath = Array.from({ length: MAX_FLOOD_PATH_LEN }, (_, i) => n(i + 10));
+  const longPath = Array.from({ length: MAX_PATH_LENGTH }, (_, i) => n(i + 10));
   assert.deepEqual(floodDecision(n(1), longPath, [n(2)]), { kind: 'drop', reason: 'path-too-long' });
 });
 

@@ -1,0 +1,67 @@
+/**
+ * The clusterer MI methods with OpenSIPS 4.x names, the 3.x names as aliases, and OpenSIPS's
+ * output shapes (vectors mi/node1-clusterer_list*.json). One cluster per node here, so every
+ * "Clusters" array has one entry.
+ */
+import { nodeId as toNodeId } from '../lib/ids.ts';
+import { miList, miListCap, miListTopology } from '../cluster/node-mi.ts';
+import { optionalInt, requireInt, RpcError, RPC_INVALID_PARAMS } from '../mgmt/rpc-registry.ts';
+import type { RpcRegistry } from '../mgmt/rpc-registry.ts';
+import type { ClusterService } from './cluster-service.ts';
+
+function checkCluster(svc: ClusterService, id: number): void {
+  // OpenSIPS answers 404 "Cluster id not found" for an unknown cluster (clusterer_set_status).
+  if (id !== svc.cfg.clusterId) throw new RpcError(404, 'RPC_CLUSTER_NOT_FOUND', 'Cluster id not found');
+}
+
+export function registerClustererMethods(reg: RpcRegistry, svc: ClusterService): void {
+  const node = svc.runner.node;
+  reg.register({
+    name: 'clusterer:list', aliases: ['clusterer_list'], help: 'nodes of each cluster with link state and next hop',
+    handler: () => ({ Clusters: [miList(node)] }),
+  });
+  reg.register({
+    name: 'clusterer:list_topology', aliases: ['clusterer_list_topology'], help: 'every node with the neighbors it reports',
+    handler: () => ({ Clusters: [miListTopology(node)] }),
+  });
+  reg.register({
+    name: 'clusterer:list_cap', aliases: ['clusterer_list_cap'], help: 'registered capabilities and their sync state',
+    handler: () => ({ Clusters: [miListCap(node)] }),
+  });
+  reg.register({
+    name: 'clusterer:set_status', aliases: ['clusterer_set_status'], params: ['cluster_id', 'status', 'node_id'],
+    help: 'enables (1) or disables (0) the current node in a cluster',
+    handler: (p) => {
+      checkCluster(svc, requireInt(p, 'cluster_id'));
+      const status = requireInt(p, 'status');
+      if (status !== 0 && status !== 1) throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', 'status must be 0 or 1');
+      const target = optionalInt(p, 'node_id');
+      // Only the current node's state is ours to set; another node's comes from that node.
+      if (target !== undefined && target !== svc.cfg.nodeId) {
+        throw new RpcError(400, 'RPC_CLUSTER_NOT_CURRENT_NODE', 'only the current node\'s status can be set');
+      }
+      svc.runner.setEnabled(status === 1);
+      return 'OK';
+    },
+  });
+  reg.register({
+    name: 'clusterer:reload', aliases: ['clusterer_reload'], help: 're-reads the clusterer table (db_mode 1)',
+    handler: async () => {
+      if (svc.dbMode !== 1) throw new RpcError(400, 'RPC_CLUSTER_NO_DB', 'Running in non-DB mode');
+      await svc.reload();
+      return 'OK';
+    },
+  });
+  reg.register({
+    name: 'clusterer:remove_node', aliases: ['clusterer_remove_node'], params: ['cluster_id', 'node_id'],
+    help: 'forgets a node (it is learned again if it comes back)',
+    handler: (p) => {
+      checkCluster(svc, requireInt(p, 'cluster_id'));
+      const id = requireInt(p, 'node_id');
+      if (id === svc.cfg.nodeId) throw new RpcError(400, 'RPC_CLUSTER_NOT_CURRENT_NODE', 'cannot remove the current node');
+      if (!node.directory.has(toNodeId(id))) throw new RpcError(404, 'RPC_CLUSTER_NODE_NOT_FOUND', 'Node id not found');
+      svc.runner.removeNode(toNodeId(id));
+      return 'OK';
+    },
+  });
+}
