@@ -3,12 +3,14 @@ import { ClusterMessaging, type GenericEvent } from '../cluster/messaging/index.
 import type { GenericMessage } from '../cluster/wire/index.ts';
 import type { ClusterPort } from '../script/ports.ts';
 import type { CounterFactory } from '../lib/counter.ts';
+import { nodeId as toNodeId } from '../lib/ids.ts';
+import type { ClusterService } from './cluster-service.ts';
 
 /** What the talking cluster needs from the running cluster node (src/app/cluster-service.ts provides it). */
 export interface ClusterLink {
   readonly nodeId: number;
   readonly clusterId: number;
-  sendRouted(msg: GenericMessage): 'sent' | 'disabled' | 'unreachable';
+  sendRouted(msg: GenericMessage): 'sent' | 'disabled' | 'unreachable' | 'failed';
   /** Node ids currently reachable (up through any path), not including us. */
   reachableNodes(): number[];
   enabled(): boolean;
@@ -27,7 +29,7 @@ export interface ClusterEvents {
  * received GENERIC_MSG packets to the script's clusterRequest/clusterReply handlers, node state
  * changes to nodeStateChanged (and to pending waits, which stop expecting a dead node).
  */
-export function clusterPortOf(link: ClusterLink, counters: CounterFactory, events: () => ClusterEvents | undefined): ClusterPort {
+export function clusterPortOf(link: ClusterLink, counters: CounterFactory, events: () => ClusterEvents | undefined, sipAddress: string | undefined): ClusterPort {
   const messaging = new ClusterMessaging({
     nodeId: link.nodeId, timers: realTimers, random: realRandom, counters,
     send: (m) => link.sendRouted(m),
@@ -43,6 +45,7 @@ export function clusterPortOf(link: ClusterLink, counters: CounterFactory, event
   });
   return {
     nodeId: link.nodeId,
+    sipAddress,
     broadcastReq: (clusterId, msg, includeSelf) => {
       const r = messaging.broadcastReq(clusterId, msg, includeSelf);
       return { tag: r.tag, result: r.result };
@@ -50,5 +53,19 @@ export function clusterPortOf(link: ClusterLink, counters: CounterFactory, event
     sendReq: (clusterId, nodeId, msg) => messaging.sendReq(clusterId, nodeId, msg),
     sendRpl: (clusterId, nodeId, msg, tag) => messaging.sendRpl(clusterId, nodeId, msg, tag),
     request: (clusterId, msg, opts) => messaging.request(clusterId, msg, opts).replies,
+  };
+}
+
+/** The ClusterLink of a node's running ClusterService. */
+export function linkOf(svc: ClusterService): ClusterLink {
+  const self = svc.cfg.nodeId;
+  return {
+    nodeId: self,
+    clusterId: svc.cfg.clusterId,
+    sendRouted: (m) => svc.sendGeneric(toNodeId(m.destinationNodeId), m.payload.toString('utf8'), { tag: m.tag, isRequest: m.isRequest }),
+    reachableNodes: () => svc.nodeIds().filter((id) => id !== self && svc.isReachable(id)),
+    enabled: () => svc.enabled,
+    onGenericMessage: (cb) => { svc.onMessage((m) => { if (m.kind === 'generic-msg') cb(m); }); },
+    onNodeState: (cb) => { svc.onNodeState((e) => cb(e.nodeId, e.state)); },
   };
 }

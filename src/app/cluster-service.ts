@@ -115,6 +115,11 @@ export class ClusterService implements Service {
     });
   }
 
+  /** clusterer_set_status for this node: a disabled node neither sends nor receives. */
+  get enabled(): boolean {
+    return this.runner.node.enabled;
+  }
+
   nodeIds(): NodeId[] {
     return this.runner.node.directory.ids();
   }

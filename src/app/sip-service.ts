@@ -7,6 +7,7 @@ import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import { dnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
+import { clusterPortOf, linkOf } from './cluster-port.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -84,18 +85,23 @@ export class SipService implements Service {
       allow: PROXY_ALLOW,
       core: this.core,
     });
+    // The cluster port delivers events to the host, which is built just below.
+    const holder: { host?: ScriptHost } = {};
+    const cluster = rt.cluster === undefined ? undefined : clusterPortOf(linkOf(rt.cluster), rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
     const script = new ScriptHost(routes, {
       registrar: registrarPortOf(registrar, store.subscribers),
       auth: authPortOf(registrar, rt.config.auth.realm),
-      cluster: undefined,
+      cluster,
       logger: rt.logger,
     });
-    this.script = script;
-    this.proxy.onRequest = (pr) => { script.handleRequest(portOf(pr)); };
+    const host = script;
+    holder.host = host;
+    this.script = host;
+    this.proxy.onRequest = (pr) => { host.handleRequest(portOf(pr)); };
     rt.rpc.register({
       name: 'core:reload_routes', aliases: ['reload_routes'],
       handler: async () => {
-        script.swap(await loadRoutes(routesFile));
+        host.swap(await loadRoutes(routesFile));
         rt.logger.info({ file: routesFile }, 'routing script reloaded');
         return 'OK';
       },

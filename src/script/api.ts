@@ -131,12 +131,18 @@ export interface ClusterRequestOptions {
   readonly includeSelf?: boolean;
 }
 
+/** Replies collected by `request(…, { collect: 'all' })`; `complete` when every reachable node answered in time. */
+export type ClusterReplies = ClusterMessageEvent[] & { readonly complete: boolean };
+
 export interface ClusterApi {
+  /** This node's id and SIP address (`cluster.sipAddress`), to put in answers. */
+  readonly nodeId: number;
+  readonly sipAddress: string | undefined;
   broadcastReq(clusterId: number, msg: string, opts?: { includeSelf?: boolean }): { tag: string; result: SendResult };
   sendReq(clusterId: number, nodeId: number, msg: string): { tag: string; result: SendResult };
   sendRpl(clusterId: number, nodeId: number, msg: string, tag: string): { tag: string; result: SendResult };
   request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect?: 'first' }): Promise<ClusterMessageEvent | null>;
-  request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect: 'all' }): Promise<ClusterMessageEvent[]>;
+  request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect: 'all' }): Promise<ClusterReplies>;
 }
 
 export interface Routes {

@@ -57,8 +57,9 @@ export interface AuthPort {
 /** The talking cluster (issue 7); absent when the node is not in a cluster. */
 export interface ClusterPort {
   readonly nodeId: number;
+  readonly sipAddress: string | undefined;
   broadcastReq(clusterId: number, msg: string, includeSelf: boolean): { tag: string; result: SendResult };
   sendReq(clusterId: number, nodeId: number, msg: string): { tag: string; result: SendResult };
   sendRpl(clusterId: number, nodeId: number, msg: string, tag: string): { tag: string; result: SendResult };
-  request(clusterId: number, msg: string, opts: { nodeId?: number; timeoutMs: number; collect: 'first' | 'all'; includeSelf?: boolean }): Promise<ClusterMessageEvent[]>;
+  request(clusterId: number, msg: string, opts: { nodeId?: number; timeoutMs: number; collect: 'first' | 'all'; includeSelf?: boolean }): Promise<{ replies: ClusterMessageEvent[]; complete: boolean }>;
 }

@@ -48,7 +48,8 @@ test('broadcast reaches every other node with an OpenSIPS-format tag; replies ca
   m.node(2).sendRpl(1, 1, 'HEREIS:alice:sip:127.0.0.1:5072', r.tag);
   m.node(3).sendRpl(1, 1, 'UNKNOWN:alice', r.tag);
   m.clock.advance(1);
-  const replies = await r.replies;
+  const { replies, complete } = await r.replies;
+  assert.equal(complete, true);
   assert.deepEqual(replies.map((x) => [x.srcId, x.msg]), [[2, 'HEREIS:alice:sip:127.0.0.1:5072'], [3, 'UNKNOWN:alice']]);
   assert.equal(m.node(1).pending(), 0, 'resolved as soon as every reachable node answered, not at the deadline');
   assert.equal(m.clock.nowMs(), 2);
@@ -62,7 +63,7 @@ test("collect 'first' resolves with the first reply; later ones go to the reply 
   m.clock.advance(1);
   m.node(2).sendRpl(1, 1, 'from 2', r.tag);
   m.clock.advance(1);
-  assert.deepEqual((await r.replies).map((x) => x.msg), ['from 3']);
+  assert.deepEqual((await r.replies).replies.map((x) => x.msg), ['from 3']);
   assert.deepEqual(m.unsolicited.map((x) => x.msg), ['from 2']);
 });
 
@@ -72,7 +73,9 @@ test('the deadline resolves with what arrived; a reply after it is reported, not
   m.clock.advance(1);
   m.node(2).sendRpl(1, 1, 'on time', r.tag);
   m.clock.advance(150);
-  assert.deepEqual((await r.replies).map((x) => x.msg), ['on time']);
+  const got = await r.replies;
+  assert.deepEqual(got.replies.map((x) => x.msg), ['on time']);
+  assert.equal(got.complete, false, 'node 3 did not answer in time');
   m.node(3).sendRpl(1, 1, 'late', r.tag);
   m.clock.advance(1);
   assert.deepEqual(m.unsolicited.map((x) => x.msg), ['late']);
@@ -98,9 +101,9 @@ test('unicast, unreachable, disabled and includeSelf (OpenSIPS 3.6) give the nam
   assert.ok(m.requests.some((q) => q.at === 2 && q.srcId === 2 && q.msg === 'me too'));
   const empty = m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' });
   m.down.add(3);
-  assert.deepEqual(await m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' }).replies, []);
+  assert.deepEqual((await m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' }).replies).replies, []);
   m.clock.advance(60);
-  assert.equal((await empty.replies).length, 0);
+  assert.equal((await empty.replies).replies.length, 0);
 });
 
 test('a node going down is no longer waited for', async () => {
@@ -110,7 +113,9 @@ test('a node going down is no longer waited for', async () => {
   m.node(2).sendRpl(1, 1, 'two', r.tag);
   m.clock.advance(1);
   m.node(1).nodeDown(3);
-  assert.deepEqual((await r.replies).map((x) => x.msg), ['two']);
+  const done = await r.replies;
+  assert.deepEqual(done.replies.map((x) => x.msg), ['two']);
+  assert.equal(done.complete, true);
   assert.equal(m.clock.nowMs(), 2);
 });
 

@@ -20,7 +20,7 @@ export interface MessagingPorts {
   readonly random: Random;
   readonly counters: CounterFactory;
   /** Sends one generic message to one node (via the next hop when not a neighbor). */
-  send(msg: GenericMessage): 'sent' | 'disabled' | 'unreachable';
+  send(msg: GenericMessage): 'sent' | 'disabled' | 'unreachable' | 'failed';
   /** Nodes of the cluster a broadcast goes to right now (up, reachable, not us). */
   reachable(clusterId: number): readonly number[];
   /** Whether this node is enabled in the cluster (clusterer_set_status). */
@@ -37,11 +37,17 @@ export interface RequestOptions {
   readonly includeSelf?: boolean;
 }
 
+/** What a request() collected; `complete` when every node it reached answered before the deadline. */
+export interface Collected {
+  readonly replies: GenericEvent[];
+  readonly complete: boolean;
+}
+
 interface Wait {
   readonly expected: Set<number>;
   readonly replies: GenericEvent[];
   readonly collect: 'first' | 'all';
-  readonly resolve: (r: GenericEvent[]) => void;
+  readonly resolve: (r: Collected) => void;
   timer: TimerHandle | undefined;
 }
 
@@ -95,12 +101,14 @@ export class ClusterMessaging {
   }
 
   /** Broadcast (or unicast with nodeId) and wait for replies with the same tag. */
-  request(clusterId: number, msg: string, o: RequestOptions): { tag: string; result: MessagingResult; replies: Promise<GenericEvent[]> } {
+  request(clusterId: number, msg: string, o: RequestOptions): { tag: string; result: MessagingResult; replies: Promise<Collected> } {
     const r = o.nodeId === undefined ? this.broadcastReq(clusterId, msg, o.includeSelf ?? false) : { ...this.sendReq(clusterId, o.nodeId, msg), sentTo: o.nodeId === this.p.nodeId ? [] : [o.nodeId] };
     const expected = new Set<number>('sentTo' in r ? r.sentTo : []);
     if ((o.includeSelf ?? false) || o.nodeId === this.p.nodeId) expected.add(this.p.nodeId);
-    if (r.result !== 'sent' || expected.size === 0) return { tag: r.tag, result: r.result, replies: Promise.resolve([]) };
-    const replies = new Promise<GenericEvent[]>((resolve) => {
+    if (r.result !== 'sent' || expected.size === 0) {
+      return { tag: r.tag, result: r.result, replies: Promise.resolve({ replies: [], complete: r.result === 'unreachable' || expected.size === 0 }) };
+    }
+    const replies = new Promise<Collected>((resolve) => {
       const w: Wait = { expected, replies: [], collect: o.collect, resolve, timer: undefined };
       w.timer = this.p.timers.after(o.timeoutMs, () => this.finish(r.tag, w));
       this.waits.set(r.tag, w);
@@ -139,7 +147,7 @@ export class ClusterMessaging {
     if (this.waits.get(tag) !== w) return;
     this.waits.delete(tag);
     w.timer?.cancel();
-    w.resolve(w.replies);
+    w.resolve({ replies: w.replies, complete: w.expected.size === 0 });
   }
 
   private deliverSelf(clusterId: number, msg: string, tag: string): void {
@@ -155,11 +163,13 @@ export class ClusterMessaging {
     if (payload.length + Buffer.byteLength(tag) + 64 > MAX_PACKET_BYTES) return { result: 'failed', sentTo: [] };
     const sentTo: number[] = [];
     let disabled = false;
+    let failed = false;
     for (const n of nodes) {
       const r = this.p.send({ kind: 'generic-msg', clusterId, sourceNodeId: this.p.nodeId, destinationNodeId: n, isRequest, tag, payload });
       if (r === 'sent') { sentTo.push(n); this.sent.inc(); } else if (r === 'disabled') disabled = true;
+      else if (r === 'failed') failed = true;
     }
     if (sentTo.length > 0) return { result: 'sent', sentTo };
-    return { result: disabled ? 'disabled' : 'unreachable', sentTo };
+    return { result: disabled ? 'disabled' : failed ? 'failed' : 'unreachable', sentTo };
   }
 }

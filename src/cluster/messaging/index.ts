@@ -1,2 +1,2 @@
-export { ClusterMessaging, type GenericEvent, type MessagingPorts, type MessagingResult, type RequestOptions } from './cluster-messaging.ts';
+export { ClusterMessaging, type Collected, type GenericEvent, type MessagingPorts, type MessagingResult, type RequestOptions } from './cluster-messaging.ts';
 export { makeTag, TAG_RANDOM_CHARS } from './tags.ts';
