@@ -103,6 +103,13 @@ export interface RequestContext extends BaseContext {
   readonly cluster: ClusterApi;
 }
 
+/** What cluster event handlers get: the cluster, and read access to the location service. */
+export interface EventContext extends BaseContext {
+  readonly cluster: ClusterApi;
+  readonly location: RequestContext['location'];
+  readonly registrar: Pick<RequestContext['registrar'], 'isRegistered' | 'userExists'>;
+}
+
 export interface ReplyContext extends BaseContext {
   readonly req: Request;
 }
@@ -154,9 +161,11 @@ export interface Routes {
   failure?(best: Response | undefined, status: number, ctx: RequestContext): void | Promise<void>;
   /** A handler threw: the request gets 500 unless this handler answers it. */
   error?(err: unknown, ctx: RequestContext | undefined): void | Promise<void>;
-  clusterRequest?(ev: ClusterMessageEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
-  clusterReply?(ev: ClusterMessageEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
-  nodeStateChanged?(ev: NodeStateEvent, ctx: BaseContext & { cluster: ClusterApi }): void | Promise<void>;
+  /** E_CLUSTERER_REQ_RECEIVED: answer with ctx.cluster.sendRpl(ev.clusterId, ev.srcId, text, ev.tag). */
+  clusterRequest?(ev: ClusterMessageEvent, ctx: EventContext): void | Promise<void>;
+  /** E_CLUSTERER_RPL_RECEIVED for replies no request() waits for (unsolicited, or after its deadline). */
+  clusterReply?(ev: ClusterMessageEvent, ctx: EventContext): void | Promise<void>;
+  nodeStateChanged?(ev: NodeStateEvent, ctx: EventContext): void | Promise<void>;
 }
 
 /** Marks a routes object; it is only an identity function with a type, so editors check handlers. */

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { BaseContext, ClusterMessageEvent, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import type { ClusterMessageEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import type { ProxyRequestPort } from './ports.ts';
 import { ScriptRequestContext, type ContextDeps } from './request-context.ts';
@@ -79,8 +79,13 @@ export class ScriptHost {
     if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'nodeStateChanged');
   }
 
-  private eventContext(): BaseContext & { cluster: ReturnType<typeof clusterApiOf> } {
-    return { log: this.baseLogger({}), vars: new Map(), nodeId: this.deps.cluster?.nodeId, cluster: clusterApiOf(this.deps.cluster) };
+  private eventContext(): EventContext {
+    const reg = this.deps.registrar;
+    return {
+      log: this.baseLogger({}), vars: new Map(), nodeId: this.deps.cluster?.nodeId, cluster: clusterApiOf(this.deps.cluster),
+      location: { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) },
+      registrar: { isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)), userExists: (aor: string) => reg.userExists(reg.aorOf(aor)) },
+    };
   }
 
   /** Runs a handler that may be sync or async; failures go to `failed`. */

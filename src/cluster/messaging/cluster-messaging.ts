@@ -49,6 +49,8 @@ interface Wait {
   readonly collect: 'first' | 'all';
   readonly resolve: (r: Collected) => void;
   timer: TimerHandle | undefined;
+  /** A node we asked went down before answering: its answer is lost, the result is not complete. */
+  lost: boolean;
 }
 
 /**
@@ -109,7 +111,7 @@ export class ClusterMessaging {
       return { tag: r.tag, result: r.result, replies: Promise.resolve({ replies: [], complete: r.result === 'unreachable' || expected.size === 0 }) };
     }
     const replies = new Promise<Collected>((resolve) => {
-      const w: Wait = { expected, replies: [], collect: o.collect, resolve, timer: undefined };
+      const w: Wait = { expected, replies: [], collect: o.collect, resolve, timer: undefined, lost: false };
       w.timer = this.p.timers.after(o.timeoutMs, () => this.finish(r.tag, w));
       this.waits.set(r.tag, w);
     });
@@ -124,10 +126,15 @@ export class ClusterMessaging {
     else this.receiveReply(ev);
   }
 
-  /** A node went down: a wait no longer expects its reply (so 'all' does not sit out the deadline). */
+  /**
+   * A node went down: a wait no longer expects its reply (so 'all' does not sit out the
+   * deadline), but the answer is lost, so the result is not complete ("nobody said no" ≠ "all said no").
+   */
   nodeDown(nodeId: number): void {
     for (const [tag, w] of this.waits) {
-      if (w.expected.delete(nodeId) && w.expected.size === 0) this.finish(tag, w);
+      if (!w.expected.delete(nodeId)) continue;
+      w.lost = true;
+      if (w.expected.size === 0) this.finish(tag, w);
     }
   }
 
@@ -147,7 +154,7 @@ export class ClusterMessaging {
     if (this.waits.get(tag) !== w) return;
     this.waits.delete(tag);
     w.timer?.cancel();
-    w.resolve({ replies: w.replies, complete: w.expected.size === 0 });
+    w.resolve({ replies: w.replies, complete: w.expected.size === 0 && !w.lost });
   }
 
   private deliverSelf(clusterId: number, msg: string, tag: string): void {
