@@ -62,6 +62,7 @@ export default defineRoutes({
     let where = whereIs.get(aor)?.address;
     if (where === undefined) {
       const replies = await ctx.cluster.request(CLUSTER, `WHEREIS:${aor}`, { timeoutMs: WAIT_MS, collect: 'all' });
+      ctx.log.debug('WHEREIS answered', { aor, replies: replies.map((r) => [r.srcId, r.msg]), complete: replies.complete });
       const here = replies.find((r) => r.msg.startsWith(`HEREIS:${aor}:`));
       if (here === undefined) {
         // 404 only when every reachable node said it does not know the user; silence is not "no".
