@@ -97,7 +97,7 @@ export class SipService implements Service {
     const host = script;
     holder.host = host;
     this.script = host;
-    this.proxy.onRequest = (pr) => { host.handleRequest(portOf(pr)); };
+    this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
     rt.rpc.register({
       name: 'core:reload_routes', aliases: ['reload_routes'],
       handler: async () => {

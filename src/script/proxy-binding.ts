@@ -1,31 +1,48 @@
-import type { ProxyRequest } from '../sip/proxy/index.ts';
-import type { ProxyRequestPort } from './ports.ts';
+import type { SipMessage } from '../sip/message/index.ts';
+import type { ProxyRequest, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { ProxyRequestPort, ScriptSource } from './ports.ts';
 
-/** The proxy's per-request object seen through the script host's port. */
+/**
+ * The proxy's per-request object seen through the script host's port. A class, not an object of
+ * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
+ */
+class ProxyRequestAdapter implements ProxyRequestPort {
+  constructor(private readonly pr: ProxyRequest) {}
+
+  get msg(): SipMessage { return this.pr.msg; }
+  get src(): ScriptSource { return this.pr.src; }
+  get vars(): Map<string, unknown> { return this.pr.vars; }
+  get handled(): boolean { return this.pr.disposition !== 'pending'; }
+
+  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean {
+    return this.pr.reply(status, reason, opts);
+  }
+
+  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): PromiseLike<RelayOutcome> {
+    return this.pr.relay(targets, opts);
+  }
+
+  forwardStateless(destination?: string): void {
+    if (destination !== undefined) this.pr.setDestination(destination);
+    this.pr.forwardStateless();
+  }
+
+  drop(): void { this.pr.drop(); }
+  recordRoute(): void { this.pr.recordRoute(); }
+  looseRoute(): boolean { return this.pr.looseRoute(); }
+  setRequestUri(uri: string): void { this.pr.setRequestUri(uri); }
+  setDestination(uri: string): void { this.pr.setDestination(uri); }
+  addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
+  removeHeader(name: string): void { this.pr.removeHeader(name); }
+
+  setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
+    const onReply = h.onReply;
+    const onFailure = h.onFailure;
+    this.pr.onReply = onReply === undefined ? undefined : (res) => onReply(res);
+    this.pr.onFailure = onFailure === undefined ? undefined : (best) => onFailure(best.msg, best.status);
+  }
+}
+
 export function portOf(pr: ProxyRequest): ProxyRequestPort {
-  return {
-    msg: pr.msg,
-    src: pr.src,
-    vars: pr.vars,
-    get handled() { return pr.disposition !== 'pending'; },
-    reply: (status, reason, opts) => pr.reply(status, reason, opts),
-    relay: (targets, opts) => pr.relay(targets, opts),
-    forwardStateless: (destination) => {
-      if (destination !== undefined) pr.setDestination(destination);
-      pr.forwardStateless();
-    },
-    drop: () => pr.drop(),
-    recordRoute: () => pr.recordRoute(),
-    looseRoute: () => pr.looseRoute(),
-    setRequestUri: (uri) => pr.setRequestUri(uri),
-    setDestination: (uri) => pr.setDestination(uri),
-    addHeader: (name, value) => pr.addHeader(name, value),
-    removeHeader: (name) => pr.removeHeader(name),
-    setHooks: (h) => {
-      const onReply = h.onReply;
-      const onFailure = h.onFailure;
-      pr.onReply = onReply === undefined ? undefined : (res) => onReply(res);
-      pr.onFailure = onFailure === undefined ? undefined : (best) => onFailure(best.msg, best.status);
-    },
-  };
+  return new ProxyRequestAdapter(pr);
 }

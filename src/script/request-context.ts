@@ -29,16 +29,25 @@ function toTarget(t: TargetArg): RelayTarget {
  */
 export class ScriptRequestContext implements RequestContext {
   dropped = false;
-  readonly registrar: RequestContext['registrar'];
-  readonly location: RequestContext['location'];
-  readonly auth: RequestContext['auth'];
-  readonly cluster: ClusterApi;
-  readonly source: RequestContext['source'];
+  // The facades below are built on first use: most requests touch one of them or none, and a
+  // request must not pay for closures it never calls (DESIGN.md §8).
+  private registrarApi: RequestContext['registrar'] | undefined;
+  private locationApi: RequestContext['location'] | undefined;
+  private authApi: RequestContext['auth'] | undefined;
+  private clusterApi: ClusterApi | undefined;
 
-  constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {
-    this.source = { proto: pr.src.proto, address: pr.src.remoteAddress, port: pr.src.remotePort };
-    const reg = deps.registrar;
-    this.registrar = {
+  constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {}
+
+  get source(): RequestContext['source'] {
+    const s = this.pr.src;
+    return { proto: s.proto, address: s.remoteAddress, port: s.remotePort };
+  }
+
+  get registrar(): RequestContext['registrar'] {
+    if (this.registrarApi !== undefined) return this.registrarApi;
+    const reg = this.deps.registrar;
+    const pr = this.pr;
+    this.registrarApi = {
       save: async () => {
         const r = await reg.save(pr.msg, pr.src);
         pr.reply(r.status, r.reason, { headers: r.headers });
@@ -47,20 +56,34 @@ export class ScriptRequestContext implements RequestContext {
       isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)),
       userExists: (aor: string) => reg.userExists(reg.aorOf(aor)),
     };
-    this.location = { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) };
-    this.auth = {
+    return this.registrarApi;
+  }
+
+  get location(): RequestContext['location'] {
+    const reg = this.deps.registrar;
+    this.locationApi ??= { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) };
+    return this.locationApi;
+  }
+
+  get auth(): RequestContext['auth'] {
+    this.authApi ??= {
       check: (realm?: string) => this.checkAuth(realm),
       challenge: (realm?: string, stale = false) => this.challenge(realm, stale),
       authorize: async (realm?: string) => {
         const r = await this.checkAuth(realm);
         if (r.ok) return true;
         const action = (r as { action?: string }).action;
-        if (action === 'bad-request') pr.reply(400, `Bad Request (${r.reason})`);
+        if (action === 'bad-request') this.pr.reply(400, `Bad Request (${r.reason})`);
         else this.challenge(realm, action === 'stale');
         return false;
       },
     };
-    this.cluster = clusterApiOf(deps.cluster);
+    return this.authApi;
+  }
+
+  get cluster(): ClusterApi {
+    this.clusterApi ??= clusterApiOf(this.deps.cluster);
+    return this.clusterApi;
   }
 
   get req(): SipMessage {

@@ -29,7 +29,11 @@ export class ScriptHost {
     this.routes = routes;
   }
 
-  handleRequest(pr: ProxyRequestPort): void {
+  /**
+   * Runs the request handler. Returns a promise when the handler is async, so the proxy keeps the
+   * transaction until the script decided (and retransmissions meanwhile are absorbed by it).
+   */
+  handleRequest(pr: ProxyRequestPort): void | Promise<void> {
     const routes = this.routes;
     const log = this.loggerFor(pr.msg);
     const ctx = new ScriptRequestContext(pr, this.deps, log);
@@ -58,10 +62,10 @@ export class ScriptHost {
       return;
     }
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
-      (r as Promise<void>).then(() => this.finished(ctx), (e: unknown) => this.failed(e, routes, ctx, 'request'));
-    } else {
-      this.finished(ctx);
+      return (r as Promise<void>).then(() => this.finished(ctx), (e: unknown) => this.failed(e, routes, ctx, 'request'));
     }
+    this.finished(ctx);
+    return undefined;
   }
 
   clusterRequest(ev: ClusterMessageEvent): void {
@@ -120,7 +124,7 @@ export class ScriptHost {
   }
 
   private loggerFor(msg: SipMessage): ScriptLogger {
-    return this.baseLogger({ callId: msg.callId, method: msg.method });
+    return new RequestLogger(this.deps.logger, msg);
   }
 
   /** Fields are attached only when a line is actually written (no per-request child logger). */
@@ -133,4 +137,16 @@ export class ScriptHost {
       error: (msg, f) => l.error({ ...fields, ...f, script: true }, msg),
     };
   }
+}
+
+/** A request's logger: the Call-ID and method are attached when a line is written, not before. */
+class RequestLogger implements ScriptLogger {
+  constructor(private readonly l: HostLogger, private readonly msg: SipMessage) {}
+  private fields(f: Record<string, unknown> | undefined): Record<string, unknown> {
+    return { callId: this.msg.callId, method: this.msg.method, ...f, script: true };
+  }
+  debug(msg: string, f?: Record<string, unknown>): void { this.l.debug(this.fields(f), msg); }
+  info(msg: string, f?: Record<string, unknown>): void { this.l.info(this.fields(f), msg); }
+  warn(msg: string, f?: Record<string, unknown>): void { this.l.warn(this.fields(f), msg); }
+  error(msg: string, f?: Record<string, unknown>): void { this.l.error(this.fields(f), msg); }
 }

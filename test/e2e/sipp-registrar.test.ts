@@ -123,6 +123,29 @@ describe('registrar and proxy with real SIPp', { skip: skipWithoutSipp() }, () =
     }
   });
 
+  test('a retransmitted REGISTER is answered from its transaction with the same bytes, not run through the script again', async () => {
+    const sock = createSocket('udp4');
+    const got: string[] = [];
+    sock.on('message', (m) => got.push(m.toString()));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const port = sock.address().port;
+    const reg = Buffer.from([
+      `REGISTER sip:127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-e2e-rtx;rport`, 'Max-Forwards: 70',
+      'From: <sip:user1@127.0.0.1>;tag=r1', 'To: <sip:user1@127.0.0.1>', 'Call-ID: e2e-rtx@test', 'CSeq: 9 REGISTER',
+      `Contact: <sip:user1@127.0.0.1:${port}>`, 'Content-Length: 0', '', '',
+    ].join('\r\n'));
+    try {
+      sock.send(reg, sipPort, '127.0.0.1');
+      await waitFor('the first answer', () => (got.length >= 1 ? true : undefined), 5000);
+      sock.send(reg, sipPort, '127.0.0.1');
+      await waitFor('the second answer', () => (got.length >= 2 ? true : undefined), 5000);
+      assert.match(got[0] ?? '', /^SIP\/2\.0 401 /);
+      assert.equal(got[1], got[0], 'the retransmission gets the very same 401 (same nonce, same To tag)');
+    } finally {
+      sock.close();
+    }
+  });
+
   test('UDP loss: retransmissions recover every call', async () => {
     const uasPort = await freePort();
     await registerAt('dave', uasPort);
