@@ -26,6 +26,9 @@ export const FOLDER_RULES: readonly FolderRule[] = [
   { folder: 'cluster/messaging', mayImport: ['lib', 'cluster/wire'], pure: true },
   { folder: 'cluster/node.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/node-mi.ts', mayImport: ['lib', 'cluster'], pure: true },
+  { folder: 'cluster/node-types.ts', mayImport: ['lib', 'cluster'], pure: true },
+  { folder: 'cluster/node-core.ts', mayImport: ['lib', 'cluster'], pure: true },
+  { folder: 'cluster/node-receive.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/net', mayImport: ['lib', 'cluster/wire', 'cluster/node.ts'] },
   {
     folder: 'features',

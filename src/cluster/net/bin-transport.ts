@@ -72,9 +72,23 @@ export class BinTransport {
       ? createTlsServer({ ...this.o.tls.serverOptions, requestCert: true, rejectUnauthorized: true }, onSocket)
       : createTcpServer(onSocket);
     server.on('error', () => { /* accept errors must not crash the node */ });
-    // For TLS, refuse strangers before spending a handshake on them.
-    if (this.o.tls !== undefined) server.on('connection', (s: Socket) => { if (!this.allowed(s.remoteAddress ?? '')) { this.refused.inc(); s.destroy(); } });
-    server.on('tlsClientError', () => { this.refused.inc(); });
+    // For TLS, refuse strangers before spending a handshake on them. A socket closed here also
+    // fails its handshake: count it once.
+    const refusedEarly = new WeakSet<Socket>();
+    if (this.o.tls !== undefined) {
+      server.on('connection', (s: Socket) => {
+        if (this.allowed(s.remoteAddress ?? '')) return;
+        refusedEarly.add(s);
+        this.refused.inc();
+        s.destroy();
+      });
+    }
+    // A certificate the CA did not sign, or none: the handshake fails and the peer never gets in.
+    server.on('tlsClientError', (_e: Error, s: TLSSocket) => {
+      // Node wraps the accepted socket (`_parent`, internal); if that ever changes we count twice, never zero.
+      const raw = (s as TLSSocket & { _parent?: Socket })._parent;
+      if (raw === undefined || !refusedEarly.has(raw)) this.refused.inc();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.o.listen.port, this.o.listen.host, () => { server.off('error', reject); resolve(); });
@@ -143,7 +157,11 @@ export class BinTransport {
     // The peer's certificate must name the node we dial (`node-<id>`), not the host we dial.
     const socket = tls && this.o.tls !== undefined
       ? tlsConnect({ ...this.o.tls.clientOptions, host: url.host, port: url.port,
-        checkServerIdentity: (_host, cert) => (nodeIdentityFromCert(cert) === nodeId ? undefined : new Error(`certificate does not name node ${nodeId}`)) })
+        checkServerIdentity: (_host, cert) => {
+          if (nodeIdentityFromCert(cert) === nodeId) return undefined;
+          this.drop('CLUSTER_NET_IDENTITY_MISMATCH');
+          return new Error(`certificate does not name node ${nodeId}`);
+        } })
       : tcpConnect({ host: url.host, port: url.port });
     const c = this.track(socket, true, nodeId, false);
     this.outboundByNode.set(nodeId, c);

@@ -1,0 +1,38 @@
+/** The types of ClusterNode's inputs and outputs (node.ts re-exports them). */
+import type { NodeId } from '../lib/ids.ts';
+import type { BinMessage, ClustererExtraMessage, UsrlocMessage } from './wire/index.ts';
+import type { HeartbeatParams } from './membership/heartbeat-params.ts';
+import type { NodeDescription } from './topology/node-directory.ts';
+
+export type RoutedMessage = ClustererExtraMessage | UsrlocMessage;
+
+export interface ClusterNodeConfig {
+  readonly clusterId: number;
+  readonly selfId: NodeId;
+  readonly self: NodeDescription;
+  /** Nodes from the config (neighbor_node_info) or the database; seeds among them. */
+  /** `comment` is the MI's description column (OpenSIPS `description`). */
+  readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number; readonly comment?: string }>;
+  readonly heartbeat: HeartbeatParams;
+  readonly capabilities?: readonly string[];
+}
+
+/** Where a packet came from: the driver's connection id, and the node id if the connection is known. */
+export interface PacketSource {
+  readonly connId: string;
+  readonly nodeId?: NodeId;
+}
+
+export type NodeOutput =
+  | { readonly kind: 'send'; readonly to: NodeId; readonly msg: BinMessage }
+  /** Reply on the connection a packet came in on (UNKNOWN_ID to a node we do not know, vectors 01 #2). */
+  | { readonly kind: 'reply'; readonly connId: string; readonly msg: BinMessage }
+  | { readonly kind: 'node-up'; readonly nodeId: NodeId }
+  | { readonly kind: 'node-down'; readonly nodeId: NodeId }
+  | { readonly kind: 'topology-changed' }
+  | { readonly kind: 'message'; readonly msg: RoutedMessage }
+  | { readonly kind: 'id-collision'; readonly nodeId: NodeId; readonly knownUrl: string; readonly claimedUrl: string }
+  | { readonly kind: 'dropped'; readonly code: string };
+
+/** OpenSIPS send results (clusterer_admin.xml cluster_send_req): 1, -1, -2 (-3 is the driver's). */
+export type SendResult = 'sent' | 'disabled' | 'unreachable';
