@@ -4,20 +4,42 @@ import type {
 import type { LocationContact, LocationInput, LocationRepo } from './location-repo.ts';
 import type { SubscriberRepo } from './subscriber-repo.ts';
 
-/** The registrar's CredentialStore over OpenSIPS's `subscriber` table. Empty columns are absent. */
-export function credentialStoreOf(repo: SubscriberRepo): CredentialStore {
+/** How long a looked-up credential (or its absence) is reused before the table is asked again. */
+export const CREDENTIAL_CACHE_TTL_MS = 10_000;
+export const CREDENTIAL_CACHE_MAX_ENTRIES = 100_000;
+
+/**
+ * The registrar's CredentialStore over OpenSIPS's `subscriber` table. Empty columns are absent.
+ * Answers are cached for a few seconds (bounded): a REGISTER storm must not become a query storm
+ * (Kamailio's and OpenSIPS's deployments put an htable/cacheDB in front for the same reason). A
+ * changed password takes effect within CREDENTIAL_CACHE_TTL_MS.
+ */
+export function credentialStoreOf(repo: SubscriberRepo, nowMs: () => number = () => performance.now()): CredentialStore {
+  const cache = new Map<string, { atMs: number; value: Credentials | undefined }>();
   return {
     async get(username: string, domain: string): Promise<Credentials | undefined> {
-      const s = await repo.get(username, domain);
-      if (s === undefined) return undefined;
-      const c: { password?: string; ha1?: string; ha1Sha256?: string; ha1Sha512t256?: string } = {};
-      if (s.password !== '') c.password = s.password;
-      if (s.ha1 !== '') c.ha1 = s.ha1;
-      if (s.ha1Sha256 !== '') c.ha1Sha256 = s.ha1Sha256;
-      if (s.ha1Sha512t256 !== '') c.ha1Sha512t256 = s.ha1Sha512t256;
-      return c;
+      const key = `${username}\u0000${domain}`;
+      const hit = cache.get(key);
+      const now = nowMs();
+      if (hit !== undefined && now - hit.atMs < CREDENTIAL_CACHE_TTL_MS) return hit.value;
+      const value = await lookup(username, domain);
+      if (cache.size >= CREDENTIAL_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.delete(key);
+      cache.set(key, { atMs: now, value });
+      return value;
     },
   };
+
+  async function lookup(username: string, domain: string): Promise<Credentials | undefined> {
+    const s = await repo.get(username, domain);
+    if (s === undefined) return undefined;
+    const c: { password?: string; ha1?: string; ha1Sha256?: string; ha1Sha512t256?: string } = {};
+    if (s.password !== '') c.password = s.password;
+    if (s.ha1 !== '') c.ha1 = s.ha1;
+    if (s.ha1Sha256 !== '') c.ha1Sha256 = s.ha1Sha256;
+    if (s.ha1Sha512t256 !== '') c.ha1Sha512t256 = s.ha1Sha512t256;
+    return c;
+  }
 }
 
 /** q in the table is OpenSIPS's float (1.0, 0.5, -1 unspecified); bindings keep thousandths. */
