@@ -8,7 +8,7 @@
 import type { Clock } from '../lib/time.ts';
 import type { CounterFactory, Gauge } from '../lib/counter.ts';
 import type { NodeId } from '../lib/ids.ts';
-import type { BinMessage, ClustererExtraMessage, ClustererInternalMessage, DecodedPacket, FloodedMessage, UsrlocMessage } from './wire/index.ts';
+import type { BinMessage, ClustererExtraMessage, ClustererInternalMessage, DecodedPacket, FloodedMessage, SipclusterMiMessage, UsrlocMessage } from './wire/index.ts';
 import { forwardFlooded } from './wire/index.ts';
 import { HeartbeatLink } from './membership/heartbeat-link.ts';
 import type { HeartbeatOutput } from './membership/heartbeat-link.ts';
@@ -21,7 +21,7 @@ import { floodDecision } from './topology/flooding.ts';
 import { CapabilityTable } from './capability/capability-table.ts';
 import { RelayGuard } from './topology/relay-guard.ts';
 
-export type RoutedMessage = ClustererExtraMessage | UsrlocMessage;
+export type RoutedMessage = ClustererExtraMessage | UsrlocMessage | SipclusterMiMessage;
 
 export interface ClusterNodeConfig {
   readonly clusterId: number;
