@@ -63,7 +63,10 @@ export class MiTicketBox {
 
   private fresh(sourceNodeId: number): Array<MiTicket & { readonly atMs: number }> {
     const cutoff = this.clock.nowMs() - TICKET_TTL_MS;
-    return (this.bySource.get(sourceNodeId) ?? []).filter((t) => t.atMs >= cutoff);
+    const list = (this.bySource.get(sourceNodeId) ?? []).filter((t) => t.atMs >= cutoff);
+    if (list.length > 0) this.bySource.set(sourceNodeId, list);
+    else this.bySource.delete(sourceNodeId);
+    return list;
   }
 }
 
