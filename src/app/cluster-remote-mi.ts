@@ -23,8 +23,28 @@ import { MiPendingTable, MiTicketBox, miParamsHash, type MiOutcome } from '../cl
 import type { RoutedMessage } from '../cluster/node.ts';
 import { RpcHttpServer } from '../mgmt/rpc-http-server.ts';
 import type { RpcRegistry } from '../mgmt/rpc-registry.ts';
-import type { NodeRuntime } from './node-runtime.ts';
-import type { ClusterService } from './cluster-service.ts';
+import type { CounterFactory } from '../lib/counter.ts';
+import type { RunnerSendResult } from '../cluster/net/cluster-runner.ts';
+import type { Logger } from './logger.ts';
+import type { ClusterConfig } from './config/schema-cluster.ts';
+
+/** What RemoteMi needs from the cluster service (ClusterService provides it; tests fake it). */
+export interface RemoteMiCluster {
+  readonly cfg: Pick<ClusterConfig, 'clusterId' | 'nodeId' | 'acceptMiCommands' | 'miCommandsAllowed'>;
+  readonly runner: {
+    sendRouted(msg: RoutedMessage): RunnerSendResult;
+    readonly node: { readonly capabilities: { hasCapability(id: NodeId, name: string): boolean } };
+  };
+  onMessage(fn: (msg: RoutedMessage) => void): unknown;
+  onNodeState(fn: (e: { readonly nodeId: NodeId; readonly state: 'up' | 'down' }) => void): unknown;
+}
+
+/** What RemoteMi needs from the node: its counters, its logger and its MI methods. */
+export interface RemoteMiNode {
+  readonly stats: CounterFactory;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  readonly rpc: RpcRegistry;
+}
 
 /** How long clusterer:send_mi waits for a sipcluster node's result. */
 export const REMOTE_MI_TIMEOUT_MS = 2000;
@@ -44,8 +64,8 @@ export class RemoteMi {
   private readonly pending = new MiPendingTable(realTimers);
   private readonly exec: RpcHttpServer;
 
-  constructor(private readonly svc: ClusterService, private readonly rt: NodeRuntime, registry: RpcRegistry) {
-    this.exec = new RpcHttpServer({ host: '127.0.0.1', port: 0, registry, onError: (e, m) => rt.logger.error({ err: e, method: m }, 'remote MI command failed') });
+  constructor(private readonly svc: RemoteMiCluster, private readonly rt: RemoteMiNode, private readonly timeoutMs = REMOTE_MI_TIMEOUT_MS) {
+    this.exec = new RpcHttpServer({ host: '127.0.0.1', port: 0, registry: rt.rpc, onError: (e, m) => rt.logger.error({ err: e, method: m }, 'remote MI command failed') });
     svc.onMessage((m) => this.onMessage(m));
     svc.onNodeState((e) => { if (e.state === 'down') this.pending.nodeDown(e.nodeId); });
   }
@@ -64,7 +84,7 @@ export class RemoteMi {
       return { node_id: target, sent: true, note: `no result will come: node ${target} did not advertise ${CAP_SIPCLUSTER_MI} (an OpenSIPS node logs the result)` };
     }
     const requestId = this.pending.nextId();
-    const waiting = this.pending.wait(target, requestId, command, REMOTE_MI_TIMEOUT_MS);
+    const waiting = this.pending.wait(target, requestId, command, this.timeoutMs);
     if (waiting === undefined) return { failed: 'too many remote MI commands waiting' };
     const t = this.svc.runner.sendRouted({ kind: 'mi-ticket', ...base, requestId, command, paramsHash: miParamsHash(command, params) });
     const r = t === 'sent' ? this.svc.runner.sendRouted({ kind: 'mi-cmd', ...base, command, params }) : t;
@@ -72,7 +92,7 @@ export class RemoteMi {
       this.pending.resolve(target, requestId, command, { kind: 'node-down' });
       return { failed: r };
     }
-    return answerOf(target, await waiting);
+    return answerOf(target, await waiting, this.timeoutMs);
   }
 
   private onMessage(m: RoutedMessage): void {
@@ -135,8 +155,8 @@ export class RemoteMi {
   }
 }
 
-function answerOf(target: number, o: MiOutcome): RemoteMiAnswer {
-  if (o.kind === 'timeout') return { node_id: target, sent: true, note: `no result came within ${REMOTE_MI_TIMEOUT_MS} ms` };
+function answerOf(target: number, o: MiOutcome, timeoutMs: number): RemoteMiAnswer {
+  if (o.kind === 'timeout') return { node_id: target, sent: true, note: `no result came within ${timeoutMs} ms` };
   if (o.kind === 'node-down') return { node_id: target, sent: true, note: `no result will come: node ${target} became unreachable` };
   let value: unknown;
   try {

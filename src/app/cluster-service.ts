@@ -94,7 +94,7 @@ export class ClusterService implements Service {
       throw e;
     }
     registerClustererMethods(rt.rpc, svc);
-    registerRemoteMiMethods(rt.rpc, svc, new RemoteMi(svc, rt, rt.rpc));
+    registerRemoteMiMethods(rt.rpc, svc, new RemoteMi(svc, rt));
     return svc;
   }
 
