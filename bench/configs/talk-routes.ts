@@ -43,7 +43,8 @@ export default defineRoutes({
       }
       case 'report': {
         const s = [...samples].sort((a, b) => a - b);
-        ctx.log.warn('talk-rtt', { n: s.length, p50Ms: pct(s, 50), p90Ms: pct(s, 90), p99Ms: pct(s, 99), maxMs: s[s.length - 1] ?? NaN });
+        const underMs = s.filter((v) => v < 1).length;
+        ctx.log.warn('talk-rtt', { n: s.length, p50Ms: pct(s, 50), p90Ms: pct(s, 90), p99Ms: pct(s, 99), maxMs: s[s.length - 1] ?? NaN, under1MsPct: s.length === 0 ? NaN : (100 * underMs) / s.length });
         samples = [];
         ctx.reply(200);
         return;
