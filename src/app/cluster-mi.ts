@@ -8,6 +8,9 @@ import { miList, miListCap, miListTopology } from '../cluster/node-mi.ts';
 import { optionalInt, requireInt, RpcError, RPC_INVALID_PARAMS } from '../mgmt/rpc-registry.ts';
 import type { RpcRegistry } from '../mgmt/rpc-registry.ts';
 import type { ClusterService } from './cluster-service.ts';
+import type { NodeId } from '../lib/ids.ts';
+import { MAX_MI_PARAMS } from '../cluster/wire/index.ts';
+import type { RemoteMi, RemoteMiAnswer } from './cluster-remote-mi.ts';
 
 function checkCluster(svc: ClusterService, id: number): void {
   // OpenSIPS answers 404 "Cluster id not found" for an unknown cluster (clusterer_set_status).
@@ -62,6 +65,61 @@ export function registerClustererMethods(reg: RpcRegistry, svc: ClusterService):
       if (!node.directory.has(toNodeId(id))) throw new RpcError(404, 'RPC_CLUSTER_NODE_NOT_FOUND', 'Node id not found');
       svc.runner.removeNode(toNodeId(id));
       return 'OK';
+    },
+  });
+}
+
+/** cmd_params: an array of strings (OpenSIPS 3.x+), a single string, or absent. */
+function cmdParams(p: Record<string, unknown>): string[] {
+  const v = p.cmd_params;
+  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  if (list.length > MAX_MI_PARAMS) throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', `at most ${MAX_MI_PARAMS} cmd_params`);
+  return list.map((x) => {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', 'cmd_params must be strings');
+    return String(x);
+  });
+}
+
+function cmdName(p: Record<string, unknown>): string {
+  const v = p.cmd_name;
+  if (typeof v !== 'string' || v === '') throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', "parameter 'cmd_name' must be a string");
+  return v;
+}
+
+async function sendOne(remote: RemoteMi, target: NodeId, cmd: string, params: readonly string[]): Promise<RemoteMiAnswer> {
+  const r = await remote.send(target, cmd, params);
+  if ('failed' in r) return { node_id: target, error: { code: 'RPC_CLUSTER_SEND_FAILED', message: `MI command not sent: ${r.failed}` } };
+  return r;
+}
+
+/** clusterer:send_mi and clusterer:broadcast_mi (clusterer_admin.xml), with results from sipcluster nodes. */
+export function registerRemoteMiMethods(reg: RpcRegistry, svc: ClusterService, remote: RemoteMi): void {
+  const node = svc.runner.node;
+  reg.register({
+    name: 'clusterer:send_mi', aliases: ['cluster_send_mi'], params: ['cluster_id', 'node_id', 'cmd_name', 'cmd_params'],
+    help: 'runs an MI command on another node; a sipcluster node answers with its result',
+    handler: async (p) => {
+      checkCluster(svc, requireInt(p, 'cluster_id'));
+      const id = requireInt(p, 'node_id');
+      const cmd = cmdName(p);
+      const params = cmdParams(p);
+      if (id === svc.cfg.nodeId) throw new RpcError(400, 'RPC_CLUSTER_NOT_CURRENT_NODE', 'run local commands directly');
+      if (!node.directory.has(toNodeId(id))) throw new RpcError(404, 'RPC_CLUSTER_NODE_NOT_FOUND', 'Node id not found');
+      const r = await remote.send(toNodeId(id), cmd, params);
+      // OpenSIPS answers 500 when the MI_CMD cannot be sent (cluster_send_mi).
+      if ('failed' in r) throw new RpcError(500, 'RPC_CLUSTER_SEND_FAILED', `MI command not sent: ${r.failed}`);
+      return r;
+    },
+  });
+  reg.register({
+    name: 'clusterer:broadcast_mi', aliases: ['cluster_broadcast_mi'], params: ['cluster_id', 'cmd_name', 'cmd_params'],
+    help: 'runs an MI command on every reachable node; lists what each answered',
+    handler: async (p) => {
+      checkCluster(svc, requireInt(p, 'cluster_id'));
+      const cmd = cmdName(p);
+      const params = cmdParams(p);
+      const targets = svc.nodeIds().filter((id) => id !== svc.cfg.nodeId && svc.isReachable(id));
+      return { Nodes: await Promise.all(targets.map((id) => sendOne(remote, id, cmd, params))) };
     },
   });
 }

@@ -30,7 +30,9 @@ import type { ClusterConfig } from './config/schema-cluster.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
-import { registerClustererMethods } from './cluster-mi.ts';
+import { registerClustererMethods, registerRemoteMiMethods } from './cluster-mi.ts';
+import { RemoteMi } from './cluster-remote-mi.ts';
+import { CAP_SIPCLUSTER_MI } from '../cluster/wire/index.ts';
 
 export type NodeStateEvent = { readonly nodeId: NodeId; readonly state: 'up' | 'down' };
 
@@ -67,6 +69,8 @@ export class ClusterService implements Service {
       clusterId: cfg.clusterId, selfId: toNodeId(cfg.nodeId), heartbeat, nodes,
       self: { url: cfg.listen, sipAddr: cfg.sipAddress ?? '', priority: cfg.priority, noPingRetries: cfg.noPingRetries },
     }, realClock, rt.stats);
+    // Advertised in CAP_UPDATE so that other sipcluster nodes know we answer remote MI (cluster-remote-mi.ts).
+    node.capabilities.registerLocal(CAP_SIPCLUSTER_MI, true);
     const runner = new ClusterRunner({
       node, clock: realClock, timers: realTimers, counters: rt.stats,
       transport: {
@@ -90,6 +94,7 @@ export class ClusterService implements Service {
       throw e;
     }
     registerClustererMethods(rt.rpc, svc);
+    registerRemoteMiMethods(rt.rpc, svc, new RemoteMi(svc, rt));
     return svc;
   }
 

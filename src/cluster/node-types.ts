@@ -1,10 +1,10 @@
 /** The types of ClusterNode's inputs and outputs (node.ts re-exports them). */
 import type { NodeId } from '../lib/ids.ts';
-import type { BinMessage, ClustererExtraMessage, UsrlocMessage } from './wire/index.ts';
+import type { BinMessage, ClustererExtraMessage, SipclusterMiMessage, UsrlocMessage } from './wire/index.ts';
 import type { HeartbeatParams } from './membership/heartbeat-params.ts';
 import type { NodeDescription } from './topology/node-directory.ts';
 
-export type RoutedMessage = ClustererExtraMessage | UsrlocMessage;
+export type RoutedMessage = ClustererExtraMessage | UsrlocMessage | SipclusterMiMessage;
 
 export interface ClusterNodeConfig {
   readonly clusterId: number;

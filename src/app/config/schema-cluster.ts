@@ -65,6 +65,13 @@ export const clusterSchema = z.strictObject({
   reconnectMinMs: positiveMs.default(100),
   reconnectMaxMs: positiveMs.default(5000),
   connectTimeoutMs: positiveMs.default(1000),
+  /**
+   * Run MI commands other nodes send over BIN (clusterer:send_mi / broadcast_mi, MI_CMD). That is
+   * remote code execution by any cluster member, so it is off unless enabled (DESIGN.md §3).
+   */
+  acceptMiCommands: z.boolean().default(false),
+  /** With acceptMiCommands: only these methods (4.x or 3.x names). Empty: every method. */
+  miCommandsAllowed: z.array(z.string().min(1)).default([]),
 }).superRefine((c, ctx) => {
   const problem = (path: Array<string | number>, message: string): void => { ctx.addIssue({ code: 'custom', path, message }); };
   const tlsUrl = parseBinUrl(c.listen)?.tls === true;

@@ -12,6 +12,7 @@ import { decodeFrame } from './framing.ts';
 import type { BinMessage, ClustererExtraMessage, ClustererInternalMessage, DecodedPacket, UsrlocMessage } from './messages.ts';
 import { CAP_CLUSTERER_EXTRA, CAP_CLUSTERER_INTERNAL, CAP_USRLOC } from './types.ts';
 import { decodeUsrloc, encodeUsrloc } from './usrloc-repl.ts';
+import { CAP_SIPCLUSTER_MI, decodeSipclusterMi, encodeSipclusterMi, type SipclusterMiMessage } from './sipcluster-mi.ts';
 
 /** Decodes exactly one whole packet (as the stream reassembler hands them out). */
 export function decodeBinPacket(packet: Buffer): Result<DecodedPacket, WireError> {
@@ -25,6 +26,8 @@ export function decodeBinPacket(packet: Buffer): Result<DecodedPacket, WireError
       return decodeClustererExtra(frame);
     case CAP_USRLOC:
       return decodeUsrloc(frame);
+    case CAP_SIPCLUSTER_MI:
+      return decodeSipclusterMi(frame);
     default:
       return ok({ kind: 'unknown-capability', capability: frame.capability, version: frame.version, type: frame.type, body: frame.body });
   }
@@ -37,5 +40,6 @@ const USRLOC_KINDS = new Set<string>(['urecord-insert', 'urecord-delete', 'ucont
 export function encodeBinMessage(msg: BinMessage): Buffer {
   if (INTERNAL_KINDS.has(msg.kind)) return encodeClustererInternal(msg as ClustererInternalMessage);
   if (USRLOC_KINDS.has(msg.kind)) return encodeUsrloc(msg as UsrlocMessage);
+  if (msg.kind === 'mi-ticket' || msg.kind === 'mi-result') return encodeSipclusterMi(msg as SipclusterMiMessage);
   return encodeClustererExtra(msg as ClustererExtraMessage);
 }

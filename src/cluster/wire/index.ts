@@ -16,6 +16,16 @@ export { syncChunkWireBytes } from './sync.ts';
 export { decodeUsrloc, encodeUsrloc } from './usrloc-repl.ts';
 export { decodeUsrlocSyncChunk, encodeUsrlocSyncChunk } from './usrloc-sync.ts';
 export {
+  CAP_SIPCLUSTER_MI,
+  SIPCLUSTER_MI_VERSION,
+  decodeSipclusterMi,
+  encodeSipclusterMi,
+  type MiResultStatus,
+  type MiResultMessage,
+  type MiTicketMessage,
+  type SipclusterMiMessage,
+} from './sipcluster-mi.ts';
+export {
   StreamReassembler,
   type ReassemblerOptions,
   type FeedResult,

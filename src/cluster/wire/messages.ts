@@ -6,6 +6,8 @@
  * they are alive (the stream reassembler never reuses packet memory).
  */
 
+import type { SipclusterMiMessage } from './sipcluster-mi.ts';
+
 /** Node description carried by NODE_DESCRIPTION and inside FULL_TOP_UPDATE. */
 export interface NodeDescriptionFields {
   readonly url: string; // e.g. 'bin:127.0.0.1:5572'
@@ -254,6 +256,7 @@ export interface UnknownCapabilityMessage {
   readonly body: Buffer;
 }
 
-export type BinMessage = ClustererInternalMessage | ClustererExtraMessage | UsrlocMessage;
+/** Our own capability (sipcluster-mi.ts): only sipcluster nodes decode it. */
+export type BinMessage = ClustererInternalMessage | ClustererExtraMessage | UsrlocMessage | SipclusterMiMessage;
 export type DecodedPacket = BinMessage | UnknownCapabilityMessage;
 export type BinMessageKind = BinMessage['kind'];
