@@ -1,7 +1,8 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import type {
-  AuthResult, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
+import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import type { AuthPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 
@@ -9,6 +10,8 @@ export interface ContextDeps {
   readonly registrar: RegistrarPort;
   readonly auth: AuthPort;
   readonly cluster: ClusterPort | undefined;
+  /** The node's ban list (`banList:`, built once with banApiOf), when configured. */
+  readonly bans?: BanApi | undefined;
 }
 
 type TargetArg = string | RelayTarget | Contact;
@@ -34,6 +37,7 @@ export class ScriptRequestContext implements RequestContext {
   readonly auth: RequestContext['auth'];
   readonly cluster: ClusterApi;
   readonly source: RequestContext['source'];
+  readonly bans: BanApi;
 
   constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {
     this.source = { proto: pr.src.proto, address: pr.src.remoteAddress, port: pr.src.remotePort };
@@ -61,6 +65,7 @@ export class ScriptRequestContext implements RequestContext {
       },
     };
     this.cluster = clusterApiOf(deps.cluster);
+    this.bans = deps.bans ?? NO_BANS;
   }
 
   get req(): SipMessage {
