@@ -1,14 +1,20 @@
 import type { ProxyRequest } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort } from './ports.ts';
 
+/** Sees every answer the script sends for a request, before it goes out (the ban list counts failed REGISTERs here). */
+export type ReplyObserver = (pr: ProxyRequest, status: number, headers: ReadonlyArray<readonly [string, string]> | undefined) => void;
+
 /** The proxy's per-request object seen through the script host's port. */
-export function portOf(pr: ProxyRequest): ProxyRequestPort {
+export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestPort {
   return {
     msg: pr.msg,
     src: pr.src,
     vars: pr.vars,
     get handled() { return pr.disposition !== 'pending'; },
-    reply: (status, reason, opts) => pr.reply(status, reason, opts),
+    reply: (status, reason, opts) => {
+      observe?.(pr, status, opts?.headers);
+      return pr.reply(status, reason, opts);
+    },
     relay: (targets, opts) => pr.relay(targets, opts),
     forwardStateless: (destination) => {
       if (destination !== undefined) pr.setDestination(destination);
