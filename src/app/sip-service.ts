@@ -88,7 +88,8 @@ export class SipService implements Service {
     });
     // The cluster port delivers events to the host, which is built just below.
     const holder: { host?: ScriptHost } = {};
-    const cluster = rt.cluster === undefined ? undefined : clusterPortOf(linkOf(rt.cluster), rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
+    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
     // Detections reach the script's banDetected handler, which shares them with the cluster.
     const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
     const script = new ScriptHost(routes, {
@@ -101,6 +102,9 @@ export class SipService implements Service {
     const host = script;
     holder.host = host;
     this.script = host;
+    // Nodes that came up while the script was loading: the script hears of them now, as if they
+    // had just come up, so its nodeStateChanged sees every node it can reach (late joiners ask them).
+    if (link !== undefined) for (const id of link.reachableNodes()) host.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
     if (bans === undefined) {
       this.proxy.onRequest = (pr) => { host.handleRequest(portOf(pr)); };
     } else {
