@@ -1,6 +1,7 @@
 import { realClock } from '../lib/real-time.ts';
 import { BanList, type BanDetected } from '../features/ban-list/index.ts';
 import type { ProxyRequest } from '../sip/proxy/index.ts';
+import type { SipMessage } from '../sip/message/index.ts';
 import { banApiOf } from '../script/ban-api.ts';
 import type { BanApi } from '../script/api.ts';
 import type { ReplyObserver } from '../script/proxy-binding.ts';
@@ -55,7 +56,7 @@ export function startBanList(rt: NodeRuntime, onDetected: (d: BanDetected) => vo
       return true;
     },
     observeReply(pr, status, headers) {
-      if (pr.msg.method !== 'REGISTER' || !isFailedRegister(pr, status, headers)) return;
+      if (pr.msg.method !== 'REGISTER' || !isFailedRegister(pr.msg, status, headers)) return;
       list.recordFailure(pr.src.remoteAddress, pr.msg.get('User-Agent') ?? '', 'failed REGISTER');
     },
   };
@@ -66,9 +67,9 @@ export function startBanList(rt: NodeRuntime, onDetected: (d: BanDetected) => vo
  * carried Authorization). The first 401 of every digest exchange, and a 401 with `stale=true`
  * (an old nonce, not a wrong password), are normal and do not count.
  */
-function isFailedRegister(pr: ProxyRequest, status: number, headers: ReadonlyArray<readonly [string, string]> | undefined): boolean {
+export function isFailedRegister(req: SipMessage, status: number, headers: ReadonlyArray<readonly [string, string]> | undefined): boolean {
   if (status === 403 || status === 404) return true;
-  if (status !== 401 || !pr.msg.has('Authorization')) return false;
+  if (status !== 401 || !req.has('Authorization')) return false;
   return !(headers ?? []).some(([n, v]) => n.toLowerCase() === 'www-authenticate' && /stale\s*=\s*"?true/i.test(v));
 }
 
@@ -78,10 +79,16 @@ function peerAddresses(svc: ClusterService): Set<string> {
   const add = (url: string, sip: string) => {
     const bin = parseBinUrl(url);
     if (bin !== undefined) out.add(bin.host);
-    const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(sip);
-    if (m?.[1] !== undefined) out.add(m[1].replace(/^\[|\]$/g, ''));
+    const host = sipAddressHost(sip);
+    if (host !== undefined) out.add(host);
   };
   add(svc.cfg.listen, svc.cfg.sipAddress ?? '');
   for (const n of svc.runner.node.directory.list()) add(n.description.url, n.description.sipAddr);
   return out;
+}
+
+/** The host of a node's SIP address (`sip:127.0.0.1:5060`, `sip:[::1]:5060;transport=tcp`). */
+export function sipAddressHost(sip: string): string | undefined {
+  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(sip);
+  return m?.[1]?.replace(/^\[|\]$/g, '');
 }
