@@ -8,6 +8,7 @@ import { resolveFromConfig } from './config/load-config.ts';
 import { dnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { clusterPortOf, linkOf } from './cluster-port.ts';
+import { startBanList } from './ban-list-wiring.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -87,17 +88,31 @@ export class SipService implements Service {
     });
     // The cluster port delivers events to the host, which is built just below.
     const holder: { host?: ScriptHost } = {};
-    const cluster = rt.cluster === undefined ? undefined : clusterPortOf(linkOf(rt.cluster), rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
+    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    // Detections reach the script's banDetected handler, which shares them with the cluster.
+    const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
     const script = new ScriptHost(routes, {
       registrar: registrarPortOf(registrar, store.subscribers),
       auth: authPortOf(registrar, rt.config.auth.realm),
       cluster,
       logger: rt.logger,
+      bans: bans?.api,
     });
     const host = script;
     holder.host = host;
     this.script = host;
-    this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
+    // Nodes that came up while the script was loading: the script hears of them now, as if they
+    // had just come up, so its nodeStateChanged sees every node it can reach (late joiners ask them).
+    if (link !== undefined) for (const id of link.reachableNodes()) host.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
+    // The handler returns the script's promise: the proxy keeps the transaction until it decided.
+    if (bans === undefined) {
+      this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
+    } else {
+      // The ban check runs before the routing script: a banned source never reaches it.
+      const observe = bans.observeReply;
+      this.proxy.onRequest = (pr) => (bans.refuse(pr) ? undefined : host.handleRequest(portOf(pr, observe)));
+    }
     rt.rpc.register({
       name: 'core:reload_routes', aliases: ['reload_routes'],
       handler: async () => {

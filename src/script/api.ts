@@ -101,6 +101,48 @@ export interface RequestContext extends BaseContext {
     authorize(realm?: string): Promise<boolean>;
   };
   readonly cluster: ClusterApi;
+  /** The node's ban list (`banList:` in the node config); `enabled` is false without one. */
+  readonly bans: BanApi;
+}
+
+/** A ban as `ctx.bans.list()` shows it. */
+export interface BanInfo {
+  /** The banned packet source address (never a Via value). */
+  readonly address: string;
+  readonly reason: string;
+  readonly userAgent: string;
+  readonly expiresInMs: number;
+  /** The node that detected the attacker; undefined for a ban set by hand. */
+  readonly originNodeId: number | undefined;
+}
+
+/**
+ * The node's ban list. The node itself counts failed REGISTERs (401 to credentials, 403, 404) per
+ * source and bans at the configured threshold, then calls the script's `banDetected` handler;
+ * sharing the ban with the cluster is the script's (examples/ban-list).
+ */
+export interface BanApi {
+  readonly enabled: boolean;
+  /**
+   * Bans (or extends the ban of) an address for `banMs`; the later expiry wins. False when the
+   * address is trusted, a cluster peer, not an IP address, or the ban list is off.
+   */
+  ban(address: string, opts: { banMs: number; reason?: string; userAgent?: string; originNodeId?: number }): boolean;
+  unban(address: string): boolean;
+  isBanned(address: string): boolean;
+  /** Live bans, longest remaining first. */
+  list(): BanInfo[];
+  /** Counts one failure the script itself judged (e.g. a bad INVITE credential); true when it made a ban. */
+  recordFailure(address: string, userAgent?: string): boolean;
+}
+
+/** This node detected an attacker and banned it locally (the script shares it with the cluster). */
+export interface BanDetectedEvent {
+  readonly address: string;
+  readonly userAgent: string;
+  readonly banMs: number;
+  readonly failures: number;
+  readonly reason: string;
 }
 
 /** What cluster event handlers get: the cluster, and read access to the location service. */
@@ -108,6 +150,7 @@ export interface EventContext extends BaseContext {
   readonly cluster: ClusterApi;
   readonly location: RequestContext['location'];
   readonly registrar: Pick<RequestContext['registrar'], 'isRegistered' | 'userExists'>;
+  readonly bans: BanApi;
 }
 
 export interface ReplyContext extends BaseContext {
@@ -166,6 +209,8 @@ export interface Routes {
   /** E_CLUSTERER_RPL_RECEIVED for replies no request() waits for (unsolicited, or after its deadline). */
   clusterReply?(ev: ClusterMessageEvent, ctx: EventContext): void | Promise<void>;
   nodeStateChanged?(ev: NodeStateEvent, ctx: EventContext): void | Promise<void>;
+  /** This node banned an attacker it detected (`banList:`); broadcast it so every node bans it. */
+  banDetected?(ev: BanDetectedEvent, ctx: EventContext): void | Promise<void>;
 }
 
 /** Marks a routes object; it is only an identity function with a type, so editors check handlers. */

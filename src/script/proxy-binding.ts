@@ -2,12 +2,15 @@ import type { SipMessage } from '../sip/message/index.ts';
 import type { ProxyRequest, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ScriptSource } from './ports.ts';
 
+/** Sees every answer the script sends for a request, before it goes out (the ban list counts failed REGISTERs here). */
+export type ReplyObserver = (pr: ProxyRequest, status: number, headers: ReadonlyArray<readonly [string, string]> | undefined) => void;
+
 /**
  * The proxy's per-request object seen through the script host's port. A class, not an object of
  * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
  */
 class ProxyRequestAdapter implements ProxyRequestPort {
-  constructor(private readonly pr: ProxyRequest) {}
+  constructor(private readonly pr: ProxyRequest, private readonly observe: ReplyObserver | undefined) {}
 
   get msg(): SipMessage { return this.pr.msg; }
   get src(): ScriptSource { return this.pr.src; }
@@ -15,6 +18,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get handled(): boolean { return this.pr.disposition !== 'pending'; }
 
   reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean {
+    this.observe?.(this.pr, status, opts?.headers);
     return this.pr.reply(status, reason, opts);
   }
 
@@ -43,6 +47,6 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   }
 }
 
-export function portOf(pr: ProxyRequest): ProxyRequestPort {
-  return new ProxyRequestAdapter(pr);
+export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestPort {
+  return new ProxyRequestAdapter(pr, observe);
 }

@@ -1,7 +1,8 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import type {
-  AuthResult, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
+import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import type { AuthPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 
@@ -9,6 +10,8 @@ export interface ContextDeps {
   readonly registrar: RegistrarPort;
   readonly auth: AuthPort;
   readonly cluster: ClusterPort | undefined;
+  /** The node's ban list (`banList:`, built once with banApiOf), when configured. */
+  readonly bans?: BanApi | undefined;
 }
 
 type TargetArg = string | RelayTarget | Contact;
@@ -84,6 +87,10 @@ export class ScriptRequestContext implements RequestContext {
   get cluster(): ClusterApi {
     this.clusterApi ??= clusterApiOf(this.deps.cluster);
     return this.clusterApi;
+  }
+
+  get bans(): BanApi {
+    return this.deps.bans ?? NO_BANS;
   }
 
   get req(): SipMessage {

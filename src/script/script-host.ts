@@ -1,5 +1,6 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { ClusterMessageEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import type { BanDetectedEvent, ClusterMessageEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import type { ProxyRequestPort } from './ports.ts';
 import { ScriptRequestContext, type ContextDeps } from './request-context.ts';
@@ -83,12 +84,18 @@ export class ScriptHost {
     if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'nodeStateChanged');
   }
 
+  banDetected(ev: BanDetectedEvent): void {
+    const h = this.routes.banDetected;
+    if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'banDetected');
+  }
+
   private eventContext(): EventContext {
     const reg = this.deps.registrar;
     return {
       log: this.baseLogger({}), vars: new Map(), nodeId: this.deps.cluster?.nodeId, cluster: clusterApiOf(this.deps.cluster),
       location: { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) },
       registrar: { isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)), userExists: (aor: string) => reg.userExists(reg.aorOf(aor)) },
+      bans: this.deps.bans ?? NO_BANS,
     };
   }
 

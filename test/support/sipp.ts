@@ -34,6 +34,8 @@ export interface SippRun {
   mediaPort?: number;
   /** `-d`: length of `<pause/>` without milliseconds (call hold time), ms. */
   pauseMs?: number;
+  /** `-i`: local address SIPp binds and writes into its messages (default 127.0.0.1); another loopback address gives it a source of its own. */
+  localIp?: string;
   extraArgs?: string[];
   timeoutMs?: number;
 }
@@ -55,7 +57,7 @@ function sippArgs(run: SippRun, dir: string, stf: string): string[] {
   const opt = (flag: string, v: string | number | undefined) => (v === undefined ? [] : [flag, String(v)]);
   const args = [
     run.target, '-sf', resolvePath(run.scenario), '-t', run.transport ?? 'u1', '-m', String(run.calls),
-    '-r', String(run.rate ?? 100), '-rp', '1000', '-i', '127.0.0.1', '-p', String(run.localPort ?? 0),
+    '-r', String(run.rate ?? 100), '-rp', '1000', '-i', run.localIp ?? '127.0.0.1', '-p', String(run.localPort ?? 0),
     '-s', run.service ?? 'sipcluster', '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1',
     '-trace_err', '-error_file', join(dir, 'errors.log'),
     '-buff_size', '4194304', '-timeout', `${Math.ceil((run.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',

@@ -3,6 +3,7 @@ import { durationMs, host, logLevel, port } from './schema-common.ts';
 import { sipSchema } from './schema-sip.ts';
 import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
 import { clusterSchema } from './schema-cluster.ts';
+import { banListSchema } from './schema-ban.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -24,6 +25,7 @@ export const nodeConfigSchema = z.strictObject({
   registrar: registrarSchema,
   auth: authSchema,
   cluster: clusterSchema.optional(),
+  banList: banListSchema,
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),

@@ -1,0 +1,155 @@
+/**
+ * Talking cluster, use case 2 (examples/ban-list) end to end: three real node processes; SIPp
+ * brute-forces REGISTER for made-up users from 127.0.0.2 against node 2, which bans the source and
+ * broadcasts it; nodes 1 and 3 then answer 127.0.0.2 with 403 while a subscriber from 127.0.0.1
+ * still registers; every node lists the ban; a fourth node started later learns it with its own
+ * BANS? request; ban:remove lifts it.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/store/open-store.ts';
+import { freePort } from '../support/ports.ts';
+import { mi, startNode, tempDir, waitFor, type NodeProcess } from '../support/node-process.ts';
+import { describeSipp, runSipp, skipWithoutSipp, type SippResult } from '../support/sipp.ts';
+
+const example = fileURLToPath(new URL('../../examples/ban-list/', import.meta.url));
+const scenarios = fileURLToPath(new URL('./scenarios/', import.meta.url));
+const ATTACKER = '127.0.0.2';
+
+interface Ports { sip: number; bin: number; mi: number }
+interface BanRow { ip: string; reason: string; user_agent: string; origin_node: number | null; expires: number }
+
+/** One OPTIONS from a UDP socket bound to `fromIp`; resolves with the status line, or 'timeout'. */
+async function options(fromIp: string, port: number, timeoutMs = 2000): Promise<string> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, fromIp, resolve));
+  const local = sock.address();
+  const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
+  const msg = [
+    `OPTIONS sip:127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP ${fromIp}:${local.port};branch=${branch}`, 'Max-Forwards: 70',
+    `From: <sip:probe@${fromIp}>;tag=p1`, `To: <sip:127.0.0.1:${port}>`, `Call-ID: ${branch}@${fromIp}`, 'CSeq: 1 OPTIONS',
+    'User-Agent: ban-list e2e', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  try {
+    return await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      sock.on('message', (data) => {
+        const line = data.toString('latin1').split('\r\n')[0] ?? '';
+        if (line.startsWith('SIP/2.0 1')) return;
+        clearTimeout(timer);
+        resolve(line);
+      });
+      sock.send(msg, port, '127.0.0.1');
+    });
+  } finally {
+    sock.close();
+  }
+}
+
+describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () => {
+  const nodes: NodeProcess[] = [];
+  const ports: Ports[] = [];
+  let dir: string;
+  const miUrl = (i: number) => `http://127.0.0.1:${ports[i]?.mi}/mi`;
+  const sipOf = (i: number) => `127.0.0.1:${ports[i]?.sip}`;
+  const logs = () => nodes.map((n, i) => `--- node ${i + 1} ---\n${n.output().slice(-2500)}`).join('\n');
+  const show = (r: SippResult) => `${describeSipp(r)}\n${logs()}`;
+  const bansOn = async (i: number) => ((await mi(miUrl(i), 'ban:list')).result as { Bans: BanRow[] } | undefined)?.Bans ?? [];
+
+  /** The example's config for node i (1-based), moved to free ports, with a SQLite store holding alice. */
+  async function writeNodeConfig(i: number): Promise<string> {
+    let text = readFileSync(join(example, `node${i}.yaml`), 'utf8');
+    for (let j = 1; j <= ports.length; j++) {
+      const p = ports[j - 1] as Ports;
+      text = text.replaceAll(`509${j}`, String(p.sip)).replaceAll(`559${j}`, String(p.bin)).replaceAll(`890${j}`, String(p.mi));
+    }
+    const store = await openStore(`sqlite:node${i}.db`, { baseDir: dir });
+    await store.subscribers.add('alice', '127.0.0.1', 'pw-alice');
+    await store.close();
+    text = text.replace('routes: { module: routes.ts }', `routes: { module: ${JSON.stringify(join(example, 'routes.ts'))} }`)
+      .replace('store: { url: "sqlite::memory:" }', `store: { url: "sqlite:node${i}.db" }`)
+      .replace(/logLevel: info/, i === 4 ? 'logLevel: info' : 'logLevel: warn');
+    const file = join(dir, `node${i}.yaml`);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  async function allUp(count: number): Promise<void> {
+    await waitFor(`every node to see the other ${count - 1} Up`, async () => {
+      for (let i = 0; i < count; i++) {
+        const r = (await mi(miUrl(i), 'clusterer:list')).result as { Clusters: Array<{ Nodes: Array<{ link_state: string }> }> } | undefined;
+        const states = r?.Clusters[0]?.Nodes.map((n) => n.link_state) ?? [];
+        if (states.length !== count - 1 || states.some((s) => s !== 'Up')) return undefined;
+      }
+      return true;
+    }, 30_000, 200);
+  }
+
+  before(async () => {
+    dir = tempDir();
+    for (let i = 0; i < 3; i++) ports.push({ sip: await freePort(), bin: await freePort(), mi: await freePort() });
+    for (let i = 1; i <= 3; i++) nodes.push(startNode(await writeNodeConfig(i)));
+    await allUp(3);
+  });
+
+  after(async () => {
+    for (const n of nodes) n.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+  });
+
+  test('a REGISTER brute force from 127.0.0.2 against node 2 bans the source on every node', async () => {
+    const r = await runSipp({ scenario: join(scenarios, 'register-brute.xml'), target: sipOf(1), calls: 8, rate: 20, localIp: ATTACKER, timeoutMs: 20_000 });
+    assert.equal(r.successful, 8, show(r));
+    for (let i = 0; i < 3; i++) {
+      const bans = await waitFor(`node ${i + 1} to list the ban`, async () => {
+        const b = await bansOn(i);
+        return b.some((x) => x.ip === ATTACKER) ? b : undefined;
+      }, 10_000, 100);
+      const ban = bans.find((x) => x.ip === ATTACKER);
+      assert.equal(ban?.origin_node, 2, logs());
+      assert.equal(ban?.user_agent, 'friendly-scanner');
+      assert.ok((ban?.expires ?? 0) > 500 && (ban?.expires ?? 0) <= 600, `expires ${ban?.expires}`);
+    }
+  });
+
+  test('nodes 1 and 3 answer the banned source 403 and count it; 127.0.0.1 is not affected', async () => {
+    assert.equal(await options(ATTACKER, ports[0]?.sip ?? 0), 'SIP/2.0 403 Forbidden');
+    assert.equal(await options(ATTACKER, ports[2]?.sip ?? 0), 'SIP/2.0 403 Forbidden');
+    assert.equal(await options('127.0.0.1', ports[0]?.sip ?? 0), 'SIP/2.0 200 OK');
+    const stats = (await mi(miUrl(2), 'statistics:get', { statistics: ['ban:'] })).result as Record<string, number>;
+    assert.ok((stats['ban:banned_requests'] ?? 0) >= 1, JSON.stringify(stats));
+    assert.equal(stats['ban:active'], 1, JSON.stringify(stats));
+  });
+
+  test('a subscriber registering from 127.0.0.1 on node 1 still gets 200', async () => {
+    const csv = join(dir, 'alice.csv');
+    writeFileSync(csv, 'SEQUENTIAL\nalice;pw-alice;[authentication username=alice password=pw-alice]\n');
+    const r = await runSipp({ scenario: join(scenarios, 'register-auth.xml'), target: sipOf(0), calls: 1, rate: 1, injectionFile: csv, timeoutMs: 20_000 });
+    assert.equal(r.successful, 1, show(r));
+  });
+
+  test('a fourth node started later learns the ban with its own BANS? request', async () => {
+    // Its ports are picked only now: picked at the start, the nodes' own outgoing connections could take them meanwhile.
+    ports.push({ sip: await freePort(), bin: await freePort(), mi: await freePort() });
+    nodes.push(startNode(await writeNodeConfig(4)));
+    await allUp(4).catch((e: unknown) => assert.fail(`${String(e)}\n${logs()}`));
+    await waitFor('node 4 to learn the ban', async () => ((await bansOn(3).catch(() => [])).some((b) => b.ip === ATTACKER) ? true : undefined), 30_000, 200)
+      .catch((e: unknown) => assert.fail(`${String(e)}\n${logs()}`));
+    assert.equal(await options(ATTACKER, ports[3]?.sip ?? 0), 'SIP/2.0 403 Forbidden');
+  });
+
+  test('ban:remove on every node lifts the ban', async () => {
+    for (let i = 0; i < nodes.length; i++) {
+      assert.deepEqual(await mi(miUrl(i), 'ban:remove', { ip: ATTACKER }), { jsonrpc: '2.0', result: 'OK', id: 1 });
+      assert.deepEqual(await bansOn(i), []);
+    }
+    const again = await mi(miUrl(0), 'ban:remove', { ip: ATTACKER });
+    assert.equal(again.error?.code, 404);
+    assert.equal(await options(ATTACKER, ports[0]?.sip ?? 0), 'SIP/2.0 200 OK');
+    assert.equal(await options(ATTACKER, ports[1]?.sip ?? 0), 'SIP/2.0 200 OK');
+  });
+});
