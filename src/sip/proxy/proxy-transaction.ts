@@ -5,7 +5,7 @@
  * cancelling what is pending, serial forking by q, and the script's failure hook in between.
  */
 import { invariant } from '../../lib/errors.ts';
-import { buildResponse, type SipMessage } from '../message/index.ts';
+import { buildResponseBytes, type SipMessage } from '../message/index.ts';
 import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
@@ -67,7 +67,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /** §16.2: the 100 Trying that stops the caller's INVITE retransmissions. */
   sendTrying(): void {
-    this.server.respond(100, buildResponse(this.msg, 100, 'Trying', { headers: [['Server', this.env.serverHeader]] }).bytes);
+    this.server.respond(100, buildResponseBytes(this.msg, 100, 'Trying', { headers: [['Server', this.env.serverHeader]] }));
   }
 
   receiveRetransmission(): void { this.server.receiveRetransmission(); }
@@ -85,11 +85,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   reply(status: number, reason: string, opts: ReplyOptions = {}): boolean {
     if (this.finalStatus !== 0) return false;
     const headers: Array<readonly [string, string]> = [...(opts.headers ?? []), ['Server', this.env.serverHeader]];
-    const res = buildResponse(this.msg, status, reason, {
+    // Bytes only: a local reply is sent, never read again, so it is not parsed back (DESIGN.md §8).
+    const res = buildResponseBytes(this.msg, status, reason, {
       headers, ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
     });
     this.env.counters.localReplies.inc();
-    this.server.respond(status, res.bytes);
+    this.server.respond(status, res);
     if (status >= 200) this.finished(status, status < 300 ? 'answered' : 'failed');
     return true;
   }
@@ -224,6 +225,15 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.cancelPending();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
+    if (!this.isInvite && this.branches.length === 0) {
+      // A non-INVITE answered here lives on for timer J (32 s over UDP) only to answer
+      // retransmissions from its last response: let go of the script's request object, its
+      // variables and hooks now, so tens of thousands of them do not sit on the heap (DESIGN.md §8).
+      this.f = undefined;
+      this.hooks = { onReply: undefined, onFailure: undefined };
+      this.promise = undefined;
+      this.settle = undefined;
+    }
   }
 
   private cancelPending(): void {

@@ -191,7 +191,7 @@ export class RegisterHandler {
     // RFC 3327 §5.3: the registrar returns the stored Path in the 200.
     if (path !== undefined) headers.push(['Path', path]);
     // RFC 3261 §10.3 step 8: a Date header lets simple UAs learn the time.
-    headers.push(['Date', new Date(nowSec * 1000).toUTCString()]);
+    headers.push(['Date', httpDate(nowSec)]);
     return { status: 200, reason: 'OK', headers, aor, bindings };
   }
 }
@@ -205,4 +205,16 @@ function expiresRequested(na: NameAddr, header: number | undefined): number | un
 
 function refuse(status: number, reason: string, code: string): RegisterReply {
   return { status, reason, headers: [], code };
+}
+
+let dateSec = -1;
+let dateText = '';
+
+/** RFC 1123 date of a Unix second, formatted once per second (every 200 to REGISTER carries one). */
+function httpDate(nowSec: number): string {
+  if (nowSec !== dateSec) {
+    dateSec = nowSec;
+    dateText = new Date(nowSec * 1000).toUTCString();
+  }
+  return dateText;
 }
