@@ -8,19 +8,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/store/open-store.ts';
-import { freePort } from '../support/ports.ts';
-import { mi, startNode, tempDir, waitFor, type NodeProcess } from '../support/node-process.ts';
-import { describeSipp, runSipp, skipWithoutSipp, type SippResult } from '../support/sipp.ts';
+import { ExampleCluster } from '../support/example-cluster.ts';
+import { mi, waitFor } from '../support/node-process.ts';
+import { runSipp, skipWithoutSipp, type SippResult } from '../support/sipp.ts';
 
-const example = fileURLToPath(new URL('../../examples/ban-list/', import.meta.url));
 const scenarios = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const ATTACKER = '127.0.0.2';
 
-interface Ports { sip: number; bin: number; mi: number }
 interface BanRow { ip: string; reason: string; user_agent: string; origin_node: number | null; expires: number }
 
 /** One OPTIONS from a UDP socket bound to `fromIp`; resolves with the status line, or 'timeout'. */
@@ -51,55 +49,27 @@ async function options(fromIp: string, port: number, timeoutMs = 2000): Promise<
 }
 
 describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () => {
-  const nodes: NodeProcess[] = [];
-  const ports: Ports[] = [];
-  let dir: string;
-  const miUrl = (i: number) => `http://127.0.0.1:${ports[i]?.mi}/mi`;
-  const sipOf = (i: number) => `127.0.0.1:${ports[i]?.sip}`;
-  const logs = () => nodes.map((n, i) => `--- node ${i + 1} ---\n${n.output().slice(-2500)}`).join('\n');
-  const show = (r: SippResult) => `${describeSipp(r)}\n${logs()}`;
+  const cluster = new ExampleCluster({
+    example: 'ban-list',
+    prefixes: { sip: '509', bin: '559', mi: '890' },
+    // A SQLite store per node holding alice; node 4 (the late joiner) logs at info.
+    edit: async (text, i, dir) => {
+      const store = await openStore(`sqlite:node${i}.db`, { baseDir: dir });
+      await store.subscribers.add('alice', '127.0.0.1', 'pw-alice');
+      await store.close();
+      return text.replace('store: { url: "sqlite::memory:" }', `store: { url: "sqlite:node${i}.db" }`)
+        .replace(/logLevel: warn/, i === 4 ? 'logLevel: info' : 'logLevel: warn');
+    },
+  });
+  const { nodes, ports } = cluster;
+  const miUrl = (i: number) => cluster.miUrl(i);
+  const sipOf = (i: number) => cluster.sipOf(i);
+  const logs = () => cluster.logs();
+  const show = (r: SippResult) => cluster.show(r);
   const bansOn = async (i: number) => ((await mi(miUrl(i), 'ban:list')).result as { Bans: BanRow[] } | undefined)?.Bans ?? [];
 
-  /** The example's config for node i (1-based), moved to free ports, with a SQLite store holding alice. */
-  async function writeNodeConfig(i: number): Promise<string> {
-    let text = readFileSync(join(example, `node${i}.yaml`), 'utf8');
-    for (let j = 1; j <= ports.length; j++) {
-      const p = ports[j - 1] as Ports;
-      text = text.replaceAll(`509${j}`, String(p.sip)).replaceAll(`559${j}`, String(p.bin)).replaceAll(`890${j}`, String(p.mi));
-    }
-    const store = await openStore(`sqlite:node${i}.db`, { baseDir: dir });
-    await store.subscribers.add('alice', '127.0.0.1', 'pw-alice');
-    await store.close();
-    text = text.replace('routes: { module: routes.ts }', `routes: { module: ${JSON.stringify(join(example, 'routes.ts'))} }`)
-      .replace('store: { url: "sqlite::memory:" }', `store: { url: "sqlite:node${i}.db" }`)
-      .replace(/logLevel: info/, i === 4 ? 'logLevel: info' : 'logLevel: warn');
-    const file = join(dir, `node${i}.yaml`);
-    writeFileSync(file, text);
-    return file;
-  }
-
-  async function allUp(count: number): Promise<void> {
-    await waitFor(`every node to see the other ${count - 1} Up`, async () => {
-      for (let i = 0; i < count; i++) {
-        const r = (await mi(miUrl(i), 'clusterer:list')).result as { Clusters: Array<{ Nodes: Array<{ link_state: string }> }> } | undefined;
-        const states = r?.Clusters[0]?.Nodes.map((n) => n.link_state) ?? [];
-        if (states.length !== count - 1 || states.some((s) => s !== 'Up')) return undefined;
-      }
-      return true;
-    }, 30_000, 200);
-  }
-
-  before(async () => {
-    dir = tempDir();
-    for (let i = 0; i < 3; i++) ports.push({ sip: await freePort(), bin: await freePort(), mi: await freePort() });
-    for (let i = 1; i <= 3; i++) nodes.push(startNode(await writeNodeConfig(i)));
-    await allUp(3);
-  });
-
-  after(async () => {
-    for (const n of nodes) n.child.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-  });
+  before(() => cluster.startAll(3));
+  after(() => cluster.stop());
 
   test('a REGISTER brute force from 127.0.0.2 against node 2 bans the source on every node', async () => {
     const r = await runSipp({ scenario: join(scenarios, 'register-brute.xml'), target: sipOf(1), calls: 8, rate: 20, localIp: ATTACKER, timeoutMs: 20_000 });
@@ -126,7 +96,7 @@ describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () 
   });
 
   test('a subscriber registering from 127.0.0.1 on node 1 still gets 200', async () => {
-    const csv = join(dir, 'alice.csv');
+    const csv = join(cluster.dir, 'alice.csv');
     writeFileSync(csv, 'SEQUENTIAL\nalice;pw-alice;[authentication username=alice password=pw-alice]\n');
     const r = await runSipp({ scenario: join(scenarios, 'register-auth.xml'), target: sipOf(0), calls: 1, rate: 1, injectionFile: csv, timeoutMs: 20_000 });
     assert.equal(r.successful, 1, show(r));
@@ -134,9 +104,8 @@ describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () 
 
   test('a fourth node started later learns the ban with its own BANS? request', async () => {
     // Its ports are picked only now: picked at the start, the nodes' own outgoing connections could take them meanwhile.
-    ports.push({ sip: await freePort(), bin: await freePort(), mi: await freePort() });
-    nodes.push(startNode(await writeNodeConfig(4)));
-    await allUp(4).catch((e: unknown) => assert.fail(`${String(e)}\n${logs()}`));
+    await cluster.start(4);
+    await cluster.allUp(4);
     await waitFor('node 4 to learn the ban', async () => ((await bansOn(3).catch(() => [])).some((b) => b.ip === ATTACKER) ? true : undefined), 30_000, 200)
       .catch((e: unknown) => assert.fail(`${String(e)}\n${logs()}`));
     assert.equal(await options(ATTACKER, ports[3]?.sip ?? 0), 'SIP/2.0 403 Forbidden');
