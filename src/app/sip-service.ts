@@ -23,6 +23,8 @@ export const PROXY_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGIST
  * The node's SIP side: listeners from `sip.listen`, the core that parses and answers, and the
  * transport between them. On stop, listeners close first (no new work), then connections.
  */
+const BUFFER_POOL_BYTES = 64 * 1024;
+
 export class SipService implements Service {
   readonly name = 'sip';
   readonly core: SipCore;
@@ -52,6 +54,10 @@ export class SipService implements Service {
   }
 
   static async start(rt: NodeRuntime): Promise<SipService> {
+    // Every reply and forwarded request is a small Buffer from Node's shared pool; at thousands a
+    // second the default 8 KiB pool is replaced every ~20 messages (one native allocation each).
+    // Completed transactions keep their replies for timer J, so pools die in arrival order anyway.
+    if (Buffer.poolSize < BUFFER_POOL_BYTES) Buffer.poolSize = BUFFER_POOL_BYTES;
     const s = new SipService(rt);
     s.listeners = await s.transport.listen(rt.config.sip.listen);
     const routesCfg = rt.config.routes;

@@ -53,3 +53,19 @@ test('a blocked event loop catches up on every missed slot', () => {
   clock.advance(1000);
   assert.deepEqual(fired, [20, 300]);
 });
+
+test('a cancelled timer lets go of its callback at once, not when its slot comes round (32 s later for timer J)', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock);
+  const big = { payload: new Array(10).fill('x') };
+  const ref = new WeakRef(big);
+  let h: { cancel(): void } | undefined = wheel.after(32_000, () => { void big.payload; });
+  h.cancel();
+  h = undefined;
+  // The entry still sits in the wheel (counted until swept); what it points to must not be the callback.
+  assert.equal(wheel.size(), 1);
+  const entries = (wheel as unknown as { slots: Array<Array<{ fn: () => void }>> }).slots.flat();
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0]?.fn.toString().includes('payload'), false, 'the callback (and its closure) is released');
+  assert.ok(ref.deref() !== undefined);
+});

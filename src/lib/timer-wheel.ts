@@ -5,11 +5,17 @@ export const DEFAULT_WHEEL_TICK_MS = 10;
 /** Slots per revolution (power of two); 512 × 10 ms = 5.12 s, longer timers wait extra rounds. */
 export const DEFAULT_WHEEL_SLOTS = 512;
 
+const NOTHING = (): void => {};
+
 class WheelEntry implements TimerHandle {
   cancelled = false;
-  constructor(readonly dueMs: number, readonly fn: () => void, public rounds: number) {}
+  constructor(readonly dueMs: number, public fn: () => void, public rounds: number) {}
   cancel(): void {
     this.cancelled = true;
+    // A cancelled entry stays in its slot until the cursor sweeps it (up to the timer's whole
+    // delay, 32 s for timer J); it must not keep its callback's closure (a transaction, its
+    // request) alive that long.
+    this.fn = NOTHING;
   }
 }
 

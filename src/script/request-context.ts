@@ -47,40 +47,17 @@ export class ScriptRequestContext implements RequestContext {
   }
 
   get registrar(): RequestContext['registrar'] {
-    if (this.registrarApi !== undefined) return this.registrarApi;
-    const reg = this.deps.registrar;
-    const pr = this.pr;
-    this.registrarApi = {
-      save: async () => {
-        const r = await reg.save(pr.msg, pr.src);
-        pr.reply(r.status, r.reason, { headers: r.headers });
-        return r.status;
-      },
-      isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)),
-      userExists: (aor: string) => reg.userExists(reg.aorOf(aor)),
-    };
+    this.registrarApi ??= new RegistrarFacade(this.deps.registrar, this.pr);
     return this.registrarApi;
   }
 
   get location(): RequestContext['location'] {
-    const reg = this.deps.registrar;
-    this.locationApi ??= { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) };
+    this.locationApi ??= new LocationFacade(this.deps.registrar);
     return this.locationApi;
   }
 
   get auth(): RequestContext['auth'] {
-    this.authApi ??= {
-      check: (realm?: string) => this.checkAuth(realm),
-      challenge: (realm?: string, stale = false) => this.challenge(realm, stale),
-      authorize: async (realm?: string) => {
-        const r = await this.checkAuth(realm);
-        if (r.ok) return true;
-        const action = (r as { action?: string }).action;
-        if (action === 'bad-request') this.pr.reply(400, `Bad Request (${r.reason})`);
-        else this.challenge(realm, action === 'stale');
-        return false;
-      },
-    };
+    this.authApi ??= new AuthFacade(this);
     return this.authApi;
   }
 
@@ -138,14 +115,54 @@ export class ScriptRequestContext implements RequestContext {
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
 
-  private checkAuth(realm: string | undefined): Promise<AuthResult> {
+  /** @internal (AuthFacade) */
+  checkAuth(realm: string | undefined): Promise<AuthResult> {
     return this.deps.auth.check(this.pr.msg, realm ?? this.deps.auth.defaultRealm(this.pr.msg));
   }
 
-  private challenge(realm: string | undefined, stale: boolean): void {
+  /** @internal (AuthFacade) */
+  challenge(realm: string | undefined, stale: boolean): void {
     const kind = this.pr.msg.method === 'REGISTER' ? 'www' : 'proxy';
     const c = this.deps.auth.challenge(kind, realm ?? this.deps.auth.defaultRealm(this.pr.msg), stale);
     this.pr.reply(c.status, c.reason, { headers: c.headers });
+  }
+}
+
+// The facades are classes, not object literals of arrow functions: one object per request and
+// no closures (each closure also costs a keep-names call under tsx). Their methods are bound on
+// the prototype, so call them on the facade (`ctx.registrar.save()`), as the API documents.
+
+class RegistrarFacade implements NonNullable<RequestContext['registrar']> {
+  constructor(private readonly reg: RegistrarPort, private readonly pr: ProxyRequestPort) {}
+
+  async save(): Promise<number> {
+    const r = await this.reg.save(this.pr.msg, this.pr.src);
+    this.pr.reply(r.status, r.reason, { headers: r.headers });
+    return r.status;
+  }
+
+  isRegistered(aor: string): boolean { return this.reg.isRegistered(this.reg.aorOf(aor)); }
+  userExists(aor: string): Promise<boolean> { return this.reg.userExists(this.reg.aorOf(aor)); }
+}
+
+class LocationFacade implements NonNullable<RequestContext['location']> {
+  constructor(private readonly reg: RegistrarPort) {}
+  lookup(aorOrUri: string): Contact[] { return this.reg.lookup(this.reg.aorOf(aorOrUri)); }
+}
+
+class AuthFacade implements NonNullable<RequestContext['auth']> {
+  constructor(private readonly ctx: ScriptRequestContext) {}
+
+  check(realm?: string): Promise<AuthResult> { return this.ctx.checkAuth(realm); }
+  challenge(realm?: string, stale = false): void { this.ctx.challenge(realm, stale); }
+
+  async authorize(realm?: string): Promise<boolean> {
+    const r = await this.ctx.checkAuth(realm);
+    if (r.ok) return true;
+    const action = (r as { action?: string }).action;
+    if (action === 'bad-request') this.ctx.pr.reply(400, `Bad Request (${r.reason})`);
+    else this.ctx.challenge(realm, action === 'stale');
+    return false;
   }
 }
 

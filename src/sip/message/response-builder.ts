@@ -23,15 +23,31 @@ export interface ResponseOptions {
  * the pure message layer needing randomness.
  */
 export function deriveToTag(req: SipMessage): string {
-  const s = `${req.callId}\u0000${req.from.tag ?? ''}\u0000${req.topVia.branch ?? ''}\u0000${req.cseq.seq}`;
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
+  // Two FNV-style hashes over Call-ID, From tag, branch and CSeq number, fed piece by piece (a
+  // concatenated key would be built, flattened and thrown away for every reply).
+  const h = SCRATCH;
+  h[0] = 0x811c9dc5;
+  h[1] = 0x01000193;
+  mix(h, req.callId);
+  mix(h, req.from.tag ?? '');
+  mix(h, req.topVia.branch ?? '');
+  mix(h, String(req.cseq.seq));
+  return (h[0] as number).toString(16).padStart(8, '0') + (h[1] as number).toString(16).padStart(8, '0');
+}
+
+const SCRATCH = new Uint32Array(2);
+
+function mix(h: Uint32Array, s: string): void {
+  let h1 = h[0] as number;
+  let h2 = h[1] as number;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
-  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+  // A separator, so ("ab", "c") and ("a", "bc") differ.
+  h[0] = Math.imul(h1, 0x01000193);
+  h[1] = Math.imul(h2, 0x5bd1e995);
 }
 
 function validReason(reason: string): boolean {

@@ -5,6 +5,7 @@
 import type { Random, Timers } from '../../lib/time.ts';
 import type { SipMessage } from '../message/index.ts';
 import type { TimerPolicy } from '../transaction/index.ts';
+import type { CompletedReplies } from './completed-replies.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
@@ -33,4 +34,6 @@ export interface ProxyEnv {
   readonly clients: Map<string, ClientMatch>;
   /** Server transactions by their §17.2.3 key. */
   readonly servers: Map<string, ServerMatch>;
+  /** Completed non-INVITE server transactions over UDP, kept as their final response only. */
+  readonly completed: CompletedReplies;
 }

@@ -6,7 +6,7 @@
  */
 import { invariant } from '../../lib/errors.ts';
 import { buildResponseBytes, type SipMessage } from '../message/index.ts';
-import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser } from '../transaction/index.ts';
+import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser, type TxWire } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
@@ -15,13 +15,19 @@ import { nextHopOf, resolveHop } from './next-hop.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
-import type { SipSource, SipTarget } from './sip-source.ts';
+import type { SipOutput, SipSource, SipTarget } from './sip-source.ts';
 import { responseTarget } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
   onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined;
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
+}
+
+/** The server transaction's way back to the caller (a class: no closure per transaction). */
+class UpstreamWire implements TxWire {
+  constructor(private readonly out: SipOutput, private readonly target: SipTarget, readonly reliable: boolean) {}
+  send(data: Buffer): boolean { return this.out.send(this.target, data); }
 }
 
 interface PendingTarget { readonly t: RelayTarget; readonly timerCMs: number }
@@ -51,8 +57,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, private readonly key: string) {
     this.isInvite = msg.method === 'INVITE';
     this.upstream = responseTarget(msg.topVia, src);
-    const up = this.upstream;
-    const wire = { send: (d: Buffer) => env.out.send(up, d), reliable: src.proto !== 'udp' };
+    const wire = new UpstreamWire(env.out, this.upstream, src.proto !== 'udp');
     this.server = this.isInvite ? new ServerInviteTransaction(wire, env.timers, env.policy, this) : new ServerNonInviteTransaction(wire, env.timers, env.policy, this);
     env.servers.set(key, this);
     env.counters.uasTransactions.inc();
@@ -197,7 +202,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       }
       return;
     }
-    if (this.finalStatus !== 0) return;
+    if (this.finalStatus !== 0) {
+      // The last pending branch of a non-INVITE answered after the final went up.
+      if (!this.isInvite && this.branches.every((x) => x.status !== 0)) this.compact();
+      return;
+    }
     if (status >= 600) {
       // §16.7 step 5: a 6xx ends the search: cancel what is pending, fork no more.
       this.got6xx = true;
@@ -225,15 +234,25 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.cancelPending();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
-    if (!this.isInvite && this.branches.length === 0) {
-      // A non-INVITE answered here lives on for timer J (32 s over UDP) only to answer
-      // retransmissions from its last response: let go of the script's request object, its
-      // variables and hooks now, so tens of thousands of them do not sit on the heap (DESIGN.md §8).
-      this.f = undefined;
-      this.hooks = { onReply: undefined, onFailure: undefined };
-      this.promise = undefined;
-      this.settle = undefined;
-    }
+    if (!this.isInvite && this.branches.every((b) => b.status !== 0)) this.compact();
+  }
+
+  /**
+   * A non-INVITE whose final went up (answered here, or relayed with every branch done) lives on
+   * for timer J (32 s over UDP) only to answer retransmissions with that final: over UDP that state moves to the compact cache (completed-replies.ts)
+   * and this object, the request and the script's objects are freed; over a reliable transport
+   * timer J is zero and the machine ends on its own (DESIGN.md §8).
+   */
+  private compact(): void {
+    const server = this.server as ServerNonInviteTransaction;
+    if (server.state !== 'completed' || this.upstream.proto !== 'udp') return;
+    const bytes = server.handOff();
+    if (bytes === undefined || this.env.servers.get(this.key) !== this) return;
+    this.env.completed.adopt(this.key, this.upstream, bytes);
+    this.f = undefined;
+    this.hooks = { onReply: undefined, onFailure: undefined };
+    this.promise = undefined;
+    this.settle = undefined;
   }
 
   private cancelPending(): void {

@@ -7,7 +7,8 @@
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
 import { isRfc3261Branch, type SipMessage } from '../message/index.ts';
-import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, type TimerPolicy } from '../transaction/index.ts';
+import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, timerJMs, type TimerPolicy } from '../transaction/index.ts';
+import { CompletedReplies } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
 import { ProxyCounters } from './proxy-counters.ts';
 import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
@@ -51,11 +52,15 @@ export class SipProxy {
   private readonly checks: CheckOptions;
 
   constructor(opts: SipProxyOptions) {
+    const policy = opts.policy ?? DEFAULT_TIMER_POLICY;
+    const counters = new ProxyCounters(opts.counters);
+    const servers = new Map<string, ServerMatch>();
     this.env = {
-      out: opts.out, timers: opts.timers, random: opts.random, policy: opts.policy ?? DEFAULT_TIMER_POLICY,
-      counters: new ProxyCounters(opts.counters), own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
+      out: opts.out, timers: opts.timers, random: opts.random, policy,
+      counters, own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
       resolver: opts.resolver, serverHeader: opts.serverHeader,
-      clients: new Map<string, ClientMatch>(), servers: new Map<string, ServerMatch>(),
+      clients: new Map<string, ClientMatch>(), servers,
+      completed: new CompletedReplies(servers, opts.out, opts.timers, timerJMs(policy, false), () => counters.inuse.dec()),
     };
     this.checks = {
       supported: new Set((opts.proxyRequireSupported ?? []).map((s) => s.toLowerCase())),
@@ -68,6 +73,8 @@ export class SipProxy {
   /** Server and client transactions in the tables (tm:inuse_transactions counts the same). */
   get serverTransactionCount(): number { return this.env.servers.size; }
   get clientTransactionCount(): number { return this.env.clients.size; }
+  /** Of the server transactions, those kept only as their final response (§17.2.2 Completed, UDP). */
+  get completedCount(): number { return this.env.completed.size; }
 
   receiveRequest(msg: SipMessage, src: SipSource): void {
     const method = msg.method;

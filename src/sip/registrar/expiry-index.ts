@@ -2,13 +2,14 @@ import type { Binding } from './binding.ts';
 
 /**
  * Bindings bucketed by their expiry second, so an expiry pass touches only what is due instead of
- * scanning a million contacts. Refreshing a binding replaces the object, so the old one stays in
- * its bucket as a stale entry; the pass hands every entry to the caller, which drops the ones no
- * longer current (cheaper than finding and deleting them at refresh time). Permanent bindings
+ * scanning a million contacts. Refreshing a binding replaces the object: the store takes the old
+ * one out of its bucket (`remove`, O(1) with a Set per second), otherwise a phone re-registering
+ * every second would leave an hour of stale copies behind. The pass still checks every entry it
+ * hands out (an entry added as already due sits in another second's bucket). Permanent bindings
  * (expires 0) are never indexed.
  */
 export class ExpiryIndex {
-  private readonly buckets = new Map<number, Binding[]>();
+  private readonly buckets = new Map<number, Set<Binding>>();
   /** Last second drained: everything expiring at or before it has been handed out. */
   private drainedSec: number;
   private entries = 0;
@@ -27,9 +28,19 @@ export class ExpiryIndex {
     // Already due (loaded from the database, or replicated late): hand it out on the next pass.
     const sec = Math.max(b.expiresSec, this.drainedSec + 1);
     const bucket = this.buckets.get(sec);
-    if (bucket === undefined) this.buckets.set(sec, [b]);
-    else bucket.push(b);
+    if (bucket === undefined) this.buckets.set(sec, new Set([b]));
+    else bucket.add(b);
     this.entries++;
+  }
+
+  /** Takes `b` out of its second's bucket (a refreshed or removed binding); false when it is not there. */
+  remove(b: Binding): boolean {
+    if (b.expiresSec === 0) return false;
+    const bucket = this.buckets.get(b.expiresSec);
+    if (bucket === undefined || !bucket.delete(b)) return false;
+    this.entries--;
+    if (bucket.size === 0) this.buckets.delete(b.expiresSec);
+    return true;
   }
 
   /**
@@ -54,8 +65,8 @@ export class ExpiryIndex {
     const bucket = this.buckets.get(sec);
     if (bucket === undefined) return;
     this.buckets.delete(sec);
-    this.entries -= bucket.length;
-    for (let i = 0; i < bucket.length; i++) visit(bucket[i] as Binding);
+    this.entries -= bucket.size;
+    for (const b of bucket) visit(b);
   }
 
   clear(): void {

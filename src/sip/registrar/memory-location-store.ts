@@ -118,6 +118,7 @@ export class MemoryLocationStore implements LocationStore {
     const b = this.build(previous.aor, previous.contactId, fields, options?.lastModifiedSec);
     b.state = previous.state === 'new' ? 'new' : 'dirty';
     list[i] = b;
+    this.expiry.remove(previous);
     this.expiry.add(b);
     this.writer?.upsert(b);
     this.emit({ kind: 'update', binding: b, previous, origin });
@@ -202,6 +203,7 @@ export class MemoryLocationStore implements LocationStore {
     const i = list.indexOf(b);
     if (i < 0) return false;
     list.splice(i, 1);
+    this.expiry.remove(b);
     this.contacts--;
     this.contactsGauge.dec();
     if (list.length === 0) {

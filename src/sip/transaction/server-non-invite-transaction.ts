@@ -49,6 +49,18 @@ export class ServerNonInviteTransaction {
     return true;
   }
 
+  /**
+   * The Completed state goes on elsewhere (a compact retransmission cache that resends the same
+   * final until timer J): this machine stops its timer and ends without telling its user.
+   */
+  handOff(): Buffer | undefined {
+    if (this.state !== 'completed') return undefined;
+    this.timerJ?.cancel();
+    this.timerJ = undefined;
+    this.state = 'terminated';
+    return this.lastResponse;
+  }
+
   private sendOrFail(data: Buffer): boolean {
     if (this.wire.send(data)) return true;
     this.user.onFailure('transport-error');
