@@ -119,7 +119,7 @@ export class FakeFreeswitch {
   }
 
   /** The three events of one call from `caller` to `dest` (CHANNEL_CREATE, CHANNEL_ANSWER, CHANNEL_HANGUP_COMPLETE). */
-  call(uuid: string, caller = '1001', dest = '3000'): RecordedEvent[] {
+  call(uuid: string, caller = '1001', dest = '3000'): [RecordedEvent, RecordedEvent, RecordedEvent] {
     const channel = (state: string, callState: string, answer: string): EventHeaders => [
       ['Channel-State', state],
       ['Channel-Call-State', callState],
