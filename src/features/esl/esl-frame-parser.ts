@@ -54,7 +54,9 @@ const CR = 0x0d;
  * Lines end in LF as FreeSWITCH writes them; a CR before the LF is tolerated.
  */
 export class EslFrameParser {
-  private head: Buffer = Buffer.alloc(0);
+  /** Bytes of an incomplete header block: `headLen` of `headBuf`, which grows by doubling (one-byte reads stay linear). */
+  private headBuf: Buffer = Buffer.alloc(0);
+  private headLen = 0;
   /** Where the search for the end of the header block resumes (bytes already scanned). */
   private scanned = 0;
   private pendingHeaders: Array<readonly [string, string]> | undefined;
@@ -69,7 +71,7 @@ export class EslFrameParser {
 
   /** Bytes held for an incomplete frame (for tests and statistics). */
   get bufferedBytes(): number {
-    return this.head.length + this.bodyChunks.reduce((n, c) => n + c.length, 0);
+    return this.headLen + this.bodyChunks.reduce((n, c) => n + c.length, 0);
   }
 
   push(chunk: Buffer): { readonly out: EslParserOutput[]; readonly error?: EslFrameError } {
@@ -81,53 +83,70 @@ export class EslFrameParser {
         data = this.takeBody(data, out);
         continue;
       }
-      // Header state: append, then look for the empty line from where the last search stopped.
-      this.head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
-      data = Buffer.alloc(0);
+      // Header state: take bytes up to the header limit (plus the terminator's 3), then look for
+      // the empty line from where the last search stopped.
+      const room = MAX_FRAME_HEADER_BYTES + 3 - this.headLen;
+      const take = data.subarray(0, Math.min(room, data.length));
+      data = data.subarray(take.length);
+      this.append(take);
       const end = this.findHeaderEnd();
       if (end === undefined) {
-        if (this.head.length > MAX_FRAME_HEADER_BYTES) return this.fail(out, 'FEATURE_ESL_HEADER_TOO_LARGE', `header block exceeds ${MAX_FRAME_HEADER_BYTES} bytes without an empty line`);
+        if (this.headLen > MAX_FRAME_HEADER_BYTES) return this.fail(out, 'FEATURE_ESL_HEADER_TOO_LARGE', `header block exceeds ${MAX_FRAME_HEADER_BYTES} bytes without an empty line`);
         continue;
       }
       if (end.blockEnd > MAX_FRAME_HEADER_BYTES) return this.fail(out, 'FEATURE_ESL_HEADER_TOO_LARGE', `header block of ${end.blockEnd} bytes exceeds ${MAX_FRAME_HEADER_BYTES}`);
-      const block = this.head.subarray(0, end.blockEnd);
-      const rest = this.head.subarray(end.next);
-      this.head = Buffer.alloc(0);
+      const block = Buffer.from(this.headBuf.subarray(0, end.blockEnd));
+      // Bytes after the empty line belong to the body or the next frame: put them back in front.
+      const rest = Buffer.from(this.headBuf.subarray(end.next, this.headLen));
+      this.headLen = 0;
       this.scanned = 0;
       const err = this.startFrame(block, out);
       if (err !== undefined) return this.fail(out, err.code, err.message);
-      data = rest;
+      data = rest.length === 0 ? data : data.length === 0 ? rest : Buffer.concat([rest, data]);
     }
     return { out };
   }
 
+  private append(bytes: Buffer): void {
+    const need = this.headLen + bytes.length;
+    if (need > this.headBuf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(2 * this.headBuf.length, MAX_FRAME_HEADER_BYTES + 3), 256));
+      this.headBuf.copy(grown, 0, 0, this.headLen);
+      this.headBuf = grown;
+    }
+    bytes.copy(this.headBuf, this.headLen);
+    this.headLen = need;
+  }
+
   private fail(out: EslParserOutput[], code: EslFrameErrorCode, message: string): { out: EslParserOutput[]; error: EslFrameError } {
     this.failed = { code, message };
-    this.head = Buffer.alloc(0);
+    this.headBuf = Buffer.alloc(0);
+    this.headLen = 0;
     this.bodyChunks = [];
     return { out, error: this.failed };
   }
 
   /**
    * The end of the header block: the first LF that follows another LF (optionally with a CR in
-   * between). Leading empty lines before a frame are skipped, as FreeSWITCH's own reader does.
+   * between). Empty lines before a frame are skipped, as FreeSWITCH's own reader does.
    */
   private findHeaderEnd(): { blockEnd: number; next: number } | undefined {
-    const h = this.head;
-    // Skip blank lines between frames.
+    const h = this.headBuf;
+    const len = this.headLen;
     let start = 0;
-    while (start < h.length && (h[start] === LF || (h[start] === CR && h[start + 1] === LF))) start += h[start] === LF ? 1 : 2;
+    while (start < len && (h[start] === LF || (h[start] === CR && start + 1 < len && h[start + 1] === LF))) start += h[start] === LF ? 1 : 2;
     if (start > 0) {
-      this.head = h.subarray(start);
-      this.scanned = Math.max(0, this.scanned - start);
+      h.copy(h, 0, start, len);
+      this.headLen = len - start;
+      this.scanned = 0;
       return this.findHeaderEnd();
     }
-    for (let i = Math.max(1, this.scanned); i < h.length; i++) {
+    for (let i = Math.max(1, this.scanned); i < len; i++) {
       if (h[i] !== LF) continue;
       if (h[i - 1] === LF) return { blockEnd: i - 1, next: i + 1 };
       if (h[i - 1] === CR && i >= 2 && h[i - 2] === LF) return { blockEnd: i - 2, next: i + 1 };
     }
-    this.scanned = Math.max(1, h.length - 2);
+    this.scanned = Math.max(1, len - 2);
     return undefined;
   }
 
