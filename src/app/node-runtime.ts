@@ -13,6 +13,7 @@ import { SipService } from './sip-service.ts';
 import { RegistrarService } from './registrar-service.ts';
 import { ClusterService } from './cluster-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { startEsl, type EslBridge } from './esl-wiring.ts';
 
 export interface NodeRuntimeOptions {
   /** Logger to use instead of one made from the config (tests). */
@@ -39,6 +40,7 @@ export class NodeRuntime {
   store: Store | undefined;
   registrar: RegistrarService | undefined;
   cluster: ClusterService | undefined;
+  esl: EslBridge | undefined;
 
   private constructor(loaded: LoadedConfig, opts: NodeRuntimeOptions) {
     this.config = loaded.config;
@@ -103,6 +105,8 @@ export class NodeRuntime {
     }
     this.sip = await SipService.start(this);
     this.addService(this.sip);
+    // After SIP: the bridge hands events to the routing script and its cluster port.
+    this.esl = startEsl(this);
   }
 
   /** Stops accepting work, drains until the configured deadline, releases everything. Idempotent. */

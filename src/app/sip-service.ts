@@ -13,6 +13,7 @@ import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
+import type { ClusterPort } from '../script/ports.ts';
 
 /** Methods a node without a routing script answers (it is the stateless node of issue #3). */
 export const STATELESS_ALLOW = ['OPTIONS'];
@@ -31,6 +32,8 @@ export class SipService implements Service {
   readonly transport: SipTransport;
   proxy: SipProxy | undefined;
   script: ScriptHost | undefined;
+  /** The script's cluster port, shared with node parts that broadcast too (the ESL bridge). */
+  clusterPort: ClusterPort | undefined;
   private listeners: ListenerInfo[] = [];
 
   private constructor(rt: NodeRuntime) {
@@ -96,6 +99,7 @@ export class SipService implements Service {
     const holder: { host?: ScriptHost } = {};
     const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
     const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    this.clusterPort = cluster;
     // Detections reach the script's banDetected handler, which shares them with the cluster.
     const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
     const script = new ScriptHost(routes, {

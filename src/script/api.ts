@@ -16,6 +16,15 @@ export type Response = SipMessage;
  */
 export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
 import type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { EslEvent } from '../features/esl/index.ts';
+
+/**
+ * FreeSWITCH events (`esl:` in the node config, examples/esl-bridge): the event the local bridge
+ * received (`eslEvent` handler), and the reader of the `ESL:<json>` cluster messages other nodes get
+ * in `clusterRequest`.
+ */
+export type { EslBroadcast, EslEvent } from '../features/esl/index.ts';
+export { ESL_PREFIX, parseEslBroadcast } from '../features/esl/index.ts';
 
 /** A registered contact, as `ctx.location.lookup` returns it. */
 export interface Contact {
@@ -211,6 +220,12 @@ export interface Routes {
   nodeStateChanged?(ev: NodeStateEvent, ctx: EventContext): void | Promise<void>;
   /** This node banned an attacker it detected (`banList:`); broadcast it so every node bans it. */
   banDetected?(ev: BanDetectedEvent, ctx: EventContext): void | Promise<void>;
+  /**
+   * The node's ESL bridge received one of the chosen FreeSWITCH events (`esl:`). Return false (or
+   * resolve to false) to keep it from the cluster; anything else lets the node broadcast it as
+   * `ESL:<json>`. Events are broadcast in the order FreeSWITCH sent them, even when this is async.
+   */
+  eslEvent?(ev: EslEvent, ctx: EventContext): boolean | void | Promise<boolean | void>;
 }
 
 /** Marks a routes object; it is only an identity function with a type, so editors check handlers. */

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { SipclusterError } from '../lib/errors.ts';
 import type { Routes } from './api.ts';
 
-const HANDLERS = ['request', 'reply', 'failure', 'error', 'clusterRequest', 'clusterReply', 'nodeStateChanged', 'banDetected'] as const;
+const HANDLERS = ['request', 'reply', 'failure', 'error', 'clusterRequest', 'clusterReply', 'nodeStateChanged', 'banDetected', 'eslEvent'] as const;
 let generation = 0;
 
 /**

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { BanDetectedEvent, ClusterMessageEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import type { ProxyRequestPort } from './ports.ts';
@@ -87,6 +87,28 @@ export class ScriptHost {
   banDetected(ev: BanDetectedEvent): void {
     const h = this.routes.banDetected;
     if (h !== undefined) this.guard(() => h(ev, this.eventContext()), this.routes, undefined, 'banDetected');
+  }
+
+  /**
+   * Asks the script's eslEvent handler whether to broadcast an ESL event: true unless it returns
+   * (or resolves to) false. A handler that throws keeps the event from the cluster (a filter that
+   * failed must not leak what it was meant to hold back) and is logged like any handler error.
+   */
+  eslEvent(ev: EslEvent): boolean | Promise<boolean> {
+    const routes = this.routes;
+    const h = routes.eslEvent;
+    if (h === undefined) return true;
+    let r: ReturnType<typeof h>;
+    try {
+      r = h(ev, this.eventContext());
+    } catch (e) {
+      void this.failed(e, routes, undefined, 'eslEvent');
+      return false;
+    }
+    if (r !== undefined && typeof r === 'object' && typeof (r as Promise<boolean | void>).then === 'function') {
+      return (r as Promise<boolean | void>).then((v) => v !== false, (e: unknown) => { void this.failed(e, routes, undefined, 'eslEvent'); return false; });
+    }
+    return r !== false;
   }
 
   private eventContext(): EventContext {
