@@ -19,16 +19,33 @@ export function joinPieces(pieces: readonly Piece[]): Buffer {
   let total = 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece;
-    total += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+    total += typeof p !== 'string' ? p.length : p.length <= SHORT_PIECE && isAscii(p) ? p.length : Buffer.byteLength(p, 'utf8');
   }
   const out = Buffer.allocUnsafe(total);
   let o = 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece;
-    if (typeof p === 'string') o += out.write(p, o, 'utf8');
-    else o += p.copy(out, o);
+    if (typeof p !== 'string') {
+      // TypedArray#set: Buffer#copy validates its arguments in JS first, at a cost per piece.
+      out.set(p, o);
+      o += p.length;
+    } else if (p.length <= SHORT_PIECE && isAscii(p)) {
+      // Most pieces are a few dozen ASCII characters ("\r\n", ";tag=…", a header line):
+      // a plain loop beats Buffer#write's argument handling for them.
+      for (let k = 0; k < p.length; k++) out[o + k] = p.charCodeAt(k);
+      o += p.length;
+    } else {
+      o += out.write(p, o, 'utf8');
+    }
   }
   return out;
+}
+
+const SHORT_PIECE = 96;
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** True when s holds no CR or LF (a value that cannot smuggle in another header line). */

@@ -86,8 +86,16 @@ export class Binding {
   }
 }
 
-/** Builds a Binding from caller fields, filling OpenSIPS's defaults for what is absent. */
-export function makeBinding(aor: string, contactId: bigint, f: BindingFields, nowSec: number): Binding {
+/** Shares equal strings between bindings (string-pool.ts); identity when absent. */
+export interface Interner { intern(s: string): string }
+const AS_IS: Interner = { intern: (s) => s };
+
+/**
+ * Builds a Binding from caller fields, filling OpenSIPS's defaults for what is absent; the strings
+ * many contacts share (user agent, socket, cflags, path) go through `pool`. One call, no
+ * intermediate object: this runs for every REGISTER.
+ */
+export function makeBinding(aor: string, contactId: bigint, f: BindingFields, nowSec: number, pool: Interner = AS_IS): Binding {
   return new Binding(
     aor,
     contactId,
@@ -97,12 +105,12 @@ export function makeBinding(aor: string, contactId: bigint, f: BindingFields, no
     f.callId,
     f.cseq,
     f.received,
-    f.path,
-    f.userAgent ?? '',
-    f.socket ?? '',
+    f.path === undefined ? undefined : pool.intern(f.path),
+    pool.intern(f.userAgent ?? ''),
+    pool.intern(f.socket ?? ''),
     f.methods ?? ALL_METHODS,
     f.flags ?? 0,
-    f.cflags ?? '',
+    pool.intern(f.cflags ?? ''),
     f.instance,
     f.regId ?? 0,
     nowSec,

@@ -215,16 +215,8 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   private build(aor: string, id: bigint, f: BindingFields, lastModifiedSec: number | undefined): Binding {
-    const s = this.strings;
     // Intern what many contacts share; contact URIs and Call-IDs are unique and kept as given.
-    const shared: BindingFields = {
-      ...f,
-      userAgent: s.intern(f.userAgent ?? ''),
-      socket: s.intern(f.socket ?? ''),
-      cflags: s.intern(f.cflags ?? ''),
-      ...(f.path === undefined ? {} : { path: s.intern(f.path) }),
-    };
-    return makeBinding(aor, id, shared, lastModifiedSec ?? this.nowSec());
+    return makeBinding(aor, id, f, lastModifiedSec ?? this.nowSec(), this.strings);
   }
 
   private newContactId(aor: string): bigint {
