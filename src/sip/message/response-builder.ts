@@ -14,8 +14,22 @@ export interface ResponseOptions {
   /** To tag for a response that creates or confirms a dialog. Default: derived (see deriveToTag). */
   readonly toTag?: string;
   readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** Header lines built once with prepareHeaders() (constant sets: Server, Allow…), after `headers`. */
+  readonly prepared?: PreparedHeaders;
   readonly body?: Buffer | string;
 }
+
+/** Header lines validated and encoded once, for the header sets a node sends with every reply. */
+export interface PreparedHeaders {
+  readonly bytes: Buffer;
+}
+
+export function prepareHeaders(headers: ReadonlyArray<readonly [string, string]>): PreparedHeaders {
+  for (const [name] of headers) invariant(name.toLowerCase() !== 'content-length' && name.toLowerCase() !== 'l', 'Content-Length is computed');
+  return { bytes: Buffer.from(headers.map(([n, v]) => headerLine(canonicalName(n), v)).join(''), 'utf8') };
+}
+
+const NO_BODY_TAIL = 'Content-Length: 0\r\n\r\n';
 
 /**
  * A To tag computed from the request (FNV-1a of Call-ID, From tag and top Via branch), so that a
@@ -82,9 +96,13 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
     invariant(name.toLowerCase() !== 'content-length' && name.toLowerCase() !== 'l', 'Content-Length is computed');
     pieces.push(headerLine(canonicalName(name), value));
   }
+  if (opts.prepared !== undefined) pieces.push(opts.prepared.bytes);
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : opts.body;
-  pieces.push(headerLine('Content-Length', String(body?.length ?? 0)), '\r\n');
-  if (body !== undefined) pieces.push(body);
+  if (body === undefined || body.length === 0) {
+    pieces.push(NO_BODY_TAIL);
+  } else {
+    pieces.push(headerLine('Content-Length', String(body.length)), '\r\n', body);
+  }
   return joinPieces(pieces);
 }
 

@@ -3,7 +3,7 @@
  * out, counters, our addresses, the DNS port, and the two transaction tables.
  */
 import type { Random, Timers } from '../../lib/time.ts';
-import type { SipMessage } from '../message/index.ts';
+import type { PreparedHeaders, SipMessage } from '../message/index.ts';
 import type { TimerPolicy } from '../transaction/index.ts';
 import type { CompletedReplies } from './completed-replies.ts';
 import type { OwnAddresses } from './own-addresses.ts';
@@ -30,6 +30,8 @@ export interface ProxyEnv {
   readonly own: OwnAddresses;
   readonly resolver: Resolver | undefined;
   readonly serverHeader: string;
+  /** `Server: <serverHeader>` CRLF, encoded once (every local reply carries it). */
+  readonly serverLine: PreparedHeaders;
   /** Client transactions by clientKey(branch, method). */
   readonly clients: Map<string, ClientMatch>;
   /** Server transactions by their §17.2.3 key. */

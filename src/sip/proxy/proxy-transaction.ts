@@ -72,7 +72,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /** §16.2: the 100 Trying that stops the caller's INVITE retransmissions. */
   sendTrying(): void {
-    this.server.respond(100, buildResponseBytes(this.msg, 100, 'Trying', { headers: [['Server', this.env.serverHeader]] }));
+    this.server.respond(100, buildResponseBytes(this.msg, 100, 'Trying', { prepared: this.env.serverLine }));
   }
 
   receiveRetransmission(): void { this.server.receiveRetransmission(); }
@@ -89,10 +89,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   /** A response generated here, through the server transaction (t_reply). */
   reply(status: number, reason: string, opts: ReplyOptions = {}): boolean {
     if (this.finalStatus !== 0) return false;
-    const headers: Array<readonly [string, string]> = [...(opts.headers ?? []), ['Server', this.env.serverHeader]];
     // Bytes only: a local reply is sent, never read again, so it is not parsed back (DESIGN.md §8).
     const res = buildResponseBytes(this.msg, status, reason, {
-      headers, ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
+      prepared: this.env.serverLine,
+      ...(opts.headers === undefined ? {} : { headers: opts.headers }),
+      ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
     });
     this.env.counters.localReplies.inc();
     this.server.respond(status, res);

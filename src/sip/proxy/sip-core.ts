@@ -1,6 +1,6 @@
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import {
-  buildResponseBytes, checkRequestSemantics, parseMessage, type PartialMessage, type SipMessage, type SipParseError,
+  buildResponseBytes, checkRequestSemantics, prepareHeaders, type PreparedHeaders, parseMessage, type PartialMessage, type SipMessage, type SipParseError,
 } from '../message/index.ts';
 import { buildResponseFromPartial } from './partial-response.ts';
 import { responseTarget } from './via-routing.ts';
@@ -41,9 +41,9 @@ export class SipCore {
   private readonly sentReplies: Counter[];
   private readonly allowValue: string;
   private readonly supportedValue: string;
-  private readonly serverOnly: ReadonlyArray<readonly [string, string]>;
-  private readonly optionsHeaders: ReadonlyArray<readonly [string, string]>;
-  private readonly notImplementedHeaders: ReadonlyArray<readonly [string, string]>;
+  private readonly serverOnly: PreparedHeaders;
+  private readonly optionsHeaders: PreparedHeaders;
+  private readonly notImplementedHeaders: PreparedHeaders;
 
   constructor(private readonly opts: SipCoreOptions) {
     const c = opts.counters;
@@ -55,13 +55,13 @@ export class SipCore {
     this.sentReplies = [1, 2, 3, 4, 5, 6].map((k) => c.counter(`sl:${k}xx_replies`, `${k}xx replies sent statelessly`));
     this.allowValue = opts.allow.join(', ');
     this.supportedValue = (opts.supported ?? []).join(', ');
-    this.serverOnly = [['Server', opts.serverHeader]];
+    this.serverOnly = prepareHeaders([['Server', opts.serverHeader]]);
     // Built once: the stateless answers are on the hot path (DESIGN.md §8).
     const options: Array<readonly [string, string]> = [['Allow', this.allowValue], ['Accept', 'application/sdp']];
     if (this.supportedValue !== '') options.push(['Supported', this.supportedValue]);
     options.push(['Server', opts.serverHeader]);
-    this.optionsHeaders = options;
-    this.notImplementedHeaders = [['Allow', this.allowValue], ['Server', opts.serverHeader]];
+    this.optionsHeaders = prepareHeaders(options);
+    this.notImplementedHeaders = prepareHeaders([['Allow', this.allowValue], ['Server', opts.serverHeader]]);
   }
 
   receive(data: Buffer, src: SipSource): void {
@@ -89,14 +89,14 @@ export class SipCore {
 
   /** Answers a request statelessly (sl_send_reply); extra headers are added after the copied ones. */
   reply(req: SipMessage, src: SipSource, status: number, reason: string, headers: ReadonlyArray<readonly [string, string]> = []): boolean {
-    const res = buildResponseBytes(req, status, reason, { headers: headers.length === 0 ? this.serverOnly : [...headers, this.serverOnly[0] as readonly [string, string]] });
+    const res = buildResponseBytes(req, status, reason, { headers, prepared: this.serverOnly });
     this.sentReplies[Math.floor(status / 100) - 1]?.inc();
     return this.opts.out.send(responseTarget(req.topVia, src), res);
   }
 
-  private send(req: SipMessage, src: SipSource, status: number, reason: string, headers: ReadonlyArray<readonly [string, string]>): void {
+  private send(req: SipMessage, src: SipSource, status: number, reason: string, prepared: PreparedHeaders): void {
     this.sentReplies[Math.floor(status / 100) - 1]?.inc();
-    this.opts.out.send(responseTarget(req.topVia, src), buildResponseBytes(req, status, reason, { headers }));
+    this.opts.out.send(responseTarget(req.topVia, src), buildResponseBytes(req, status, reason, { prepared }));
   }
 
   private stateless(req: SipMessage, src: SipSource): void {

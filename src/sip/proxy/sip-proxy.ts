@@ -6,7 +6,7 @@
  */
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
-import { isRfc3261Branch, type SipMessage } from '../message/index.ts';
+import { isRfc3261Branch, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, timerJMs, type TimerPolicy } from '../transaction/index.ts';
 import { CompletedReplies } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
@@ -58,7 +58,7 @@ export class SipProxy {
     this.env = {
       out: opts.out, timers: opts.timers, random: opts.random, policy,
       counters, own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
-      resolver: opts.resolver, serverHeader: opts.serverHeader,
+      resolver: opts.resolver, serverHeader: opts.serverHeader, serverLine: prepareHeaders([['Server', opts.serverHeader]]),
       clients: new Map<string, ClientMatch>(), servers,
       completed: new CompletedReplies(servers, opts.out, opts.timers, timerJMs(policy, false), () => counters.inuse.dec()),
     };
