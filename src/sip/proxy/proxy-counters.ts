@@ -17,6 +17,7 @@ export class ProxyCounters {
   readonly relayedReplies: Counter;
   readonly localReplies: Counter;
   readonly errRequests: Counter;
+  readonly pathRoutedBranches: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -30,6 +31,7 @@ export class ProxyCounters {
     this.relayedReplies = c.counter('tm:relayed_replies', 'replies relayed upstream by the transaction layer');
     this.localReplies = c.counter('tm:local_replies', 'replies generated here (script, 408, 487, 503...)');
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
+    this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
   }
 
   final(status: number): void {

@@ -12,6 +12,7 @@ import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
+import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
@@ -144,16 +145,20 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private startTarget(p: PendingTarget): void {
     const f = this.f;
     invariant(f !== undefined, 'relay before the request was attached');
-    const hop = hopUriOf(f, p.t.uri, p.t.destination);
+    // RFC 3327 §5.3: a contact's Path is the branch's pre-loaded Route set (an unusable one is refused, not ignored).
+    let path: PathRoutes | undefined;
+    if (p.t.path !== undefined && (path = pathRoutes(p.t.path)) === undefined) { this.localBranch(p, undefined, 'Service Unavailable (unusable Path)'); return; }
+    const routes = path?.values;
+    const hop = hopUriOf(f, p.t.uri, p.t.destination, path?.firstUri);
     const nh = nextHopOf(hop.uri);
-    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target); return; }
+    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target, routes); return; }
     if (nh.kind === 'error') { this.localBranch(p, undefined, 'Service Unavailable (unroutable URI)'); return; }
     this.resolving++;
     void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
       this.resolving--;
       if (this.finalStatus !== 0 || this.cancelled) { this.checkDone(); return; }
       if (typeof t === 'string') this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)');
-      else this.startBranch(f, p, hop.strict, t);
+      else this.startBranch(f, p, hop.strict, t, routes);
     });
   }
 
@@ -163,14 +168,15 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     b.finishLocally(503, reason);
   }
 
-  private startBranch(f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget): void {
+  private startBranch(f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined): void {
     const out = this.env.own.outbound(target.proto);
     if (out === undefined) { this.localBranch(p, target, 'Service Unavailable (no listener for the transport)'); return; }
     const msg = this.msg;
     this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
     const branch = statefulBranch(this.loop, this.env.random);
-    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch);
+    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
+    if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();
   }

@@ -37,6 +37,11 @@ export interface RelayTarget {
   readonly q?: number;
   /** Next hop URI overriding Route and Request-URI for sending ($du / outbound proxy). */
   readonly destination?: string;
+  /**
+   * RFC 3327 Path of a registered contact (the comma-joined values `Contact.path` holds): they
+   * become the branch's pre-loaded Route set and the first one its next hop (§5.3, OpenSIPS lookup()).
+   */
+  readonly path?: string;
 }
 
 export interface RelayOptions {
