@@ -17,6 +17,7 @@ export class ProxyCounters {
   readonly relayedReplies: Counter;
   readonly localReplies: Counter;
   readonly errRequests: Counter;
+  readonly failovers: Counter;
   readonly pathRoutedBranches: Counter;
 
   constructor(c: CounterFactory) {
@@ -31,6 +32,7 @@ export class ProxyCounters {
     this.relayedReplies = c.counter('tm:relayed_replies', 'replies relayed upstream by the transaction layer');
     this.localReplies = c.counter('tm:local_replies', 'replies generated here (script, 408, 487, 503...)');
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
+    this.failovers = c.counter('tm:dns_failovers', 'branches retried on the next DNS target after a timeout, transport error or 503 (RFC 3263 §4.3)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
   }
 

@@ -6,9 +6,10 @@
  */
 import { invariant } from '../../lib/errors.ts';
 import { buildResponseBytes, type SipMessage } from '../message/index.ts';
-import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser } from '../transaction/index.ts';
+import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
+import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
@@ -24,8 +25,6 @@ export interface TransactionHooks {
   onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined;
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
 }
-
-interface PendingTarget { readonly t: RelayTarget; readonly timerCMs: number }
 
 export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
   readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
@@ -151,15 +150,32 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const routes = path?.values;
     const hop = hopUriOf(f, p.t.uri, p.t.destination, path?.firstUri);
     const nh = nextHopOf(hop.uri);
-    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target, routes); return; }
+    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target, routes, undefined); return; }
     if (nh.kind === 'error') { this.localBranch(p, undefined, 'Service Unavailable (unroutable URI)'); return; }
     this.resolving++;
     void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
       this.resolving--;
       if (this.finalStatus !== 0 || this.cancelled) { this.checkDone(); return; }
-      if (typeof t === 'string') this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)');
-      else this.startBranch(f, p, hop.strict, t, routes);
+      if (typeof t === 'string') { this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)'); return; }
+      // RFC 3263 §4.3: the other targets wait in a plan, for failover within the first attempt's time.
+      const budgetMs = this.isInvite ? p.timerCMs : sixtyFourT1(this.env.policy);
+      const plan = t.length > 1 ? new FailoverPlan(p, hop.strict, routes, t.slice(1), this.env.timers, budgetMs) : undefined;
+      this.startBranch(f, p, hop.strict, t[0] as SipTarget, routes, plan);
     });
+  }
+
+  /** RFC 3263 §4.3: a branch that timed out (B/F), hit a transport error or got 503 goes on to the next target. */
+  private failOver(b: ClientBranch): boolean {
+    const plan = b.plan;
+    if (plan === undefined || this.finalStatus !== 0 || this.cancelled || this.got6xx) return false;
+    if (b.endedBy === undefined && !(b.response !== undefined && b.status === 503)) return false;
+    const f = this.f;
+    const next = plan.next();
+    if (f === undefined || next === undefined) return false;
+    b.superseded = true;
+    this.env.counters.failovers.inc();
+    this.startBranch(f, plan.pending, plan.strict, next, plan.routes, plan);
+    return true;
   }
 
   private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string): void {
@@ -168,14 +184,23 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     b.finishLocally(503, reason);
   }
 
-  private startBranch(f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined): void {
+  private startBranch(
+    f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined, plan: FailoverPlan | undefined,
+  ): void {
     const out = this.env.own.outbound(target.proto);
-    if (out === undefined) { this.localBranch(p, target, 'Service Unavailable (no listener for the transport)'); return; }
+    if (out === undefined) {
+      // A located target on a transport we do not listen on: the next one, if any (RFC 3263 §4.1).
+      const next = plan?.next();
+      if (next !== undefined) this.startBranch(f, p, strict, next, routes, plan);
+      else this.localBranch(p, target, 'Service Unavailable (no listener for the transport)');
+      return;
+    }
     const msg = this.msg;
     this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
     const branch = statefulBranch(this.loop, this.env.random);
     const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
+    b.plan = plan;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();
@@ -209,11 +234,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       this.got6xx = true;
       this.groups.length = 0;
       this.cancelPending();
-    }
+    } else if (status === 503) this.failOver(b);
     this.checkDone();
   }
 
-  onBranchLocalFinal(): void {
+  onBranchLocalFinal(b: ClientBranch): void {
+    this.failOver(b);
     this.checkDone();
   }
 
@@ -229,6 +255,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.env.counters.final(status);
     this.groups.length = 0;
     this.cancelPending();
+    for (const b of this.branches) b.plan?.done();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
     if (!this.isInvite && this.branches.length === 0) {
@@ -272,7 +299,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   private finals(): BestResponse[] {
     const out: BestResponse[] = [];
-    for (const b of this.branches) out.push({ status: b.status, reason: b.reason, msg: b.response, branch: b });
+    for (const b of this.branches) if (!b.superseded) out.push({ status: b.status, reason: b.reason, msg: b.response, branch: b });
     return out;
   }
 

@@ -23,11 +23,13 @@ export interface ProxyAlias {
 }
 
 /**
- * RFC 3263, simplified: the addresses to try for a host name. Numeric hosts never reach it.
- * `port` is undefined when the URI had none (an SRV lookup may then choose it).
+ * RFC 3263 §4: the targets to try, in order, for a host name (numeric hosts never reach it).
+ * `port` is undefined when the URI had none (SRV then chooses it); `proto` is undefined when the URI
+ * had no `transport` parameter (NAPTR then chooses it). The proxy fails over along the list (§4.3).
+ * src/app's implementation runs locateServer() (server-location.ts) over node:dns.
  */
 export interface Resolver {
-  resolve(host: string, port: number | undefined, proto: SipProto): Promise<SipTarget[]>;
+  resolve(host: string, port: number | undefined, proto: SipProto | undefined): Promise<readonly SipTarget[]>;
 }
 
 /** One destination of a relay: the Request-URI of the branch, its q-value, an explicit next hop ($du). */
