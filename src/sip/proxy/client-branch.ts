@@ -45,10 +45,12 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   provisional = false;
   /** RFC 3263 §4.3: the destination's other targets, when its name resolved to more than one. */
   plan: FailoverPlan | undefined = undefined;
-  /** A successor took over (failover): its final is not a candidate (§16.7 step 6). */
+  /** A successor took over (failover) or its 3xx was recursed on: its final is not a candidate (§16.7 step 6). */
   superseded = false;
   /** How the branch ended without a response: timer B/F or a transport error (timer C is not one: §16.8). */
   endedBy: 'timeout' | 'transport-error' | undefined = undefined;
+  /** Contacts a 3xx on this branch may add (0: no recursion). */
+  recurse = 0;
   private cancelState: CancelState = 'none';
   private tx: ClientInviteTransaction<SipMessage> | ClientNonInviteTransaction<SipMessage> | undefined;
   private timerC: TimerHandle | undefined;

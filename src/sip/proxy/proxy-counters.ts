@@ -18,6 +18,7 @@ export class ProxyCounters {
   readonly localReplies: Counter;
   readonly errRequests: Counter;
   readonly failovers: Counter;
+  readonly recursedTargets: Counter;
   readonly pathRoutedBranches: Counter;
 
   constructor(c: CounterFactory) {
@@ -33,6 +34,7 @@ export class ProxyCounters {
     this.localReplies = c.counter('tm:local_replies', 'replies generated here (script, 408, 487, 503...)');
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
     this.failovers = c.counter('tm:dns_failovers', 'branches retried on the next DNS target after a timeout, transport error or 503 (RFC 3263 §4.3)');
+    this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
   }
 

@@ -16,6 +16,7 @@ import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectTargets } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 import { responseTarget } from './via-routing.ts';
@@ -42,6 +43,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private promise: Promise<RelayOutcome> | undefined;
   private settle: ((o: RelayOutcome) => void) | undefined;
   private loop: string | undefined;
+  /** Targets added from 3xx Contacts so far (§16.5 recursion, bounded by the relay option). */
+  private recursed = 0;
   private readonly upstream: SipTarget;
   private readonly isInvite: boolean;
 
@@ -110,11 +113,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
     if (targets.length === 0) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
+    const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
     let group: PendingTarget[] = [];
     for (const t of sorted) {
       if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
-      group.push({ t, timerCMs });
+      group.push({ t, timerCMs, recurse });
     }
     this.groups.push(group);
     if (!this.hasPending()) this.startNextGroup();
@@ -178,6 +182,36 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     return true;
   }
 
+  /**
+   * §16.5 / §16.7 step 4 (relay option recurse3xx): the 3xx's Contacts join the target set. The
+   * best-q group starts now, beside any branch still pending; lower q groups go before the relay's
+   * remaining groups. The 3xx then no longer competes for the best response.
+   */
+  private recurse3xx(b: ClientBranch, res: SipMessage): boolean {
+    if (b.recurse <= 0 || this.cancelled || this.got6xx) return false;
+    const tried: string[] = this.branches.map((x) => x.uri);
+    for (const g of this.groups) for (const p of g) tried.push(p.t.uri);
+    const add = redirectTargets(res, tried, b.recurse - this.recursed);
+    if (add.length === 0) return false;
+    this.recursed += add.length;
+    this.env.counters.recursedTargets.inc(add.length);
+    b.superseded = true;
+    const groups: PendingTarget[][] = [];
+    for (const t of add) {
+      const last = groups[groups.length - 1];
+      const p: PendingTarget = { t, timerCMs: b.timerCMs, recurse: b.recurse };
+      if (last !== undefined && (last[0]?.t.q ?? 1) === (t.q ?? 1)) last.push(p);
+      else groups.push([p]);
+    }
+    const now = groups.shift() ?? [];
+    this.groups.unshift(...groups);
+    const wasStarting = this.starting;
+    this.starting = true;
+    for (const p of now) this.startTarget(p);
+    this.starting = wasStarting;
+    return true;
+  }
+
   private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string): void {
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, '', Buffer.alloc(0), this.msg.method, p.timerCMs);
     this.branches.push(b);
@@ -201,6 +235,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
     b.plan = plan;
+    b.recurse = p.recurse;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();
@@ -235,6 +270,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       this.groups.length = 0;
       this.cancelPending();
     } else if (status === 503) this.failOver(b);
+    else if (status < 400) this.recurse3xx(b, res);
     this.checkDone();
   }
 

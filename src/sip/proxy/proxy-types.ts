@@ -51,6 +51,14 @@ export interface RelayOptions {
   readonly parallel?: boolean;
   /** Replaces timer C for INVITE branches of this relay (OpenSIPS fr_inv_timeout). */
   readonly timeoutMs?: number;
+  /**
+   * RFC 3261 §16.5 / §16.7 step 4: a 3xx on a branch adds its Contacts to the target set instead of
+   * going upstream (best q first, never a target already tried). Off by default, as in OpenSIPS and
+   * Kamailio where the script must ask for it.
+   */
+  readonly recurse3xx?: boolean;
+  /** How many Contacts 3xx recursion may add to this transaction (default 8, at most 32). */
+  readonly maxRecursedTargets?: number;
 }
 
 /**
