@@ -26,12 +26,14 @@ export interface DnsOptions {
 
 export const DEFAULT_DNS_OPTIONS: DnsOptions = { servers: [], timeoutMs: 2000, tries: 2, maxCacheTtlMs: 60_000, maxCacheEntries: 4096 };
 
-/** A name with no record of the type is remembered this long at most (RFC 2308 negative caching, simplified). */
+/**
+ * A failed query — no such name or record, and also a timeout or SERVFAIL (RFC 2308 §7 allows
+ * caching those briefly) — is remembered this long at most, so that a name the DNS cannot answer
+ * does not make every call wait for the resolver's timeouts again.
+ */
 const NEGATIVE_TTL_MS = 5000;
 /** What the proxy can send on today; NAPTR/SRV entries for other transports (TLS) are skipped (§4.1). */
 const SUPPORTED: ReadonlySet<LocTransport> = new Set<LocTransport>(['udp', 'tcp']);
-/** DNS codes that mean "no such record": cached as an empty answer. Anything else (timeout, refused) is not cached. */
-const NO_DATA = new Set(['ENODATA', 'ENOTFOUND', 'NOTFOUND', 'ENONAME']);
 
 interface CacheEntry { readonly value: readonly unknown[]; readonly expiresMs: number }
 
@@ -39,6 +41,8 @@ interface CacheEntry { readonly value: readonly unknown[]; readonly expiresMs: n
 export class NodeDnsPort implements DnsPort {
   private readonly resolver: DnsResolver;
   private readonly cache = new Map<string, CacheEntry>();
+  /** Queries on the wire: a burst of calls to one name asks the DNS once. */
+  private readonly inflight = new Map<string, Promise<readonly unknown[]>>();
   private readonly system: boolean;
 
   constructor(private readonly opts: DnsOptions, private readonly clock: Clock = realClock) {
@@ -78,18 +82,25 @@ export class NodeDnsPort implements DnsPort {
     return { value: r.map((x) => x.address), ttlMs: undefined };
   }
 
-  private async cached<T>(type: string, name: string, query: () => Promise<{ value: T[]; ttlMs: number | undefined }>): Promise<readonly T[]> {
+  private cached<T>(type: string, name: string, query: () => Promise<{ value: T[]; ttlMs: number | undefined }>): Promise<readonly T[]> {
     const key = `${type} ${name.toLowerCase()}`;
-    const now = this.clock.nowMs();
     const hit = this.cache.get(key);
-    if (hit !== undefined && hit.expiresMs > now) return hit.value as readonly T[];
+    if (hit !== undefined && hit.expiresMs > this.clock.nowMs()) return Promise.resolve(hit.value as readonly T[]);
     if (hit !== undefined) this.cache.delete(key);
+    const pending = this.inflight.get(key);
+    if (pending !== undefined) return pending as Promise<readonly T[]>;
+    const p = this.ask(key, query).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async ask<T>(key: string, query: () => Promise<{ value: T[]; ttlMs: number | undefined }>): Promise<readonly T[]> {
     try {
       const r = await query();
       this.remember(key, r.value, Math.min(r.ttlMs ?? this.opts.maxCacheTtlMs, this.opts.maxCacheTtlMs));
       return r.value;
-    } catch (e) {
-      if (NO_DATA.has((e as { code?: string }).code ?? '')) this.remember(key, [], Math.min(NEGATIVE_TTL_MS, this.opts.maxCacheTtlMs));
+    } catch {
+      this.remember(key, [], Math.min(NEGATIVE_TTL_MS, this.opts.maxCacheTtlMs));
       return [];
     }
   }
