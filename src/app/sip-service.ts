@@ -5,7 +5,7 @@ import { loadRoutes } from '../script/load-routes.ts';
 import { ScriptHost } from '../script/script-host.ts';
 import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
-import { dnsResolver } from './dns-resolver.ts';
+import { nodeDnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { clusterPortOf, linkOf } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
@@ -90,7 +90,7 @@ export class SipService implements Service {
         const a = adv.get(`${l.proto}:${l.address}:${l.port}`);
         return a === undefined ? { proto: l.proto, address: l.address, port: l.port } : { proto: l.proto, address: l.address, port: l.port, advertisedAddress: a };
       }),
-      resolver: dnsResolver,
+      resolver: nodeDnsResolver(cfg.dns),
       serverHeader: cfg.serverHeader,
       allow: PROXY_ALLOW,
       core: this.core,

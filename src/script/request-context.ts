@@ -16,12 +16,18 @@ export interface ContextDeps {
 
 type TargetArg = string | RelayTarget | Contact;
 
-/** A relay target from what a script passes: a URI, a RelayTarget, or a Contact from lookup(). */
-function toTarget(t: TargetArg): RelayTarget {
+/**
+ * A relay target from what a script passes: a URI, a RelayTarget, or a Contact from lookup(). A
+ * Contact with a Path is sent along it (RFC 3327 §5.3): its received address is then the last
+ * proxy's, which the Path already names, so it is not used as destination (OpenSIPS lookup()
+ * without path_use_received does the same).
+ */
+export function toTarget(t: TargetArg): RelayTarget {
   if (typeof t === 'string') return { uri: t };
-  const out: { uri: string; q?: number; destination?: string } = { uri: t.uri };
+  const out: { uri: string; q?: number; destination?: string; path?: string } = { uri: t.uri };
   if (t.q !== undefined) out.q = t.q;
-  if (t.destination !== undefined) out.destination = t.destination;
+  if (t.path !== undefined && t.path !== '') out.path = t.path;
+  else if (t.destination !== undefined) out.destination = t.destination;
   return out;
 }
 

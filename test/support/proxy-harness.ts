@@ -13,7 +13,7 @@ export const CALLEE_IP = '192.0.2.20';
 
 export interface Sent { readonly target: SipTarget; readonly msg: SipMessage }
 
-export function harness(opts: { resolver?: Resolver; record?: boolean } = {}) {
+export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?: boolean } = {}) {
   const clock = new FakeClock();
   const stats = new StatisticsRegistry();
   const sent: Sent[] = [];
@@ -32,7 +32,7 @@ export function harness(opts: { resolver?: Resolver; record?: boolean } = {}) {
   const core = new SipCore({ out, counters: stats, serverHeader: 'sc-test', allow: ['OPTIONS'] });
   const proxy = new SipProxy({
     core, out, counters: stats, timers: clock, random: new SeededRandom(7), serverHeader: 'sc-test',
-    listeners: [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }],
+    listeners: opts.udpOnly === true ? [{ proto: 'udp', address: PROXY_IP, port: 5060 }] : [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }],
     ...(opts.resolver === undefined ? {} : { resolver: opts.resolver }),
   });
   const h = {

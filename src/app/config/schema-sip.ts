@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { bytes, durationMs, host, port } from './schema-common.ts';
+import { isIP } from 'node:net';
+import { bytes, durationMs, host, port, positiveMs } from './schema-common.ts';
+
+/** `ip`, `ip:port` or `[v6]:port`, as node:dns Resolver.setServers() accepts them. */
+export function isDnsServer(s: string): boolean {
+  if (isIP(s) !== 0) return true;
+  const v6 = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s);
+  if (v6 !== null) return isIP(v6[1] ?? '') === 6 && Number(v6[2]) <= 65535;
+  const colon = s.lastIndexOf(':');
+  const p = s.slice(colon + 1);
+  return colon > 0 && isIP(s.slice(0, colon)) === 4 && /^\d{1,5}$/.test(p) && Number(p) <= 65535;
+}
 
 /** A SIP listener: `{ proto: udp, host: 127.0.0.1, port: 5060 }`. */
 export const sipListenerSchema = z.strictObject({
@@ -19,6 +30,19 @@ export const sipSchema = z.strictObject({
     idleTimeoutMs: durationMs.default(120_000),
     maxConnections: z.number().int().min(1).default(4096),
     maxBufferedBytesPerConnection: bytes.default(262_144),
+  }).prefault({}),
+  /**
+   * RFC 3263 server location for host names in next-hop URIs (NAPTR → SRV → A/AAAA, failover along
+   * the list). `servers` empty: the system's DNS for NAPTR/SRV and getaddrinfo (/etc/hosts) for addresses.
+   */
+  dns: z.strictObject({
+    /** `ip`, `ip:port` or `[v6]:port`. */
+    servers: z.array(z.string().refine(isDnsServer, 'expected ip, ip:port or [ipv6]:port')).default([]),
+    timeoutMs: positiveMs.default(2000),
+    tries: z.number().int().min(1).max(5).default(2),
+    /** Answers are kept for their TTL, never longer than this (NAPTR/SRV, whose TTL Node does not give: this long). */
+    maxCacheTtlMs: durationMs.default(60_000),
+    maxCacheEntries: z.number().int().min(0).default(4096),
   }).prefault({}),
   /** RFC 3261 §18.1.1: send requests larger than MTU-200 over TCP. Off, as OpenSIPS/Kamailio. */
   udpToTcpOnLargeRequests: z.boolean().default(false),

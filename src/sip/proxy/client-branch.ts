@@ -10,6 +10,7 @@ import { parseMessage, type SipMessage } from '../message/index.ts';
 import {
   ClientInviteTransaction, ClientNonInviteTransaction, clientKey, sixtyFourT1, type ClientTxUser, type TxWire,
 } from '../transaction/index.ts';
+import type { FailoverPlan } from './failover-plan.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo } from './proxy-types.ts';
@@ -42,6 +43,14 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   /** The final response received, undefined for a local 408/503. */
   response: SipMessage | undefined;
   provisional = false;
+  /** RFC 3263 §4.3: the destination's other targets, when its name resolved to more than one. */
+  plan: FailoverPlan | undefined = undefined;
+  /** A successor took over (failover) or its 3xx was recursed on: its final is not a candidate (§16.7 step 6). */
+  superseded = false;
+  /** How the branch ended without a response: timer B/F or a transport error (timer C is not one: §16.8). */
+  endedBy: 'timeout' | 'transport-error' | undefined = undefined;
+  /** Contacts a 3xx on this branch may add (0: no recursion). */
+  recurse = 0;
   private cancelState: CancelState = 'none';
   private tx: ClientInviteTransaction<SipMessage> | ClientNonInviteTransaction<SipMessage> | undefined;
   private timerC: TimerHandle | undefined;
@@ -59,7 +68,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     private readonly branch: string,
     private readonly bytes: Buffer,
     method: string,
-    private readonly timerCMs: number,
+    readonly timerCMs: number,
   ) {
     this.isInvite = method === 'INVITE';
     this.key = clientKey(branch, method);
@@ -111,6 +120,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   onFailure(reason: 'timeout' | 'transport-error'): void {
     if (this.status !== 0) return;
     this.stopTimerC();
+    this.endedBy = reason;
     // §16.7 step 2 / §16.9: a timeout counts as a 408 and a transport error as a 503 of the branch.
     if (reason === 'timeout') this.finishLocally(408, 'Request Timeout');
     else this.finishLocally(503, 'Service Unavailable');

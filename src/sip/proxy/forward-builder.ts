@@ -29,9 +29,16 @@ export interface ForwardInput {
   readonly edits: RequestEdits;
 }
 
-/** The URI whose host/port/transport is the next hop, and whether the Route is a strict router's. */
-export function hopUriOf(f: ForwardInput, branchUri: string, destination: string | undefined): { uri: string; strict: boolean } {
+/**
+ * The URI whose host/port/transport is the next hop, and whether the Route is a strict router's.
+ * `pathFirst` is the first URI of the target's Path (RFC 3327 §5.3): pre-loaded routes come before
+ * any Route the request still carries, so it is the next hop unless the script named a destination.
+ */
+export function hopUriOf(
+  f: ForwardInput, branchUri: string, destination: string | undefined, pathFirst?: string,
+): { uri: string; strict: boolean } {
   if (destination !== undefined) return { uri: destination, strict: false };
+  if (pathFirst !== undefined) return { uri: pathFirst, strict: false };
   const r = f.routes;
   if (r !== undefined) {
     const loose = r.looseNextHop;
@@ -62,11 +69,15 @@ export function viaWithReceived(v: Via, p: ReceivedParams): string {
 
 export function buildForwardBytes(
   f: ForwardInput, branchUri: string, strict: boolean, outbound: ProxyListener, branch: string,
+  preloaded?: readonly string[],
 ): Buffer {
   const { msg, own, edits } = f;
   const e = new MessageEditor(msg);
   let ruri = branchUri;
   if (f.routes !== undefined) ruri = f.routes.apply(e, ruri, strict) ?? ruri;
+  // RFC 3327 §5.3: the contact's Path on top of what is left of the Route set (after our own
+  // values were popped above: the editor pops values it added first).
+  if (preloaded !== undefined) for (let i = preloaded.length - 1; i >= 0; i--) e.prependRoute(preloaded[i] as string);
   if (ruri !== msg.uriText) e.setRequestUri(ruri);
   // §16.6 step 3 (the 0 case was refused in §16.3).
   e.decrementMaxForwards();

@@ -2,7 +2,9 @@
  * Where a forwarded request goes (RFC 3261 §16.6 step 7, RFC 3263 simplified): the URI is the
  * explicit destination ($du), else the first loose Route, else the Request-URI. Numeric hosts are
  * used directly, synchronously (no promise on the hot path); host names go through the injected
- * Resolver. The transport comes from `;transport=`; without it, UDP (RFC 3263 §4.1 with no NAPTR).
+ * Resolver, which returns every address to try in order (RFC 3263 §4; failover in §4.3 walks the
+ * list). The transport comes from `;transport=`; without it, UDP for a numeric host (§4.2) and
+ * whatever NAPTR/SRV say for a name (the Resolver gets `proto` undefined).
  */
 import { paramValue, parseUri, type SipUri } from '../message/index.ts';
 import type { ProxyErrorCode, Resolver } from './proxy-types.ts';
@@ -12,7 +14,7 @@ const DEFAULT_PORT = 5060;
 
 export type NextHop =
   | { readonly kind: 'target'; readonly target: SipTarget }
-  | { readonly kind: 'resolve'; readonly host: string; readonly port: number | undefined; readonly proto: SipProto }
+  | { readonly kind: 'resolve'; readonly host: string; readonly port: number | undefined; readonly proto: SipProto | undefined }
   | { readonly kind: 'error'; readonly code: ProxyErrorCode };
 
 function isIpv4(h: string): boolean {
@@ -27,11 +29,12 @@ function isIpv4(h: string): boolean {
   return dots === 3 && digits > 0;
 }
 
-function protoOf(u: SipUri): SipProto | undefined {
+/** The URI's transport: a SipProto, 'none' without `;transport=`, undefined when unusable. */
+function protoOf(u: SipUri): SipProto | 'none' | undefined {
   // sips needs TLS, which the transport does not have yet: refuse rather than downgrade (§26.2.2).
   if (u.scheme === 'sips') return undefined;
   const t = paramValue(u.params, 'transport');
-  if (t === undefined) return 'udp';
+  if (t === undefined) return 'none';
   const l = t.toLowerCase();
   return l === 'udp' ? 'udp' : l === 'tcp' ? 'tcp' : undefined;
 }
@@ -43,21 +46,22 @@ export function nextHopOf(uriText: string): NextHop {
   const proto = protoOf(u);
   if (proto === undefined) return { kind: 'error', code: 'SIP_PROXY_UNROUTABLE_URI' };
   const host = paramValue(u.params, 'maddr') ?? u.host;
-  if (isIpv4(host)) return { kind: 'target', target: { proto, address: host, port: u.port ?? DEFAULT_PORT } };
+  const numericProto = proto === 'none' ? 'udp' : proto;
+  if (isIpv4(host)) return { kind: 'target', target: { proto: numericProto, address: host, port: u.port ?? DEFAULT_PORT } };
   if (host.startsWith('[') && host.endsWith(']')) {
-    return { kind: 'target', target: { proto, address: host.slice(1, -1), port: u.port ?? DEFAULT_PORT } };
+    return { kind: 'target', target: { proto: numericProto, address: host.slice(1, -1), port: u.port ?? DEFAULT_PORT } };
   }
-  return { kind: 'resolve', host, port: u.port, proto };
+  return { kind: 'resolve', host, port: u.port, proto: proto === 'none' ? undefined : proto };
 }
 
-/** Resolves a 'resolve' hop; a failed or empty lookup is SIP_PROXY_UNRESOLVABLE. */
+/** Resolves a 'resolve' hop to its ordered targets; a failed or empty lookup is SIP_PROXY_UNRESOLVABLE. */
 export async function resolveHop(
-  resolver: Resolver | undefined, host: string, port: number | undefined, proto: SipProto,
-): Promise<SipTarget | ProxyErrorCode> {
+  resolver: Resolver | undefined, host: string, port: number | undefined, proto: SipProto | undefined,
+): Promise<readonly SipTarget[] | ProxyErrorCode> {
   if (resolver === undefined) return 'SIP_PROXY_UNRESOLVABLE';
   try {
     const targets = await resolver.resolve(host, port, proto);
-    return targets[0] ?? 'SIP_PROXY_UNRESOLVABLE';
+    return targets.length > 0 ? targets : 'SIP_PROXY_UNRESOLVABLE';
   } catch {
     return 'SIP_PROXY_UNRESOLVABLE';
   }

@@ -17,6 +17,9 @@ export class ProxyCounters {
   readonly relayedReplies: Counter;
   readonly localReplies: Counter;
   readonly errRequests: Counter;
+  readonly failovers: Counter;
+  readonly recursedTargets: Counter;
+  readonly pathRoutedBranches: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -30,6 +33,9 @@ export class ProxyCounters {
     this.relayedReplies = c.counter('tm:relayed_replies', 'replies relayed upstream by the transaction layer');
     this.localReplies = c.counter('tm:local_replies', 'replies generated here (script, 408, 487, 503...)');
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
+    this.failovers = c.counter('tm:dns_failovers', 'branches retried on the next DNS target after a timeout, transport error or 503 (RFC 3263 §4.3)');
+    this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
+    this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
   }
 
   final(status: number): void {

@@ -6,14 +6,17 @@
  */
 import { invariant } from '../../lib/errors.ts';
 import { buildResponseBytes, type SipMessage } from '../message/index.ts';
-import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTxUser, type TxWire } from '../transaction/index.ts';
+import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser, type TxWire } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
+import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
+import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectTargets } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
 import type { SipOutput, SipSource, SipTarget } from './sip-source.ts';
 import { responseTarget } from './via-routing.ts';
@@ -29,8 +32,6 @@ class UpstreamWire implements TxWire {
   constructor(private readonly out: SipOutput, private readonly target: SipTarget, readonly reliable: boolean) {}
   send(data: Buffer): boolean { return this.out.send(this.target, data); }
 }
-
-interface PendingTarget { readonly t: RelayTarget; readonly timerCMs: number }
 
 export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
   readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
@@ -48,6 +49,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private promise: Promise<RelayOutcome> | undefined;
   private settle: ((o: RelayOutcome) => void) | undefined;
   private loop: string | undefined;
+  /** Targets added from 3xx Contacts so far (§16.5 recursion, bounded by the relay option). */
+  private recursed = 0;
   private readonly upstream: SipTarget;
   private readonly isInvite: boolean;
 
@@ -116,11 +119,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
     if (targets.length === 0) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
+    const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
     let group: PendingTarget[] = [];
     for (const t of sorted) {
       if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
-      group.push({ t, timerCMs });
+      group.push({ t, timerCMs, recurse });
     }
     this.groups.push(group);
     if (!this.hasPending()) this.startNextGroup();
@@ -150,17 +154,68 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private startTarget(p: PendingTarget): void {
     const f = this.f;
     invariant(f !== undefined, 'relay before the request was attached');
-    const hop = hopUriOf(f, p.t.uri, p.t.destination);
+    // RFC 3327 §5.3: a contact's Path is the branch's pre-loaded Route set (an unusable one is refused, not ignored).
+    let path: PathRoutes | undefined;
+    if (p.t.path !== undefined && (path = pathRoutes(p.t.path)) === undefined) { this.localBranch(p, undefined, 'Service Unavailable (unusable Path)'); return; }
+    const routes = path?.values;
+    const hop = hopUriOf(f, p.t.uri, p.t.destination, path?.firstUri);
     const nh = nextHopOf(hop.uri);
-    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target); return; }
+    if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target, routes, undefined); return; }
     if (nh.kind === 'error') { this.localBranch(p, undefined, 'Service Unavailable (unroutable URI)'); return; }
     this.resolving++;
     void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
       this.resolving--;
       if (this.finalStatus !== 0 || this.cancelled) { this.checkDone(); return; }
-      if (typeof t === 'string') this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)');
-      else this.startBranch(f, p, hop.strict, t);
+      if (typeof t === 'string') { this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)'); return; }
+      // RFC 3263 §4.3: the other targets wait in a plan, for failover within the first attempt's time.
+      const budgetMs = this.isInvite ? p.timerCMs : sixtyFourT1(this.env.policy);
+      const plan = t.length > 1 ? new FailoverPlan(p, hop.strict, routes, t.slice(1), this.env.timers, budgetMs) : undefined;
+      this.startBranch(f, p, hop.strict, t[0] as SipTarget, routes, plan);
     });
+  }
+
+  /** RFC 3263 §4.3: a branch that timed out (B/F), hit a transport error or got 503 goes on to the next target. */
+  private failOver(b: ClientBranch): boolean {
+    const plan = b.plan;
+    if (plan === undefined || this.finalStatus !== 0 || this.cancelled || this.got6xx) return false;
+    if (b.endedBy === undefined && !(b.response !== undefined && b.status === 503)) return false;
+    const f = this.f;
+    const next = plan.next();
+    if (f === undefined || next === undefined) return false;
+    b.superseded = true;
+    this.env.counters.failovers.inc();
+    this.startBranch(f, plan.pending, plan.strict, next, plan.routes, plan);
+    return true;
+  }
+
+  /**
+   * §16.5 / §16.7 step 4 (relay option recurse3xx): the 3xx's Contacts join the target set. The
+   * best-q group starts now, beside any branch still pending; lower q groups go before the relay's
+   * remaining groups. The 3xx then no longer competes for the best response.
+   */
+  private recurse3xx(b: ClientBranch, res: SipMessage): boolean {
+    if (b.recurse <= 0 || this.cancelled || this.got6xx) return false;
+    const tried: string[] = this.branches.map((x) => x.uri);
+    for (const g of this.groups) for (const p of g) tried.push(p.t.uri);
+    const add = redirectTargets(res, tried, b.recurse - this.recursed);
+    if (add.length === 0) return false;
+    this.recursed += add.length;
+    this.env.counters.recursedTargets.inc(add.length);
+    b.superseded = true;
+    const groups: PendingTarget[][] = [];
+    for (const t of add) {
+      const last = groups[groups.length - 1];
+      const p: PendingTarget = { t, timerCMs: b.timerCMs, recurse: b.recurse };
+      if (last !== undefined && (last[0]?.t.q ?? 1) === (t.q ?? 1)) last.push(p);
+      else groups.push([p]);
+    }
+    const now = groups.shift() ?? [];
+    this.groups.unshift(...groups);
+    const wasStarting = this.starting;
+    this.starting = true;
+    for (const p of now) this.startTarget(p);
+    this.starting = wasStarting;
+    return true;
   }
 
   private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string): void {
@@ -169,14 +224,25 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     b.finishLocally(503, reason);
   }
 
-  private startBranch(f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget): void {
+  private startBranch(
+    f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined, plan: FailoverPlan | undefined,
+  ): void {
     const out = this.env.own.outbound(target.proto);
-    if (out === undefined) { this.localBranch(p, target, 'Service Unavailable (no listener for the transport)'); return; }
+    if (out === undefined) {
+      // A located target on a transport we do not listen on: the next one, if any (RFC 3263 §4.1).
+      const next = plan?.next();
+      if (next !== undefined) this.startBranch(f, p, strict, next, routes, plan);
+      else this.localBranch(p, target, 'Service Unavailable (no listener for the transport)');
+      return;
+    }
     const msg = this.msg;
     this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
     const branch = statefulBranch(this.loop, this.env.random);
-    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch);
+    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
+    b.plan = plan;
+    b.recurse = p.recurse;
+    if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();
   }
@@ -213,11 +279,13 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       this.got6xx = true;
       this.groups.length = 0;
       this.cancelPending();
-    }
+    } else if (status === 503) this.failOver(b);
+    else if (status < 400) this.recurse3xx(b, res);
     this.checkDone();
   }
 
-  onBranchLocalFinal(): void {
+  onBranchLocalFinal(b: ClientBranch): void {
+    this.failOver(b);
     this.checkDone();
   }
 
@@ -233,6 +301,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.env.counters.final(status);
     this.groups.length = 0;
     this.cancelPending();
+    for (const b of this.branches) b.plan?.done();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
     if (!this.isInvite && this.branches.every((b) => b.status !== 0)) this.compact();
@@ -240,15 +309,16 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /**
    * A non-INVITE whose final went up (answered here, or relayed with every branch done) lives on
-   * for timer J (32 s over UDP) only to answer retransmissions with that final: over UDP that state moves to the compact cache (completed-replies.ts)
-   * and this object, the request and the script's objects are freed; over a reliable transport
-   * timer J is zero and the machine ends on its own (DESIGN.md §8).
+   * for timer J (32 s over UDP) only to answer retransmissions with that final: over UDP that
+   * state moves to the compact cache (completed-replies.ts) and this object, the request and the
+   * script's objects are freed; over a reliable transport timer J is zero and the machine ends on
+   * its own (DESIGN.md §8).
    */
   private compact(): void {
     const server = this.server as ServerNonInviteTransaction;
-    if (server.state !== 'completed' || this.upstream.proto !== 'udp') return;
+    if (server.state !== 'completed' || this.upstream.proto !== 'udp' || this.env.servers.get(this.key) !== this) return;
     const bytes = server.handOff();
-    if (bytes === undefined || this.env.servers.get(this.key) !== this) return;
+    if (bytes === undefined) return;
     this.env.completed.adopt(this.key, this.upstream, bytes);
     this.f = undefined;
     this.hooks = { onReply: undefined, onFailure: undefined };
@@ -286,7 +356,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   private finals(): BestResponse[] {
     const out: BestResponse[] = [];
-    for (const b of this.branches) out.push({ status: b.status, reason: b.reason, msg: b.response, branch: b });
+    for (const b of this.branches) if (!b.superseded) out.push({ status: b.status, reason: b.reason, msg: b.response, branch: b });
     return out;
   }
 

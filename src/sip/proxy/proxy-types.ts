@@ -23,11 +23,13 @@ export interface ProxyAlias {
 }
 
 /**
- * RFC 3263, simplified: the addresses to try for a host name. Numeric hosts never reach it.
- * `port` is undefined when the URI had none (an SRV lookup may then choose it).
+ * RFC 3263 §4: the targets to try, in order, for a host name (numeric hosts never reach it).
+ * `port` is undefined when the URI had none (SRV then chooses it); `proto` is undefined when the URI
+ * had no `transport` parameter (NAPTR then chooses it). The proxy fails over along the list (§4.3).
+ * src/app's implementation runs locateServer() (server-location.ts) over node:dns.
  */
 export interface Resolver {
-  resolve(host: string, port: number | undefined, proto: SipProto): Promise<SipTarget[]>;
+  resolve(host: string, port: number | undefined, proto: SipProto | undefined): Promise<readonly SipTarget[]>;
 }
 
 /** One destination of a relay: the Request-URI of the branch, its q-value, an explicit next hop ($du). */
@@ -37,6 +39,11 @@ export interface RelayTarget {
   readonly q?: number;
   /** Next hop URI overriding Route and Request-URI for sending ($du / outbound proxy). */
   readonly destination?: string;
+  /**
+   * RFC 3327 Path of a registered contact (the comma-joined values `Contact.path` holds): they
+   * become the branch's pre-loaded Route set and the first one its next hop (§5.3, OpenSIPS lookup()).
+   */
+  readonly path?: string;
 }
 
 export interface RelayOptions {
@@ -44,6 +51,14 @@ export interface RelayOptions {
   readonly parallel?: boolean;
   /** Replaces timer C for INVITE branches of this relay (OpenSIPS fr_inv_timeout). */
   readonly timeoutMs?: number;
+  /**
+   * RFC 3261 §16.5 / §16.7 step 4: a 3xx on a branch adds its Contacts to the target set instead of
+   * going upstream (best q first, never a target already tried). Off by default, as in OpenSIPS and
+   * Kamailio where the script must ask for it.
+   */
+  readonly recurse3xx?: boolean;
+  /** How many Contacts 3xx recursion may add to this transaction (default 8, at most 32). */
+  readonly maxRecursedTargets?: number;
 }
 
 /**

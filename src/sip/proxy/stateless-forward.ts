@@ -31,7 +31,7 @@ export function forwardRequestStateless(env: ProxyEnv, f: ForwardInput): boolean
   if (nh.kind === 'error') { env.counters.dropRequests.inc(); return false; }
   void resolveHop(env.resolver, nh.host, nh.port, nh.proto).then((t) => {
     if (typeof t === 'string') env.counters.dropRequests.inc();
-    else sendForward(env, f, uri, hop.strict, t);
+    else sendForward(env, f, uri, hop.strict, t[0] as SipTarget); // §16.11: no transaction, so no §4.3 failover
   });
   return true;
 }
