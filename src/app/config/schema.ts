@@ -4,6 +4,7 @@ import { sipSchema } from './schema-sip.ts';
 import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
 import { clusterSchema } from './schema-cluster.ts';
 import { banListSchema } from './schema-ban.ts';
+import { cdrSchema } from './schema-cdr.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -26,6 +27,7 @@ export const nodeConfigSchema = z.strictObject({
   auth: authSchema,
   cluster: clusterSchema.optional(),
   banList: banListSchema,
+  cdr: cdrSchema,
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),
