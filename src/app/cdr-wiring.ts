@@ -36,6 +36,10 @@ export async function startCdr(rt: NodeRuntime, link: ClusterLink | undefined, c
   if (link === undefined || cluster === undefined) throw new Error('cdr: needs a `cluster:` section (CDRs travel to the writer node as cluster requests)');
   const log = logOf(rt);
   const self = link.nodeId;
+  if (cfg.role === 'sender' && cfg.writerNodeId === self) throw new Error(`cdr.writerNodeId: ${self} is this node; make it role: writer`);
+  if (cfg.role === 'writer' && rt.config.store.url === 'sqlite::memory:') {
+    rt.logger.warn({ feature: 'cdr' }, 'cdr: role writer with store sqlite::memory: — CDRs are lost when this node stops');
+  }
   const spool: CdrSpool = cfg.spoolDir === undefined
     ? new MemorySpool(cfg.spoolMaxBytes, () => realClock.wallMs())
     : await DiskSpool.open({
