@@ -9,6 +9,8 @@ import { nodeDnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { clusterPortOf, linkOf } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
+import { startCdr } from './cdr-wiring.ts';
+import type { ClusterEvents } from './cluster-port.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -65,6 +67,7 @@ export class SipService implements Service {
     s.listeners = await s.transport.listen(rt.config.sip.listen);
     const routesCfg = rt.config.routes;
     if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
+    else if (rt.config.cdr !== undefined) throw new Error('cdr: needs a routing script (`routes:`): it is the script that accounts calls with ctx.cdr.account()');
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
   }
@@ -96,32 +99,41 @@ export class SipService implements Service {
       core: this.core,
     });
     // The cluster port delivers events to the host, which is built just below.
-    const holder: { host?: ScriptHost } = {};
+    const holder: { host?: ScriptHost; events?: ClusterEvents } = {};
     const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
-    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.events, rt.config.cluster?.sipAddress);
     this.clusterPort = cluster;
     // Detections reach the script's banDetected handler, which shares them with the cluster.
     const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
+    const cdr = await startCdr(rt, link, cluster);
     const script = new ScriptHost(routes, {
       registrar: registrarPortOf(registrar, store.subscribers),
       auth: authPortOf(registrar, rt.config.auth.realm),
       cluster,
       logger: rt.logger,
       bans: bans?.api,
+      cdr: cdr?.port,
     });
     const host = script;
     holder.host = host;
+    // CDR requests are the node's own business (cdr:), not the script's clusterRequest.
+    holder.events = cdr === undefined ? host : cdr.events(host);
     this.script = host;
     // Nodes that came up while the script was loading: the script hears of them now, as if they
     // had just come up, so its nodeStateChanged sees every node it can reach (late joiners ask them).
     if (link !== undefined) for (const id of link.reachableNodes()) host.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
     // The handler returns the script's promise: the proxy keeps the transaction until it decided.
-    if (bans === undefined) {
+    if (bans === undefined && cdr === undefined) {
       this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
     } else {
-      // The ban check runs before the routing script: a banned source never reaches it.
-      const observe = bans.observeReply;
-      this.proxy.onRequest = (pr) => (bans.refuse(pr) ? undefined : host.handleRequest(portOf(pr, observe)));
+      // The ban check runs before the routing script: a banned source never reaches it. Call
+      // accounting sees every BYE, whatever the script then does with it.
+      const observe = bans?.observeReply;
+      this.proxy.onRequest = (pr) => {
+        if (bans?.refuse(pr) === true) return undefined;
+        cdr?.seeRequest(pr.msg);
+        return host.handleRequest(portOf(pr, observe));
+      };
     }
     rt.rpc.register({
       name: 'core:reload_routes', aliases: ['reload_routes'],

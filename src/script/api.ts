@@ -113,6 +113,23 @@ export interface RequestContext extends BaseContext {
   readonly cluster: ClusterApi;
   /** The node's ban list (`banList:` in the node config); `enabled` is false without one. */
   readonly bans: BanApi;
+  /** Call accounting (`cdr:` in the node config); `enabled` is false without it. */
+  readonly cdr: CdrApi;
+}
+
+/**
+ * Call accounting, OpenSIPS `do_accounting("db", "cdr")` for sipcluster: the script turns it on
+ * per call; the node follows the dialog (2xx → BYE or dialog timeout) and delivers one CDR to the
+ * writer node's `acc` table (examples/central-cdr).
+ */
+export interface CdrApi {
+  readonly enabled: boolean;
+  /**
+   * Accounts this call: only for an initial INVITE (no To tag). False when accounting is off, the
+   * request is not an initial INVITE, or the call cannot be accounted (too many calls followed, a
+   * Call-ID or tag longer than acc's 64 characters; logged at warn). Calling it twice is harmless.
+   */
+  account(): boolean;
 }
 
 /** A ban as `ctx.bans.list()` shows it. */

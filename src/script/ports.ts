@@ -36,6 +36,14 @@ export interface ProxyRequestPort {
   }): void;
   /** True once a final response was sent or the request was relayed/dropped. */
   readonly handled: boolean;
+  /** Sees every response the request's branches receive, next to the script's reply hook (call accounting). */
+  observeReplies(fn: (res: SipMessage) => void): void;
+}
+
+/** Call accounting (`cdr:`); absent when the node has none. */
+export interface CdrPort {
+  /** Starts following the call of this initial INVITE; false (and why, in the log) when it cannot. */
+  account(pr: ProxyRequestPort): boolean;
 }
 
 export interface RegistrarPort {

@@ -10,6 +10,9 @@ export type ReplyObserver = (pr: ProxyRequest, status: number, headers: Readonly
  * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
  */
 class ProxyRequestAdapter implements ProxyRequestPort {
+  private scriptOnReply: ((res: SipMessage) => void) | undefined;
+  private observer: ((res: SipMessage) => void) | undefined;
+
   constructor(private readonly pr: ProxyRequest, private readonly observe: ReplyObserver | undefined) {}
 
   get msg(): SipMessage { return this.pr.msg; }
@@ -40,10 +43,25 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   removeHeader(name: string): void { this.pr.removeHeader(name); }
 
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
-    const onReply = h.onReply;
     const onFailure = h.onFailure;
-    this.pr.onReply = onReply === undefined ? undefined : (res) => onReply(res);
+    this.scriptOnReply = h.onReply;
+    this.installOnReply();
     this.pr.onFailure = onFailure === undefined ? undefined : (best) => onFailure(best.msg, best.status);
+  }
+
+  observeReplies(fn: (res: SipMessage) => void): void {
+    const prev = this.observer;
+    this.observer = prev === undefined ? fn : (res) => { prev(res); fn(res); };
+    this.installOnReply();
+  }
+
+  /** The proxy has one reply hook: the observer (accounting) sees the response before the script. */
+  private installOnReply(): void {
+    const script = this.scriptOnReply;
+    const observer = this.observer;
+    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res) => script(res);
+    else if (script === undefined) this.pr.onReply = (res) => observer(res);
+    else this.pr.onReply = (res) => { observer(res); script(res); };
   }
 }
 

@@ -1,10 +1,11 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import type {
-  AuthResult, BanApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, CdrApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
+import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
-import type { AuthPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
+import type { AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 
 export interface ContextDeps {
   readonly registrar: RegistrarPort;
@@ -12,6 +13,8 @@ export interface ContextDeps {
   readonly cluster: ClusterPort | undefined;
   /** The node's ban list (`banList:`, built once with banApiOf), when configured. */
   readonly bans?: BanApi | undefined;
+  /** Call accounting (`cdr:`), when configured. */
+  readonly cdr?: CdrPort | undefined;
 }
 
 type TargetArg = string | RelayTarget | Contact;
@@ -74,6 +77,11 @@ export class ScriptRequestContext implements RequestContext {
 
   get bans(): BanApi {
     return this.deps.bans ?? NO_BANS;
+  }
+
+  get cdr(): CdrApi {
+    const port = this.deps.cdr;
+    return port === undefined ? NO_CDR : cdrApiOf(port, this.pr);
   }
 
   get req(): SipMessage {

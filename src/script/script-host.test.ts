@@ -42,6 +42,8 @@ class FakeRequest implements ProxyRequestPort {
   addHeader(): void {}
   removeHeader(): void {}
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void { this.hooks = h; }
+  observers: Array<(res: SipMessage) => void> = [];
+  observeReplies(fn: (res: SipMessage) => void): void { this.observers.push(fn); }
 }
 
 const logs: string[] = [];

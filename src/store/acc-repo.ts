@@ -19,10 +19,24 @@ export interface AccRecord {
   /** Seconds from INVITE to final reply. */
   readonly setuptime: number;
   readonly created: Date | null;
+  /**
+   * Caller and callee (`user`, `domain`) and the node that carried the call: the extra columns of
+   * migration 3, as OpenSIPS users add them through acc `extra_fields`. Written as '' / 0 when absent.
+   */
+  readonly srcUser?: string;
+  readonly srcDomain?: string;
+  readonly dstUser?: string;
+  readonly dstDomain?: string;
+  readonly nodeId?: number;
 }
 
 export interface AccRow extends AccRecord {
   readonly id: number;
+  readonly srcUser: string;
+  readonly srcDomain: string;
+  readonly dstUser: string;
+  readonly dstDomain: string;
+  readonly nodeId: number;
 }
 
 export interface AccInsertOnce {
@@ -99,6 +113,11 @@ async function insertAcc(db: Kysely<StoreDatabase>, dialect: StoreDialect, r: Ac
     ms_duration: r.msDuration,
     setuptime: r.setuptime,
     created: r.created === null ? null : toSqlDateTime(r.created),
+    src_user: r.srcUser ?? '',
+    src_domain: r.srcDomain ?? '',
+    dst_user: r.dstUser ?? '',
+    dst_domain: r.dstDomain ?? '',
+    node_id: r.nodeId ?? 0,
   };
   if (dialect === 'postgres') {
     const row = await db.insertInto('acc').values(values).returning('id').executeTakeFirstOrThrow();
@@ -122,5 +141,11 @@ function fromRow(r: Selectable<AccTable>): AccRow {
     msDuration: Number(r.ms_duration),
     setuptime: Number(r.setuptime),
     created: r.created === null ? null : fromSqlDateTime(r.created),
+    // CHAR columns come back space-padded from some engines (pg char(n)); ours are varchar there.
+    srcUser: r.src_user.trimEnd(),
+    srcDomain: r.src_domain.trimEnd(),
+    dstUser: r.dst_user.trimEnd(),
+    dstDomain: r.dst_domain.trimEnd(),
+    nodeId: Number(r.node_id),
   };
 }

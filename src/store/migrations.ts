@@ -47,6 +47,22 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    id: 3,
+    name: 'acc-cdr-columns',
+    async up(db, dialect) {
+      const str = (n: number) => sql.raw(dialect === 'postgres' ? `varchar(${n})` : `char(${n})`);
+      const have = (await columnsByTable(db, dialect)).get('acc') ?? new Set<string>();
+      const columns: Array<[string, ReturnType<typeof str>, string | number]> = [
+        ['src_user', str(64), ''], ['src_domain', str(128), ''], ['dst_user', str(64), ''], ['dst_domain', str(128), ''],
+        ['node_id', sql.raw('integer'), 0],
+      ];
+      for (const [name, type, dflt] of columns) {
+        if (have.has(name)) continue;
+        await db.schema.alterTable('acc').addColumn(name, type, (c) => c.notNull().defaultTo(dflt)).execute();
+      }
+    },
+  },
 ];
 
 /**

@@ -33,7 +33,7 @@ export function storeSuite(name: string, engine: () => EngineUnderTest, skip: fa
 
     it('migrates an empty database to the OpenSIPS tables at their versions', async () => {
       const s = await open(await fresh());
-      assert.deepEqual(s.migration?.applied, ['opensips-tables', 'acc-idempotency-key']);
+      assert.deepEqual(s.migration?.applied, ['opensips-tables', 'acc-idempotency-key', 'acc-cdr-columns']);
       assert.deepEqual(s.migration?.adopted, []);
       assert.deepEqual(await versions(s), { subscriber: 8, location: 1013, clusterer: 4, acc: 7 });
     });
@@ -56,7 +56,7 @@ export function storeSuite(name: string, engine: () => EngineUnderTest, skip: fa
       const n = engine().dialect === 'sqlite' ? 1 : 4;
       const stores = await Promise.all(Array.from({ length: n }, () => open(db)));
       const applied = stores.map((s) => s.migration?.applied.length ?? -1).sort();
-      assert.deepEqual(applied, [...Array<number>(n - 1).fill(0), 2]);
+      assert.deepEqual(applied, [...Array<number>(n - 1).fill(0), 3]);
       assert.deepEqual(await versions(stores[0]!), { subscriber: 8, location: 1013, clusterer: 4, acc: 7 });
     });
 
@@ -72,7 +72,10 @@ export function storeSuite(name: string, engine: () => EngineUnderTest, skip: fa
       assert.equal(nodes.length, 1);
       assert.equal(nodes[0]?.flags, 'seed');
       // OpenSIPS's per-transaction rows sharing one key stay valid next to our idempotent writes.
-      assert.equal((await s.acc.listByCallid('dup-call')).length, 2);
+      const opensipsRows = await s.acc.listByCallid('dup-call');
+      assert.equal(opensipsRows.length, 2);
+      // Migration 3 added the CDR columns to OpenSIPS's table; its own rows read them as empty.
+      assert.deepEqual(opensipsRows.map((r) => [r.srcUser, r.dstDomain, r.nodeId]), [['', '', 0], ['', '', 0]]);
       const once = await s.acc.insertOnce(cdr({ callid: 'dup-call', fromTag: 'ft', toTag: 'tt' }));
       assert.equal(once.inserted, true);
       assert.equal((await s.acc.insertOnce(cdr({ callid: 'dup-call', fromTag: 'ft', toTag: 'tt' }))).id, once.id);
@@ -205,6 +208,7 @@ function cdr(over: Partial<AccRecord> = {}): AccRecord {
   return {
     method: 'INVITE', fromTag: 'from-1', toTag: 'to-1', callid: 'call', sipCode: '200', sipReason: 'OK',
     time: new Date('2024-01-01T00:00:00Z'), duration: 60, msDuration: 60_250, setuptime: 2, created: null,
+    srcUser: 'alice', srcDomain: 'example.com', dstUser: 'bob', dstDomain: 'example.org', nodeId: 2,
     ...over,
   };
 }

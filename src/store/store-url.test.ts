@@ -37,7 +37,7 @@ describe('openStore', () => {
   it('opens and migrates an in-memory SQLite store', async () => {
     const s = await openStore('sqlite::memory:', { baseDir: '/' });
     assert.equal(s.dialect, 'sqlite');
-    assert.equal(s.migration?.applied.length, 2);
+    assert.equal(s.migration?.applied.length, 3);
     await s.close();
   });
 

@@ -75,6 +75,12 @@ export interface AccTable {
   ms_duration: number;
   setuptime: number;
   created: string | null;
+  /** Extra columns of migration 3 (acc-cdr-columns), filled by the CDR writer. */
+  src_user: ColumnType<string, string | undefined, string>;
+  src_domain: ColumnType<string, string | undefined, string>;
+  dst_user: ColumnType<string, string | undefined, string>;
+  dst_domain: ColumnType<string, string | undefined, string>;
+  node_id: ColumnType<number, number | undefined, number>;
 }
 
 /** Ours: which of our migrations ran (OpenSIPS's `version` table keeps only its own tables). */

@@ -5,6 +5,7 @@ import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
 import { clusterSchema } from './schema-cluster.ts';
 import { banListSchema } from './schema-ban.ts';
 import { eslSchema } from './schema-esl.ts';
+import { cdrSchema } from './schema-cdr.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -28,6 +29,7 @@ export const nodeConfigSchema = z.strictObject({
   cluster: clusterSchema.optional(),
   banList: banListSchema,
   esl: eslSchema,
+  cdr: cdrSchema,
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),
