@@ -7,8 +7,9 @@ import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import { dnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
-import { clusterPortOf, linkOf } from './cluster-port.ts';
+import { clusterPortOf, linkOf, type ClusterEvents } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
+import { startSharedMaps, type SharedMapsPart } from './shared-map-wiring.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -96,10 +97,12 @@ export class SipService implements Service {
       core: this.core,
     });
     // The cluster port delivers events to the host, which is built just below.
-    const holder: { host?: ScriptHost } = {};
+    const holder: { host?: ScriptHost; events?: ClusterEvents; maps?: SharedMapsPart | undefined } = {};
     const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
-    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.host, rt.config.cluster?.sipAddress);
+    // With `maps:`, their MAP: messages and node states reach the maps before the script's handlers.
+    const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.events, rt.config.cluster?.sipAddress);
     this.clusterPort = cluster;
+    holder.maps = startSharedMaps(rt, cluster);
     // Detections reach the script's banDetected handler, which shares them with the cluster.
     const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
     const script = new ScriptHost(routes, {
@@ -108,13 +111,15 @@ export class SipService implements Service {
       cluster,
       logger: rt.logger,
       bans: bans?.api,
+      maps: holder.maps?.api,
     });
     const host = script;
     holder.host = host;
+    holder.events = holder.maps === undefined ? host : holder.maps.events(host);
     this.script = host;
     // Nodes that came up while the script was loading: the script hears of them now, as if they
     // had just come up, so its nodeStateChanged sees every node it can reach (late joiners ask them).
-    if (link !== undefined) for (const id of link.reachableNodes()) host.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
+    if (link !== undefined) for (const id of link.reachableNodes()) holder.events.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
     // The handler returns the script's promise: the proxy keeps the transaction until it decided.
     if (bans === undefined) {
       this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));

@@ -1,9 +1,10 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import type {
-  AuthResult, BanApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, ClusterApi, Contact, MapsApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
+import { NO_MAPS } from './map-api.ts';
 import type { AuthPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 
 export interface ContextDeps {
@@ -12,6 +13,8 @@ export interface ContextDeps {
   readonly cluster: ClusterPort | undefined;
   /** The node's ban list (`banList:`, built once with banApiOf), when configured. */
   readonly bans?: BanApi | undefined;
+  /** The node's replicated maps (`maps:`, built once with mapsApiOf), when configured. */
+  readonly maps?: MapsApi | undefined;
 }
 
 type TargetArg = string | RelayTarget | Contact;
@@ -68,6 +71,10 @@ export class ScriptRequestContext implements RequestContext {
 
   get bans(): BanApi {
     return this.deps.bans ?? NO_BANS;
+  }
+
+  get maps(): MapsApi {
+    return this.deps.maps ?? NO_MAPS;
   }
 
   get req(): SipMessage {

@@ -20,6 +20,8 @@ export interface SharedMapConfig {
   /** Lifetime of an entry without a refresh, unless the claim names another. */
   readonly defaultTtlMs: number;
   readonly maxEntries?: number;
+  /** Overrides the deps' askTimeoutMs for this map. */
+  readonly askTimeoutMs?: number;
 }
 
 /** Something worth a log line: a claim lost to another node, a malformed message. */
@@ -89,7 +91,7 @@ export class SharedMap {
     this.name = cfg.name;
     this.defaultTtlMs = clampTtl(cfg.defaultTtlMs);
     this.table = new MapTable(deps.clock, cfg.maxEntries);
-    this.askTimeoutMs = deps.askTimeoutMs ?? 1000;
+    this.askTimeoutMs = cfg.askTimeoutMs ?? deps.askTimeoutMs ?? 1000;
     const f = deps.counters;
     const n = `map:${cfg.name}_`;
     this.c = {
