@@ -255,6 +255,7 @@ describe('SharedMap', () => {
     await bus.nodes.get(4)?.maps.nodeUp(2);
     assert.deepEqual(bus.map(4).list().map((e) => [e.key, e.ownerNodeId]).sort(), [['conf-1', 1], ['conf-2', 1], ['conf-3', 2]]);
     assert.ok(bus.map(4).get('conf-1')!.expiresInMs <= 30_000);
+    assert.equal(bus.counter(4, 'map:conference_dumped'), 3);
   });
 
   test('a DUMP? to a node that does not answer is retried, then given up', async () => {

@@ -84,7 +84,7 @@ export class SharedMap {
   private readonly askTimeoutMs: number;
   private readonly c: {
     announced: Counter; learned: Counter; conflicts: Counter; lost: Counter; expired: Counter;
-    forgotten: Counter; refused: Counter; malformed: Counter; entries: Gauge; owned: Gauge;
+    forgotten: Counter; refused: Counter; malformed: Counter; dumped: Counter; entries: Gauge; owned: Gauge;
   };
 
   constructor(cfg: SharedMapConfig, private readonly deps: SharedMapDeps) {
@@ -102,6 +102,7 @@ export class SharedMap {
       expired: f.counter(`${n}expired`, 'entries that lapsed without a refresh'),
       forgotten: f.counter(`${n}forgotten`, 'entries dropped because their owner went Down'),
       refused: f.counter(`${n}refused`, 'entries refused because the map was full'),
+      dumped: f.counter(`${n}dumped`, 'entries received in DUMP replies (what a node that came up had)'),
       malformed: f.counter('map:malformed', 'MAP: messages that did not parse or broke a bound, dropped'),
       entries: f.gauge(`${n}entries`, 'live entries, own and learned'),
       owned: f.gauge(`${n}owned`, 'live entries this node owns'),
@@ -213,6 +214,7 @@ export class SharedMap {
         this.learn(from, m);
         return;
       case 'dump':
+        this.c.dumped.inc(m.entries.length);
         for (const e of m.entries) this.learn(from, e);
         return;
       case 'del': {
