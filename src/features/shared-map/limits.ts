@@ -11,8 +11,11 @@ export const MAX_KEY_CHARS = 128;
 export const MAX_VALUE_CHARS = 512;
 /** Longest lifetime an owner may give an entry; a larger TTL from a peer is clamped to it. */
 export const MAX_TTL_MS = 24 * 3600 * 1000;
-/** Shortest TTL: below it the owner's refreshes (every TTL/3) would flood the cluster. */
-export const MIN_TTL_MS = 300;
+/**
+ * Shortest TTL: the owner refreshes every TTL/3, checked every 250 ms (src/app/shared-map-wiring.ts);
+ * a shorter TTL would lapse between two checks, and flood the cluster before that.
+ */
+export const MIN_TTL_MS = 1000;
 /** Entries one map holds at most; past it new keys are refused (`FEATURE_MAP_TABLE_FULL`). */
 export const MAX_ENTRIES = 100_000;
 /**
