@@ -7,10 +7,10 @@ import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import { nodeDnsResolver } from './dns-resolver.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
-import { clusterPortOf, linkOf } from './cluster-port.ts';
+import { clusterPortOf, linkOf, type ClusterEvents } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
 import { startCdr } from './cdr-wiring.ts';
-import type { ClusterEvents } from './cluster-port.ts';
+import { startSharedMaps, type SharedMapsPart } from './shared-map-wiring.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -99,10 +99,12 @@ export class SipService implements Service {
       core: this.core,
     });
     // The cluster port delivers events to the host, which is built just below.
-    const holder: { host?: ScriptHost; events?: ClusterEvents } = {};
+    const holder: { host?: ScriptHost; events?: ClusterEvents; maps?: SharedMapsPart | undefined } = {};
     const link = rt.cluster === undefined ? undefined : linkOf(rt.cluster);
+    // With `maps:`, their MAP: messages and node states reach the maps before the script's handlers.
     const cluster = link === undefined ? undefined : clusterPortOf(link, rt.stats, () => holder.events, rt.config.cluster?.sipAddress);
     this.clusterPort = cluster;
+    holder.maps = startSharedMaps(rt, cluster);
     // Detections reach the script's banDetected handler, which shares them with the cluster.
     const bans = startBanList(rt, (d) => holder.host?.banDetected(d));
     const cdr = await startCdr(rt, link, cluster);
@@ -113,15 +115,18 @@ export class SipService implements Service {
       logger: rt.logger,
       bans: bans?.api,
       cdr: cdr?.port,
+      maps: holder.maps?.api,
     });
     const host = script;
     holder.host = host;
-    // CDR requests are the node's own business (cdr:), not the script's clusterRequest.
-    holder.events = cdr === undefined ? host : cdr.events(host);
+    // CDR requests are the node's own business (cdr:), and MAP: messages the maps' (maps:): both are
+    // taken out before the script's clusterRequest/clusterReply.
+    const withCdr = cdr === undefined ? host : cdr.events(host);
+    holder.events = holder.maps === undefined ? withCdr : holder.maps.events(withCdr);
     this.script = host;
     // Nodes that came up while the script was loading: the script hears of them now, as if they
     // had just come up, so its nodeStateChanged sees every node it can reach (late joiners ask them).
-    if (link !== undefined) for (const id of link.reachableNodes()) host.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
+    if (link !== undefined) for (const id of link.reachableNodes()) holder.events.nodeStateChanged({ clusterId: link.clusterId, nodeId: id, state: 'up' });
     // The handler returns the script's promise: the proxy keeps the transaction until it decided.
     if (bans === undefined && cdr === undefined) {
       this.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));

@@ -115,6 +115,8 @@ export interface RequestContext extends BaseContext {
   readonly bans: BanApi;
   /** Call accounting (`cdr:` in the node config); `enabled` is false without it. */
   readonly cdr: CdrApi;
+  /** The node's replicated key/value maps (`maps:` in the node config). */
+  readonly maps: MapsApi;
 }
 
 /**
@@ -172,12 +174,56 @@ export interface BanDetectedEvent {
   readonly reason: string;
 }
 
+/** An entry of a replicated map as the script sees it. */
+export interface MapEntryInfo {
+  readonly key: string;
+  readonly value: string;
+  /** The node that owns the entry (the only one that refreshes or releases it). */
+  readonly ownerNodeId: number;
+  /** True when this node is the owner. */
+  readonly mine: boolean;
+  readonly expiresInMs: number;
+}
+
+/**
+ * One replicated key/value map (`maps:` in the node config; docs/routing-script.md "Replicated
+ * maps"). Each entry has an owner node and an expiry: the owner claims, refreshes (automatically,
+ * every TTL/3, until it releases) and releases; the other nodes hold read-only copies and drop
+ * them when they lapse or the owner goes Down. Crossing claims: the earlier claim wins, then the
+ * lower node id, on every node alike.
+ */
+export interface SharedMapApi {
+  readonly name: string;
+  readonly defaultTtlMs: number;
+  /** The live entry of `key`, from any owner. */
+  get(key: string): MapEntryInfo | undefined;
+  /**
+   * Get-or-claim: the entry of the node that owns `key` (known here, or learned by asking the
+   * cluster first), else a new entry owned by this node with `value`, announced to every node.
+   * On a key this node owns: a refresh (and the new value). Keys: 1–128 printable characters
+   * without `:`; values: one line of at most 512 characters (else it throws FEATURE_MAP_INVALID_KEY/_VALUE).
+   */
+  claim(key: string, value: string, opts?: { ttlMs?: number; refresh?: boolean; ask?: boolean }): Promise<MapEntryInfo>;
+  /** Gives up a key this node owns, on every node. False when this node does not own it. */
+  release(key: string): boolean;
+  /** Live entries, own and learned. */
+  list(): MapEntryInfo[];
+}
+
+export interface MapsApi {
+  /** The names of the configured maps. */
+  readonly names: readonly string[];
+  /** A configured map; throws SCRIPT_NO_MAP for a name that is not in `maps:`. */
+  get(name: string): SharedMapApi;
+}
+
 /** What cluster event handlers get: the cluster, and read access to the location service. */
 export interface EventContext extends BaseContext {
   readonly cluster: ClusterApi;
   readonly location: RequestContext['location'];
   readonly registrar: Pick<RequestContext['registrar'], 'isRegistered' | 'userExists'>;
   readonly bans: BanApi;
+  readonly maps: MapsApi;
 }
 
 export interface ReplyContext extends BaseContext {

@@ -1,10 +1,11 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import type {
-  AuthResult, BanApi, CdrApi, ClusterApi, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
+import { NO_MAPS } from './map-api.ts';
 import type { AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 
 export interface ContextDeps {
@@ -15,6 +16,8 @@ export interface ContextDeps {
   readonly bans?: BanApi | undefined;
   /** Call accounting (`cdr:`), when configured. */
   readonly cdr?: CdrPort | undefined;
+  /** The node's replicated maps (`maps:`, built once with mapsApiOf), when configured. */
+  readonly maps?: MapsApi | undefined;
 }
 
 type TargetArg = string | RelayTarget | Contact;
@@ -82,6 +85,10 @@ export class ScriptRequestContext implements RequestContext {
   get cdr(): CdrApi {
     const port = this.deps.cdr;
     return port === undefined ? NO_CDR : cdrApiOf(port, this.pr);
+  }
+
+  get maps(): MapsApi {
+    return this.deps.maps ?? NO_MAPS;
   }
 
   get req(): SipMessage {

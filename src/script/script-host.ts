@@ -2,6 +2,7 @@ import type { SipMessage } from '../sip/message/index.ts';
 import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
+import { NO_MAPS } from './map-api.ts';
 import type { ProxyRequestPort } from './ports.ts';
 import { ScriptRequestContext, type ContextDeps } from './request-context.ts';
 
@@ -118,6 +119,7 @@ export class ScriptHost {
       location: { lookup: (aorOrUri: string) => reg.lookup(reg.aorOf(aorOrUri)) },
       registrar: { isRegistered: (aor: string) => reg.isRegistered(reg.aorOf(aor)), userExists: (aor: string) => reg.userExists(reg.aorOf(aor)) },
       bans: this.deps.bans ?? NO_BANS,
+      maps: this.deps.maps ?? NO_MAPS,
     };
   }
 

@@ -6,6 +6,7 @@ import { clusterSchema } from './schema-cluster.ts';
 import { banListSchema } from './schema-ban.ts';
 import { eslSchema } from './schema-esl.ts';
 import { cdrSchema } from './schema-cdr.ts';
+import { checkMaps, mapsSchema } from './schema-maps.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -30,6 +31,7 @@ export const nodeConfigSchema = z.strictObject({
   banList: banListSchema,
   esl: eslSchema,
   cdr: cdrSchema,
+  maps: mapsSchema,
   store: z.strictObject({
     /** `sqlite:<path>` (relative to the config file), `postgres://…` or `mysql://…`. */
     url: z.string().min(1).default('sqlite::memory:'),
@@ -38,7 +40,7 @@ export const nodeConfigSchema = z.strictObject({
     /** How long in-flight work may take after SIGTERM/SIGINT before the process exits anyway. */
     drainTimeoutMs: durationMs.default(5000),
   }).prefault({}),
-});
+}).superRefine((c, ctx) => checkMaps(c, (path, message) => ctx.addIssue({ code: 'custom', path, message })));
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
