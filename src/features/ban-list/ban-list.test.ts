@@ -1,22 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../lib/fake-time.ts';
-import type { CounterFactory } from '../../lib/counter.ts';
 import { BanList, type BanDetected, type BanListConfig } from './ban-list.ts';
 import { BanTable } from './ban-table.ts';
 import { FailureDetector } from './failure-detector.ts';
-
-function counting(): { factory: CounterFactory; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const add = (n: string, by: number) => values.set(n, (values.get(n) ?? 0) + by);
-  return {
-    values,
-    factory: {
-      counter: (n) => ({ inc: (by = 1) => add(n, by) }),
-      gauge: (n) => ({ set: (v) => values.set(n, v), inc: (by = 1) => add(n, by), dec: (by = 1) => add(n, -by) }),
-    },
-  };
-}
+import { counting } from '../../../test/support/counting.ts';
 
 const CFG: BanListConfig = { maxFailures: 3, windowMs: 10_000, banMs: 60_000, action: 'reject', trustedNetworks: ['10.0.0.0/8', '192.0.2.7'] };
 

@@ -1,18 +1,6 @@
 /** Test helpers of the CDR feature (imported by its *.test.ts only). */
-import type { CounterFactory } from '../../lib/counter.ts';
 import type { CallRecord } from './call-record.ts';
-
-export function counting(): { factory: CounterFactory; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const add = (n: string, by: number) => values.set(n, (values.get(n) ?? 0) + by);
-  return {
-    values,
-    factory: {
-      counter: (n) => ({ inc: (by = 1) => add(n, by) }),
-      gauge: (n) => ({ set: (v) => values.set(n, v), inc: (by = 1) => add(n, by), dec: (by = 1) => add(n, -by) }),
-    },
-  };
-}
+export { counting } from '../../../test/support/counting.ts';
 
 export function callRecord(over: Partial<CallRecord> = {}): CallRecord {
   return {

@@ -1,22 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../lib/fake-time.ts';
-import type { CounterFactory } from '../../lib/counter.ts';
 import { EslClient, type EslClientConfig } from './esl-client.ts';
 import type { EslEvent } from './esl-event.ts';
 import { subscriptionOf } from './esl-subscription.ts';
-
-function counting(): { factory: CounterFactory; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const add = (n: string, by: number) => values.set(n, (values.get(n) ?? 0) + by);
-  return {
-    values,
-    factory: {
-      counter: (n) => ({ inc: (by = 1) => add(n, by) }),
-      gauge: (n) => ({ set: (v) => values.set(n, v), inc: (by = 1) => add(n, by), dec: (by = 1) => add(n, -by) }),
-    },
-  };
-}
+import { counting } from '../../../test/support/counting.ts';
 
 const CFG: EslClientConfig = {
   password: 'ClueCon', format: 'json',

@@ -1,23 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../lib/fake-time.ts';
-import type { CounterFactory } from '../../lib/counter.ts';
 import type { MapClusterPort, MapEvent } from './shared-map.ts';
 import { SharedMaps } from './shared-maps.ts';
 import { claimWins } from './map-table.ts';
 import { decodeMapMessage, type MapMessage } from './map-messages.ts';
-
-function counting(): { factory: CounterFactory; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const add = (n: string, by: number) => values.set(n, (values.get(n) ?? 0) + by);
-  return {
-    values,
-    factory: {
-      counter: (n) => ({ inc: (by = 1) => add(n, by) }),
-      gauge: (n) => ({ set: (v) => values.set(n, v), inc: (by = 1) => add(n, by), dec: (by = 1) => add(n, -by) }),
-    },
-  };
-}
+import { counting } from '../../../test/support/counting.ts';
 
 /**
  * N nodes on one fake clock, their maps joined by an in-memory bus: messages are delivered at

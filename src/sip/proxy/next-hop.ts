@@ -17,7 +17,8 @@ export type NextHop =
   | { readonly kind: 'resolve'; readonly host: string; readonly port: number | undefined; readonly proto: SipProto | undefined }
   | { readonly kind: 'error'; readonly code: ProxyErrorCode };
 
-function isIpv4(h: string): boolean {
+/** Dotted-quad IPv4 text (four groups of 1–3 digits); not a range check. */
+export function isIpv4(h: string): boolean {
   let dots = 0;
   let digits = 0;
   for (let i = 0; i < h.length; i++) {

@@ -5,6 +5,7 @@
  * Randomness (RFC 2782 weighted selection) comes from the injected Random (DESIGN.md §2).
  */
 import type { Random } from '../../lib/time.ts';
+import { isIpv4 } from './next-hop.ts';
 
 export type LocTransport = 'udp' | 'tcp' | 'tls';
 
@@ -68,16 +69,8 @@ export function srvName(t: LocTransport, host: string): string {
 }
 
 export function isNumericHost(h: string): boolean {
-  if (h.includes(':')) return true; // an IPv6 reference (the grammar forbids ':' in a host name)
-  let dots = 0;
-  let digits = 0;
-  for (let i = 0; i < h.length; i++) {
-    const c = h.charCodeAt(i);
-    if (c === 0x2e) { if (digits === 0) return false; dots++; digits = 0; }
-    else if (c >= 0x30 && c <= 0x39) { if (++digits > 3) return false; }
-    else return false;
-  }
-  return dots === 3 && digits > 0;
+  // An IPv6 reference (the grammar forbids ':' in a host name), or dotted IPv4.
+  return h.includes(':') || isIpv4(h);
 }
 
 /** §4.1 with no transport from the URI or NAPTR: TLS for sips, UDP for sip. */

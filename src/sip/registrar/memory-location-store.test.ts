@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
-import type { CounterFactory } from '../../lib/counter.ts';
 import type { BindingFields } from './binding.ts';
 import { MemoryLocationStore } from './memory-location-store.ts';
 import type { LocationEvent } from './location-store.ts';
 import type { LocationPersistence, PersistedBinding, PersistenceChange } from './ports.ts';
+import { counting as recordingCounters } from '../../../test/support/counting.ts';
 
 const T0 = 1_700_000_000; // wall seconds of FakeClock(0)
 
@@ -19,18 +19,6 @@ function setup(extra: Partial<ConstructorParameters<typeof MemoryLocationStore>[
   const events: LocationEvent[] = [];
   store.subscribe((e) => events.push(e));
   return { clock, store, events };
-}
-
-function recordingCounters(): { factory: CounterFactory; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const bump = (name: string, by: number) => values.set(name, (values.get(name) ?? 0) + by);
-  return {
-    values,
-    factory: {
-      counter: (name) => ({ inc: (by = 1) => bump(name, by) }),
-      gauge: (name) => ({ set: (v) => values.set(name, v), inc: (by = 1) => bump(name, by), dec: (by = 1) => bump(name, -by) }),
-    },
-  };
 }
 
 test('insert, lookup and contact ids: high half hashes the AoR, low half is a label', () => {
