@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCdr, encodeCdr } from '../features/cdr/index.ts';
-import { callRecord, counting, recordingLog } from '../features/cdr/test-support.ts';
+import { counting } from '../../test/support/counting.ts';
+import { callRecord, recordingLog } from '../features/cdr/test-support.ts';
 import { DiskSpool } from './cdr-disk-spool.ts';
 
 const dirs: string[] = [];

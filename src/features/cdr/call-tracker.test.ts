@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../lib/fake-time.ts';
 import type { CallRecord } from './call-record.ts';
 import { CallTracker, type TrackerParams } from './call-tracker.ts';
-import { counting } from './test-support.ts';
+import { counting } from '../../../test/support/counting.ts';
 
 const PARAMS: TrackerParams = { maxCallMs: 3_600_000, setupTimeoutMs: 200_000, maxCalls: 3 };
 const INVITE = { callid: 'call-1@host', fromTag: 'caller-tag', caller: 'alice@example.com', callee: 'bob@example.org' };

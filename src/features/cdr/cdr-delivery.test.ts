@@ -4,7 +4,8 @@ import { FakeClock } from '../../lib/fake-time.ts';
 import { decodeCdr } from './cdr-codec.ts';
 import { CdrDelivery, answerOf, type DeliveryAnswer, type DeliveryParams } from './cdr-delivery.ts';
 import { MemorySpool } from './cdr-spool.ts';
-import { callRecord, counting, recordingLog } from './test-support.ts';
+import { counting } from '../../../test/support/counting.ts';
+import { callRecord, recordingLog } from './test-support.ts';
 
 const PARAMS: DeliveryParams = { maxInFlight: 4, retryMinMs: 500, retryMaxMs: 4000 };
 

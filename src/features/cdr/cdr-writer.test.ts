@@ -6,7 +6,8 @@ import { decodeReply, encodeCdr } from './cdr-codec.ts';
 import { CdrDelivery, answerOf } from './cdr-delivery.ts';
 import { MemorySpool } from './cdr-spool.ts';
 import { CdrWriter, accRecordOf } from './cdr-writer.ts';
-import { callRecord, counting, recordingLog } from './test-support.ts';
+import { counting } from '../../../test/support/counting.ts';
+import { callRecord, recordingLog } from './test-support.ts';
 
 const stores: OpenedStore[] = [];
 after(async () => { for (const s of stores) await s.close(); });

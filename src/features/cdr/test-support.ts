@@ -1,6 +1,5 @@
 /** Test helpers of the CDR feature (imported by its *.test.ts only). */
 import type { CallRecord } from './call-record.ts';
-export { counting } from '../../../test/support/counting.ts';
 
 export function callRecord(over: Partial<CallRecord> = {}): CallRecord {
   return {
