@@ -39,3 +39,16 @@ export const eslSchema = z.strictObject({
 }).optional();
 
 export type EslConfig = NonNullable<z.infer<typeof eslSchema>>;
+
+/**
+ * Cross-section checks (root superRefine): a bridge that is on broadcasts to this node's cluster,
+ * so it needs a `cluster:` section. An `esl:` section with `enabled: false` starts nothing and
+ * needs nothing.
+ */
+export function checkEsl(
+  cfg: { esl?: EslConfig | undefined; cluster?: { clusterId: number } | undefined },
+  problem: (path: Array<string | number>, message: string) => void,
+): void {
+  if (cfg.esl === undefined || !cfg.esl.enabled) return;
+  if (cfg.cluster === undefined) problem(['esl'], 'the ESL bridge broadcasts FreeSWITCH events to a cluster: it needs a `cluster:` section');
+}
