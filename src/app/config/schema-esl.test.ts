@@ -40,3 +40,15 @@ test('esl: an enabled bridge without cluster: is reported at esl at config check
   }
   assert.equal(parseConfigText('esl: { enabled: false, events: [ALL] }').esl?.enabled, false);
 });
+
+test('esl: a clusterId other than this node\'s cluster is reported at esl.clusterId (its events would reach no node)', () => {
+  try {
+    parseConfigText(`${CLUSTER}esl: { events: [ALL], clusterId: 4 }`);
+    assert.fail('expected a ConfigError');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.problems.map((p) => p.path), ['esl.clusterId']);
+    assert.match(e.problems[0]?.message ?? '', /cluster 3 only/);
+  }
+  assert.equal(parseConfigText(`${CLUSTER}esl: { events: [ALL], clusterId: 3 }`).esl?.clusterId, 3);
+});
