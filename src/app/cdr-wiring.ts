@@ -1,4 +1,5 @@
 import { resolveFromConfig } from './config/load-config.ts';
+import { invariant } from '../lib/errors.ts';
 import { realClock, realTimers } from '../lib/real-time.ts';
 import type { SipMessage, Uri } from '../sip/message/index.ts';
 import {
@@ -33,10 +34,11 @@ export interface CdrPart {
 export async function startCdr(rt: NodeRuntime, link: ClusterLink | undefined, cluster: ClusterPort | undefined): Promise<CdrPart | undefined> {
   const cfg = rt.config.cdr;
   if (cfg === undefined) return undefined;
-  if (link === undefined || cluster === undefined) throw new Error('cdr: needs a `cluster:` section (CDRs travel to the writer node as cluster requests)');
+  // The config schema refuses cdr: without cluster: or routes:, and a sender whose writer is itself (checkCdr in config/schema-cdr.ts).
+  invariant(link !== undefined && cluster !== undefined, 'cdr: started without a cluster: the config schema should have refused it');
   const log = logOf(rt);
   const self = link.nodeId;
-  if (cfg.role === 'sender' && cfg.writerNodeId === self) throw new Error(`cdr.writerNodeId: ${self} is this node; make it role: writer`);
+  invariant(cfg.role !== 'sender' || cfg.writerNodeId !== self, 'cdr: a sender whose writer is itself: the config schema should have refused it');
   if (cfg.role === 'writer' && rt.config.store.url === 'sqlite::memory:') {
     rt.logger.warn({ feature: 'cdr' }, 'cdr: role writer with store sqlite::memory: — CDRs are lost when this node stops');
   }

@@ -1,5 +1,5 @@
 import { realClock, realTimers } from '../lib/real-time.ts';
-import { SipclusterError } from '../lib/errors.ts';
+import { invariant } from '../lib/errors.ts';
 import { EslClient, encodeEslBroadcast, isChosen, subscriptionOf, type EslEvent } from '../features/esl/index.ts';
 import type { ClusterPort } from '../script/ports.ts';
 import { clusterPortOf, linkOf } from './cluster-port.ts';
@@ -38,7 +38,8 @@ export function startEsl(rt: NodeRuntime): EslBridge | undefined {
   const cfg = rt.config.esl;
   if (cfg === undefined || !cfg.enabled) return undefined;
   const svc = rt.cluster;
-  if (svc === undefined) throw new SipclusterError('CONFIG_INVALID', 'esl: broadcasts FreeSWITCH events to a cluster; this node has no `cluster:` section');
+  // The config schema refuses an enabled esl: without cluster: (checkEsl in config/schema-esl.ts).
+  invariant(svc !== undefined, 'esl: started without a cluster: the config schema should have refused it');
   const clusterId = cfg.clusterId ?? svc.cfg.clusterId;
   // The script's cluster port when there is a script; otherwise one of our own (nobody listens on it).
   const port: ClusterPort = rt.sip?.clusterPort ?? clusterPortOf(linkOf(svc), rt.stats, () => undefined, rt.config.cluster?.sipAddress);

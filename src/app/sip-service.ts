@@ -1,6 +1,7 @@
 import { SipCore, SipProxy } from '../sip/proxy/index.ts';
 import { TimerWheel } from '../lib/timer-wheel.ts';
 import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
+import { invariant } from '../lib/errors.ts';
 import { loadRoutes } from '../script/load-routes.ts';
 import { ScriptHost } from '../script/script-host.ts';
 import { portOf } from '../script/proxy-binding.ts';
@@ -63,11 +64,12 @@ export class SipService implements Service {
     // second the default 8 KiB pool is replaced every ~20 messages (one native allocation each).
     // Completed transactions keep their replies for timer J, so pools die in arrival order anyway.
     if (Buffer.poolSize < BUFFER_POOL_BYTES) Buffer.poolSize = BUFFER_POOL_BYTES;
+    const routesCfg = rt.config.routes;
+    // Without routes: there is no proxy, so no call accounting; the config schema refuses cdr: then (checkCdr).
+    invariant(routesCfg !== undefined || rt.config.cdr === undefined, 'cdr: without routes: the config schema should have refused it');
     const s = new SipService(rt);
     s.listeners = await s.transport.listen(rt.config.sip.listen);
-    const routesCfg = rt.config.routes;
     if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
-    else if (rt.config.cdr !== undefined) throw new Error('cdr: needs a routing script (`routes:`): it is the script that accounts calls with ctx.cdr.account()');
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
   }

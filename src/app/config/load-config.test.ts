@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText } from './load-config.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfigText } from './load-config.ts';
 import { nodeConfigJsonSchema } from './schema.ts';
 
 function problemsOf(text: string) {
@@ -57,4 +59,21 @@ test('the JSON Schema describes the sections and forbids unknown keys', () => {
   const schema = nodeConfigJsonSchema() as { properties: Record<string, unknown>; additionalProperties?: unknown };
   assert.ok('mi' in schema.properties && 'sip' in schema.properties && 'store' in schema.properties);
   assert.equal(schema.additionalProperties, false);
+});
+
+test('rules between sections are reported with the rest, each at its path (what `config check` prints)', () => {
+  const problems = problemsOf([
+    'mi: { port: 70000 }',
+    'esl: { events: [ALL] }',
+    'cdr: { role: writer }',
+    'maps: [{ name: conference }]',
+  ].join('\n'));
+  assert.deepEqual(problems.map((p) => p.path).sort(), ['cdr', 'cdr', 'esl', 'maps.0', 'mi.port']);
+});
+
+test('every example node config passes the check (the cross-section rules included)', () => {
+  const root = new URL('../../../examples/', import.meta.url).pathname;
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).sort();
+  assert.ok(files.length >= 10, `examples found: ${files.join(', ')}`);
+  for (const f of files) assert.doesNotThrow(() => loadConfigFile(join(root, f)), f);
 });

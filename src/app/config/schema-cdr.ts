@@ -40,3 +40,19 @@ export const cdrSchema = z.strictObject({
 }).optional();
 
 export type CdrConfig = NonNullable<z.infer<typeof cdrSchema>>;
+
+/**
+ * Cross-section checks (root superRefine): CDRs travel to the writer node as cluster requests, so
+ * `cdr:` needs a `cluster:` section (and a sender's writer is another node); calls are accounted by
+ * the routing script (`ctx.cdr.account()`), so it needs `routes:` too.
+ */
+export function checkCdr(
+  cfg: { cdr?: CdrConfig | undefined; cluster?: { nodeId: number } | undefined; routes?: unknown },
+  problem: (path: Array<string | number>, message: string) => void,
+): void {
+  const c = cfg.cdr;
+  if (c === undefined) return;
+  if (cfg.cluster === undefined) problem(['cdr'], 'call accounting sends CDRs to the writer node as cluster requests: it needs a `cluster:` section');
+  else if (c.role === 'sender' && c.writerNodeId === cfg.cluster.nodeId) problem(['cdr', 'writerNodeId'], `node ${c.writerNodeId} is this node; make it role: writer`);
+  if (cfg.routes === undefined) problem(['cdr'], 'calls are accounted by the routing script (ctx.cdr.account()): it needs a `routes:` section');
+}

@@ -22,7 +22,7 @@ export const eslSchema = z.strictObject({
   })).min(1),
   /** How FreeSWITCH frames events: text/event-json or text/event-plain (URL-encoded headers). */
   format: z.enum(['json', 'plain']).default('json'),
-  /** The cluster the events are broadcast to (default: this node's cluster.clusterId). */
+  /** The cluster the events are broadcast to; default (and for now the only choice) `cluster.clusterId`. */
   clusterId: z.number().int().min(1).optional(),
   /** Headers each cluster message carries (`_body` for the event body), or "all". */
   headers: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default([...DEFAULT_HEADERS]),
@@ -39,3 +39,18 @@ export const eslSchema = z.strictObject({
 }).optional();
 
 export type EslConfig = NonNullable<z.infer<typeof eslSchema>>;
+
+/**
+ * Cross-section checks (root superRefine): a bridge that is on broadcasts to this node's cluster,
+ * so it needs a `cluster:` section, and `clusterId` can only be that cluster's (a node in one
+ * cluster reaches no node of another: every event would be dropped as unreachable). An `esl:`
+ * section with `enabled: false` starts nothing and needs nothing.
+ */
+export function checkEsl(
+  cfg: { esl?: EslConfig | undefined; cluster?: { clusterId: number } | undefined },
+  problem: (path: Array<string | number>, message: string) => void,
+): void {
+  if (cfg.esl === undefined || !cfg.esl.enabled) return;
+  if (cfg.cluster === undefined) problem(['esl'], 'the ESL bridge broadcasts FreeSWITCH events to a cluster: it needs a `cluster:` section');
+  else if (cfg.esl.clusterId !== undefined && cfg.esl.clusterId !== cfg.cluster.clusterId) problem(['esl', 'clusterId'], `this node is in cluster ${cfg.cluster.clusterId} only`);
+}

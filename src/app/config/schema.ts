@@ -4,8 +4,8 @@ import { sipSchema } from './schema-sip.ts';
 import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
 import { clusterSchema } from './schema-cluster.ts';
 import { banListSchema } from './schema-ban.ts';
-import { eslSchema } from './schema-esl.ts';
-import { cdrSchema } from './schema-cdr.ts';
+import { checkEsl, eslSchema } from './schema-esl.ts';
+import { cdrSchema, checkCdr } from './schema-cdr.ts';
 import { checkMaps, mapsSchema } from './schema-maps.ts';
 
 /**
@@ -40,7 +40,14 @@ export const nodeConfigSchema = z.strictObject({
     /** How long in-flight work may take after SIGTERM/SIGINT before the process exits anyway. */
     drainTimeoutMs: durationMs.default(5000),
   }).prefault({}),
-}).superRefine((c, ctx) => checkMaps(c, (path, message) => ctx.addIssue({ code: 'custom', path, message })));
+}).superRefine((c, ctx) => {
+  // Rules between sections, so `sipcluster config check` reports them with their paths like any
+  // other problem instead of the node failing at start.
+  const problem = (path: Array<string | number>, message: string): void => { ctx.addIssue({ code: 'custom', path, message }); };
+  checkMaps(c, problem);
+  checkEsl(c, problem);
+  checkCdr(c, problem);
+});
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;

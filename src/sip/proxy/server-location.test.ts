@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../../lib/fake-time.ts';
 import type { Random } from '../../lib/time.ts';
 import {
-  locateServer, orderSrv, MAX_LOCATED_TARGETS, type DnsPort, type LocTransport, type LocateQuery, type NaptrRecord, type SrvRecord,
+  isLocalName, locateServer, orderSrv, MAX_LOCATED_TARGETS, type DnsPort, type LocTransport, type LocateQuery, type NaptrRecord, type SrvRecord,
 } from './server-location.ts';
 
 /** A DNS answering from a table, recording every query ("NAPTR example.com"). */
@@ -94,6 +94,34 @@ test('RFC 3263 §4.1: without NAPTR, SRV for each supported transport; without S
   assert.deepEqual(dns.queries.filter((x) => x.startsWith('SRV')), ['SRV _sip._udp.example.com', 'SRV _sip._tcp.example.com']);
   assert.deepEqual(fmt(await locateServer(q({ host: 'other.example' }), fakeDns({ a: { 'other.example': ['192.0.2.11', '192.0.2.12'] } }), rnd([]))),
     ['udp:192.0.2.11:5060', 'udp:192.0.2.12:5060']);
+});
+
+test('localhost and single-label names skip NAPTR and SRV, even where the DNS has them: A/AAAA only (our rule, RFC 6761 §6.3)', async () => {
+  // Records that would be followed for a domain name: they must not even be asked for.
+  const dns = fakeDns({
+    naptr: { pbx: [naptr(1, 1, 'SIP+D2T', '_sip._tcp.pbx')], localhost: [naptr(1, 1, 'SIP+D2T', '_sip._tcp.localhost')] },
+    srv: { '_sip._udp.pbx': [srv(1, 0, 5099, 'far.example.com')], '_sip._tcp.pbx': [srv(1, 0, 5099, 'far.example.com')] },
+    a: { localhost: ['127.0.0.1'], 'LOCALHOST.': ['127.0.0.1'], 'edge.localhost': ['127.0.0.1'], pbx: ['192.0.2.20'], 'far.example.com': ['192.0.2.99'] },
+    aaaa: { localhost: ['::1'] },
+  });
+  assert.deepEqual(fmt(await locateServer(q({ host: 'localhost' }), dns, rnd([]))), ['udp:127.0.0.1:5060', 'udp:::1:5060'], 'no transport: UDP on 5060 (§4.1 fallback)');
+  assert.deepEqual(fmt(await locateServer(q({ host: 'pbx' }), dns, rnd([]))), ['udp:192.0.2.20:5060']);
+  assert.deepEqual(fmt(await locateServer(q({ host: 'pbx', transport: 'tcp' }), dns, rnd([]))), ['tcp:192.0.2.20:5060'], 'a transport parameter: that transport, its default port, no SRV');
+  assert.deepEqual(fmt(await locateServer(q({ host: 'pbx', port: 5070 }), dns, rnd([]))), ['udp:192.0.2.20:5070']);
+  assert.deepEqual(fmt(await locateServer(q({ host: 'LOCALHOST.' }), dns, rnd([]))), ['udp:127.0.0.1:5060']);
+  assert.deepEqual(fmt(await locateServer(q({ host: 'edge.localhost' }), dns, rnd([]))), ['udp:127.0.0.1:5060']);
+  assert.deepEqual(fmt(await locateServer(q({ host: 'pbx', secure: true, supported: ALL }), dns, rnd([]))), ['tls:192.0.2.20:5061'], 'sips: TLS on 5061');
+  assert.deepEqual(await locateServer(q({ host: 'pbx', secure: true }), dns, rnd([])), [], 'sips without TLS: nothing');
+  assert.deepEqual(dns.queries.filter((x) => !x.startsWith('A ') && !x.startsWith('AAAA ')), [], 'no NAPTR or SRV query');
+  // A dotted name is still located by NAPTR/SRV.
+  const dotted = fakeDns({ srv: { '_sip._udp.pbx.example': [srv(1, 0, 5062, 'h.pbx.example')] }, a: { 'h.pbx.example': ['192.0.2.21'] } });
+  assert.deepEqual(fmt(await locateServer(q({ host: 'pbx.example' }), dotted, rnd([0]))), ['udp:192.0.2.21:5062']);
+  assert.ok(dotted.queries.includes('NAPTR pbx.example'));
+});
+
+test('isLocalName: localhost, names under .localhost and single labels; a trailing dot is no label', () => {
+  for (const h of ['localhost', 'LocalHost', 'localhost.', 'a.localhost', 'B.LOCALHOST.', 'pbx', 'pbx.', 'sip-gw1']) assert.equal(isLocalName(h), true, h);
+  for (const h of ['example.com', 'example.com.', 'pbx.example', 'localhost.example.com', 'mylocalhost.com']) assert.equal(isLocalName(h), false, h);
 });
 
 test('RFC 3263: failed lookups count as empty answers, never as an exception', async () => {

@@ -73,6 +73,22 @@ export function isNumericHost(h: string): boolean {
   return h.includes(':') || isIpv4(h);
 }
 
+/**
+ * Names we never ask NAPTR or SRV for: `localhost`, names under `.localhost`, and single-label
+ * names (no dot, such as `pbx`). This is our rule, not RFC 3263's: §4 looks up the NAPTR and SRV
+ * records of the URI's domain name and makes no exception. But RFC 6761 §6.3 keeps localhost names
+ * to the loopback (address queries only, a negative answer for every other type), and a
+ * single-label name in a next hop is a host-local name (/etc/hosts) or a site-local one, not a
+ * delegated domain that publishes SIP services. Asking the DNS for their NAPTR/SRV finds nothing
+ * and, with a system DNS that does not answer, waits out every query's timeouts (NAPTR, then SRV
+ * for UDP and TCP: 16 s measured with the default 2 s × 2 tries) before the A/AAAA lookup that
+ * answers them. A trailing dot (an absolute name) does not count as a label.
+ */
+export function isLocalName(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return !h.includes('.') || h === 'localhost' || h.endsWith('.localhost');
+}
+
 /** §4.1 with no transport from the URI or NAPTR: TLS for sips, UDP for sip. */
 function fallbackTransport(q: LocateQuery): LocTransport {
   return q.secure === true ? 'tls' : 'udp';
@@ -148,6 +164,8 @@ async function fromSrv(dns: DnsPort, random: Random, name: string, t: LocTranspo
  * The ordered targets for a URI (RFC 3263 §4): an empty list when nothing usable was found.
  * - numeric host: that address, the URI's port or the transport's default (§4.2);
  * - explicit port: A/AAAA of the host with that port, transport from the URI or UDP/TLS (§4.2);
+ * - a local name (isLocalName: localhost, single label): A/AAAA as with an explicit port, the
+ *   URI's port or the transport's default — our rule, no NAPTR/SRV;
  * - explicit transport, no port: SRV for that transport, else A/AAAA with the default port (§4.2);
  * - neither: NAPTR → SRV in NAPTR order; without NAPTR, SRV for each supported transport
  *   (UDP, TCP, TLS order); without SRV, A/AAAA over UDP (TLS for sips) on the default port (§4.1).
@@ -161,10 +179,11 @@ export async function locateServer(q: LocateQuery, dns: DnsPort, random: Random)
     return allowed(q, t) ? [{ transport: t, address: host, port: q.port ?? defaultPort(t) }] : [];
   }
   const out: LocatedTarget[] = [];
-  if (q.port !== undefined) {
+  if (q.port !== undefined || isLocalName(host)) {
     const t = given ?? fallbackTransport(q);
     if (!allowed(q, t)) return [];
-    for (const address of (await addresses(dns, host)).slice(0, MAX_LOCATED_TARGETS)) out.push({ transport: t, address, port: q.port });
+    const port = q.port ?? defaultPort(t);
+    for (const address of (await addresses(dns, host)).slice(0, MAX_LOCATED_TARGETS)) out.push({ transport: t, address, port });
     return out;
   }
   if (given !== undefined) {
