@@ -254,7 +254,12 @@ export class EslClient {
       return;
     }
     this.cEvents.inc();
-    this.deps.onEvent(r.event);
+    try {
+      this.deps.onEvent(r.event);
+    } catch (e) {
+      // The receiver is the node's bridge; whatever it does wrong must not escape into the socket.
+      this.log('error', 'the ESL event receiver threw; event dropped', { reason: (e as Error).message });
+    }
   }
 
   /** Ends the current attempt and schedules the next one after the backoff. */

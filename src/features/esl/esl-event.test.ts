@@ -63,3 +63,9 @@ describe('decodeJsonEvent', () => {
     }
   });
 });
+
+test('an event-json header nested deep enough to overflow JSON.stringify is a bad event, not an exception', () => {
+  const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+  const r = decodeJsonEvent(Buffer.from(`{"Event-Name":"CUSTOM","x":${deep}}`));
+  assert.equal(r.ok, false);
+});

@@ -120,7 +120,14 @@ export function decodeJsonEvent(body: Buffer): EslEventResult {
   const headers: Record<string, string> = {};
   let eventBody: string | undefined;
   for (const [k, v] of entries) {
-    const s = typeof v === 'string' ? v : JSON.stringify(v);
+    let s: string;
+    try {
+      // JSON.parse accepts nesting deep enough to make JSON.stringify overflow the stack (a
+      // ~12 KB body of nested arrays): a value that cannot be written back is a bad event.
+      s = typeof v === 'string' ? v : JSON.stringify(v);
+    } catch (e) {
+      return bad(`event-json header ${k} cannot be re-encoded: ${(e as Error).message}`);
+    }
     if (k === '_body') eventBody = s;
     else if (k !== '__proto__') headers[k] = s;
   }

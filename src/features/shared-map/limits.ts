@@ -23,3 +23,10 @@ export const MAX_ENTRIES = 100_000;
  * (65515 bytes with the headers), and a DUMP reply stops adding lines before this.
  */
 export const MAX_MESSAGE_CHARS = 60_000;
+/**
+ * UTF-8 bytes of a DUMP reply we send: a BIN packet carries at most 65 515 bytes (proto_bin), and
+ * the GENERIC_MSG around the text takes its tag, names and the routing trailer. Counted in bytes,
+ * not characters: 60 000 characters of non-ASCII values are up to 180 000 bytes, a reply the
+ * cluster layer would refuse and the asker would never get.
+ */
+export const MAX_DUMP_BYTES = 60_000;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_MESSAGE_CHARS, MAX_TTL_MS } from './limits.ts';
+import { MAX_DUMP_BYTES, MAX_MESSAGE_CHARS, MAX_TTL_MS } from './limits.ts';
 import { decodeMapMessage, encodeDump, encodeMapMessage, type MapMessage } from './map-messages.ts';
 
 const entry = { key: 'conf-100', ttlMs: 60_000, claimedAtMs: 1_700_000_000_123, value: 'sip:127.0.0.1:5101' };
@@ -56,5 +56,12 @@ describe('MAP: message grammar', () => {
     assert.ok(d.count > 100 && d.count < 2000);
     const r = decodeMapMessage(d.text);
     assert.ok(r.ok && r.msg.kind === 'dump' && r.msg.entries.length === d.count);
+  });
+
+  test('a DUMP reply is bounded in UTF-8 bytes, not characters: non-ASCII values still fit one BIN packet', () => {
+    const many = Array.from({ length: 200 }, (_, i) => ({ ...entry, key: `conf-${i}`, value: 'ü会'.repeat(250) }));
+    const d = encodeDump('conference', many);
+    assert.ok(Buffer.byteLength(d.text, 'utf8') <= MAX_DUMP_BYTES, `${Buffer.byteLength(d.text, 'utf8')} bytes`);
+    assert.ok(d.count > 10);
   });
 });

@@ -15,7 +15,7 @@
  * `ttlMs` is the time left, `claimedAtMs` the owner's wall clock when it first claimed the key
  * (the conflict rule compares it). Numbers are decimal integers. Keys hold no `:`; values no newline.
  */
-import { MAX_KEY_CHARS, MAX_MAP_NAME_CHARS, MAX_MESSAGE_CHARS, MAX_TTL_MS, MAX_VALUE_CHARS } from './limits.ts';
+import { MAX_DUMP_BYTES, MAX_KEY_CHARS, MAX_MAP_NAME_CHARS, MAX_MESSAGE_CHARS, MAX_TTL_MS, MAX_VALUE_CHARS } from './limits.ts';
 
 export const MAP_PREFIX = 'MAP:';
 
@@ -80,16 +80,19 @@ export function encodeMapMessage(m: MapMessage): string {
 }
 
 /**
- * A DUMP reply with as many of `entries` as fit MAX_MESSAGE_CHARS (the caller orders them;
+ * A DUMP reply with as many of `entries` as fit MAX_MESSAGE_CHARS and MAX_DUMP_BYTES (the caller orders them;
  * the rest reach the asker with the owner's next refresh). Returns the text and how many went in.
  */
 export function encodeDump(map: string, entries: readonly WireEntry[]): { text: string; count: number } {
   let text = `${MAP_PREFIX}${map}:DUMP:`;
+  let bytes = Buffer.byteLength(text, 'utf8');
   let count = 0;
   for (const e of entries) {
     const line = (count === 0 ? '' : '\n') + encodeEntry(e);
-    if (text.length + line.length > MAX_MESSAGE_CHARS) break;
+    const lineBytes = Buffer.byteLength(line, 'utf8');
+    if (text.length + line.length > MAX_MESSAGE_CHARS || bytes + lineBytes > MAX_DUMP_BYTES) break;
     text += line;
+    bytes += lineBytes;
     count++;
   }
   return { text, count };

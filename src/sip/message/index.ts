@@ -1,7 +1,7 @@
 /** Public API of the SIP message layer (src/sip/message). Other folders import only from here. */
 export { parseMessage, trailingBytes, type ParseOptions } from './parser.ts';
 export { SipMessage, type ContactList, type SipKind } from './sip-message.ts';
-export { serialize, formatMessage, type MessageInit } from './serializer.ts';
+export { serialize, formatMessage, isSingleLine, type MessageInit } from './serializer.ts';
 export { MessageEditor } from './message-editor.ts';
 export { buildResponse, buildResponseBytes, deriveToTag, prepareHeaders, type PreparedHeaders, type ResponseOptions } from './response-builder.ts';
 export { buildRequest, type RequestInit } from './request-builder.ts';

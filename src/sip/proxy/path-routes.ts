@@ -5,7 +5,7 @@
  * the same with the stored `path` column. Path is stored as the comma-joined Route values of the
  * REGISTER (binding.path); it is split here, outside quotes and `<>`, and each value is checked.
  */
-import { parseNameAddr } from '../message/index.ts';
+import { isSingleLine, parseNameAddr } from '../message/index.ts';
 
 /** A Path longer than this is refused rather than forwarded (the registrar never stores one). */
 export const MAX_PATH_ROUTES = 16;
@@ -49,6 +49,9 @@ export function pathRoutes(path: string): PathRoutes | undefined {
   let firstUri: string | undefined;
   for (const p of parts) {
     if (p === '') continue;
+    // A value becomes a Route header line: CR or LF in it (a lenient quoted display name or
+    // parameter, or a stored row) would split the header, so the whole Path is unusable.
+    if (!isSingleLine(p)) return undefined;
     const na = parseNameAddr(p);
     if (!na.ok || na.value.uri.kind !== 'sip') return undefined;
     firstUri ??= na.value.uri.raw;

@@ -127,3 +127,27 @@ test('RFC 3263 §4.1: a located target on a transport we do not listen on is ski
   await flush();
   assert.deepEqual(upstream(u.take()), [503]);
 });
+
+test('RFC 3261 §16.7 step 5: a 6xx on one branch stops a branch whose DNS answers only afterwards', async () => {
+  let answer: ((t: readonly SipTarget[]) => void) | undefined;
+  const h = harness({ resolver: { resolve: () => new Promise((r) => { answer = r; }) } });
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:bob@192.0.2.21' }, { uri: 'sip:bob@slow.example' }]); };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE'));
+  h.answer(inv.msg, 603, 'Decline');
+  answer?.([{ proto: 'udp', address: '192.0.2.99', port: 5060 }]);
+  await new Promise((r) => setImmediate(r));
+  const s = h.take();
+  assert.equal(s.filter((x) => x.msg.isRequest && x.msg.method === 'INVITE').length, 0, 'no INVITE after the 6xx');
+  assert.deepEqual(s.filter((x) => !x.msg.isRequest && x.target.address === '192.0.2.10').map((x) => x.msg.status), [603]);
+});
+
+test('RFC 3263 resolution gets the first attempt\'s time: a DNS that never answers ends the branch as a local 503, not a transaction held for minutes', async () => {
+  const h = harness({ resolver: { resolve: () => new Promise(() => {}) } });
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:bob@never.example' }], { timeoutMs: 5000 }); };
+  h.recv(request());
+  assert.equal(only(h.take()).msg.status, 100);
+  h.clock.advance(5_100);
+  const s = h.take();
+  assert.deepEqual(s.filter((x) => !x.msg.isRequest).map((x) => x.msg.status), [503]);
+});

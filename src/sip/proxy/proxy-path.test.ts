@@ -69,3 +69,14 @@ test('pathRoutes splits the stored Path outside quotes and <>, and refuses what 
   assert.equal(pathRoutes('"unterminated <sip:a;lr>'), undefined);
   assert.equal(pathRoutes(Array.from({ length: 17 }, (_, i) => `<sip:h${i}.example;lr>`).join(',')), undefined);
 });
+
+test('a Path value with CR or LF (a lenient quoted display name, a stored row) is unusable: it would split the Route header', () => {
+  assert.equal(pathRoutes('"a\rb" <sip:edge.example;lr>'), undefined);
+  assert.equal(pathRoutes('<sip:edge.example;lr>,<sip:b.example;lr;x="\n">'), undefined);
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: CONTACT, path: '"a\rb" <sip:edge.example;lr>' }]); };
+  h.recv(request({ method: 'MESSAGE', uri: 'sip:bob@example.com' }));
+  const s = h.take();
+  assert.equal(s.filter((x) => x.msg.isRequest).length, 0, 'nothing forwarded');
+  assert.equal(only(s, (m) => !m.isRequest).msg.status, 503);
+});

@@ -83,15 +83,26 @@ test('RFC 3261 §16.7 step 6: when every recursed branch fails, the best of thei
   };
   h.recv(request());
   h.answer(inviteTo(h.take(), '192.0.2.21'), 301, 'Moved Permanently', {
-    headers: moved('<sip:bob@192.0.2.41>', '<sip:bob@192.0.2.42>', '<tel:+15551234>', '<sips:bob@192.0.2.45>', '<sip:bob@192.0.2.46>;expires=0'),
+    headers: moved('<sip:bob@192.0.2.41>', '<sip:bob@192.0.2.42>', '<sip:bob@192.0.2.46>;expires=0'),
   });
   const s = h.take();
-  assert.deepEqual(invitesTo(s), ['192.0.2.41', '192.0.2.42'], 'equal q in parallel; tel, sips and expires=0 skipped');
+  assert.deepEqual(invitesTo(s), ['192.0.2.41', '192.0.2.42'], 'equal q in parallel; expires=0 skipped');
   h.answer(inviteTo(s, '192.0.2.41'), 500, 'Server Internal Error');
   h.answer(inviteTo(s, '192.0.2.42'), 486, 'Busy Here');
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(seen, [486]);
   assert.deepEqual(upstream(h.take()), [486]);
+});
+
+test('RFC 3261 §16.7 step 4: a 3xx with Contacts we cannot recurse on (tel:, sips:) stays a candidate, so the caller still gets those alternatives', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: A }], { recurse3xx: true }); };
+  h.recv(request());
+  h.answer(inviteTo(h.take(), '192.0.2.21'), 302, 'Moved Temporarily', { headers: moved('<tel:+15551234>', '<sips:bob@192.0.2.45>', '<sip:bob@192.0.2.41>') });
+  const s = h.take();
+  assert.deepEqual(invitesTo(s), ['192.0.2.41'], 'tel and sips skipped, the sip Contact tried');
+  h.answer(inviteTo(s, '192.0.2.41'), 404, 'Not Found');
+  assert.deepEqual(upstream(h.take()), [302], 'the 302 with the untried alternatives ranks above the 404 (§16.7 step 6)');
 });
 
 test('redirectTargets: q-ordered (stable), §19.1.4 equality against what was tried, bounded, malformed Contact → nothing', () => {

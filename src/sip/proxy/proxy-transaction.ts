@@ -16,7 +16,7 @@ import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
-import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectTargets } from './redirect-targets.ts';
+import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
 import type { SipOutput, SipSource, SipTarget } from './sip-source.ts';
 import { responseTarget } from './via-routing.ts';
@@ -163,14 +163,33 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (nh.kind === 'target') { this.startBranch(f, p, hop.strict, nh.target, routes, undefined); return; }
     if (nh.kind === 'error') { this.localBranch(p, undefined, 'Service Unavailable (unroutable URI)'); return; }
     this.resolving++;
-    void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
+    // Resolution gets the first attempt's time (timer C for INVITE, 64·T1 otherwise): a DNS that
+    // keeps answering slowly must not hold the transaction for minutes.
+    const budgetMs = this.isInvite ? p.timerCMs : sixtyFourT1(this.env.policy);
+    let settled = false;
+    const deadline = this.env.timers.after(budgetMs, () => {
+      if (settled) return;
+      settled = true;
       this.resolving--;
-      if (this.finalStatus !== 0 || this.cancelled) { this.checkDone(); return; }
+      if (this.finalStatus !== 0 || this.cancelled || this.got6xx) { this.checkDone(); return; }
+      this.localBranch(p, undefined, 'Service Unavailable (DNS resolution timed out)');
+    });
+    void resolveHop(this.env.resolver, nh.host, nh.port, nh.proto).then((t) => {
+      if (settled) return;
+      settled = true;
+      deadline.cancel();
+      this.resolving--;
+      // §16.7 step 5: after a 6xx no new branch starts, also one whose DNS answered late.
+      if (this.finalStatus !== 0 || this.cancelled || this.got6xx) { this.checkDone(); return; }
       if (typeof t === 'string') { this.localBranch(p, undefined, 'Service Unavailable (unresolvable destination)'); return; }
-      // RFC 3263 §4.3: the other targets wait in a plan, for failover within the first attempt's time.
-      const budgetMs = this.isInvite ? p.timerCMs : sixtyFourT1(this.env.policy);
-      const plan = t.length > 1 ? new FailoverPlan(p, hop.strict, routes, t.slice(1), this.env.timers, budgetMs) : undefined;
-      this.startBranch(f, p, hop.strict, t[0] as SipTarget, routes, plan);
+      try {
+        // RFC 3263 §4.3: the other targets wait in a plan, for failover within the first attempt's time.
+        const plan = t.length > 1 ? new FailoverPlan(p, hop.strict, routes, t.slice(1), this.env.timers, budgetMs) : undefined;
+        this.startBranch(f, p, hop.strict, t[0] as SipTarget, routes, plan);
+      } catch {
+        // Nothing here may escape into the resolver's promise (an unhandled rejection ends the process).
+        this.localBranch(p, undefined, 'Service Unavailable (the request could not be built)');
+      }
     });
   }
 
@@ -197,11 +216,13 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (b.recurse <= 0 || this.cancelled || this.got6xx) return false;
     const tried: string[] = this.branches.map((x) => x.uri);
     for (const g of this.groups) for (const p of g) tried.push(p.t.uri);
-    const add = redirectTargets(res, tried, b.recurse - this.recursed);
+    const plan = redirectPlan(res, tried, b.recurse - this.recursed);
+    const add = plan.targets;
     if (add.length === 0) return false;
     this.recursed += add.length;
     this.env.counters.recursedTargets.inc(add.length);
-    b.superseded = true;
+    // §16.7 step 4: the 3xx leaves the response context only when every Contact was recursed on.
+    b.superseded = plan.all;
     const groups: PendingTarget[][] = [];
     for (const t of add) {
       const last = groups[groups.length - 1];

@@ -23,23 +23,34 @@ function qOf(text: string | undefined): number {
  * (stable for equal q), none equal (§19.1.4) to a URI in `tried`, at most `budget`.
  */
 export function redirectTargets(res: SipMessage, tried: readonly string[], budget: number): RelayTarget[] {
-  if (budget <= 0) return [];
+  return redirectPlan(res, tried, budget).targets;
+}
+
+/**
+ * The targets to add and whether they cover the 3xx: `all` is false when a Contact the proxy
+ * could not use (tel:, sips:, …) or one over the budget was left out. §16.7 step 4 drops the 3xx
+ * from the response context only when the proxy recursed on all of its Contacts; otherwise it
+ * stays a candidate, so the caller can still see the alternatives we did not try.
+ */
+export function redirectPlan(res: SipMessage, tried: readonly string[], budget: number): { targets: RelayTarget[]; all: boolean } {
+  if (budget <= 0) return { targets: [], all: false };
   const c = res.contacts();
-  if (!c.ok || c.value.star) return [];
+  if (!c.ok || c.value.star) return { targets: [], all: false };
   const seen: Uri[] = [];
   for (const t of tried) {
     const u = parseUri(t);
     if (u !== undefined) seen.push(u);
   }
   const out: RelayTarget[] = [];
+  let leftOut = false;
   for (const na of c.value.values) {
     const u = na.uri;
-    if (u.kind !== 'sip' || u.scheme !== 'sip') continue;
     if (paramValue(na.params, 'expires') === '0') continue;
+    if (u.kind !== 'sip' || u.scheme !== 'sip') { leftOut = true; continue; }
     if (seen.some((s) => uriEquals(s, u))) continue;
     seen.push(u);
     out.push({ uri: u.raw, q: qOf(paramValue(na.params, 'q')) });
   }
   out.sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
-  return out.slice(0, budget);
+  return { targets: out.slice(0, budget), all: !leftOut && out.length <= budget };
 }
