@@ -20,3 +20,17 @@ export function exitOnSignals(rt: NodeRuntime): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/**
+ * Last resort for a promise rejected with nobody listening (a bug: every network input path
+ * handles its errors). Node 20 would end the process and every call on it; the node logs the
+ * error with its stack, counts it in `core:unhandled_rejections` and keeps serving. A synchronous
+ * uncaught exception still ends the process: the state it left behind cannot be trusted.
+ */
+export function survivePromiseBugs(rt: NodeRuntime): void {
+  const counter = rt.stats.counter('core:unhandled_rejections', 'promises rejected with no handler (bugs; logged with code INTERNAL_UNHANDLED_REJECTION)');
+  process.on('unhandledRejection', (reason: unknown) => {
+    counter.inc();
+    rt.logger.error({ code: 'INTERNAL_UNHANDLED_REJECTION', err: reason }, 'a promise was rejected with no handler; the node keeps running');
+  });
+}

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../app/config/load-config.ts';
 import { nodeConfigJsonSchema } from '../app/config/schema.ts';
 import { NodeRuntime } from '../app/node-runtime.ts';
-import { exitOnSignals } from '../app/signals.ts';
+import { exitOnSignals, survivePromiseBugs } from '../app/signals.ts';
 import { VERSION } from '../app/version.ts';
 import { runDemo } from '../app/demo.ts';
 import { callMi, wordsToParams } from './mi-client.ts';
@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
       const loaded = loadOrExit(o.config);
       const rt = await NodeRuntime.start(loaded);
       exitOnSignals(rt);
+      survivePromiseBugs(rt);
     });
 
   const config = program.command('config').description('work with node config files');
