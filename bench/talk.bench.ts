@@ -11,6 +11,9 @@
  *  c. call setup through the cluster: SIPp uac-call.xml INVITE → 200 times (rtd) for alice
  *     registered on node 1, called via node 1 (local), via node 3 asking WHEREIS each call, and via
  *     node 3 with where-is's REGONLINE cache (the extra SIP hop without the question).
+ *  floor: the same round trip between two bare Node processes over one TCP connection
+ *     (bench/support/tcp-echo.ts), at the same rate: what this machine's loopback and scheduler
+ *     give before any sipcluster code runs.
  * Run: npx tsx bench/talk.bench.ts   (package.json: "bench:talk")
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.ts';
 import { mi, startNode, tempDir, waitFor, type NodeProcess } from '../test/support/node-process.ts';
 import { runSipp, startSippServer, type SippResult } from '../test/support/sipp.ts';
-import { percentile } from './support/proc.ts';
+import { connect } from 'node:net';
+import { percentile, startTs } from './support/proc.ts';
 
 process.env.SIPCLUSTER_SIPP ??= '/usr/bin/sipp';
 const example = fileURLToPath(new URL('../examples/where-is/', import.meta.url));
@@ -96,8 +100,40 @@ async function scriptRtt(node: NodeProcess, target: string): Promise<Record<stri
   }, 5000, 50);
 }
 
+/** Round trips of 64 bytes to a bare Node TCP echo process, `count` of them at `rate`/s (ms, sorted). */
+async function tcpFloor(rate: number, count: number): Promise<number[]> {
+  const echo = startTs(fileURLToPath(new URL('./support/tcp-echo.ts', import.meta.url)), []);
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      echo.stdout?.on('data', (d: Buffer) => { out += d.toString(); const m = /tcp echo on (\d+)/.exec(out); if (m) resolve(Number(m[1])); });
+      echo.once('exit', (c) => reject(new Error(`tcp echo exited (${c})`)));
+    });
+    const sock = connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    const rtts: number[] = [];
+    let t0 = 0;
+    let done: (() => void) | undefined;
+    sock.on('data', () => { rtts.push(performance.now() - t0); done?.(); });
+    const payload = Buffer.alloc(64, 0x61);
+    for (let i = 0; i < count; i++) {
+      await new Promise((r) => setTimeout(r, 1000 / rate));
+      const answered = new Promise<void>((r) => { done = r; });
+      t0 = performance.now();
+      sock.write(payload);
+      await Promise.race([answered, new Promise((r) => setTimeout(r, 1000))]);
+    }
+    sock.destroy();
+    return rtts.sort((a, b) => a - b);
+  } finally {
+    echo.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   const load0 = loadavg()[0] ?? NaN;
+  const floor = await tcpFloor(RTT_RATE, RTT_CALLS);
   const dir = tempDir('sipcluster-bench-talk-');
   const { nodes, ports } = await startCluster(dir);
   const sip = (i: number): string => `127.0.0.1:${(ports[i] as Ports).sip}`;
@@ -110,6 +146,8 @@ async function main(): Promise<void> {
     const rttRun = await sipp(optionsXml, sip(0), 'rtt', RTT_RATE, RTT_CALLS);
     const rtt = await scriptRtt(nodes[0] as NodeProcess, sip(0));
     row([`b. script request→reply (unicast, collect first) @ ${RTT_RATE}/s`, `${rtt.n} samples`, `${f(rtt.p50Ms ?? NaN, 3)} / ${f(rtt.p99Ms ?? NaN, 3)} (p90 ${f(rtt.p90Ms ?? NaN, 3)}, max ${f(rtt.maxMs ?? NaN, 1)}, ${f(rtt.under1MsPct ?? NaN, 1)} % < 1 ms)`, `SIPp OPTIONS rtd ${pcts(rttRun.rtdMs)}`]);
+    const under1 = floor.length === 0 ? NaN : (100 * floor.filter((x) => x < 1).length) / floor.length;
+    row([`floor: bare Node TCP echo round trip @ ${RTT_RATE}/s`, `${floor.length} samples`, `${f(percentile(floor, 50), 3)} / ${f(percentile(floor, 99), 3)} (p90 ${f(percentile(floor, 90), 3)}, max ${f(floor[floor.length - 1] ?? NaN, 1)}, ${f(under1, 1)} % < 1 ms)`, '-']);
 
     // a. rising rates until SIPp cannot keep up or calls fail
     for (const rate of RATES) {
