@@ -10,6 +10,7 @@ import { parseMessage, type SipMessage } from '../message/index.ts';
 import {
   ClientInviteTransaction, ClientNonInviteTransaction, clientKey, sixtyFourT1, type ClientTxUser, type TxWire,
 } from '../transaction/index.ts';
+import { AcceptedBranch, CompletedBranch } from './completed-replies.ts';
 import type { FailoverPlan } from './failover-plan.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
@@ -132,6 +133,39 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
       this.env.clients.delete(this.key);
       this.env.counters.inuse.dec();
     }
+  }
+
+  /**
+   * Whether the branch's client transaction is over or in a last state a compact entry can stand in
+   * for: INVITE Accepted (2xx, timer M), non-INVITE Completed over UDP (timer K). An INVITE branch
+   * Completed by a non-2xx (timer D) still needs its machine to ACK retransmitted finals.
+   */
+  get compactable(): boolean {
+    if (this.status === 0) return false;
+    const tx = this.tx;
+    if (tx === undefined || tx.state === 'terminated') return true;
+    if (tx instanceof ClientInviteTransaction) return tx.state === 'accepted';
+    return tx.state === 'completed' && !this.wire.reliable;
+  }
+
+  /** Hands the client transaction's last state to a compact entry (completed-replies.ts); see `compactable`. */
+  compact(upstream: SipTarget): void {
+    const tx = this.tx;
+    const env = this.env;
+    if (tx instanceof ClientInviteTransaction) {
+      if (!tx.handOffAccepted()) return;
+      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters);
+      env.clients.set(this.key, e);
+      env.completed.hold(e);
+    } else if (tx !== undefined) {
+      if (!tx.handOffCompleted()) return;
+      const e = new CompletedBranch(this.key, env.clients);
+      env.clients.set(this.key, e);
+      env.lingering.hold(e);
+    } else return;
+    this.tx = undefined;
+    this.response = undefined;
+    this.parsed = undefined;
   }
 
   /** §16.10 / §16.7 step 10: cancel a pending INVITE branch; waits for a provisional response (§9.1). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CALLER, harness, only, request } from '../../../test/support/proxy-harness.ts';
+import { CALLER, harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
 
 const register = (o: { branch?: string; cseq?: number } = {}) => request({ method: 'REGISTER', uri: 'sip:192.0.2.1', ...o });
 
@@ -97,4 +97,92 @@ test('a forked non-INVITE with a branch still pending keeps its whole transactio
   h.answer((sent[1] as (typeof sent)[0]).msg, 486, 'Busy Here');
   assert.equal(h.take().length, 0, 'a second final is not forwarded (§16.7)');
   assert.equal(h.proxy.completedCount, 1, 'compacted once the last branch ended');
+});
+
+test('RFC 6026 Accepted: after a relayed 2xx the INVITE\'s server and client states go compact; INVITE retransmissions are absorbed, a retransmitted 2xx still goes up', () => {
+  const h = harness();
+  let runs = 0;
+  let onReply = 0;
+  h.proxy.onRequest = (pr) => { runs++; pr.onReply = () => { onReply++; }; pr.relay(); };
+  const inv = request();
+  h.recv(inv);
+  const fwd = only(h.take(), isReq('INVITE')).msg;
+  h.answer(fwd, 200, 'OK');
+  const ok = only(h.take());
+  assert.equal(ok.msg.status, 200);
+  assert.equal(h.proxy.completedCount, 2, 'server (timer L) and branch (timer M) kept as compact entries');
+  assert.equal(h.proxy.serverTransactionCount, 1);
+  assert.equal(h.proxy.clientTransactionCount, 1);
+  assert.equal(h.stat('tm:inuse_transactions'), 2);
+  h.recv(inv);
+  assert.equal(h.take().length, 0, 'INVITE retransmission absorbed in Accepted (RFC 6026 §8.7)');
+  assert.equal(runs, 1);
+  h.answer(fwd, 200, 'OK');
+  const again = only(h.take());
+  assert.equal(again.msg.status, 200, '2xx retransmission forwarded (§16.7 step 5)');
+  assert.deepEqual(again.target, ok.target);
+  const vias = again.msg.vias();
+  assert.equal(vias.ok ? vias.value.length : -1, 1, 'our Via removed');
+  assert.equal(h.stat('core:fwd_replies'), 2);
+  assert.equal(onReply, 1, 'the script\'s reply hook saw the first 2xx only');
+  h.answer(fwd, 486, 'Busy Here');
+  assert.equal(h.take().length, 0, 'a non-2xx after the 2xx is absorbed');
+  // §16.10: the response context still exists, so a CANCEL gets 200 and changes nothing.
+  h.recv(request({ method: 'CANCEL' }));
+  assert.equal(only(h.take()).msg.status, 200);
+  h.clock.advance(34_000);
+  assert.equal(h.proxy.completedCount, 0);
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.proxy.clientTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0, 'each compact entry counted as its transaction until it expired');
+  h.answer(fwd, 200, 'OK');
+  assert.equal(only(h.take()).msg.status, 200, 'after timer M a 2xx is forwarded statelessly by its Via');
+});
+
+test('RFC 6026 Accepted: a 2xx answered by the script itself goes compact too; the ACK of the 2xx is not absorbed', () => {
+  const h = harness();
+  let acks = 0;
+  h.proxy.onRequest = (pr) => { if (pr.msg.method === 'ACK') { acks++; pr.drop(); return; } pr.reply(200, 'OK'); };
+  h.recv(request());
+  assert.equal(only(h.take(), isRes(200)).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 1);
+  h.recv(request({ method: 'ACK', toTag: 'x', branch: 'z9hG4bKack2' }));
+  assert.equal(acks, 1, '§17.2.3: the ACK of a 2xx matches no transaction and reaches the script');
+});
+
+test('a forked INVITE whose other branch ended with a non-2xx keeps its machines (timer D must ACK retransmitted finals)', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:bob@192.0.2.20' }, { uri: 'sip:bob@192.0.2.21' }], { parallel: true }); };
+  h.recv(request());
+  const sent = h.take().filter((x) => x.msg.isRequest);
+  assert.equal(sent.length, 2);
+  const [a, b] = sent as [(typeof sent)[0], (typeof sent)[0]];
+  h.answer(a.msg, 180, 'Ringing');
+  h.answer(b.msg, 180, 'Ringing');
+  h.take();
+  h.answer(a.msg, 200, 'OK');
+  assert.ok(h.take().some((x) => x.msg.status === 200));
+  h.answer(b.msg, 487, 'Request Terminated');
+  assert.equal(only(h.take(), isReq('ACK')).target.address, '192.0.2.21');
+  assert.equal(h.proxy.completedCount, 0, 'not compacted');
+  h.answer(b.msg, 487, 'Request Terminated');
+  assert.equal(only(h.take()).msg.method, 'ACK', 'the retransmitted 487 is ACKed again by its machine');
+});
+
+test('§17.1.2.2 a relayed BYE: once its 200 went up the branch\'s Completed state (timer K) is compact; a retransmitted 200 is absorbed', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay(); };
+  h.recv(request({ method: 'BYE', toTag: 'b1' }));
+  const bye = only(h.take(), isReq('BYE')).msg;
+  h.answer(bye, 200, 'OK');
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 1, 'the server side (timer J)');
+  assert.equal(h.proxy.clientTransactionCount, 1, 'the client side (timer K)');
+  h.answer(bye, 200, 'OK');
+  assert.equal(h.take().length, 0, 'absorbed in Completed');
+  h.clock.advance(6_000);
+  assert.equal(h.proxy.clientTransactionCount, 0, 'gone after T4 plus one bucket');
+  assert.equal(h.stat('tm:inuse_transactions'), 1, 'the server side still in timer J');
+  h.clock.advance(30_000);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
 });

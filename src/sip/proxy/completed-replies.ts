@@ -1,60 +1,113 @@
 /**
- * The Completed state of non-INVITE server transactions answered here, kept compact.
+ * Transactions whose last state only absorbs or repeats, kept compact.
  *
- * RFC 3261 §17.2.2: once a non-INVITE server transaction has sent its final response, all it does
- * until timer J fires (64·T1 = 32 s over UDP) is resend that response to each retransmission of
- * the request. A registrar answering 10 000 REGISTERs a second holds 320 000 such transactions;
- * kept whole (request, parsed headers, state machine, timer) they fill the heap and the garbage
- * collector's time (Kamailio and OpenSIPS answer REGISTER statelessly and keep nothing). Here the
- * transaction hands its key, the response bytes and the upstream target to this cache and is
- * freed; the entry answers retransmissions exactly as the machine would.
+ * Once a transaction has its final answer, what is left of it for a fixed time is tiny:
+ * - a non-INVITE server transaction in Completed (RFC 3261 §17.2.2) resends its final response to
+ *   each retransmission of the request until timer J (64·T1 over UDP);
+ * - an INVITE server transaction in Accepted (RFC 6026 §8.7) absorbs retransmissions of the INVITE
+ *   until timer L (64·T1), and its client side in Accepted (RFC 6026 §8.4) passes each
+ *   retransmitted 2xx up until timer M (64·T1), which a proxy forwards upstream (§16.7 step 5);
+ * - a non-INVITE client transaction in Completed (§17.1.2.2) absorbs response retransmissions until
+ *   timer K (T4 over UDP).
+ * Kept whole (request, parsed headers, the script's objects, the state machines, their timers),
+ * 1 000 calls a second hold 32 000 calls' worth of objects for 32 s and the garbage collector's time
+ * with them (Kamailio and OpenSIPS keep a transaction for their 5 s wait timer). Here each such state
+ * hands its table key and the few bytes it still needs to an entry below and the rest is freed; the
+ * entry acts exactly as the machine would for the rest of its time.
  *
- * Expiry needs no per-entry timer: every entry lives the same timer J, so entries go into the
- * current bucket and a bucket is dropped once it is older than timer J (one timer tick per bucket
- * while the cache is not empty). An entry thus lives between timer J and timer J + one bucket.
+ * Expiry needs no per-entry timer: every entry of one store lives the same time, so entries go into
+ * the current bucket and a bucket is dropped once it is older than that time (one timer tick per
+ * bucket while the store is not empty). An entry thus lives between its time and its time + one bucket.
  */
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import type { ServerMatch } from './proxy-env.ts';
+import type { SipMessage } from '../message/index.ts';
+import { stripTopVia } from './forward-builder.ts';
+import type { ProxyCounters } from './proxy-counters.ts';
+import type { ClientMatch, ServerMatch } from './proxy-env.ts';
 import type { SipOutput, SipTarget } from './sip-source.ts';
 
-/** Bucket width: timer J is 64·T1, so 1/32 of it (1 s with T1 = 500 ms) keeps the overshoot small. */
+/** Bucket width: 1/32 of the lifetime (1 s for 64·T1 with T1 = 500 ms) keeps the overshoot small. */
 const BUCKETS_PER_LIFETIME = 32;
 
-class CompletedReply implements ServerMatch {
-  constructor(readonly key: string, private readonly out: SipOutput, private readonly target: SipTarget, private readonly bytes: Buffer) {}
+/** The table an entry stands in; it is removed from it on expiry unless something replaced it. */
+interface Table {
+  get(key: string): unknown;
+  delete(key: string): boolean;
+}
 
-  /** §17.2.2: "the server transaction MUST pass the final response to the transport layer for retransmission". */
+/** An entry standing in for a transaction machine under `key` in `table`. */
+export interface CompactEntry {
+  readonly key: string;
+  readonly table: Table;
+}
+
+/** §17.2.2 Completed: "the server transaction MUST pass the final response to the transport layer for retransmission". */
+export class CompletedReply implements ServerMatch, CompactEntry {
+  constructor(readonly key: string, readonly table: Table, private readonly out: SipOutput, private readonly target: SipTarget, private readonly bytes: Buffer) {}
+
   receiveRetransmission(): void {
     this.out.send(this.target, this.bytes);
   }
 }
 
-export class CompletedReplies {
-  private current: CompletedReply[] = [];
-  private readonly old: CompletedReply[][] = [];
+/**
+ * RFC 6026 §8.7 Accepted (INVITE server transaction after a 2xx): retransmissions of the INVITE are
+ * absorbed; the ACK of the 2xx is end to end and does not match it (§17.2.3, sip-proxy receiveAck);
+ * a CANCEL still gets its 200 (§16.10: the response context exists) and changes nothing.
+ */
+export class AcceptedInvite implements ServerMatch, CompactEntry {
+  constructor(readonly key: string, readonly table: Table) {}
+
+  receiveRetransmission(): void {}
+}
+
+/**
+ * RFC 6026 §8.4 Accepted (INVITE client transaction after a 2xx): a retransmitted 2xx is passed up,
+ * and the proxy forwards it upstream without its top Via (§16.7 step 5: every 2xx goes up).
+ * Other responses are absorbed.
+ */
+export class AcceptedBranch implements ClientMatch, CompactEntry {
+  constructor(
+    readonly key: string, readonly table: Table,
+    private readonly out: SipOutput, private readonly upstream: SipTarget, private readonly counters: ProxyCounters,
+  ) {}
+
+  receive(res: SipMessage): void {
+    if (res.status < 200 || res.status >= 300) return;
+    this.counters.fwdReplies.inc();
+    this.out.send(this.upstream, stripTopVia(res));
+  }
+}
+
+/** §17.1.2.2 Completed (non-INVITE client transaction): "any retransmissions of the final response ... are absorbed". */
+export class CompletedBranch implements ClientMatch, CompactEntry {
+  constructor(readonly key: string, readonly table: Table) {}
+
+  receive(): void {}
+}
+
+/** A store of compact entries that all live `lifetimeMs`. */
+export class CompactStates {
+  private current: CompactEntry[] = [];
+  private readonly old: CompactEntry[][] = [];
   private timer: TimerHandle | undefined;
   private count = 0;
   private readonly bucketMs: number;
 
   constructor(
-    private readonly servers: Map<string, ServerMatch>,
-    private readonly out: SipOutput,
     private readonly timers: Timers,
-    /** Timer J over UDP. */
-    private readonly lifetimeMs: number,
-    /** Called once per entry that expired (the transaction has ended: tm:inuse_transactions). */
+    lifetimeMs: number,
+    /** Called once per entry that expired (its transaction has ended: tm:inuse_transactions). */
     private readonly onExpired: () => void,
   ) {
     this.bucketMs = Math.max(1, lifetimeMs / BUCKETS_PER_LIFETIME);
   }
 
-  /** Entries held (each is one transaction in Completed state). */
+  /** Entries held (each is one transaction in its last state). */
   get size(): number { return this.count; }
 
-  /** Takes over the Completed state of the transaction under `key`; its table entry now answers from here. */
-  adopt(key: string, target: SipTarget, bytes: Buffer): void {
-    const e = new CompletedReply(key, this.out, target, bytes);
-    this.servers.set(key, e);
+  /** Takes over the rest of a transaction's life; the caller has put `e` in its table under its key. */
+  hold(e: CompactEntry): void {
     this.current.push(e);
     this.count++;
     this.timer ??= this.timers.after(this.bucketMs, () => this.tick());
@@ -65,15 +118,15 @@ export class CompletedReplies {
     this.old.push(this.current);
     this.current = [];
     // A bucket closed at tick n holds entries adopted in (n-1, n]: after BUCKETS_PER_LIFETIME more
-    // ticks the youngest of them is at least timer J old.
-    while (this.old.length > BUCKETS_PER_LIFETIME) this.expire(this.old.shift() as CompletedReply[]);
+    // ticks the youngest of them is at least the lifetime old.
+    while (this.old.length > BUCKETS_PER_LIFETIME) this.expire(this.old.shift() as CompactEntry[]);
     if (this.count > 0) this.timer = this.timers.after(this.bucketMs, () => this.tick());
   }
 
-  private expire(bucket: readonly CompletedReply[]): void {
+  private expire(bucket: readonly CompactEntry[]): void {
     for (const e of bucket) {
       this.count--;
-      if (this.servers.get(e.key) === e) this.servers.delete(e.key);
+      if (e.table.get(e.key) === e) e.table.delete(e.key);
       this.onExpired();
     }
   }
@@ -82,7 +135,7 @@ export class CompletedReplies {
   clear(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    for (const b of [...this.old, this.current]) for (const e of b) if (this.servers.get(e.key) === e) this.servers.delete(e.key);
+    for (const b of [...this.old, this.current]) for (const e of b) if (e.table.get(e.key) === e) e.table.delete(e.key);
     this.old.length = 0;
     this.current = [];
     this.count = 0;

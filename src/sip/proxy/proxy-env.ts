@@ -5,7 +5,7 @@
 import type { Random, Timers } from '../../lib/time.ts';
 import type { PreparedHeaders, SipMessage } from '../message/index.ts';
 import type { TimerPolicy } from '../transaction/index.ts';
-import type { CompletedReplies } from './completed-replies.ts';
+import type { CompactStates } from './completed-replies.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
@@ -36,6 +36,11 @@ export interface ProxyEnv {
   readonly clients: Map<string, ClientMatch>;
   /** Server transactions by their §17.2.3 key. */
   readonly servers: Map<string, ServerMatch>;
-  /** Completed non-INVITE server transactions over UDP, kept as their final response only. */
-  readonly completed: CompletedReplies;
+  /**
+   * Transactions in a last state of 64·T1 kept compact (completed-replies.ts): non-INVITE server
+   * transactions Completed over UDP (timer J), INVITE server and client transactions Accepted (L, M).
+   */
+  readonly completed: CompactStates;
+  /** Non-INVITE client transactions Completed over UDP (timer K = T4), kept compact. */
+  readonly lingering: CompactStates;
 }

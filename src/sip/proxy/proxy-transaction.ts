@@ -8,6 +8,7 @@ import { invariant } from '../../lib/errors.ts';
 import { buildResponseBytes, type SipMessage } from '../message/index.ts';
 import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser, type TxWire } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
+import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
@@ -287,12 +288,13 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
         const bytes = stripTopVia(res);
         this.env.counters.fwdReplies.inc();
         if (!this.server.respond(status, bytes)) this.env.out.send(this.upstream, bytes);
+        this.compactAccepted();
       }
       return;
     }
     if (this.finalStatus !== 0) {
-      // The last pending branch of a non-INVITE answered after the final went up.
-      if (!this.isInvite && this.branches.every((x) => x.status !== 0)) this.compact();
+      // The last pending branch answered after the final went up.
+      if (!this.isInvite) { if (this.branches.every((x) => x.status !== 0)) this.compact(); } else if (this.finalStatus < 300) this.compactAccepted();
       return;
     }
     if (status >= 600) {
@@ -325,7 +327,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     for (const b of this.branches) b.plan?.done();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
-    if (!this.isInvite && this.branches.every((b) => b.status !== 0)) this.compact();
+    if (!this.isInvite) { if (this.branches.every((b) => b.status !== 0)) this.compact(); } else if (status < 300) this.compactAccepted();
   }
 
   /**
@@ -340,7 +342,37 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (server.state !== 'completed' || this.upstream.proto !== 'udp' || this.env.servers.get(this.key) !== this) return;
     const bytes = server.handOff();
     if (bytes === undefined) return;
-    this.env.completed.adopt(this.key, this.upstream, bytes);
+    const env = this.env;
+    const e = new CompletedReply(this.key, env.servers, env.out, this.upstream, bytes);
+    env.servers.set(this.key, e);
+    env.completed.hold(e);
+    // The branches' own Completed state (timer K) goes compact too, or it would keep all of this alive.
+    for (const b of this.branches) if (b.compactable) b.compact(this.upstream);
+    this.release();
+  }
+
+  /**
+   * RFC 6026: after a 2xx the INVITE server transaction is Accepted for timer L and each answering
+   * branch for timer M (64·T1 both). Once every branch is done and none needs its machine (a branch
+   * Completed by a non-2xx must ACK retransmitted finals for timer D), these states move to compact
+   * entries (completed-replies.ts) and this object, the request and the script's objects are freed.
+   * A retransmitted 2xx then goes upstream without the script's reply hook.
+   */
+  private compactAccepted(): void {
+    const server = this.server;
+    if (!(server instanceof ServerInviteTransaction) || server.state !== 'accepted' || this.env.servers.get(this.key) !== this) return;
+    for (const b of this.branches) if (!b.compactable) return;
+    if (!server.handOffAccepted()) return;
+    const env = this.env;
+    const e = new AcceptedInvite(this.key, env.servers);
+    env.servers.set(this.key, e);
+    env.completed.hold(e);
+    for (const b of this.branches) b.compact(this.upstream);
+    this.release();
+  }
+
+  /** Drops what only the live transaction needed (the script's objects, the edits, the outcome promise). */
+  private release(): void {
     this.f = undefined;
     this.hooks = { onReply: undefined, onFailure: undefined };
     this.promise = undefined;

@@ -7,8 +7,8 @@
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
 import { isRfc3261Branch, prepareHeaders, type SipMessage } from '../message/index.ts';
-import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, timerJMs, type TimerPolicy } from '../transaction/index.ts';
-import { CompletedReplies } from './completed-replies.ts';
+import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
+import { AcceptedInvite, CompactStates } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
 import { ProxyCounters } from './proxy-counters.ts';
 import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
@@ -60,7 +60,9 @@ export class SipProxy {
       counters, own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
       resolver: opts.resolver, serverHeader: opts.serverHeader, serverLine: prepareHeaders([['Server', opts.serverHeader]]),
       clients: new Map<string, ClientMatch>(), servers,
-      completed: new CompletedReplies(servers, opts.out, opts.timers, timerJMs(policy, false), () => counters.inuse.dec()),
+      // Timer J over UDP, L and M are all 64·T1; K over UDP is T4 (RFC 3261 §17, RFC 6026).
+      completed: new CompactStates(opts.timers, sixtyFourT1(policy), () => counters.inuse.dec()),
+      lingering: new CompactStates(opts.timers, policy.t4Ms, () => counters.inuse.dec()),
     };
     this.checks = {
       supported: new Set((opts.proxyRequireSupported ?? []).map((s) => s.toLowerCase())),
@@ -117,6 +119,11 @@ export class SipProxy {
   private receiveCancel(msg: SipMessage, src: SipSource, key: string): void {
     const cancelTx = new ProxyTransaction(this.env, msg, src, key);
     const invite = this.env.servers.get(keyOf(msg, 'INVITE'));
+    if (invite instanceof AcceptedInvite) {
+      // §16.10: the response context exists (kept compact after its 2xx); the CANCEL changes nothing.
+      cancelTx.reply(200, 'OK');
+      return;
+    }
     if (!(invite instanceof ProxyTransaction)) {
       cancelTx.reply(481, 'Call/Transaction Does Not Exist');
       return;

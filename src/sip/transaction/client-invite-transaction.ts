@@ -83,6 +83,18 @@ export class ClientInviteTransaction<Res> {
     }
   }
 
+  /**
+   * Ends the machine in Accepted without telling the TU: the proxy keeps the rest of timer M in a
+   * compact entry that forwards retransmitted 2xx (sip/proxy/completed-replies.ts).
+   */
+  handOffAccepted(): boolean {
+    if (this.state !== 'accepted') return false;
+    this.timerEnd?.cancel();
+    this.timerEnd = undefined;
+    this.state = 'terminated';
+    return true;
+  }
+
   /** The TU gives up (e.g. CANCEL answered and no final response): stop retransmitting. */
   stopRetransmissions(): void {
     this.cancel('A');

@@ -52,7 +52,21 @@ export class ClientNonInviteTransaction<Res> {
     this.timerF?.cancel();
     this.state = 'completed';
     this.user.onResponse(res, status);
-    this.timerK = this.timers.after(t4OrZero(this.policy, this.wire.reliable), () => this.terminate());
+    // The TU may have handed the Completed state off meanwhile (handOffCompleted).
+    if (this.state === 'completed') this.timerK = this.timers.after(t4OrZero(this.policy, this.wire.reliable), () => this.terminate());
+  }
+
+  /**
+   * Ends the machine in Completed over UDP without telling the TU: the proxy keeps the rest of
+   * timer K in a compact entry that absorbs retransmitted finals (sip/proxy/completed-replies.ts).
+   * False in any other state, and over a reliable transport (timer K is zero there).
+   */
+  handOffCompleted(): boolean {
+    if (this.state !== 'completed' || this.wire.reliable) return false;
+    this.timerK?.cancel();
+    this.timerK = undefined;
+    this.state = 'terminated';
+    return true;
   }
 
   private onTimerE(): void {

@@ -82,6 +82,19 @@ export class ServerInviteTransaction {
     return false;
   }
 
+  /**
+   * Ends the machine in Accepted without telling the TU: the proxy keeps the rest of timer L in a
+   * compact entry (sip/proxy/completed-replies.ts). False in any other state.
+   */
+  handOffAccepted(): boolean {
+    if (this.state !== 'accepted') return false;
+    this.timerEnd?.cancel();
+    this.timerEnd = undefined;
+    this.lastResponse = undefined;
+    this.state = 'terminated';
+    return true;
+  }
+
   private onTimerG(): void {
     this.timerG = undefined;
     if (this.state !== 'completed' || this.lastResponse === undefined) return;
