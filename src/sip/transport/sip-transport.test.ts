@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { StatisticsRegistry } from '../../mgmt/statistics.ts';
 import { SipTransport } from './sip-transport.ts';
 import type { ReceiveInfo, SendTarget } from './types.ts';
@@ -43,6 +44,28 @@ test('UDP on IPv4 and IPv6: datagrams in, datagrams out', async () => {
       c.close();
     }
   } finally {
+    await t.close();
+  }
+});
+
+test('UDP: a literal destination is answered by our own lookup, a host name still goes through dns.lookup', async () => {
+  const { t } = makeTransport();
+  await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }]);
+  const c = createSocket('udp4');
+  await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+  try {
+    const got: string[] = [];
+    c.on('message', (m) => got.push(m.toString()));
+    const port = c.address().port;
+    assert.equal(t.send({ proto: 'udp', address: '127.0.0.1', port }, Buffer.from('literal')), 'sent');
+    // 127.0.0.2 is loopback too, but the socket is bound to 127.0.0.1: use a name that resolves to it.
+    assert.equal(t.send({ proto: 'udp', address: 'localhost', port }, Buffer.from('name')), 'sent');
+    await until(() => got.includes('literal'));
+    // The name arrives when it resolves to 127.0.0.1 for an IPv4 socket (it does on Debian's /etc/hosts).
+    const v4 = await lookup('localhost', { family: 4 }).catch(() => undefined);
+    if (v4?.address === '127.0.0.1') await until(() => got.includes('name'));
+  } finally {
+    c.close();
     await t.close();
   }
 });

@@ -1,5 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIPv6, type Server } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpLimits } from './tcp-connections.ts';
 import { UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
@@ -14,6 +15,21 @@ export interface ListenSpec {
 interface UdpListener {
   readonly info: ListenerInfo;
   readonly socket: UdpSocket;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * dgram resolves the destination of every datagram, even an IP literal, through dns.lookup, which
+ * answers a literal on the next tick. Our UDP destinations are literals by the time they get here
+ * (the proxy resolves names itself, RFC 3263), so answering at once saves a tick and its callback
+ * per datagram; a name still goes to dns.lookup.
+ */
+function literalLookup(address: string, options: LookupOneOptions | number, cb: LookupCallback): void {
+  const f = isIP(address);
+  if (f !== 0) cb(null, address, f);
+  // Node 20's dgram passes the family as a number, its typings an options object.
+  else dnsLookup(address, typeof options === 'number' ? { family: options } : options, cb);
 }
 
 /**
@@ -83,7 +99,9 @@ export class SipTransport {
   private async listenUdp(s: ListenSpec): Promise<void> {
     const v6 = isIPv6(s.host);
     // Large kernel buffers ride out GC pauses at high rates (OpenSIPS probes up to its maxbuffer).
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: UDP_SOCKET_BUFFER_BYTES, sendBufferSize: UDP_SOCKET_BUFFER_BYTES });
+    const socket = createSocket({
+      type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: UDP_SOCKET_BUFFER_BYTES, sendBufferSize: UDP_SOCKET_BUFFER_BYTES, lookup: literalLookup,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(s.port, s.host, () => { socket.off('error', reject); resolve(); });
