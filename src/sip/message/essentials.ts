@@ -20,8 +20,12 @@ interface Seen {
   dup: number;
 }
 
+/** Reused by every check (checkEssentials is synchronous): no arrays or objects per message. */
+const SEEN: Seen = { first: [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1], dup: 0 };
+
 function scanEssentials(msg: SipMessage): Seen {
-  const first = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+  const first = SEEN.first;
+  for (let k = 0; k < first.length; k++) first[k] = -1;
   let dup = 0;
   const t = msg.table;
   for (let i = 0; i < msg.headerCount; i++) {
@@ -30,7 +34,8 @@ function scanEssentials(msg: SipMessage): Seen {
     if ((first[id] ?? -1) < 0) first[id] = i;
     else dup |= 1 << id;
   }
-  return { first, dup };
+  SEEN.dup = dup;
+  return SEEN;
 }
 
 function single(id: HeaderId, seen: Seen): number | SipParseError {

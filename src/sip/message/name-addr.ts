@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { parseHeaderParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
+import { parseHeaderParams, parsedParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
 import { parseUri, formatUri, type Uri } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
@@ -94,10 +94,11 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
   }
   const uri = parseUri(s.slice(uriStart, uriEnd));
   if (uri === undefined) return { ok: false, error: parseError('SIP_PARSE_BAD_URI', `bad URI "${s.slice(uriStart, uriEnd)}"`) };
-  const p = parseHeaderParams(s, i, end);
-  if (p === undefined) return fail('malformed parameter');
-  if (skipLws(s, p.next, end) !== end) return fail(`unexpected "${s.slice(p.next, p.next + 1)}" after URI`);
-  return { ok: true, value: { displayName, uri, angle, params: p.params, tag: paramValue(p.params, 'tag') } };
+  if (!parseHeaderParams(s, i, end)) return fail('malformed parameter');
+  const next = parsedParams.next;
+  const params = parsedParams.params;
+  if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
+  return { ok: true, value: { displayName, uri, angle, params, tag: params.length === 0 ? undefined : paramValue(params, 'tag') } };
 }
 
 /** Writes a name-addr; the URI is always enclosed so that URI and header parameters stay apart. */

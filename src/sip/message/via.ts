@@ -4,8 +4,8 @@
  * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
  */
 import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, ieqAscii } from './chars.ts';
-import { parseHeaderParams, formatParams, type Params, type Param } from './params.ts';
-import { parseHost } from './uri.ts';
+import { parseHeaderParams, parsedParams, formatParams, type Params, type Param } from './params.ts';
+import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -85,12 +85,13 @@ export function parseVia(s: string): Result<Via, SipParseError> {
   const tr = s.slice(i, t);
   const afterProto = skipLws(s, t, end);
   if (afterProto === t) return fail('no white space before sent-by');
-  const h = parseHost(s, afterProto, end);
-  if (h === undefined) return fail('bad sent-by host');
-  const p = parseHeaderParams(s, h.next, end);
-  if (p === undefined) return fail('malformed Via parameter');
-  if (skipLws(s, p.next, end) !== end) return fail('unexpected characters after Via parameters');
-  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), h.host, h.port, p.params) };
+  const hostEnd = parseHost(s, afterProto, end);
+  if (hostEnd < 0) return fail('bad sent-by host');
+  const host = parsedHost.host;
+  const port = parsedHost.port;
+  if (!parseHeaderParams(s, hostEnd, end)) return fail('malformed Via parameter');
+  if (skipLws(s, parsedParams.next, end) !== end) return fail('unexpected characters after Via parameters');
+  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), host, port, parsedParams.params) };
 }
 
 function isUpper(s: string): boolean {
