@@ -87,3 +87,38 @@ export function hasLineBreak(buf: Uint8Array, start: number, end: number): boole
   for (let i = start; i < end; i++) if (buf[i] === LF || buf[i] === CR) return true;
   return false;
 }
+
+/**
+ * Walks the comma-separated elements of buf[start,end) as splitListOffsets does, without recording
+ * them: returns the number of elements when `k` < 0, else the (LWS-trimmed) start of element k, or
+ * `end` when there are fewer. For the editor, which pops the top value of a Via/Route line.
+ */
+export function listElement(buf: Uint8Array, start: number, end: number, k: number): number {
+  let inQuote = false;
+  let angle = false;
+  let elStart = start;
+  let count = 0;
+  for (let i = start; i <= end; i++) {
+    if (i < end) {
+      const c = buf[i];
+      if (inQuote) {
+        if (c === BACKSLASH) i++;
+        else if (c === DQUOTE) inQuote = false;
+        continue;
+      }
+      if (c === DQUOTE) { inQuote = true; continue; }
+      if (c === LAQUOT) { angle = true; continue; }
+      if (c === RAQUOT) { angle = false; continue; }
+      if (c !== COMMA || angle) continue;
+    }
+    if (count === k) {
+      let s = elStart;
+      const e = i > end ? end : i;
+      while (s < e && isLwsByte(buf[s])) s++;
+      return s;
+    }
+    count++;
+    elStart = i + 1;
+  }
+  return k < 0 ? count : end;
+}
