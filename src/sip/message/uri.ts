@@ -3,8 +3,8 @@
  * other absoluteURI kept opaque (RFC 4475 unkscm/novelsc/unksm2 parse, the application answers 416).
  * Components keep their escapes as written; decode with pctDecode(). uriEquals() is §19.1.4.
  */
-import { MAX_URI_BYTES } from './limits.ts';
-import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, isDigit, ieqAscii } from './chars.ts';
+import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
+import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, isDigit, ieqAscii } from './chars.ts';
 import { parseUriParams, parsedParams, NO_PARAMS, type Params, type Param } from './params.ts';
 
 export interface SipUri {
@@ -85,8 +85,8 @@ function pctOctets(s: string): string {
 /** Where parseHost leaves host and port (a holder, not an object per call: every URI and Via has one). */
 export const parsedHost: { host: string; port: number | undefined } = { host: '', port: undefined };
 
-/** Parses host[:port] at s[i] into parsedHost; returns the index after it, or -1. */
-export function parseHost(s: string, i: number, end: number): number {
+/** Parses host[:port] at s[i] into parsedHost (unless `record` is false); returns the index after it, or -1. */
+export function parseHost(s: string, i: number, end: number, record = true): number {
   const start = i;
   if (s.charCodeAt(i) === 0x5b) {
     // RFC 3261 §25.1 IPv6reference = "[" IPv6address "]"
@@ -110,8 +110,10 @@ export function parseHost(s: string, i: number, end: number): number {
     if (i === pStart || n > 65535) return -1;
     port = n;
   }
-  parsedHost.host = s.slice(start, hostEnd);
-  parsedHost.port = port;
+  if (record) {
+    parsedHost.host = s.slice(start, hostEnd);
+    parsedHost.port = port;
+  }
   return i;
 }
 
@@ -201,6 +203,92 @@ export function parseUri(raw: string): Uri | undefined {
     if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return undefined;
   }
   return { kind: 'other', scheme, opaque: raw.slice(i + 1), raw };
+}
+
+/**
+ * True when s[start,end) is a URI parseUri() accepts, decided without allocating: From and To are
+ * checked on every message (RFC 4475 wants bad ones refused) but their URI objects are only built
+ * when read. Follows parseUri() step by step; uri.test.ts compares the two on generated strings.
+ */
+export function validUri(s: string, start: number, end: number): boolean {
+  const len = end - start;
+  if (len === 0 || len > MAX_URI_BYTES) return false;
+  const c0 = s.charCodeAt(start);
+  if (!((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return false;
+  let i = start;
+  while (i < end && s.charCodeAt(i) <= 0xff && SCHEME[s.charCodeAt(i)] === 1) i++;
+  if (i >= end || s.charCodeAt(i) !== 0x3a || i + 1 === end) return false;
+  const n = i - start;
+  if ((n === 3 || n === 4) && lowerAt(s, start) === 0x73 && lowerAt(s, start + 1) === 0x69 && lowerAt(s, start + 2) === 0x70 && (n === 3 || lowerAt(s, start + 3) === 0x73)) {
+    return validSip(s, i + 1, end);
+  }
+  if (n === 3 && lowerAt(s, start) === 0x74 && lowerAt(s, start + 1) === 0x65 && lowerAt(s, start + 2) === 0x6c) return validTel(s, i + 1, end);
+  for (let j = i + 1; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+function validSip(s: string, i: number, end: number): boolean {
+  const at = s.indexOf('@', i);
+  if (at >= 0 && at < end) {
+    const colon = s.indexOf(':', i);
+    const userEnd = colon >= 0 && colon < at ? colon : at;
+    if (userEnd === i || !validEscaped(URI_USER, s, i, userEnd)) return false;
+    if (userEnd < at && !(userEnd + 1 === at || validEscaped(URI_PASSWORD, s, userEnd + 1, at))) return false;
+    i = at + 1;
+  }
+  const hostEnd = parseHost(s, i, end, false);
+  if (hostEnd < 0) return false;
+  const next = skipUriParams(s, hostEnd, end, true);
+  if (next < 0) return false;
+  if (next < end && s.charCodeAt(next) === 0x3f) return validUriHeaders(s, next + 1, end);
+  return next === end;
+}
+
+function validTel(s: string, i: number, end: number): boolean {
+  let numEnd = s.indexOf(';', i);
+  if (numEnd < 0 || numEnd > end) numEnd = end;
+  if (numEnd === i) return false;
+  for (let j = i; j < numEnd; j++) {
+    const c = s.charCodeAt(j);
+    if (!(isHex(c) || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)) return false;
+  }
+  return skipUriParams(s, numEnd, end, false) === end;
+}
+
+/** parseUriParams() without building anything; names checked as parseSip() does when `checkNames`. */
+function skipUriParams(s: string, i: number, end: number, checkNames: boolean): number {
+  let n = 0;
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    if (n >= MAX_PARAMS) return -1;
+    let j = i + 1;
+    const nameStart = j;
+    while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+    if (j === nameStart || (checkNames && !validEscaped(URI_HEADER, s, nameStart, j))) return -1;
+    if (j < end && s.charCodeAt(j) === 0x3d) {
+      const vStart = ++j;
+      while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+      if (j === vStart) return -1;
+    }
+    n++;
+    i = j;
+  }
+  return i;
+}
+
+/** parseUriHeaders() without building anything: every `&`-separated part is name=value. */
+function validUriHeaders(s: string, i: number, end: number): boolean {
+  for (let partStart = i; ; ) {
+    let partEnd = s.indexOf('&', partStart);
+    if (partEnd < 0 || partEnd > end) partEnd = end;
+    let eq = s.indexOf('=', partStart);
+    if (eq < 0 || eq >= partEnd) eq = -1;
+    if (eq <= partStart || !validEscaped(URI_HEADER, s, partStart, eq) || (eq + 1 < partEnd && !validEscaped(URI_HEADER, s, eq + 1, partEnd))) return false;
+    if (partEnd === end) return true;
+    partStart = partEnd + 1;
+  }
 }
 
 /** Writes a URI from its components (used for URIs built in code; parsed ones also carry `raw`). */
