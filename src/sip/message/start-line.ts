@@ -13,7 +13,7 @@ const KNOWN_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 
 const methodBytes = KNOWN_METHODS.map((m) => Buffer.from(m, 'latin1'));
 
 /** The method as a shared string constant when it is a known one, avoiding a slice per message. */
-function methodAt(buf: Buffer, start: number, end: number): string {
+export function methodAt(buf: Buffer, start: number, end: number): string {
   const len = end - start;
   outer: for (let k = 0; k < methodBytes.length; k++) {
     const m = methodBytes[k];
