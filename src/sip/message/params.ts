@@ -4,7 +4,7 @@
  * value keeps its quotes) so that re-serializing does not change a byte; unquote() reads one.
  */
 import { MAX_PARAMS } from './limits.ts';
-import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii } from './chars.ts';
+import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii, sliceKnown } from './chars.ts';
 
 export interface Param {
   readonly name: string;
@@ -80,6 +80,9 @@ export const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
  */
 export const parsedParams = { params: NO_PARAMS, next: 0 };
 
+/** Parameter names most messages carry (Via, From/To, Contact, Route), shared instead of sliced. */
+const COMMON_NAMES = ['branch', 'tag', 'rport', 'received', 'lr', 'transport', 'expires', 'maddr', 'ttl', 'user', 'q'];
+
 const HEADER_SCRATCH: Param[] = [];
 const URI_SCRATCH: Param[] = [];
 
@@ -109,7 +112,7 @@ export function parseHeaderParams(s: string, i: number, end: number): boolean {
     const nameStart = j;
     while (j < end && s.charCodeAt(j) <= 0xff && TOKEN[s.charCodeAt(j)] === 1) j++;
     if (j === nameStart) return false;
-    const name = s.slice(nameStart, j);
+    const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     const afterName = skipLws(s, j, end);
     if (afterName < end && s.charCodeAt(afterName) === EQUAL) {
       let v = skipLws(s, afterName + 1, end);
@@ -141,7 +144,7 @@ export function parseUriParams(s: string, i: number, end: number): boolean {
     const nameStart = j;
     while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
     if (j === nameStart) return false;
-    const name = s.slice(nameStart, j);
+    const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     if (j < end && s.charCodeAt(j) === EQUAL) {
       const vStart = ++j;
       while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
