@@ -31,6 +31,18 @@ function isLwsByte(c: number | undefined): boolean {
  * Returns false when more than `max` elements are found.
  */
 export function splitListOffsets(buf: Uint8Array, start: number, end: number, out: number[], max: number): boolean {
+  const base = out.length;
+  const n = splitListInto(buf, start, end, out, base, max);
+  out.length = base + 2 * (n > max ? max : n);
+  return n <= max;
+}
+
+/**
+ * splitListOffsets writing the pairs at out[at], out[at+1]... by index (a caller's reused scratch
+ * keeps its backing store; `length = 0` and push would allocate a new one per line). Returns the
+ * number of pairs written, or max + 1 (after writing max pairs) when there are more than `max`.
+ */
+export function splitListInto(buf: Uint8Array, start: number, end: number, out: number[], at: number, max: number): number {
   let inQuote = false;
   let angle = false;
   let elStart = start;
@@ -48,15 +60,17 @@ export function splitListOffsets(buf: Uint8Array, start: number, end: number, ou
       if (c === RAQUOT) { angle = false; continue; }
       if (c !== COMMA || angle) continue;
     }
-    if (++count > max) return false;
+    if (count >= max) return max + 1;
     let s = elStart;
     let e = i > end ? end : i;
     while (s < e && isLwsByte(buf[s])) s++;
     while (e > s && isLwsByte(buf[e - 1])) e--;
-    out.push(s, e);
+    out[at + 2 * count] = s;
+    out[at + 2 * count + 1] = e;
+    count++;
     elStart = i + 1;
   }
-  return true;
+  return count;
 }
 
 /**
