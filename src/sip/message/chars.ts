@@ -102,3 +102,19 @@ export function ieqAscii(a: string, b: string): boolean {
   }
   return true;
 }
+
+/**
+ * s.slice(start, end), but one of `known` (compared case-sensitively) when it matches: grammar
+ * elements most messages repeat (`SIP`, `2.0`, `UDP`, `branch`, `tag`) are then shared constants
+ * instead of a new string per message.
+ */
+export function sliceKnown(s: string, start: number, end: number, known: readonly string[]): string {
+  const len = end - start;
+  outer: for (let k = 0; k < known.length; k++) {
+    const w = known[k] as string;
+    if (w.length !== len) continue;
+    for (let i = 0; i < len; i++) if (s.charCodeAt(start + i) !== w.charCodeAt(i)) continue outer;
+    return w;
+  }
+  return s.slice(start, end);
+}

@@ -5,7 +5,8 @@
  * parse could still read, so the node can answer 400 with a reason.
  */
 import { H, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
-import { parseCSeq, parseCallId, parseMaxForwards } from './scalar-headers.ts';
+import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, type CSeq } from './scalar-headers.ts';
+import { methodAt } from './start-line.ts';
 import { parseNameAddr } from './name-addr.ts';
 import { parseVia } from './via.ts';
 import { parseUri } from './uri.ts';
@@ -20,8 +21,12 @@ interface Seen {
   dup: number;
 }
 
+/** Reused by every check (checkEssentials is synchronous): no arrays or objects per message. */
+const SEEN: Seen = { first: [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1], dup: 0 };
+
 function scanEssentials(msg: SipMessage): Seen {
-  const first = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+  const first = SEEN.first;
+  for (let k = 0; k < first.length; k++) first[k] = -1;
   let dup = 0;
   const t = msg.table;
   for (let i = 0; i < msg.headerCount; i++) {
@@ -30,7 +35,8 @@ function scanEssentials(msg: SipMessage): Seen {
     if ((first[id] ?? -1) < 0) first[id] = i;
     else dup |= 1 << id;
   }
-  return { first, dup };
+  SEEN.dup = dup;
+  return SEEN;
 }
 
 function single(id: HeaderId, seen: Seen): number | SipParseError {
@@ -46,6 +52,25 @@ function decodeSingle<T>(msg: SipMessage, seen: Seen, id: HeaderId, parse: (s: s
   if (typeof i !== 'number') return i;
   const r = parse(msg.headerValue(i));
   return r.ok ? r.value : r.error;
+}
+
+/**
+ * CSeq or Max-Forwards read from the bytes when the line is single and unfolded (the usual case);
+ * undefined sends the caller to the string parser (a folded value, or the missing/duplicate error).
+ */
+function fromBytes(msg: SipMessage, seen: Seen, id: typeof H.cseq): CSeq | SipParseError | undefined;
+function fromBytes(msg: SipMessage, seen: Seen, id: typeof H.maxForwards): number | SipParseError | undefined;
+function fromBytes(msg: SipMessage, seen: Seen, id: HeaderId): CSeq | number | SipParseError | undefined {
+  const i = seen.first[id] ?? -1;
+  if (i < 0 || (seen.dup & (1 << id)) !== 0) return undefined;
+  const b = i * HDR_STRIDE;
+  const t = msg.table;
+  if (((t[b] ?? 0) & FOLDED_FLAG) !== 0) return undefined;
+  const vs = t[b + HDR_VALUE_START] ?? 0;
+  const ve = t[b + HDR_VALUE_END] ?? 0;
+  if (id === H.cseq) return cseqAt(msg.buffer, vs, ve, methodAt);
+  const n = maxForwardsAt(msg.buffer, vs, ve);
+  return n >= 0 ? n : undefined;
 }
 
 function hasByte(buf: Uint8Array, start: number, end: number, byte: number): boolean {
@@ -89,7 +114,7 @@ export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   const seen = scanEssentials(msg);
   const v = topVia(msg, seen.first[H.via] ?? -1);
   if (v !== undefined) return v;
-  const cseq = decodeSingle(msg, seen, H.cseq, parseCSeq);
+  const cseq = fromBytes(msg, seen, H.cseq) ?? decodeSingle(msg, seen, H.cseq, parseCSeq);
   if ('code' in cseq) return cseq;
   msg.cseqCache = cseq;
   const callId = decodeSingle(msg, seen, H.callId, parseCallId);
@@ -102,7 +127,7 @@ export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   if ('code' in to) return prefix(to, 'To');
   msg.toCache = to;
   if ((seen.first[H.maxForwards] ?? -1) >= 0) {
-    const mf = decodeSingle(msg, seen, H.maxForwards, parseMaxForwards);
+    const mf = fromBytes(msg, seen, H.maxForwards) ?? decodeSingle(msg, seen, H.maxForwards, parseMaxForwards);
     if (typeof mf !== 'number') return mf;
     msg.maxForwardsCache = mf;
   }

@@ -31,6 +31,18 @@ function isLwsByte(c: number | undefined): boolean {
  * Returns false when more than `max` elements are found.
  */
 export function splitListOffsets(buf: Uint8Array, start: number, end: number, out: number[], max: number): boolean {
+  const base = out.length;
+  const n = splitListInto(buf, start, end, out, base, max);
+  out.length = base + 2 * (n > max ? max : n);
+  return n <= max;
+}
+
+/**
+ * splitListOffsets writing the pairs at out[at], out[at+1]... by index (a caller's reused scratch
+ * keeps its backing store; `length = 0` and push would allocate a new one per line). Returns the
+ * number of pairs written, or max + 1 (after writing max pairs) when there are more than `max`.
+ */
+export function splitListInto(buf: Uint8Array, start: number, end: number, out: number[], at: number, max: number): number {
   let inQuote = false;
   let angle = false;
   let elStart = start;
@@ -48,15 +60,17 @@ export function splitListOffsets(buf: Uint8Array, start: number, end: number, ou
       if (c === RAQUOT) { angle = false; continue; }
       if (c !== COMMA || angle) continue;
     }
-    if (++count > max) return false;
+    if (count >= max) return max + 1;
     let s = elStart;
     let e = i > end ? end : i;
     while (s < e && isLwsByte(buf[s])) s++;
     while (e > s && isLwsByte(buf[e - 1])) e--;
-    out.push(s, e);
+    out[at + 2 * count] = s;
+    out[at + 2 * count + 1] = e;
+    count++;
     elStart = i + 1;
   }
-  return true;
+  return count;
 }
 
 /**
@@ -86,4 +100,39 @@ export function decodeValue(buf: Buffer, start: number, end: number, folded: boo
 export function hasLineBreak(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] === LF || buf[i] === CR) return true;
   return false;
+}
+
+/**
+ * Walks the comma-separated elements of buf[start,end) as splitListOffsets does, without recording
+ * them: returns the number of elements when `k` < 0, else the (LWS-trimmed) start of element k, or
+ * `end` when there are fewer. For the editor, which pops the top value of a Via/Route line.
+ */
+export function listElement(buf: Uint8Array, start: number, end: number, k: number): number {
+  let inQuote = false;
+  let angle = false;
+  let elStart = start;
+  let count = 0;
+  for (let i = start; i <= end; i++) {
+    if (i < end) {
+      const c = buf[i];
+      if (inQuote) {
+        if (c === BACKSLASH) i++;
+        else if (c === DQUOTE) inQuote = false;
+        continue;
+      }
+      if (c === DQUOTE) { inQuote = true; continue; }
+      if (c === LAQUOT) { angle = true; continue; }
+      if (c === RAQUOT) { angle = false; continue; }
+      if (c !== COMMA || angle) continue;
+    }
+    if (count === k) {
+      let s = elStart;
+      const e = i > end ? end : i;
+      while (s < e && isLwsByte(buf[s])) s++;
+      return s;
+    }
+    count++;
+    elStart = i + 1;
+  }
+  return k < 0 ? count : end;
 }

@@ -4,21 +4,37 @@
  * Request-URI or the body. Edits are recorded against header-line indices of the received message;
  * toBuffer() copies every untouched byte range and splices the edits in. Untouched headers are never
  * decoded or re-serialized.
+ *
+ * Per message this allocates the editor, one plain array of line states on the first edit, and the
+ * output Buffer (DESIGN §8): no Maps, typed arrays or Buffer views; toBuffer() records its plan in a
+ * reused scratch list, sizes it, and writes once.
  */
 import { H, headerIdOf, canonicalName, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { joinPieces, headerLine, isSingleLine, type Piece } from './serializer.ts';
+import { headerLine, isSingleLine, byteLength, writeString, copyBytes } from './serializer.ts';
+import { listElement } from './header-values.ts';
 import { DEFAULT_MAX_FORWARDS, MAX_LIST_VALUES } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
 
+/** Line state: REMOVED, or how many values were popped from the front of the line (0: untouched). */
+const REMOVED = -1;
+
+/**
+ * The write plan of toBuffer(): strings, and byte ranges of the received buffer as two numbers
+ * (start, end). Reused: toBuffer() is synchronous.
+ */
+const PLAN: Array<string | number> = [];
+
 export class MessageEditor {
   private readonly msg: SipMessage;
-  private readonly removed: Uint8Array;
-  /** Values already popped from the front of a comma-separated line (Via/Route with several values). */
-  private readonly skipped: Uint16Array;
-  private readonly replaced = new Map<number, string>();
-  /** Values added on top of a list header, in the order they will be written (top first). */
-  private readonly addedOnTop = new Map<HeaderId, string[]>();
+  /** Per header line: REMOVED or the count of values skipped at its front; created on the first edit. */
+  private state: number[] | undefined = undefined;
+  /** Replacement values by header line; created on the first replacement. */
+  private replaced: Array<string | undefined> | undefined = undefined;
+  /** Values added on top of a list header, by header id, in the order they will be written (top first). */
+  private onTop: Array<string[] | undefined> | undefined = undefined;
+  /** Ids with added values, in the order their first value was added (where absent headers go). */
+  private readonly topOrder: number[] = [];
   private readonly addedTop: string[] = [];
   private readonly addedBottom: string[] = [];
   private newUri: string | undefined;
@@ -27,16 +43,34 @@ export class MessageEditor {
 
   constructor(msg: SipMessage) {
     this.msg = msg;
-    this.removed = new Uint8Array(msg.headerCount);
-    this.skipped = new Uint16Array(msg.headerCount);
     this.maxForwardsValue = msg.maxForwards;
+  }
+
+  private lines(): number[] {
+    return (this.state ??= new Array<number>(this.msg.headerCount).fill(0));
+  }
+  private replacedAt(i: number): string | undefined {
+    return this.replaced === undefined ? undefined : this.replaced[i];
+  }
+  private setReplaced(i: number, v: string | undefined): void {
+    if (this.replaced === undefined) {
+      if (v === undefined) return;
+      this.replaced = new Array<string | undefined>(this.msg.headerCount).fill(undefined);
+    }
+    this.replaced[i] = v;
+  }
+  private topList(id: HeaderId): string[] | undefined {
+    return this.onTop === undefined ? undefined : this.onTop[id];
   }
 
   private pushTop(id: HeaderId, value: string): void {
     invariant(isSingleLine(value), 'CR or LF in a header value');
-    const list = this.addedOnTop.get(id);
-    if (list === undefined) this.addedOnTop.set(id, [value]);
-    else list.unshift(value);
+    const top = (this.onTop ??= new Array<string[] | undefined>(CANONICAL_NAMES.length).fill(undefined));
+    const list = top[id];
+    if (list === undefined) {
+      top[id] = [value];
+      this.topOrder.push(id);
+    } else list.unshift(value);
   }
 
   /** RFC 3261 §16.6 step 8: this node's Via goes above all others. `value` is a via-parm (see formatVia). */
@@ -64,19 +98,20 @@ export class MessageEditor {
   }
 
   private popTop(id: HeaderId): boolean {
-    const added = this.addedOnTop.get(id);
+    const added = this.topList(id);
     if (added !== undefined && added.length > 0) {
       added.shift();
       return true;
     }
     const msg = this.msg;
+    const t = msg.table;
     for (let i = msg.indexOfId(id); i >= 0; i = msg.indexOfId(id, i + 1)) {
-      if (this.removed[i] === 1 || this.replaced.has(i)) continue;
-      const offs: number[] = [];
-      msg.splitLine(i, offs, MAX_LIST_VALUES);
-      const count = offs.length / 2;
-      if ((this.skipped[i] ?? 0) + 1 >= count) this.removed[i] = 1;
-      else this.skipped[i] = (this.skipped[i] ?? 0) + 1;
+      const st = this.state === undefined ? 0 : (this.state[i] ?? 0);
+      if (st === REMOVED || this.replacedAt(i) !== undefined) continue;
+      const b = i * HDR_STRIDE;
+      const all = listElement(msg.buffer, t[b + HDR_VALUE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, -1);
+      const count = all < MAX_LIST_VALUES ? all : MAX_LIST_VALUES;
+      this.lines()[i] = st + 1 >= count ? REMOVED : st + 1;
       return true;
     }
     return false;
@@ -86,7 +121,7 @@ export class MessageEditor {
     invariant(Number.isInteger(n) && n >= 0 && n <= 255, 'Max-Forwards must be 0..255');
     this.maxForwardsValue = n;
     const i = this.msg.indexOfId(H.maxForwards);
-    if (i >= 0) this.replaced.set(i, String(n));
+    if (i >= 0) this.setReplaced(i, String(n));
     else if (!this.addedBottom.some((l) => l.startsWith('Max-Forwards:'))) this.addedBottom.push(headerLine('Max-Forwards', String(n)));
     else this.addedBottom.splice(this.addedBottom.findIndex((l) => l.startsWith('Max-Forwards:')), 1, headerLine('Max-Forwards', String(n)));
     return this;
@@ -115,11 +150,15 @@ export class MessageEditor {
     let n = 0;
     const id = headerIdOf(name);
     for (let i = this.msg.indexOf(name); i >= 0; i = this.msg.indexOf(name, i + 1)) {
-      if (this.removed[i] !== 1) n++;
-      this.removed[i] = 1;
-      this.replaced.delete(i);
+      const lines = this.lines();
+      if (lines[i] !== REMOVED) n++;
+      lines[i] = REMOVED;
+      this.setReplaced(i, undefined);
     }
-    if (id !== H.other) this.addedOnTop.delete(id);
+    if (id !== H.other && this.onTop !== undefined && this.onTop[id] !== undefined) {
+      this.onTop[id] = undefined;
+      this.topOrder.splice(this.topOrder.indexOf(id), 1);
+    }
     if (id === H.maxForwards) this.maxForwardsValue = undefined;
     return n;
   }
@@ -130,9 +169,8 @@ export class MessageEditor {
     this.removeHeader(name);
     if (first >= 0) {
       invariant(isSingleLine(value), 'CR or LF in a header value');
-      this.removed[first] = 0;
-      this.skipped[first] = 0;
-      this.replaced.set(first, value);
+      this.lines()[first] = 0;
+      this.setReplaced(first, value);
     } else this.addHeader(name, value);
     return this;
   }
@@ -157,59 +195,88 @@ export class MessageEditor {
     const msg = this.msg;
     const buf = msg.buffer;
     const t = msg.table;
-    const pieces: Piece[] = [];
+    const state = this.state;
+    const onTop = this.onTop;
+    const plan = PLAN;
+    plan.length = 0;
     let pos = msg.start;
     if (this.newUri !== undefined) {
-      pieces.push(buf.subarray(pos, msg.uriStart), this.newUri);
+      plan.push(pos, msg.uriStart, this.newUri);
       pos = msg.uriEnd;
     }
-    const pendingTop = new Map(this.addedOnTop);
-    const placeAdded = (id: HeaderId): void => {
-      const list = pendingTop.get(id);
-      if (list === undefined) return;
-      for (const v of list) pieces.push(headerLine(CANONICAL_NAMES[id] ?? '', v));
-      pendingTop.delete(id);
-    };
+    // Bit per header id whose added values are still to be written.
+    let pending = 0;
+    if (onTop !== undefined) for (let id = 1; id < onTop.length; id++) if (onTop[id] !== undefined) pending |= 1 << id;
     if (this.addedTop.length > 0) {
-      pieces.push(buf.subarray(pos, msg.startLineEnd));
+      plan.push(pos, msg.startLineEnd);
       pos = msg.startLineEnd;
-      for (const l of this.addedTop) pieces.push(l);
+      for (const l of this.addedTop) plan.push(l);
     }
     const newBodyLength = this.newBody?.length;
     let clWritten = false;
     for (let i = 0; i < msg.headerCount; i++) {
       const b = i * HDR_STRIDE;
       const id = msg.headerId(i);
-      const ls = t[b + HDR_LINE_START] ?? 0;
-      const le = msg.lineEnd(i);
-      const hasAdded = pendingTop.has(id);
-      const isCl = id === H.contentLength && this.removed[i] !== 1;
-      const touched = hasAdded || this.removed[i] === 1 || this.skipped[i] !== 0 || this.replaced.has(i) || (isCl && newBodyLength !== undefined);
+      const st = state === undefined ? 0 : (state[i] ?? 0);
+      const hasAdded = (pending & (1 << id)) !== 0 && id !== H.other;
+      const isCl = id === H.contentLength && st !== REMOVED;
+      const rep = isCl && newBodyLength !== undefined ? String(newBodyLength) : this.replacedAt(i);
       if (isCl) clWritten = true;
-      if (!touched) continue;
-      if (pos < ls) pieces.push(buf.subarray(pos, ls));
-      pos = le;
-      if (hasAdded) placeAdded(id);
-      if (this.removed[i] === 1) continue;
+      if (!hasAdded && st === 0 && rep === undefined) continue;
+      const ls = t[b + HDR_LINE_START] ?? 0;
+      if (pos < ls) plan.push(pos, ls);
+      pos = msg.lineEnd(i);
+      if (hasAdded) {
+        placeAdded(plan, id, onTop);
+        pending &= ~(1 << id);
+      }
+      if (st === REMOVED) continue;
       const vs = t[b + HDR_VALUE_START] ?? 0;
       const ve = t[b + HDR_VALUE_END] ?? 0;
-      pieces.push(buf.subarray(ls, vs));
-      const rep = isCl && newBodyLength !== undefined ? String(newBodyLength) : this.replaced.get(i);
-      if (rep !== undefined) pieces.push(rep);
-      else if (this.skipped[i] !== 0) {
-        const offs: number[] = [];
-        msg.splitLine(i, offs, MAX_LIST_VALUES);
-        pieces.push(buf.subarray(offs[2 * (this.skipped[i] ?? 0)] ?? ve, ve));
-      } else pieces.push(buf.subarray(vs, ve));
-      pieces.push('\r\n');
+      plan.push(ls, vs);
+      if (rep !== undefined) plan.push(rep);
+      else if (st > 0) plan.push(listElement(buf, vs, ve, st), ve);
+      else plan.push(vs, ve);
+      plan.push('\r\n');
     }
-    if (pos < msg.headersEnd) pieces.push(buf.subarray(pos, msg.headersEnd));
+    if (pos < msg.headersEnd) plan.push(pos, msg.headersEnd);
     // Added list values whose header was absent (e.g. the first Record-Route) go at the end.
-    for (const id of pendingTop.keys()) placeAdded(id);
-    for (const l of this.addedBottom) pieces.push(l);
-    if (!clWritten) pieces.push(headerLine('Content-Length', String(newBodyLength ?? msg.bodyEnd - msg.bodyStart)));
-    pieces.push('\r\n');
-    pieces.push(this.newBody ?? buf.subarray(msg.bodyStart, msg.bodyEnd));
-    return joinPieces(pieces);
+    for (let k = 0; pending !== 0 && k < this.topOrder.length; k++) {
+      const id = this.topOrder[k] as number;
+      if ((pending & (1 << id)) === 0) continue;
+      placeAdded(plan, id, onTop);
+      pending &= ~(1 << id);
+    }
+    for (const l of this.addedBottom) plan.push(l);
+    if (!clWritten) plan.push(headerLine('Content-Length', String(newBodyLength ?? msg.bodyEnd - msg.bodyStart)));
+    plan.push('\r\n');
+    const body = this.newBody;
+    if (body === undefined) plan.push(msg.bodyStart, msg.bodyEnd);
+
+    let total = body === undefined ? 0 : body.length;
+    for (let k = 0; k < plan.length; k++) {
+      const p = plan[k] as string | number;
+      if (typeof p === 'string') total += byteLength(p);
+      else total += (plan[++k] as number) - p;
+    }
+    const out = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (let k = 0; k < plan.length; k++) {
+      const p = plan[k] as string | number;
+      if (typeof p === 'string') o = writeString(out, p, o);
+      else o = copyBytes(buf, p, plan[++k] as number, out, o);
+    }
+    if (body !== undefined) o = copyBytes(body, 0, body.length, out, o);
+    invariant(o === total, 'edited message size mismatch');
+    plan.length = 0;
+    return out;
   }
+}
+
+/** Plans the added values of header `id` as lines of their own (`Name: value` CRLF), top first. */
+function placeAdded(plan: Array<string | number>, id: number, onTop: Array<string[] | undefined> | undefined): void {
+  const list = onTop?.[id];
+  if (list === undefined) return;
+  const name = CANONICAL_NAMES[id] ?? '';
+  for (let k = 0; k < list.length; k++) plan.push(name, ': ', list[k] as string, '\r\n');
 }

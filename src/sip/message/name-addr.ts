@@ -4,8 +4,9 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { parseHeaderParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
-import { parseUri, formatUri, type Uri } from './uri.ts';
+import { parseHeaderParams, parsedParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
+import { parseUri, validUri, formatUri, type Uri } from './uri.ts';
+import { invariant } from '../../lib/errors.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -92,12 +93,37 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
       if (c === 0x3f || c === 0x2c) return fail('addr-spec with ? or , must be enclosed in <> (RFC 3261 §20)');
     }
   }
-  const uri = parseUri(s.slice(uriStart, uriEnd));
-  if (uri === undefined) return { ok: false, error: parseError('SIP_PARSE_BAD_URI', `bad URI "${s.slice(uriStart, uriEnd)}"`) };
-  const p = parseHeaderParams(s, i, end);
-  if (p === undefined) return fail('malformed parameter');
-  if (skipLws(s, p.next, end) !== end) return fail(`unexpected "${s.slice(p.next, p.next + 1)}" after URI`);
-  return { ok: true, value: { displayName, uri, angle, params: p.params, tag: paramValue(p.params, 'tag') } };
+  // Checked now (RFC 4475 refuses bad ones), built when read: a proxy mostly reads the tag only.
+  if (!validUri(s, uriStart, uriEnd)) return { ok: false, error: parseError('SIP_PARSE_BAD_URI', `bad URI "${s.slice(uriStart, uriEnd)}"`) };
+  if (!parseHeaderParams(s, i, end)) return fail('malformed parameter');
+  const next = parsedParams.next;
+  const params = parsedParams.params;
+  if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
+  return { ok: true, value: new ParsedNameAddr(displayName, s, uriStart, uriEnd, angle, params, params.length === 0 ? undefined : paramValue(params, 'tag')) };
+}
+
+/** A parsed name-addr whose URI (already validated) is parsed on first read of `uri`. */
+class ParsedNameAddr implements NameAddr {
+  private uriCache: Uri | undefined = undefined;
+
+  constructor(
+    readonly displayName: string | undefined,
+    private readonly text: string,
+    private readonly uriStart: number,
+    private readonly uriEnd: number,
+    readonly angle: boolean,
+    readonly params: Params,
+    readonly tag: string | undefined,
+  ) {}
+
+  get uri(): Uri {
+    if (this.uriCache === undefined) {
+      const u = parseUri(this.text.slice(this.uriStart, this.uriEnd));
+      invariant(u !== undefined, 'a URI validUri() accepted does not parse');
+      this.uriCache = u;
+    }
+    return this.uriCache;
+  }
 }
 
 /** Writes a name-addr; the URI is always enclosed so that URI and header parameters stay apart. */

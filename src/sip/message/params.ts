@@ -4,7 +4,7 @@
  * value keeps its quotes) so that re-serializing does not change a byte; unquote() reads one.
  */
 import { MAX_PARAMS } from './limits.ts';
-import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii } from './chars.ts';
+import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii, sliceKnown } from './chars.ts';
 
 export interface Param {
   readonly name: string;
@@ -70,10 +70,26 @@ export function unquote(raw: string): string {
   return out;
 }
 
-export interface ParamsParse {
-  readonly params: Param[];
-  /** Where parsing stopped: at `end` or at the first character that is not part of a parameter. */
-  readonly next: number;
+/** The empty parameter list every parameterless value shares (never mutated). */
+export const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
+
+/**
+ * Where parseHeaderParams/parseUriParams leave their result: the parameters (an exact-size array, or
+ * NO_PARAMS) and where parsing stopped, at `end` or at the first character that is not part of a
+ * parameter. A holder instead of an object per call: both are on every message's path and synchronous.
+ */
+export const parsedParams = { params: NO_PARAMS, next: 0 };
+
+/** Parameter names most messages carry (Via, From/To, Contact, Route), shared instead of sliced. */
+const COMMON_NAMES = ['branch', 'tag', 'rport', 'received', 'lr', 'transport', 'expires', 'maddr', 'ttl', 'user', 'q'];
+
+const HEADER_SCRATCH: Param[] = [];
+const URI_SCRATCH: Param[] = [];
+
+function finish(scratch: Param[], n: number, next: number): boolean {
+  parsedParams.params = n === 0 ? NO_PARAMS : scratch.slice(0, n);
+  parsedParams.next = next;
+  return true;
 }
 
 /** Header-value characters allowed in an unquoted gen-value: token, plus host (IPv6 `[...]`, `:`). */
@@ -82,58 +98,60 @@ function isGenValueChar(c: number): boolean {
 }
 
 /**
- * Parses `*( SEMI generic-param )` starting at s[i] in a header value (SWS allowed). Returns undefined
- * on a malformed parameter (empty name `;;`, `=` with no value, too many).
+ * Parses `*( SEMI generic-param )` starting at s[i] in a header value (SWS allowed) into parsedParams.
+ * Returns false on a malformed parameter (empty name `;;`, `=` with no value, too many).
  */
-export function parseHeaderParams(s: string, i: number, end: number): ParamsParse | undefined {
-  const params: Param[] = [];
+export function parseHeaderParams(s: string, i: number, end: number): boolean {
+  const params = HEADER_SCRATCH;
+  let n = 0;
   for (;;) {
     const semi = skipLws(s, i, end);
-    if (semi >= end || s.charCodeAt(semi) !== SEMI) return { params, next: semi };
-    if (params.length >= MAX_PARAMS) return undefined;
+    if (semi >= end || s.charCodeAt(semi) !== SEMI) return finish(params, n, semi);
+    if (n >= MAX_PARAMS) return false;
     let j = skipLws(s, semi + 1, end);
     const nameStart = j;
     while (j < end && s.charCodeAt(j) <= 0xff && TOKEN[s.charCodeAt(j)] === 1) j++;
-    if (j === nameStart) return undefined;
-    const name = s.slice(nameStart, j);
+    if (j === nameStart) return false;
+    const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     const afterName = skipLws(s, j, end);
     if (afterName < end && s.charCodeAt(afterName) === EQUAL) {
       let v = skipLws(s, afterName + 1, end);
       const vStart = v;
       if (s.charCodeAt(v) === DQUOTE) {
         v = skipQuoted(s, v, end);
-        if (v < 0) return undefined;
+        if (v < 0) return false;
       } else {
         while (v < end && isGenValueChar(s.charCodeAt(v))) v++;
-        if (v === vStart) return undefined;
+        if (v === vStart) return false;
       }
-      params.push({ name, value: s.slice(vStart, v) });
+      params[n++] = { name, value: s.slice(vStart, v) };
       i = v;
     } else {
-      params.push({ name, value: undefined });
+      params[n++] = { name, value: undefined };
       i = j;
     }
-    if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return { params, next: i };
+    if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return finish(params, n, i);
   }
 }
 
-/** Parses URI parameters (`;name[=value]`, paramchar only, no white space) starting at s[i]. */
-export function parseUriParams(s: string, i: number, end: number): ParamsParse | undefined {
-  const params: Param[] = [];
+/** Parses URI parameters (`;name[=value]`, paramchar only, no white space) at s[i] into parsedParams. */
+export function parseUriParams(s: string, i: number, end: number): boolean {
+  const params = URI_SCRATCH;
+  let n = 0;
   while (i < end && s.charCodeAt(i) === SEMI) {
-    if (params.length >= MAX_PARAMS) return undefined;
+    if (n >= MAX_PARAMS) return false;
     let j = i + 1;
     const nameStart = j;
     while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-    if (j === nameStart) return undefined;
-    const name = s.slice(nameStart, j);
+    if (j === nameStart) return false;
+    const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     if (j < end && s.charCodeAt(j) === EQUAL) {
       const vStart = ++j;
       while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-      if (j === vStart) return undefined;
-      params.push({ name, value: s.slice(vStart, j) });
-    } else params.push({ name, value: undefined });
+      if (j === vStart) return false;
+      params[n++] = { name, value: s.slice(vStart, j) };
+    } else params[n++] = { name, value: undefined };
     i = j;
   }
-  return { params, next: i };
+  return finish(params, n, i);
 }

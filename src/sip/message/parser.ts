@@ -12,7 +12,7 @@ import { hasLineBreak } from './header-values.ts';
 import { contentLengthAt } from './scalar-headers.ts';
 import { parseStartLine } from './start-line.ts';
 import { checkEssentials, partialOf } from './essentials.ts';
-import { SipMessage, FOLDED_FLAG } from './sip-message.ts';
+import { SipMessage, FOLDED_FLAG, HDR_STRIDE, HDR_ID, HDR_LINE_START, HDR_NAME_END, HDR_VALUE_START, HDR_VALUE_END } from './sip-message.ts';
 import { parseError, withPartial, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -60,9 +60,10 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   msg.startLineEnd = lf + 1;
   p = lf + 1;
 
-  // Header lines.
-  const t: number[] = [];
-  msg.table = t;
+  // Header lines, recorded in a scratch table that grows once and is reused by every parse;
+  // finishScan() gives the message an exact-size copy (pushing into a fresh array per message
+  // reallocated its backing store three times for a dozen headers).
+  const t = SCRATCH_TABLE;
   let n = 0;
   let clSeen = false;
   for (;;) {
@@ -103,7 +104,12 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB || buf[ve - 1] === CR || buf[ve - 1] === LF)) ve--;
     const id = headerIdAt(buf, lineStart, nameEnd);
     // Layout: HDR_ID, HDR_LINE_START, HDR_NAME_END, HDR_VALUE_START, HDR_VALUE_END.
-    t.push(continued && hasLineBreak(buf, vs, ve) ? id | FOLDED_FLAG : id, lineStart, nameEnd, vs, ve);
+    const b = n * HDR_STRIDE;
+    t[b + HDR_ID] = continued && hasLineBreak(buf, vs, ve) ? id | FOLDED_FLAG : id;
+    t[b + HDR_LINE_START] = lineStart;
+    t[b + HDR_NAME_END] = nameEnd;
+    t[b + HDR_VALUE_START] = vs;
+    t[b + HDR_VALUE_END] = ve;
     n++;
     if (id === H.contentLength) {
       const cl = contentLengthAt(buf, vs, ve, MAX_CONTENT_LENGTH_DIGITS);
@@ -138,8 +144,12 @@ function stop(msg: SipMessage, startLineError: SipParseError | undefined, code: 
   return startLineError === undefined ? fail(msg, code, message, offset) : { ok: false, error: withPartial(startLineError, partialOf(msg)) };
 }
 
+/** Scratch header table (parseMessage is synchronous, so one is enough), preallocated as SMIs. */
+const SCRATCH_TABLE: number[] = new Array<number>(MAX_HEADERS * HDR_STRIDE).fill(0);
+
 function finishScan(msg: SipMessage, n: number): void {
   msg.headerCount = n;
+  msg.table = SCRATCH_TABLE.slice(0, n * HDR_STRIDE);
 }
 
 /** Bytes after the message that datagram framing discarded (RFC 4475 dblreq: a second request). */

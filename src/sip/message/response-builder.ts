@@ -5,7 +5,8 @@
  */
 import { H } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { joinPieces, headerLine, type Piece } from './serializer.ts';
+import { headerLine, byteLength, writeString, copyBytes } from './serializer.ts';
+import { latin1 } from './header-values.ts';
 import { parseMessage } from './parser.ts';
 import { canonicalName } from './header-names.ts';
 import { SipclusterError, invariant } from '../../lib/errors.ts';
@@ -37,19 +38,42 @@ const NO_BODY_TAIL = 'Content-Length: 0\r\n\r\n';
  * the pure message layer needing randomness.
  */
 export function deriveToTag(req: SipMessage): string {
-  // Two FNV-style hashes over Call-ID, From tag, branch and CSeq number, fed piece by piece (a
-  // concatenated key would be built, flattened and thrown away for every reply).
+  hashForTag(req);
+  writeTagHex(TAG_SCRATCH, 0);
+  return latin1(TAG_SCRATCH, 0, TAG_LENGTH);
+}
+
+/** Length of a derived To tag: two 32-bit hashes as 8 lower-case hex digits each. */
+const TAG_LENGTH = 16;
+const TAG_SCRATCH = Buffer.alloc(TAG_LENGTH);
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+function hashForTag(req: SipMessage): void {
+  // Two FNV-style hashes over Call-ID, From tag, branch and CSeq number (its decimal digits), fed
+  // piece by piece: a concatenated key would be built, flattened and thrown away for every reply.
   const h = SCRATCH;
   h[0] = 0x811c9dc5;
   h[1] = 0x01000193;
   mix(h, req.callId);
   mix(h, req.from.tag ?? '');
   mix(h, req.topVia.branch ?? '');
-  mix(h, String(req.cseq.seq));
-  return (h[0] as number).toString(16).padStart(8, '0') + (h[1] as number).toString(16).padStart(8, '0');
+  mixDecimal(h, req.cseq.seq);
+}
+
+/**
+ * Writes the hashes in SCRATCH as hex at out[o]. Not Number#toString(16): for a value above 2**31
+ * (not a small integer) V8 converts through a floating-point modulo per digit (`__fmod_finite`,
+ * 1.6 % of the stateless OPTIONS profile).
+ */
+function writeTagHex(out: Buffer, o: number): void {
+  for (let w = 0; w < 2; w++) {
+    const v = SCRATCH[w] as number;
+    for (let k = 0; k < 8; k++) out[o + w * 8 + k] = HEX[(v >>> (28 - 4 * k)) & 0xf] as number;
+  }
 }
 
 const SCRATCH = new Uint32Array(2);
+const DIGITS = new Uint8Array(10);
 
 function mix(h: Uint32Array, s: string): void {
   let h1 = h[0] as number;
@@ -60,6 +84,25 @@ function mix(h: Uint32Array, s: string): void {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
   // A separator, so ("ab", "c") and ("a", "bc") differ.
+  h[0] = Math.imul(h1, 0x01000193);
+  h[1] = Math.imul(h2, 0x5bd1e995);
+}
+
+/** mix(h, String(n)) for an integer 0 <= n < 2**32, without building the string. */
+function mixDecimal(h: Uint32Array, n: number): void {
+  let len = 0;
+  do {
+    const q = Math.floor(n / 10);
+    DIGITS[len++] = 0x30 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+  let h1 = h[0] as number;
+  let h2 = h[1] as number;
+  for (let i = len - 1; i >= 0; i--) {
+    const c = DIGITS[i] as number;
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
   h[0] = Math.imul(h1, 0x01000193);
   h[1] = Math.imul(h2, 0x5bd1e995);
 }
@@ -75,6 +118,7 @@ function validReason(reason: string): boolean {
 /**
  * The bytes of the response to `req`, without parsing them back: what a proxy sends on the hot
  * path (a stateless 200 to OPTIONS, a 100 Trying). Throws (programming error) on a bad status or header.
+ * Sized first, then written into one Buffer: no list of pieces, no views on the request.
  */
 export function buildResponseBytes(req: SipMessage, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
   invariant(req.kind === 'request', 'buildResponse needs a request');
@@ -82,28 +126,75 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   invariant(validReason(reason), 'reason phrase must not contain CR or LF');
   const buf = req.buffer;
   const t = req.table;
-  const pieces: Piece[] = [`SIP/2.0 ${status} ${reason}\r\n`];
   const needTag = status > 100 && req.to.tag === undefined;
+  const toTag = opts.toTag;
+  // `SIP/2.0 NNN reason CRLF`
+  let total = 12 + byteLength(reason) + 2;
+  for (let i = 0; i < req.headerCount; i++) {
+    if (!copied(req.headerId(i))) continue;
+    const b = i * HDR_STRIDE;
+    total += (t[b + HDR_VALUE_END] ?? 0) - (t[b + HDR_LINE_START] ?? 0) + 2;
+  }
+  if (needTag) total += 5 + (toTag === undefined ? TAG_LENGTH : byteLength(toTag));
+  const extra = opts.headers;
+  let lines: string[] | undefined;
+  if (extra !== undefined && extra.length > 0) {
+    lines = [];
+    for (const [name, value] of extra) {
+      invariant(name.toLowerCase() !== 'content-length' && name.toLowerCase() !== 'l', 'Content-Length is computed');
+      const l = headerLine(canonicalName(name), value);
+      lines.push(l);
+      total += byteLength(l);
+    }
+  }
+  const prepared = opts.prepared?.bytes;
+  if (prepared !== undefined) total += prepared.length;
+  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : opts.body;
+  const bodyLength = body === undefined ? 0 : body.length;
+  const clText = bodyLength === 0 ? NO_BODY_TAIL : `Content-Length: ${bodyLength}\r\n\r\n`;
+  total += clText.length + bodyLength;
+
+  const out = Buffer.allocUnsafe(total);
+  let o = writeString(out, 'SIP/2.0 ', 0);
+  out[o] = 0x30 + Math.floor(status / 100);
+  out[o + 1] = 0x30 + (Math.floor(status / 10) - Math.floor(status / 100) * 10);
+  out[o + 2] = 0x30 + (status - Math.floor(status / 10) * 10);
+  out[o + 3] = 0x20;
+  o = writeString(out, reason, o + 4);
+  o = writeCrlf(out, o);
   for (let i = 0; i < req.headerCount; i++) {
     const id = req.headerId(i);
-    if (id !== H.via && id !== H.from && id !== H.to && id !== H.callId && id !== H.cseq) continue;
+    if (!copied(id)) continue;
     const b = i * HDR_STRIDE;
-    pieces.push(buf.subarray(t[b + HDR_LINE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0));
-    if (id === H.to && needTag) pieces.push(`;tag=${opts.toTag ?? deriveToTag(req)}`);
-    pieces.push('\r\n');
+    o = copyBytes(buf, t[b + HDR_LINE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, out, o);
+    if (id === H.to && needTag) {
+      o = writeString(out, ';tag=', o);
+      if (toTag !== undefined) o = writeString(out, toTag, o);
+      else {
+        hashForTag(req);
+        writeTagHex(out, o);
+        o += TAG_LENGTH;
+      }
+    }
+    o = writeCrlf(out, o);
   }
-  for (const [name, value] of opts.headers ?? []) {
-    invariant(name.toLowerCase() !== 'content-length' && name.toLowerCase() !== 'l', 'Content-Length is computed');
-    pieces.push(headerLine(canonicalName(name), value));
-  }
-  if (opts.prepared !== undefined) pieces.push(opts.prepared.bytes);
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : opts.body;
-  if (body === undefined || body.length === 0) {
-    pieces.push(NO_BODY_TAIL);
-  } else {
-    pieces.push(headerLine('Content-Length', String(body.length)), '\r\n', body);
-  }
-  return joinPieces(pieces);
+  if (lines !== undefined) for (let k = 0; k < lines.length; k++) o = writeString(out, lines[k] as string, o);
+  if (prepared !== undefined) o = copyBytes(prepared, 0, prepared.length, out, o);
+  o = writeString(out, clText, o);
+  if (body !== undefined) o = copyBytes(body, 0, body.length, out, o);
+  invariant(o === total, 'response size mismatch');
+  return out;
+}
+
+/** §8.2.6.2: the header lines a response copies from its request. */
+function copied(id: number): boolean {
+  return id === H.via || id === H.from || id === H.to || id === H.callId || id === H.cseq;
+}
+
+function writeCrlf(out: Buffer, o: number): number {
+  out[o] = 0x0d;
+  out[o + 1] = 0x0a;
+  return o + 2;
 }
 
 /** Builds the response to `req` as a parsed message; throws (programming error) on a bad status or header. */

@@ -47,6 +47,41 @@ export function parseCSeq(s: string): Result<CSeq, SipParseError> {
   return { ok: true, value: { seq, method: s.slice(m, j) } };
 }
 
+/**
+ * parseCSeq() read straight from the received bytes buf[start,end) (a header value the scan already
+ * trimmed and that has no continuation lines): no string for the value, a shared constant for a
+ * known method. Same results and errors as parseCSeq on the decoded value: the grammar is ASCII, so a
+ * byte above 0x7f fails here where its UTF-8 character fails there.
+ */
+export function cseqAt(buf: Buffer, start: number, end: number, methodAt: (buf: Buffer, s: number, e: number) => string): CSeq | SipParseError {
+  let i = start;
+  let n = 0;
+  while (i < end && isDigit(buf[i] as number)) {
+    n = n * 10 + ((buf[i] as number) - 0x30);
+    if (n > MAX_CSEQ) break;
+    i++;
+  }
+  if (i === start || n > MAX_CSEQ) return parseError('SIP_PARSE_BAD_CSEQ', 'CSeq number missing or above 2**32-1');
+  if (i >= end || !isLws(buf[i] as number)) return parseError('SIP_PARSE_BAD_CSEQ', 'CSeq needs a method after the number');
+  while (i < end && isLws(buf[i] as number)) i++;
+  const m = i;
+  while (i < end && TOKEN[buf[i] as number] === 1) i++;
+  if (i === m || i !== end || i - m > MAX_METHOD_BYTES) return parseError('SIP_PARSE_BAD_CSEQ', 'CSeq method is not a token');
+  return { seq: n, method: methodAt(buf, m, i) };
+}
+
+/** parseMaxForwards() read straight from trimmed, unfolded bytes (see cseqAt); -1 when malformed. */
+export function maxForwardsAt(buf: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  let i = start;
+  while (i < end && isDigit(buf[i] as number)) {
+    n = n * 10 + ((buf[i] as number) - 0x30);
+    if (n > MAX_MAX_FORWARDS) return -1;
+    i++;
+  }
+  return i === start || i !== end ? -1 : n;
+}
+
 /** Max-Forwards = 1*DIGIT, 0..255. */
 export function parseMaxForwards(s: string): Result<number, SipParseError> {
   const end = trimLwsEnd(s, 0, s.length);

@@ -19,33 +19,52 @@ export function joinPieces(pieces: readonly Piece[]): Buffer {
   let total = 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece;
-    total += typeof p !== 'string' ? p.length : p.length <= SHORT_PIECE && isAscii(p) ? p.length : Buffer.byteLength(p, 'utf8');
+    total += typeof p !== 'string' ? p.length : byteLength(p);
   }
   const out = Buffer.allocUnsafe(total);
   let o = 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece;
-    if (typeof p !== 'string') {
-      // TypedArray#set: Buffer#copy validates its arguments in JS first, at a cost per piece.
-      out.set(p, o);
-      o += p.length;
-    } else if (p.length <= SHORT_PIECE && isAscii(p)) {
-      // Most pieces are a few dozen ASCII characters ("\r\n", ";tag=…", a header line):
-      // a plain loop beats Buffer#write's argument handling for them.
-      for (let k = 0; k < p.length; k++) out[o + k] = p.charCodeAt(k);
-      o += p.length;
-    } else {
-      o += out.write(p, o, 'utf8');
-    }
+    if (typeof p !== 'string') o = copyBytes(p, 0, p.length, out, o);
+    else o = writeString(out, p, o);
   }
   return out;
 }
 
 const SHORT_PIECE = 96;
+const SHORT_COPY = 64;
 
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
+}
+
+/** UTF-8 length of s; short ASCII strings (most header pieces) without a native call. */
+export function byteLength(s: string): number {
+  return s.length <= SHORT_PIECE && isAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+/** Writes s as UTF-8 at out[o]; returns the offset after it. The caller sized `out` with byteLength(). */
+export function writeString(out: Buffer, s: string, o: number): number {
+  if (s.length <= SHORT_PIECE && isAscii(s)) {
+    // Most pieces are a few dozen ASCII characters ("\r\n", ";tag=…", a header line):
+    // a plain loop beats Buffer#write's argument handling for them.
+    for (let k = 0; k < s.length; k++) out[o + k] = s.charCodeAt(k);
+    return o + s.length;
+  }
+  return o + out.write(s, o, 'utf8');
+}
+
+/**
+ * Copies src[start,end) to out[o]; returns the offset after it. Short ranges (most header lines) by a
+ * plain loop, which beats Buffer#copy and TypedArray#set(subarray) and allocates no view.
+ */
+export function copyBytes(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const n = end - start;
+  if (n <= SHORT_COPY) {
+    for (let k = 0; k < n; k++) out[o + k] = src[start + k] as number;
+  } else out.set(src.subarray(start, end), o);
+  return o + n;
 }
 
 /** True when s holds no CR or LF (a value that cannot smuggle in another header line). */

@@ -5,7 +5,7 @@
  * decoded and checked by parseMessage, so these getters never fail on a message it returned.
  */
 import { H, CANONICAL_NAMES, headerIdOf, nameEqualsAt, type HeaderId } from './header-names.ts';
-import { decodeValue, splitListOffsets, latin1 } from './header-values.ts';
+import { decodeValue, splitListOffsets, splitListInto, latin1 } from './header-values.ts';
 import { parseVia, type Via } from './via.ts';
 import { parseNameAddr, type NameAddr } from './name-addr.ts';
 import { parseExpires, type CSeq } from './scalar-headers.ts';
@@ -25,6 +25,12 @@ export const HDR_STRIDE = 5;
 export const FOLDED_FLAG = 0x100;
 
 const NO_HEADERS: number[] = [];
+
+/**
+ * Element offsets of one header line, reused by getList() and the list getters (synchronous, and the
+ * element parsers they call never come back here). Room for the largest list a line may hold.
+ */
+const LIST_OFFS: number[] = new Array<number>(2 * (MAX_LIST_VALUES + 1)).fill(0);
 
 export interface ContactList {
   /** `Contact: *` (RFC 3261 §10.2.2, REGISTER removing all bindings). */
@@ -191,11 +197,10 @@ export class SipMessage {
   /** Every element of a comma-separated header across all its lines (commas in quotes or <> kept). */
   getList(name: string): string[] {
     const out: string[] = [];
-    const offs: number[] = [];
+    const offs = LIST_OFFS;
     for (let i = this.indexOf(name); i >= 0; i = this.indexOf(name, i + 1)) {
-      offs.length = 0;
-      this.splitLine(i, offs, MAX_LIST_VALUES);
-      for (let k = 0; k < offs.length; k += 2) out.push(this.decodeRange(i, offs[k] ?? 0, offs[k + 1] ?? 0));
+      const n = this.splitLineInto(i, offs, MAX_LIST_VALUES);
+      for (let k = 0; k < 2 * (n > MAX_LIST_VALUES ? MAX_LIST_VALUES : n); k += 2) out.push(this.decodeRange(i, offs[k] ?? 0, offs[k + 1] ?? 0));
     }
     return out;
   }
@@ -216,6 +221,12 @@ export class SipMessage {
     return splitListOffsets(this.buffer, this.table[b + HDR_VALUE_START] ?? 0, this.table[b + HDR_VALUE_END] ?? 0, out, max);
   }
 
+  /** splitLine into a reused scratch by index (see splitListInto): pair count, or max + 1 when over. */
+  private splitLineInto(i: number, out: number[], max: number): number {
+    const b = i * HDR_STRIDE;
+    return splitListInto(this.buffer, this.table[b + HDR_VALUE_START] ?? 0, this.table[b + HDR_VALUE_END] ?? 0, out, 0, max);
+  }
+
   private decodeRange(i: number, s: number, e: number): string {
     return decodeValue(this.buffer, s, e, ((this.table[i * HDR_STRIDE] ?? 0) & FOLDED_FLAG) !== 0);
   }
@@ -223,11 +234,12 @@ export class SipMessage {
   /** Parses every element of every line with this id using `parse`. */
   private listOf<T>(id: HeaderId, max: number, parse: (s: string) => Result<T, SipParseError>): Result<T[], SipParseError> {
     const out: T[] = [];
-    const offs: number[] = [];
+    const offs = LIST_OFFS;
     for (let i = this.indexOfId(id); i >= 0; i = this.indexOfId(id, i + 1)) {
-      offs.length = 0;
-      if (!this.splitLine(i, offs, max - out.length)) return { ok: false, error: parseError(id === H.via ? 'SIP_PARSE_TOO_MANY_VIAS' : 'SIP_PARSE_TOO_MANY_VALUES', `more than ${max} ${CANONICAL_NAMES[id] ?? ''} values`) };
-      for (let k = 0; k < offs.length; k += 2) {
+      const room = max - out.length;
+      const n = this.splitLineInto(i, offs, room);
+      if (n > room) return { ok: false, error: parseError(id === H.via ? 'SIP_PARSE_TOO_MANY_VIAS' : 'SIP_PARSE_TOO_MANY_VALUES', `more than ${max} ${CANONICAL_NAMES[id] ?? ''} values`) };
+      for (let k = 0; k < 2 * n; k += 2) {
         const r = parse(this.decodeRange(i, offs[k] ?? 0, offs[k + 1] ?? 0));
         if (!r.ok) return r;
         out.push(r.value);

@@ -13,7 +13,7 @@ const KNOWN_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 
 const methodBytes = KNOWN_METHODS.map((m) => Buffer.from(m, 'latin1'));
 
 /** The method as a shared string constant when it is a known one, avoiding a slice per message. */
-function methodAt(buf: Buffer, start: number, end: number): string {
+export function methodAt(buf: Buffer, start: number, end: number): string {
   const len = end - start;
   outer: for (let k = 0; k < methodBytes.length; k++) {
     const m = methodBytes[k];
@@ -36,6 +36,14 @@ function versionEnd(buf: Buffer, i: number, end: number): number {
   return j === minor ? -1 : j;
 }
 
+const SIP_2_0 = 'SIP/2.0';
+
+/** The version text upper-cased, as the shared constant for the usual `SIP/2.0`. */
+function versionAt(buf: Buffer, start: number, end: number): string {
+  if (end - start === 7 && buf[start + 4] === 0x32 && buf[start + 5] === 0x2e && buf[start + 6] === 0x30 && buf[start] === 0x53 && buf[start + 1] === 0x49 && buf[start + 2] === 0x50) return SIP_2_0;
+  return latin1(buf, start, end).toUpperCase();
+}
+
 function bad(code: SipParseError['code'], message: string, offset: number): SipParseError {
   return parseError(code, message, offset);
 }
@@ -45,7 +53,7 @@ export function parseStartLine(buf: Buffer, start: number, end: number, msg: Sip
   const v = versionEnd(buf, start, end);
   if (v > 0) {
     msg.kind = 'response';
-    msg.version = latin1(buf, start, v).toUpperCase();
+    msg.version = versionAt(buf, start, v);
     if (buf[v] !== SP) return bad('SIP_PARSE_BAD_START_LINE', 'Status-Line: SIP-Version SP Status-Code SP Reason-Phrase', v);
     let i = v + 1;
     let code = 0;
@@ -72,6 +80,6 @@ export function parseStartLine(buf: Buffer, start: number, end: number, msg: Sip
   msg.uriEnd = j;
   const ve = versionEnd(buf, j + 1, end);
   if (ve !== end) return bad('SIP_PARSE_BAD_START_LINE', 'Request-Line must end with SIP-Version and nothing after it', j + 1);
-  msg.version = latin1(buf, j + 1, ve).toUpperCase();
+  msg.version = versionAt(buf, j + 1, ve);
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUri, uriEquals, formatUri, parseVia, parseNameAddr, paramValue, type Uri } from './index.ts';
+import { validUri } from './uri.ts';
 
 function u(s: string): Uri {
   const r = parseUri(s);
@@ -96,4 +97,37 @@ test('escapes compare as octets: invalid UTF-8 escapes stay distinct', () => {
   assert.ok(!uriEquals(u('sip:%FF@h.example.com'), u('sip:%FE@h.example.com')));
   assert.ok(uriEquals(u('sip:%C3%A9@h.example.com'), u('sip:%c3%a9@h.example.com')));
   assert.ok(uriEquals(u('sip:a%40b@h.example.com'), u('sip:a%40b@H.example.com')));
+});
+
+test('validUri (no allocation, for From/To) accepts exactly what parseUri accepts, inside a longer string', () => {
+  const parts = ['sip', 'SIP', 'sips', 'tel', 'Tel', 'urn', 'x', ':', '@', ';', '=', '?', '&', '%', '%2', '%41', 'a', '1', '+', '-', '.', '[', ']', '::1', ' ', '"', '<', ',', 'lr', 'é', ':5060', '99999', 'host', 'u%zz', '/', '*', '#', '('];
+  // mulberry32: a small seeded generator whose low bits are usable (an LCG's are not).
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) % n;
+  };
+  let accepted = 0;
+  for (let it = 0; it < 30_000; it++) {
+    let s = ['sip:', 'sips:', 'tel:', 'SIP:', 'x:', ''][rnd(6)] ?? '';
+    for (let k = rnd(10); k > 0; k--) s += parts[rnd(parts.length)] ?? '';
+    const pre = ['', '<', 'ab '][rnd(3)] ?? '';
+    const whole = pre + s + (['', '>', ';x=1&y', '>;a=b'][rnd(4)] ?? '');
+    const parsed = parseUri(s) !== undefined;
+    assert.equal(validUri(whole, pre.length, pre.length + s.length), parsed, JSON.stringify(s));
+    if (parsed) accepted++;
+  }
+  assert.ok(accepted > 1000, 'the generator must produce valid URIs too');
+});
+
+test('a name-addr URI is validated at parse time and built on first read', () => {
+  assert.equal(parseNameAddr('<sip:a@[::1>;tag=x').ok, false);
+  const r = parseNameAddr('"A" <sip:alice@example.com:5070;transport=tcp>;tag=t1');
+  assert.ok(r.ok);
+  assert.equal(r.value.tag, 't1');
+  const x = r.value.uri;
+  assert.ok(x.kind === 'sip' && x.host === 'example.com' && x.port === 5070 && x.raw === 'sip:alice@example.com:5070;transport=tcp');
+  assert.equal(r.value.uri, x, 'parsed once, then cached');
 });

@@ -3,9 +3,9 @@
  * other absoluteURI kept opaque (RFC 4475 unkscm/novelsc/unksm2 parse, the application answers 416).
  * Components keep their escapes as written; decode with pctDecode(). uriEquals() is §19.1.4.
  */
-import { MAX_URI_BYTES } from './limits.ts';
-import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, isDigit, ieqAscii } from './chars.ts';
-import { parseUriParams, type Params, type Param } from './params.ts';
+import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
+import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, isDigit, ieqAscii } from './chars.ts';
+import { parseUriParams, parsedParams, NO_PARAMS, type Params, type Param } from './params.ts';
 
 export interface SipUri {
   readonly kind: 'sip';
@@ -82,31 +82,39 @@ function pctOctets(s: string): string {
   return out;
 }
 
-export function parseHost(s: string, i: number, end: number): { host: string; port: number | undefined; next: number } | undefined {
+/** Where parseHost leaves host and port (a holder, not an object per call: every URI and Via has one). */
+export const parsedHost: { host: string; port: number | undefined } = { host: '', port: undefined };
+
+/** Parses host[:port] at s[i] into parsedHost (unless `record` is false); returns the index after it, or -1. */
+export function parseHost(s: string, i: number, end: number, record = true): number {
   const start = i;
   if (s.charCodeAt(i) === 0x5b) {
     // RFC 3261 §25.1 IPv6reference = "[" IPv6address "]"
     const close = s.indexOf(']', i);
-    if (close < 0 || close >= end || close === i + 1) return undefined;
+    if (close < 0 || close >= end || close === i + 1) return -1;
     for (let j = i + 1; j < close; j++) {
       const c = s.charCodeAt(j);
-      if (!isHex(c) && c !== 0x3a && c !== 0x2e) return undefined;
+      if (!isHex(c) && c !== 0x3a && c !== 0x2e) return -1;
     }
     i = close + 1;
   } else {
     while (i < end && s.charCodeAt(i) <= 0xff && URI_HOST[s.charCodeAt(i)] === 1) i++;
-    if (i === start) return undefined;
+    if (i === start) return -1;
   }
-  const host = s.slice(start, i);
+  const hostEnd = i;
   let port: number | undefined;
   if (i < end && s.charCodeAt(i) === 0x3a) {
     const pStart = ++i;
     let n = 0;
     while (i < end && isDigit(s.charCodeAt(i)) && i - pStart < 5) n = n * 10 + (s.charCodeAt(i++) - 0x30);
-    if (i === pStart || n > 65535) return undefined;
+    if (i === pStart || n > 65535) return -1;
     port = n;
   }
-  return { host, port, next: i };
+  if (record) {
+    parsedHost.host = s.slice(start, hostEnd);
+    parsedHost.port = port;
+  }
+  return i;
 }
 
 function parseUriHeaders(s: string, i: number, end: number): Param[] | undefined {
@@ -137,15 +145,18 @@ function parseSip(raw: string, scheme: 'sip' | 'sips', i: number): SipUri | unde
     }
     i = at + 1;
   }
-  const h = parseHost(raw, i, end);
-  if (h === undefined) return undefined;
-  const p = parseUriParams(raw, h.next, end);
-  if (p === undefined) return undefined;
-  for (const prm of p.params) {
-    if (!validEscaped(URI_HEADER, prm.name, 0, prm.name.length)) return undefined;
+  const hostEnd = parseHost(raw, i, end);
+  if (hostEnd < 0) return undefined;
+  const host = parsedHost.host;
+  const port = parsedHost.port;
+  if (!parseUriParams(raw, hostEnd, end)) return undefined;
+  const params = parsedParams.params;
+  for (let k = 0; k < params.length; k++) {
+    const name = (params[k] as Param).name;
+    if (!validEscaped(URI_HEADER, name, 0, name.length)) return undefined;
   }
-  let headers: Param[] = [];
-  let next = p.next;
+  let headers: Param[] = NO_PARAMS;
+  let next = parsedParams.next;
   if (next < end && raw.charCodeAt(next) === 0x3f) {
     const hs = parseUriHeaders(raw, next + 1, end);
     if (hs === undefined) return undefined;
@@ -153,7 +164,7 @@ function parseSip(raw: string, scheme: 'sip' | 'sips', i: number): SipUri | unde
     next = end;
   }
   if (next !== end) return undefined;
-  return { kind: 'sip', scheme, user, password, host: h.host, port: h.port, params: p.params, headers, raw };
+  return { kind: 'sip', scheme, user, password, host, port, params, headers, raw };
 }
 
 function parseTel(raw: string, i: number): TelUri | undefined {
@@ -165,9 +176,12 @@ function parseTel(raw: string, i: number): TelUri | undefined {
     // RFC 3966 §3: digits, hex digits, * # + and the visual separators - . ( )
     if (!(isHex(c) || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)) return undefined;
   }
-  const p = parseUriParams(raw, numEnd, raw.length);
-  if (p === undefined || p.next !== raw.length) return undefined;
-  return { kind: 'tel', scheme: 'tel', number: raw.slice(i, numEnd), params: p.params, raw };
+  if (!parseUriParams(raw, numEnd, raw.length) || parsedParams.next !== raw.length) return undefined;
+  return { kind: 'tel', scheme: 'tel', number: raw.slice(i, numEnd), params: parsedParams.params, raw };
+}
+
+function lowerAt(s: string, i: number): number {
+  return s.charCodeAt(i) | 0x20;
 }
 
 /** Parses a whole URI string (no surrounding white space or angle brackets). */
@@ -178,15 +192,103 @@ export function parseUri(raw: string): Uri | undefined {
   if (!((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return undefined;
   while (i < raw.length && raw.charCodeAt(i) <= 0xff && SCHEME[raw.charCodeAt(i)] === 1) i++;
   if (i >= raw.length || raw.charCodeAt(i) !== 0x3a || i + 1 === raw.length) return undefined;
+  // The usual schemes without slicing and lower-casing (RFC 3261 §19.1.4: schemes are case-insensitive).
+  if (i === 3 && lowerAt(raw, 0) === 0x73 && lowerAt(raw, 1) === 0x69 && lowerAt(raw, 2) === 0x70) return parseSip(raw, 'sip', i + 1);
+  if (i === 4 && lowerAt(raw, 0) === 0x73 && lowerAt(raw, 1) === 0x69 && lowerAt(raw, 2) === 0x70 && lowerAt(raw, 3) === 0x73) return parseSip(raw, 'sips', i + 1);
+  if (i === 3 && lowerAt(raw, 0) === 0x74 && lowerAt(raw, 1) === 0x65 && lowerAt(raw, 2) === 0x6c) return parseTel(raw, i + 1);
   const scheme = raw.slice(0, i).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSip(raw, scheme, i + 1);
-  if (scheme === 'tel') return parseTel(raw, i + 1);
   for (let j = i + 1; j < raw.length; j++) {
     const c = raw.charCodeAt(j);
     // absoluteURI: no white space, controls, quotes or angle brackets (RFC 3261 §25.1 / RFC 2396)
     if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return undefined;
   }
   return { kind: 'other', scheme, opaque: raw.slice(i + 1), raw };
+}
+
+/**
+ * True when s[start,end) is a URI parseUri() accepts, decided without allocating: From and To are
+ * checked on every message (RFC 4475 wants bad ones refused) but their URI objects are only built
+ * when read. Follows parseUri() step by step; uri.test.ts compares the two on generated strings.
+ */
+export function validUri(s: string, start: number, end: number): boolean {
+  const len = end - start;
+  if (len === 0 || len > MAX_URI_BYTES) return false;
+  const c0 = s.charCodeAt(start);
+  if (!((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return false;
+  let i = start;
+  while (i < end && s.charCodeAt(i) <= 0xff && SCHEME[s.charCodeAt(i)] === 1) i++;
+  if (i >= end || s.charCodeAt(i) !== 0x3a || i + 1 === end) return false;
+  const n = i - start;
+  if ((n === 3 || n === 4) && lowerAt(s, start) === 0x73 && lowerAt(s, start + 1) === 0x69 && lowerAt(s, start + 2) === 0x70 && (n === 3 || lowerAt(s, start + 3) === 0x73)) {
+    return validSip(s, i + 1, end);
+  }
+  if (n === 3 && lowerAt(s, start) === 0x74 && lowerAt(s, start + 1) === 0x65 && lowerAt(s, start + 2) === 0x6c) return validTel(s, i + 1, end);
+  for (let j = i + 1; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+function validSip(s: string, i: number, end: number): boolean {
+  const at = s.indexOf('@', i);
+  if (at >= 0 && at < end) {
+    const colon = s.indexOf(':', i);
+    const userEnd = colon >= 0 && colon < at ? colon : at;
+    if (userEnd === i || !validEscaped(URI_USER, s, i, userEnd)) return false;
+    if (userEnd < at && !(userEnd + 1 === at || validEscaped(URI_PASSWORD, s, userEnd + 1, at))) return false;
+    i = at + 1;
+  }
+  const hostEnd = parseHost(s, i, end, false);
+  if (hostEnd < 0) return false;
+  const next = skipUriParams(s, hostEnd, end, true);
+  if (next < 0) return false;
+  if (next < end && s.charCodeAt(next) === 0x3f) return validUriHeaders(s, next + 1, end);
+  return next === end;
+}
+
+function validTel(s: string, i: number, end: number): boolean {
+  let numEnd = s.indexOf(';', i);
+  if (numEnd < 0 || numEnd > end) numEnd = end;
+  if (numEnd === i) return false;
+  for (let j = i; j < numEnd; j++) {
+    const c = s.charCodeAt(j);
+    if (!(isHex(c) || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)) return false;
+  }
+  return skipUriParams(s, numEnd, end, false) === end;
+}
+
+/** parseUriParams() without building anything; names checked as parseSip() does when `checkNames`. */
+function skipUriParams(s: string, i: number, end: number, checkNames: boolean): number {
+  let n = 0;
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    if (n >= MAX_PARAMS) return -1;
+    let j = i + 1;
+    const nameStart = j;
+    while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+    if (j === nameStart || (checkNames && !validEscaped(URI_HEADER, s, nameStart, j))) return -1;
+    if (j < end && s.charCodeAt(j) === 0x3d) {
+      const vStart = ++j;
+      while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
+      if (j === vStart) return -1;
+    }
+    n++;
+    i = j;
+  }
+  return i;
+}
+
+/** parseUriHeaders() without building anything: every `&`-separated part is name=value. */
+function validUriHeaders(s: string, i: number, end: number): boolean {
+  for (let partStart = i; ; ) {
+    let partEnd = s.indexOf('&', partStart);
+    if (partEnd < 0 || partEnd > end) partEnd = end;
+    let eq = s.indexOf('=', partStart);
+    if (eq < 0 || eq >= partEnd) eq = -1;
+    if (eq <= partStart || !validEscaped(URI_HEADER, s, partStart, eq) || (eq + 1 < partEnd && !validEscaped(URI_HEADER, s, eq + 1, partEnd))) return false;
+    if (partEnd === end) return true;
+    partStart = partEnd + 1;
+  }
 }
 
 /** Writes a URI from its components (used for URIs built in code; parsed ones also carry `raw`). */

@@ -3,9 +3,9 @@
  * (RFC 4475 wsinv), sent-by with IPv6 references, and the parameters the transaction and proxy
  * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
  */
-import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, ieqAscii } from './chars.ts';
-import { parseHeaderParams, formatParams, type Params, type Param } from './params.ts';
-import { parseHost } from './uri.ts';
+import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, ieqAscii, sliceKnown } from './chars.ts';
+import { parseHeaderParams, parsedParams, formatParams, type Params, type Param } from './params.ts';
+import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -39,6 +39,10 @@ export function isRfc3261Branch(branch: string | undefined): branch is string {
   return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
 }
 
+const PROTOCOLS = ['SIP'];
+const VERSIONS = ['2.0'];
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
 function fail(message: string): { ok: false; error: SipParseError } {
   return { ok: false, error: parseError('SIP_PARSE_BAD_VIA', message) };
 }
@@ -70,27 +74,28 @@ export function parseVia(s: string): Result<Via, SipParseError> {
   let i = skipLws(s, 0, end);
   let t = readToken(s, i, end);
   if (t === i) return fail('empty sent-protocol name');
-  const protocol = s.slice(i, t);
+  const protocol = sliceKnown(s, i, t, PROTOCOLS);
   i = skipLws(s, t, end);
   if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
   i = skipLws(s, i + 1, end);
   t = readToken(s, i, end);
   if (t === i) return fail('empty sent-protocol version');
-  const version = s.slice(i, t);
+  const version = sliceKnown(s, i, t, VERSIONS);
   i = skipLws(s, t, end);
   if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
   i = skipLws(s, i + 1, end);
   t = readToken(s, i, end);
   if (t === i) return fail('empty sent-protocol transport');
-  const tr = s.slice(i, t);
+  const tr = sliceKnown(s, i, t, TRANSPORTS);
   const afterProto = skipLws(s, t, end);
   if (afterProto === t) return fail('no white space before sent-by');
-  const h = parseHost(s, afterProto, end);
-  if (h === undefined) return fail('bad sent-by host');
-  const p = parseHeaderParams(s, h.next, end);
-  if (p === undefined) return fail('malformed Via parameter');
-  if (skipLws(s, p.next, end) !== end) return fail('unexpected characters after Via parameters');
-  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), h.host, h.port, p.params) };
+  const hostEnd = parseHost(s, afterProto, end);
+  if (hostEnd < 0) return fail('bad sent-by host');
+  const host = parsedHost.host;
+  const port = parsedHost.port;
+  if (!parseHeaderParams(s, hostEnd, end)) return fail('malformed Via parameter');
+  if (skipLws(s, parsedParams.next, end) !== end) return fail('unexpected characters after Via parameters');
+  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), host, port, parsedParams.params) };
 }
 
 function isUpper(s: string): boolean {
