@@ -193,6 +193,10 @@ export class MemoryLocationStore implements LocationStore {
     return this.writer?.settled() ?? Promise.resolve();
   }
 
+  writesPending(): boolean {
+    return this.writer !== undefined && this.writer.inFlight() > 0;
+  }
+
   flush(): Promise<void> {
     return this.writer?.flush() ?? Promise.resolve();
   }
