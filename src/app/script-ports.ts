@@ -56,16 +56,35 @@ export function registrarPortOf(reg: RegistrarService, subscribers: SubscriberRe
 
 const NO_CREDENTIALS: AuthCheck = Object.freeze({ ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' } as const);
 
-async function checkCredentials(reg: RegistrarService, req: SipMessage, realm: string, values: readonly string[]): Promise<AuthCheck> {
-  let last: AuthCheck = NO_CREDENTIALS;
+/**
+ * Tries each credentials value in turn, the first that verifies wins. Synchronous while the
+ * authenticator answers synchronously (credentials cached); continues in a promise from the first
+ * value that needs a store look-up.
+ */
+function checkCredentials(reg: RegistrarService, req: SipMessage, realm: string, values: readonly string[], from = 0, prev: AuthCheck = NO_CREDENTIALS): AuthCheck | Promise<AuthCheck> {
+  let last = prev;
   // The body matters only for qop=auth-int; REGISTERs have none.
   const body = req.body.length === 0 ? '' : req.body.toString('utf8');
-  for (const credentials of values) {
-    const r = await reg.auth.verify({ credentials, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body });
-    if (r.ok) return { ok: true, username: r.value.username, realm: r.value.realm };
-    last = { ok: false, code: r.error.code, reason: r.error.message, action: r.error.action };
+  for (let i = from; i < values.length; i++) {
+    const r = reg.auth.verify({ credentials: values[i] as string, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body });
+    if (typeof (r as Promise<unknown>).then === 'function') {
+      return (r as Promise<VerifyResult>).then((v) => (v.ok ? authorized(v) : checkCredentials(reg, req, realm, values, i + 1, refused(v))));
+    }
+    const v = r as VerifyResult;
+    if (v.ok) return authorized(v);
+    last = refused(v);
   }
   return last;
+}
+
+type VerifyResult = Awaited<ReturnType<RegistrarService['auth']['verify']>>;
+
+function authorized(v: VerifyResult & { ok: true }): AuthCheck {
+  return { ok: true, username: v.value.username, realm: v.value.realm };
+}
+
+function refused(v: VerifyResult & { ok: false }): AuthCheck {
+  return { ok: false, code: v.error.code, reason: v.error.message, action: v.error.action };
 }
 
 /** The script's digest-auth port: credentials from Authorization (REGISTER) or Proxy-Authorization. */

@@ -4,7 +4,7 @@ import { err, ok } from '../../lib/result.ts';
 import type { DigestCredentials } from './digest-credentials.ts';
 import { parseDigestCredentials } from './digest-credentials.ts';
 import type { DigestAlgorithm } from './digest-response.ts';
-import { algorithmInfo, computeDigestResponse, computeHa1 } from './digest-response.ts';
+import { algorithmInfo, computeDigestResponse, computeHa1, type AlgorithmInfo } from './digest-response.ts';
 import { NonceCounts } from './nonce-counts.ts';
 import { NonceService } from './nonce.ts';
 import type { CredentialStore, Credentials } from './ports.ts';
@@ -94,7 +94,11 @@ export class DigestAuthenticator {
       : { status: 407, reason: 'Proxy Authentication Required', headerName: 'Proxy-Authenticate', values };
   }
 
-  async verify(req: AuthRequest): Promise<Result<AuthSuccess, AuthFailure>> {
+  /**
+   * Checks credentials. Synchronous when the credential store answers synchronously (a cache hit),
+   * so a digest REGISTER pays for no promise; a promise when the store has to be asked.
+   */
+  verify(req: AuthRequest): Result<AuthSuccess, AuthFailure> | Promise<Result<AuthSuccess, AuthFailure>> {
     const parsed = parseDigestCredentials(req.credentials);
     if (!parsed.ok) return fail(parsed.error.code, parsed.error.code === 'SIP_AUTH_SCHEME' ? 'challenge' : 'bad-request', parsed.error.message);
     const c = parsed.value;
@@ -116,7 +120,15 @@ export class DigestAuthenticator {
     if (nonceState === 'invalid') return fail('SIP_AUTH_NONCE_INVALID', 'challenge', 'nonce not issued by this cluster');
     if (nonceState === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
 
-    const creds = await this.options.credentials.get(c.username, req.realm);
+    const creds = this.options.credentials.get(c.username, req.realm);
+    if (creds !== undefined && typeof (creds as Promise<unknown>).then === 'function') {
+      return (creds as Promise<Credentials | undefined>).then((found) => this.verifyWith(found, c, algo, issued as number, req));
+    }
+    return this.verifyWith(creds as Credentials | undefined, c, algo, issued as number, req);
+  }
+
+  /** The checks that need the subscriber's secret (verify's second half). */
+  private verifyWith(creds: Credentials | undefined, c: DigestCredentials, algo: AlgorithmInfo, issued: number, req: AuthRequest): Result<AuthSuccess, AuthFailure> {
     if (creds === undefined) return fail('SIP_AUTH_UNKNOWN_USER', 'challenge', `no subscriber ${c.username}@${req.realm}`);
     const ha1 = ha1For(creds, algo.hash, c.username, req.realm);
     if (ha1 === undefined) return fail('SIP_AUTH_NO_SECRET', 'challenge', `subscriber has no ${algo.hash} secret`);
@@ -128,7 +140,7 @@ export class DigestAuthenticator {
     if (!hexEquals(expected, c.response)) return fail('SIP_AUTH_BAD_RESPONSE', 'challenge', 'digest response does not match');
 
     // Only now, with a proven password, spend the nonce-count: an attacker cannot burn them.
-    const used = this.counts.use(c.nonce, c.nc ?? 1, issued as number, Math.floor(this.options.clock.wallMs() / 1000));
+    const used = this.counts.use(c.nonce, c.nc ?? 1, issued, Math.floor(this.options.clock.wallMs() / 1000));
     if (used === 'replay') return fail('SIP_AUTH_NC_REPLAY', 'challenge', `nonce-count ${c.nc ?? 1} already used`);
     if (used === 'unknown') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce no longer tracked');
     return ok({ username: c.username, realm: req.realm, algorithm: algo.name });

@@ -9,7 +9,7 @@ import { hexDigest } from './one-shot-hash.ts';
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 export type DigestHash = 'MD5' | 'SHA-256' | 'SHA-512-256';
 
-interface AlgorithmInfo {
+export interface AlgorithmInfo {
   readonly name: DigestAlgorithm;
   readonly hash: DigestHash;
   readonly nodeName: string;
