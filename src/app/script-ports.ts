@@ -1,21 +1,32 @@
 import { realClock } from '../lib/real-time.ts';
 import type { SipMessage } from '../sip/message/index.ts';
 import { messageUriEquals } from '../sip/registrar/index.ts';
-import type { AuthResult, Contact } from '../script/api.ts';
-import type { AuthPort, RegistrarPort, ScriptSource } from '../script/ports.ts';
+import type { Contact } from '../script/api.ts';
+import type { AuthCheck, AuthPort, RegistrarPort, ScriptSource } from '../script/ports.ts';
 import { RegistrarService } from './registrar-service.ts';
 import type { SubscriberRepo } from '../store/subscriber-repo.ts';
 
 /** The script's registrar/location port over the node's RegistrarService. */
 export function registrarPortOf(reg: RegistrarService, subscribers: SubscriberRepo): RegistrarPort {
+  // The socket text of the last listener seen: a node has a few listeners, so this saves building
+  // the same `proto:ip:port` string for every REGISTER.
+  let sockProto = '';
+  let sockAddress = '';
+  let sockPort = -1;
+  let socket = '';
   return {
-    async save(req: SipMessage, src: ScriptSource) {
-      const r = reg.register.handle(req, {
-        proto: src.proto, sourceIp: src.remoteAddress, sourcePort: src.remotePort, socket: `${src.proto}:${src.localAddress}:${src.localPort}`,
-      });
-      // Write-through (usrloc db_mode 1): the 200 goes out once the binding is stored.
-      await reg.location.persisted();
-      return { status: r.status, reason: r.reason, headers: r.headers };
+    save(req: SipMessage, src: ScriptSource) {
+      if (src.localPort !== sockPort || src.localAddress !== sockAddress || src.proto !== sockProto) {
+        sockProto = src.proto;
+        sockAddress = src.localAddress;
+        sockPort = src.localPort;
+        socket = `${src.proto}:${src.localAddress}:${src.localPort}`;
+      }
+      const r = reg.register.handle(req, { proto: src.proto, sourceIp: src.remoteAddress, sourcePort: src.remotePort, socket });
+      // Write-through (usrloc db_mode 1): the 200 goes out once the binding is stored. Without a
+      // write in flight (no persistence, write-back) the reply is ready now: no promise per REGISTER.
+      if (!reg.location.writesPending()) return r;
+      return reg.location.persisted().then(() => r);
     },
     lookup(aor: string): Contact[] {
       const nowSec = Math.floor(realClock.wallMs() / 1000);
@@ -43,19 +54,47 @@ export function registrarPortOf(reg: RegistrarService, subscribers: SubscriberRe
   };
 }
 
+const NO_CREDENTIALS: AuthCheck = Object.freeze({ ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' } as const);
+
+/**
+ * Tries each credentials value in turn, the first that verifies wins. Synchronous while the
+ * authenticator answers synchronously (credentials cached); continues in a promise from the first
+ * value that needs a store look-up.
+ */
+function checkCredentials(reg: RegistrarService, req: SipMessage, realm: string, values: readonly string[], from = 0, prev: AuthCheck = NO_CREDENTIALS): AuthCheck | Promise<AuthCheck> {
+  let last = prev;
+  // The body matters only for qop=auth-int; REGISTERs have none.
+  const body = req.body.length === 0 ? '' : req.body.toString('utf8');
+  for (let i = from; i < values.length; i++) {
+    const r = reg.auth.verify({ credentials: values[i] as string, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body });
+    if (typeof (r as Promise<unknown>).then === 'function') {
+      return (r as Promise<VerifyResult>).then((v) => (v.ok ? authorized(v) : checkCredentials(reg, req, realm, values, i + 1, refused(v))));
+    }
+    const v = r as VerifyResult;
+    if (v.ok) return authorized(v);
+    last = refused(v);
+  }
+  return last;
+}
+
+type VerifyResult = Awaited<ReturnType<RegistrarService['auth']['verify']>>;
+
+function authorized(v: VerifyResult & { ok: true }): AuthCheck {
+  return { ok: true, username: v.value.username, realm: v.value.realm };
+}
+
+function refused(v: VerifyResult & { ok: false }): AuthCheck {
+  return { ok: false, code: v.error.code, reason: v.error.message, action: v.error.action };
+}
+
 /** The script's digest-auth port: credentials from Authorization (REGISTER) or Proxy-Authorization. */
 export function authPortOf(reg: RegistrarService, configuredRealm: string): AuthPort {
   return {
-    async check(req: SipMessage, realm: string) {
+    check(req: SipMessage, realm: string) {
       const values = req.getAll(req.method === 'REGISTER' ? 'Authorization' : 'Proxy-Authorization');
-      if (values.length === 0) return { ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' as const };
-      let last: AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' } = { ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' };
-      for (const credentials of values) {
-        const r = await reg.auth.verify({ credentials, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body: req.body.toString('utf8') });
-        if (r.ok) return { ok: true, username: r.value.username, realm: r.value.realm };
-        last = { ok: false, code: r.error.code, reason: r.error.message, action: r.error.action };
-      }
-      return last;
+      // The first REGISTER of every digest exchange has no credentials: answered without a promise.
+      if (values.length === 0) return NO_CREDENTIALS;
+      return checkCredentials(reg, req, realm, values);
     },
     challenge(kind: 'www' | 'proxy', realm: string, stale: boolean) {
       const c = reg.auth.challenge(kind, realm, stale);

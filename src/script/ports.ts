@@ -46,17 +46,31 @@ export interface CdrPort {
   account(pr: ProxyRequestPort): boolean;
 }
 
+/** The registrar's answer to a REGISTER (its `headers` double as the reply's options). */
+export interface SaveReply {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+}
+
 export interface RegistrarPort {
-  /** Runs §10.3 processing; resolves with the reply to send once persistence (if any) is done. */
-  save(req: SipMessage, src: ScriptSource): Promise<{ status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> }>;
+  /**
+   * Runs §10.3 processing: the reply to send, at once when nothing is being written (no
+   * persistence, write-back), else a promise that resolves once the write-through write settled.
+   */
+  save(req: SipMessage, src: ScriptSource): SaveReply | Promise<SaveReply>;
   lookup(aor: string): Contact[];
   isRegistered(aor: string): boolean;
   userExists(aor: string): Promise<boolean>;
   aorOf(aorOrUri: string): string;
 }
 
+/** A digest check's verdict and, on failure, what the script's authorize() answers. */
+export type AuthCheck = AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' };
+
 export interface AuthPort {
-  check(req: SipMessage, realm: string): Promise<AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' }>;
+  /** The verdict on the request's credentials; synchronous when there is nothing to look up (no credentials). */
+  check(req: SipMessage, realm: string): AuthCheck | Promise<AuthCheck>;
   challenge(kind: 'www' | 'proxy', realm: string, stale: boolean): { status: number; reason: string; headers: ReadonlyArray<readonly [string, string]> };
   /** Realm to use when the script gives none (config `auth.realm`, else the From/To domain). */
   defaultRealm(req: SipMessage): string;

@@ -6,7 +6,7 @@ import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
-import type { AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
+import type { AuthCheck, AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort, SaveReply } from './ports.ts';
 
 export interface ContextDeps {
   readonly registrar: RegistrarPort;
@@ -137,7 +137,7 @@ export class ScriptRequestContext implements RequestContext {
   removeHeader(name: string): void { this.pr.removeHeader(name); }
 
   /** @internal (AuthFacade) */
-  checkAuth(realm: string | undefined): Promise<AuthResult> {
+  checkAuth(realm: string | undefined): AuthCheck | Promise<AuthCheck> {
     return this.deps.auth.check(this.pr.msg, realm ?? this.deps.auth.defaultRealm(this.pr.msg));
   }
 
@@ -156,9 +156,21 @@ export class ScriptRequestContext implements RequestContext {
 class RegistrarFacade implements NonNullable<RequestContext['registrar']> {
   constructor(private readonly reg: RegistrarPort, private readonly pr: ProxyRequestPort) {}
 
-  async save(): Promise<number> {
-    const r = await this.reg.save(this.pr.msg, this.pr.src);
-    this.pr.reply(r.status, r.reason, { headers: r.headers });
+  save(): Promise<number> {
+    try {
+      const r = this.reg.save(this.pr.msg, this.pr.src);
+      if (isPromise(r)) return r.then((v) => this.replied(v));
+      // Nothing to wait for (no write-through write): answered now, and the script awaits a
+      // shared already-resolved promise instead of a chain of async frames.
+      return resolvedStatus(this.replied(r));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private replied(r: SaveReply): number {
+    // The reply's only option is the headers, which the SaveReply carries: it serves as the options.
+    this.pr.reply(r.status, r.reason, r);
     return r.status;
   }
 
@@ -174,17 +186,49 @@ class LocationFacade implements NonNullable<RequestContext['location']> {
 class AuthFacade implements NonNullable<RequestContext['auth']> {
   constructor(private readonly ctx: ScriptRequestContext) {}
 
-  check(realm?: string): Promise<AuthResult> { return this.ctx.checkAuth(realm); }
+  check(realm?: string): Promise<AuthResult> {
+    try {
+      const r = this.ctx.checkAuth(realm);
+      return isPromise(r) ? r : Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   challenge(realm?: string, stale = false): void { this.ctx.challenge(realm, stale); }
 
-  async authorize(realm?: string): Promise<boolean> {
-    const r = await this.ctx.checkAuth(realm);
+  authorize(realm?: string): Promise<boolean> {
+    try {
+      const r = this.ctx.checkAuth(realm);
+      if (isPromise(r)) return r.then((v) => this.decide(v, realm));
+      // No credentials (the first REGISTER of every digest exchange): challenged now, no promise chain.
+      return this.decide(r, realm) ? RESOLVED_TRUE : RESOLVED_FALSE;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private decide(r: AuthCheck, realm: string | undefined): boolean {
     if (r.ok) return true;
-    const action = (r as { action?: string }).action;
+    const action = r.action;
     if (action === 'bad-request') this.ctx.pr.reply(400, `Bad Request (${r.reason})`);
     else this.ctx.challenge(realm, action === 'stale');
     return false;
   }
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
+}
+
+// Promises are immutable once settled, so requests share these instead of allocating their own.
+const RESOLVED_TRUE = Promise.resolve(true);
+const RESOLVED_FALSE = Promise.resolve(false);
+const RESOLVED_STATUS: Array<Promise<number> | undefined> = new Array<Promise<number> | undefined>(700).fill(undefined);
+
+function resolvedStatus(status: number): Promise<number> {
+  if (!Number.isInteger(status) || status < 0 || status >= RESOLVED_STATUS.length) return Promise.resolve(status);
+  return (RESOLVED_STATUS[status] ??= Promise.resolve(status));
 }
 
 /** RFC 3261 §21 reason phrases for the codes scripts use most. */

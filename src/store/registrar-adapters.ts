@@ -17,16 +17,18 @@ export const CREDENTIAL_CACHE_MAX_ENTRIES = 100_000;
 export function credentialStoreOf(repo: SubscriberRepo, nowMs: () => number = () => performance.now()): CredentialStore {
   const cache = new Map<string, { atMs: number; value: Credentials | undefined }>();
   return {
-    async get(username: string, domain: string): Promise<Credentials | undefined> {
+    // A hit is returned as is (the port allows it): a digest REGISTER then pays for no promise.
+    get(username: string, domain: string): Credentials | undefined | Promise<Credentials | undefined> {
       const key = `${username}\u0000${domain}`;
       const hit = cache.get(key);
       const now = nowMs();
       if (hit !== undefined && now - hit.atMs < CREDENTIAL_CACHE_TTL_MS) return hit.value;
-      const value = await lookup(username, domain);
-      if (cache.size >= CREDENTIAL_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-      cache.delete(key);
-      cache.set(key, { atMs: now, value });
-      return value;
+      return lookup(username, domain).then((value) => {
+        if (cache.size >= CREDENTIAL_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+        cache.delete(key);
+        cache.set(key, { atMs: now, value });
+        return value;
+      });
     },
   };
 

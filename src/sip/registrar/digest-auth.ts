@@ -1,11 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Clock, Random } from '../../lib/time.ts';
 import type { Result } from '../../lib/result.ts';
 import { err, ok } from '../../lib/result.ts';
 import type { DigestCredentials } from './digest-credentials.ts';
 import { parseDigestCredentials } from './digest-credentials.ts';
 import type { DigestAlgorithm } from './digest-response.ts';
-import { algorithmInfo, computeDigestResponse, computeHa1 } from './digest-response.ts';
+import { algorithmInfo, computeDigestResponse, computeHa1, type AlgorithmInfo } from './digest-response.ts';
 import { NonceCounts } from './nonce-counts.ts';
 import { NonceService } from './nonce.ts';
 import type { CredentialStore, Credentials } from './ports.ts';
@@ -95,14 +94,18 @@ export class DigestAuthenticator {
       : { status: 407, reason: 'Proxy Authentication Required', headerName: 'Proxy-Authenticate', values };
   }
 
-  async verify(req: AuthRequest): Promise<Result<AuthSuccess, AuthFailure>> {
+  /**
+   * Checks credentials. Synchronous when the credential store answers synchronously (a cache hit),
+   * so a digest REGISTER pays for no promise; a promise when the store has to be asked.
+   */
+  verify(req: AuthRequest): Result<AuthSuccess, AuthFailure> | Promise<Result<AuthSuccess, AuthFailure>> {
     const parsed = parseDigestCredentials(req.credentials);
     if (!parsed.ok) return fail(parsed.error.code, parsed.error.code === 'SIP_AUTH_SCHEME' ? 'challenge' : 'bad-request', parsed.error.message);
     const c = parsed.value;
     // RFC 3261 §22.4: credentials for another realm are not ours to check; challenge for ours.
     if (c.realm !== req.realm) return fail('SIP_AUTH_REALM', 'challenge', `realm ${c.realm} is not ${req.realm}`);
     const algo = algorithmInfo(c.algorithm);
-    if (algo === undefined || !this.algorithms.some((a) => a === algo.name || `${a}-sess` === algo.name)) {
+    if (algo === undefined || !this.offers(algo.hash, algo.name)) {
       return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `algorithm ${c.algorithm} not offered`);
     }
     if (c.userhash) return fail('SIP_AUTH_UNSUPPORTED', 'challenge', 'userhash is not offered');
@@ -111,11 +114,21 @@ export class DigestAuthenticator {
       const same = req.uriEquals ?? ((a: string, b: string) => a === b);
       if (!same(c.uri, req.requestUri)) return fail('SIP_AUTH_URI_MISMATCH', 'bad-request', 'digest uri differs from the Request-URI');
     }
-    const nonceState = this.nonces.check(c.nonce, req.realm);
+    // One MAC check per request: the issue time is kept for the nonce-count bookkeeping below.
+    const issued = this.nonces.issuedSec(c.nonce, req.realm);
+    const nonceState = this.nonces.stateOf(issued);
     if (nonceState === 'invalid') return fail('SIP_AUTH_NONCE_INVALID', 'challenge', 'nonce not issued by this cluster');
     if (nonceState === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
 
-    const creds = await this.options.credentials.get(c.username, req.realm);
+    const creds = this.options.credentials.get(c.username, req.realm);
+    if (creds !== undefined && typeof (creds as Promise<unknown>).then === 'function') {
+      return (creds as Promise<Credentials | undefined>).then((found) => this.verifyWith(found, c, algo, issued as number, req));
+    }
+    return this.verifyWith(creds as Credentials | undefined, c, algo, issued as number, req);
+  }
+
+  /** The checks that need the subscriber's secret (verify's second half). */
+  private verifyWith(creds: Credentials | undefined, c: DigestCredentials, algo: AlgorithmInfo, issued: number, req: AuthRequest): Result<AuthSuccess, AuthFailure> {
     if (creds === undefined) return fail('SIP_AUTH_UNKNOWN_USER', 'challenge', `no subscriber ${c.username}@${req.realm}`);
     const ha1 = ha1For(creds, algo.hash, c.username, req.realm);
     if (ha1 === undefined) return fail('SIP_AUTH_NO_SECRET', 'challenge', `subscriber has no ${algo.hash} secret`);
@@ -127,11 +140,20 @@ export class DigestAuthenticator {
     if (!hexEquals(expected, c.response)) return fail('SIP_AUTH_BAD_RESPONSE', 'challenge', 'digest response does not match');
 
     // Only now, with a proven password, spend the nonce-count: an attacker cannot burn them.
-    const issued = this.nonces.issuedSec(c.nonce, req.realm) as number;
     const used = this.counts.use(c.nonce, c.nc ?? 1, issued, Math.floor(this.options.clock.wallMs() / 1000));
     if (used === 'replay') return fail('SIP_AUTH_NC_REPLAY', 'challenge', `nonce-count ${c.nc ?? 1} already used`);
     if (used === 'unknown') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce no longer tracked');
     return ok({ username: c.username, realm: req.realm, algorithm: algo.name });
+  }
+
+  /** Was `name` offered: the algorithm itself, or the -sess form of an offered one (same hash)? */
+  private offers(hash: string, name: DigestAlgorithm): boolean {
+    const sess = name.endsWith('-sess');
+    for (const a of this.algorithms) {
+      if (a === name) return true;
+      if (sess && a === hash) return true;
+    }
+    return false;
   }
 }
 
@@ -148,9 +170,15 @@ function ha1For(creds: Credentials, hash: 'MD5' | 'SHA-256' | 'SHA-512-256', use
 
 /** Constant-time comparison of hex digests; clients may send upper-case hex. */
 function hexEquals(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(given.toLowerCase(), 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (expected.length !== given.length) return false;
+  // Every character is compared whatever the earlier ones were (no early exit), as timingSafeEqual does.
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    let c = given.charCodeAt(i);
+    if (c >= 65 && c <= 90) c |= 0x20;
+    diff |= c ^ expected.charCodeAt(i);
+  }
+  return diff === 0;
 }
 
 export interface ChallengeParams {
@@ -173,5 +201,6 @@ export function formatChallenge(p: ChallengeParams): string {
 }
 
 function quote(s: string): string {
+  if (s.indexOf('"') < 0 && s.indexOf('\\') < 0) return s;
   return s.replace(/["\\]/g, (m) => `\\${m}`);
 }

@@ -102,11 +102,31 @@ function decodeExtValue(v: string): string | undefined {
   try { return decodeURIComponent(m[1] ?? ''); } catch { return undefined; }
 }
 
+/** JavaScript's \s as far as SIP text can carry it (ASCII whitespace, NBSP, and the rest of Unicode's spaces). */
+const isJsSpace = (c: number): boolean => (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+  || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/** The first word of `value` when it is not "Digest" (any case), else undefined: no copy in the usual case. */
+function schemeOf(value: string): string | undefined {
+  let i = 0;
+  const n = value.length;
+  while (i < n && isJsSpace(value.charCodeAt(i))) i++;
+  const start = i;
+  while (i < n && !isJsSpace(value.charCodeAt(i))) i++;
+  if (i === start) return undefined;
+  if (i - start === 6) {
+    let same = true;
+    for (let k = 0; k < 6; k++) if ((value.charCodeAt(start + k) | 0x20) !== 'digest'.charCodeAt(k)) { same = false; break; }
+    if (same) return undefined;
+  }
+  return value.slice(start, i);
+}
+
 /** Parses a Digest credentials value and checks the parameters RFC 7616 §3.4 requires. */
 export function parseDigestCredentials(value: string): Result<DigestCredentials, CredentialsError> {
   // Check the scheme before the parameters: other schemes (Basic) carry token68, not auth-params.
-  const head = /^\s*([^\s]+)/.exec(value)?.[1];
-  if (head !== undefined && head.toLowerCase() !== 'digest') return err({ code: 'SIP_AUTH_SCHEME', message: `scheme ${head} is not Digest` });
+  const head = schemeOf(value);
+  if (head !== undefined) return err({ code: 'SIP_AUTH_SCHEME', message: `scheme ${head} is not Digest` });
   const parsed = parseAuthParams(value);
   if (!parsed.ok) return parsed;
   const { scheme, params } = parsed.value;

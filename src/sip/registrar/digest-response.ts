@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hexDigest } from './one-shot-hash.ts';
 
 /**
  * The digest computations of RFC 7616 §3.4.1–3.4.3 (and RFC 2617 §3.2.2, RFC 2069 for the no-qop
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 export type DigestHash = 'MD5' | 'SHA-256' | 'SHA-512-256';
 
-interface AlgorithmInfo {
+export interface AlgorithmInfo {
   readonly name: DigestAlgorithm;
   readonly hash: DigestHash;
   readonly nodeName: string;
@@ -27,14 +27,19 @@ const ALGORITHMS: readonly AlgorithmInfo[] = [
 
 /** The algorithm an `algorithm=` token names (case-insensitive, RFC 7616 §3.3), or undefined. */
 export function algorithmInfo(token: string): AlgorithmInfo | undefined {
+  // Exact spellings first (what every client sends): no upper-cased copy per request.
+  for (const a of ALGORITHMS) if (a.name === token) return a;
   const t = token.toUpperCase();
-  return ALGORITHMS.find((a) => a.name.toUpperCase() === t);
+  for (const a of ALGORITHMS) if (a.name.toUpperCase() === t) return a;
+  return undefined;
 }
+
+/** Node's name for each digest hash. */
+const NODE_NAME: Readonly<Record<DigestHash, string>> = { 'MD5': 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 
 /** Lower-case hex digest of `data` (UTF-8) with the named hash. */
 export function hexHash(hash: DigestHash, data: string): string {
-  const info = ALGORITHMS.find((a) => a.hash === hash && !a.sess) as AlgorithmInfo;
-  return createHash(info.nodeName).update(data, 'utf8').digest('hex');
+  return hexDigest(NODE_NAME[hash], data);
 }
 
 /** H(A1) for the non-session form: H(username ":" realm ":" password) — what `ha1` columns hold. */
@@ -61,7 +66,8 @@ export interface DigestInput {
 /** The expected `response` value (lower-case hex) for `input`. */
 export function computeDigestResponse(input: DigestInput): string {
   const info = algorithmInfo(input.algorithm) as AlgorithmInfo;
-  const H = (s: string): string => hexHash(info.hash, s);
+  const node = info.nodeName;
+  const H = (s: string): string => hexDigest(node, s);
   // RFC 7616 §3.4.2: the -sess A1 folds nonce and cnonce into the stored H(A1).
   const ha1 = info.sess ? H(`${input.ha1}:${input.nonce}:${input.cnonce ?? ''}`) : input.ha1;
   // RFC 7616 §3.4.3: auth-int adds H(entity-body) to A2.

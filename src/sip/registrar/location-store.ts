@@ -54,6 +54,8 @@ export interface LocationStore {
   load(): Promise<number>;
   /** Resolves once every write-through write issued so far has settled. */
   persisted(): Promise<void>;
+  /** True while persisted() would wait (a write-through write in flight): a REGISTER answers at once otherwise. */
+  writesPending(): boolean;
   /** Writes the queued write-back changes; no-op in the other modes. */
   flush(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { LocationPersistence, PersistenceChange, PersistenceMode } from './
  */
 export class LocationWriter {
   private readonly pending = new Map<bigint, PersistenceChange>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly writing = new Set<Promise<void>>();
   private readonly writes: Counter;
   private readonly failures: Counter;
   private flushing: Promise<void> | undefined;
@@ -35,6 +35,11 @@ export class LocationWriter {
     this.submit({ op: 'delete', aor: b.aor, contactId: b.contactId }, b.contactId);
   }
 
+  /** Write-through writes issued and not yet settled. */
+  inFlight(): number {
+    return this.writing.size;
+  }
+
   /** Changes queued for the next write-back flush. */
   queued(): number {
     return this.pending.size;
@@ -52,8 +57,8 @@ export class LocationWriter {
   }
 
   private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.writing.add(p);
+    void p.finally(() => this.writing.delete(p));
   }
 
   private done(changes: readonly PersistenceChange[]): void {
@@ -67,7 +72,7 @@ export class LocationWriter {
   }
 
   async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
   }
 
   /** Writes everything queued (write-back); concurrent calls share one write. */

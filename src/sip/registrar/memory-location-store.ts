@@ -106,7 +106,7 @@ export class MemoryLocationStore implements LocationStore {
     this.expiry.add(b);
     if (origin === 'loaded') b.state = 'sync';
     else this.writer?.upsert(b);
-    this.emit({ kind: 'insert', binding: b, origin });
+    if (this.listeners.length > 0) this.emit({ kind: 'insert', binding: b, origin });
     return b;
   }
 
@@ -121,14 +121,14 @@ export class MemoryLocationStore implements LocationStore {
     this.expiry.remove(previous);
     this.expiry.add(b);
     this.writer?.upsert(b);
-    this.emit({ kind: 'update', binding: b, previous, origin });
+    if (this.listeners.length > 0) this.emit({ kind: 'update', binding: b, previous, origin });
     return b;
   }
 
   remove(binding: Binding, origin: ChangeOrigin = 'local'): boolean {
     if (!this.unlink(binding)) return false;
     this.writer?.delete(binding);
-    this.emit({ kind: 'delete', binding, origin });
+    if (this.listeners.length > 0) this.emit({ kind: 'delete', binding, origin });
     return true;
   }
 
@@ -149,7 +149,7 @@ export class MemoryLocationStore implements LocationStore {
       n++;
       this.expiredCounter.inc();
       this.writer?.delete(b);
-      this.emit({ kind: 'expire', binding: b });
+      if (this.listeners.length > 0) this.emit({ kind: 'expire', binding: b });
     });
     return n;
   }
@@ -193,6 +193,10 @@ export class MemoryLocationStore implements LocationStore {
     return this.writer?.settled() ?? Promise.resolve();
   }
 
+  writesPending(): boolean {
+    return this.writer !== undefined && this.writer.inFlight() > 0;
+  }
+
   flush(): Promise<void> {
     return this.writer?.flush() ?? Promise.resolve();
   }
@@ -225,6 +229,7 @@ export class MemoryLocationStore implements LocationStore {
     return (BigInt(fnv1a32(aor)) << 32n) | BigInt(label);
   }
 
+  /** Callers check for listeners first, so a store nobody watches builds no event objects. */
   private emit(ev: LocationEvent): void {
     for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as LocationListener)(ev);
   }

@@ -53,6 +53,9 @@ export interface Credentials {
 }
 
 export interface CredentialStore {
-  /** Looks a subscriber up; undefined when there is none (the caller answers 403/401, never leaks which). */
-  get(username: string, domain: string): Promise<Credentials | undefined>;
+  /**
+   * Looks a subscriber up; undefined when there is none (the caller answers 403/401, never leaks
+   * which). A store that has the answer at hand (a cache) may return it directly, not as a promise.
+   */
+  get(username: string, domain: string): Credentials | undefined | Promise<Credentials | undefined>;
 }
