@@ -43,7 +43,7 @@ export class RegistrarService implements Service {
     }
     this.auth = new DigestAuthenticator({
       secret: auth.nonceSecret ?? randomBytes(32), clock: realClock, random: realRandom,
-      credentials: credentialStoreOf(store.subscribers), algorithms: auth.algorithms, nonceLifetimeSec: auth.nonceLifetimeSec,
+      credentials: credentialStoreOf(store.subscribers, { ttlMs: auth.credentialCacheTtlMs, maxEntries: auth.credentialCacheMaxEntries }), algorithms: auth.algorithms, nonceLifetimeSec: auth.nonceLifetimeSec,
     });
     this.timer = setInterval(() => { this.location.expire(); }, 1000);
     this.timer.unref();

@@ -47,3 +47,27 @@ test('credentials come from the subscriber table, empty columns left out', async
     await store.close();
   }
 });
+
+test('the credential cache keeps an answer for its TTL (auth.credentialCacheTtlMs), bounded by its size', async () => {
+  let queries = 0;
+  let now = 0;
+  const repo = { get: async (u: string) => { queries++; return u === 'ghost' ? undefined : { password: '', ha1: 'a'.repeat(32), ha1Sha256: '', ha1Sha512t256: '' }; } };
+  const creds = credentialStoreOf(repo as never, { ttlMs: 60_000, maxEntries: 2, nowMs: () => now });
+  await creds.get('bob', 'd');
+  now = 59_999;
+  assert.equal((creds.get('bob', 'd') as { ha1?: string }).ha1, 'a'.repeat(32), 'a hit is answered synchronously');
+  assert.equal(queries, 1);
+  now = 60_000;
+  await creds.get('bob', 'd');
+  assert.equal(queries, 2, 'asked again once the TTL is over');
+  assert.equal(await creds.get('ghost', 'd'), undefined);
+  assert.equal(creds.get('ghost', 'd'), undefined, 'an absence is cached too');
+  await creds.get('carol', 'd');
+  assert.equal(queries, 4);
+  await creds.get('bob', 'd');
+  assert.equal(queries, 5, 'the oldest entry went when the third was added');
+  const none = credentialStoreOf(repo as never, { maxEntries: 0 });
+  await none.get('bob', 'd');
+  await none.get('bob', 'd');
+  assert.equal(queries, 7, 'maxEntries 0: no cache');
+});

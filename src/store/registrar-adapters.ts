@@ -4,17 +4,26 @@ import type {
 import type { LocationContact, LocationInput, LocationRepo } from './location-repo.ts';
 import type { SubscriberRepo } from './subscriber-repo.ts';
 
-/** How long a looked-up credential (or its absence) is reused before the table is asked again. */
+/** How long a looked-up credential (or its absence) is reused before the table is asked again (config auth.credentialCacheTtlMs). */
 export const CREDENTIAL_CACHE_TTL_MS = 10_000;
 export const CREDENTIAL_CACHE_MAX_ENTRIES = 100_000;
+
+export interface CredentialCacheOptions {
+  readonly ttlMs?: number;
+  readonly maxEntries?: number;
+  readonly nowMs?: () => number;
+}
 
 /**
  * The registrar's CredentialStore over OpenSIPS's `subscriber` table. Empty columns are absent.
  * Answers are cached for a few seconds (bounded): a REGISTER storm must not become a query storm
  * (Kamailio's and OpenSIPS's deployments put an htable/cacheDB in front for the same reason). A
- * changed password takes effect within CREDENTIAL_CACHE_TTL_MS.
+ * changed password takes effect within the TTL.
  */
-export function credentialStoreOf(repo: SubscriberRepo, nowMs: () => number = () => performance.now()): CredentialStore {
+export function credentialStoreOf(repo: SubscriberRepo, o: CredentialCacheOptions = {}): CredentialStore {
+  const ttlMs = o.ttlMs ?? CREDENTIAL_CACHE_TTL_MS;
+  const maxEntries = o.maxEntries ?? CREDENTIAL_CACHE_MAX_ENTRIES;
+  const nowMs = o.nowMs ?? (() => performance.now());
   const cache = new Map<string, { atMs: number; value: Credentials | undefined }>();
   return {
     // A hit is returned as is (the port allows it): a digest REGISTER then pays for no promise.
@@ -22,10 +31,11 @@ export function credentialStoreOf(repo: SubscriberRepo, nowMs: () => number = ()
       const key = `${username}\u0000${domain}`;
       const hit = cache.get(key);
       const now = nowMs();
-      if (hit !== undefined && now - hit.atMs < CREDENTIAL_CACHE_TTL_MS) return hit.value;
+      if (hit !== undefined && now - hit.atMs < ttlMs) return hit.value;
       return lookup(username, domain).then((value) => {
-        if (cache.size >= CREDENTIAL_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
         cache.delete(key);
+        if (maxEntries === 0) return value;
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
         cache.set(key, { atMs: now, value });
         return value;
       });

@@ -29,4 +29,12 @@ export const authSchema = z.strictObject({
   nonceSecret: z.string().min(16).optional(),
   algorithms: z.array(z.enum(['SHA-256', 'MD5', 'SHA-512-256'])).min(1).default(['SHA-256', 'MD5']),
   nonceLifetimeSec: z.number().int().min(5).max(3600).default(30),
+  /**
+   * How long a subscriber looked up (or found absent) is reused before the table is asked again: a
+   * changed password takes effect within this time. Longer means fewer queries under REGISTER load
+   * (a Kamailio htable loaded at start never asks again).
+   */
+  credentialCacheTtlMs: durationMs.default(10_000),
+  /** Subscribers kept in that cache; the oldest entry goes first. */
+  credentialCacheMaxEntries: z.number().int().min(0).max(10_000_000).default(100_000),
 }).prefault({});
