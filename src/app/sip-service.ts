@@ -13,7 +13,8 @@ import { startBanList } from './ban-list-wiring.ts';
 import { startCdr } from './cdr-wiring.ts';
 import { startSharedMaps, type SharedMapsPart } from './shared-map-wiring.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
-import type { ListenerInfo } from '../sip/transport/types.ts';
+import type { ListenerInfo, ReceiveInfo } from '../sip/transport/types.ts';
+import type { Counter } from '../lib/counter.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
 import type { ClusterPort } from '../script/ports.ts';
@@ -28,6 +29,9 @@ export const PROXY_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGIST
  * transport between them. On stop, listeners close first (no new work), then connections.
  */
 const BUFFER_POOL_BYTES = 64 * 1024;
+/** Bounds on what a starting node holds (start-up takes well under a second: loading the script). */
+const MAX_HELD_MESSAGES = 10_000;
+const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
 export class SipService implements Service {
   readonly name = 'sip';
@@ -38,11 +42,19 @@ export class SipService implements Service {
   /** The script's cluster port, shared with node parts that broadcast too (the ESL bridge). */
   clusterPort: ClusterPort | undefined;
   private listeners: ListenerInfo[] = [];
+  /**
+   * Messages received between binding the sockets and the routing script being in place; undefined
+   * once the node is ready. Without it the stateless core would answer a REGISTER or INVITE
+   * arriving during start-up with 501 (the proxy needs the bound listeners, so it comes second).
+   */
+  private held: Array<[Buffer, ReceiveInfo]> | undefined;
+  private heldBytes = 0;
+  private droppedStarting: Counter | undefined;
 
   private constructor(rt: NodeRuntime) {
     const cfg = rt.config.sip;
     this.transport = new SipTransport(
-      (data, info) => this.core.receive(data, info),
+      (data, info) => { if (this.held === undefined) this.core.receive(data, info); else this.hold(data, info); },
       (target, code, message) => rt.logger.warn({ target, code, message }, 'SIP send failed'),
       rt.stats,
       {
@@ -68,8 +80,18 @@ export class SipService implements Service {
     // Without routes: there is no proxy, so no call accounting; the config schema refuses cdr: then (checkCdr).
     invariant(routesCfg !== undefined || rt.config.cdr === undefined, 'cdr: without routes: the config schema should have refused it');
     const s = new SipService(rt);
+    if (routesCfg !== undefined) {
+      s.held = [];
+      s.droppedStarting = rt.stats.counter('core:dropped_starting', 'messages received while the node was starting, beyond what it holds');
+    }
     s.listeners = await s.transport.listen(rt.config.sip.listen);
-    if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
+    if (routesCfg !== undefined) {
+      try {
+        await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
+      } finally {
+        s.release();
+      }
+    }
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
   }
@@ -151,6 +173,24 @@ export class SipService implements Service {
       },
     });
     rt.logger.info({ file: routesFile }, 'routing script loaded');
+  }
+
+  private hold(data: Buffer, info: ReceiveInfo): void {
+    const held = this.held as Array<[Buffer, ReceiveInfo]>;
+    if (held.length >= MAX_HELD_MESSAGES || this.heldBytes + data.length > MAX_HELD_BYTES) {
+      this.droppedStarting?.inc();
+      return;
+    }
+    this.heldBytes += data.length;
+    held.push([data, info]);
+  }
+
+  /** The node is ready: what arrived meanwhile goes through in arrival order (UDP peers would retransmit; TCP ones would not). */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.heldBytes = 0;
+    for (const [data, info] of held) this.core.receive(data, info);
   }
 
   listening(): ListenerInfo[] {

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../support/ports.ts';
 import { mi, runCli, startNode, tempDir, waitFor, writeConfig } from '../support/node-process.ts';
 
@@ -61,4 +64,48 @@ test('`sipcluster config check` lists every problem and exits 2; a good file exi
   const schema = await runCli(['config', 'schema']);
   assert.equal(schema.code, 0);
   assert.equal((JSON.parse(schema.stdout) as { type: string }).type, 'object');
+});
+
+test('requests that arrive while the routing script is still loading wait for it: no 501 from the stateless core during start-up', async () => {
+  const dir = tempDir();
+  const sipPort = await freePort();
+  // A script that takes 1.5 s to load (top-level await) and answers every request itself.
+  writeFileSync(join(dir, 'slow-routes.mts'), [
+    'await new Promise((r) => setTimeout(r, 1500));',
+    "export default { request(req, ctx) { ctx.reply(486, 'Busy From Script'); } };",
+    '',
+  ].join('\n'));
+  const file = writeConfig(dir, 'node.yaml', [
+    'node: { name: e2e-slow-start, logLevel: info }',
+    'mi: { enabled: false }',
+    `sip: { listen: [ { proto: udp, host: 127.0.0.1, port: ${sipPort} } ] }`,
+    `store: { url: "sqlite:${join(dir, 'node.db')}" }`,
+    'routes: { module: slow-routes.mts }',
+    '',
+  ].join('\n'));
+  const node = startNode(file);
+  const sock = createSocket('udp4');
+  try {
+    const statuses: string[] = [];
+    sock.on('message', (m) => statuses.push(m.toString().split('\r\n')[0] ?? ''));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const lport = sock.address().port;
+    // One new request every 100 ms from the start (before the socket is bound some are lost) until one is answered.
+    for (let i = 0; i < 150 && statuses.length === 0; i++) {
+      const msg = [
+        `MESSAGE sip:x@127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${lport};branch=z9hG4bKslow${i}`,
+        `From: <sip:a@127.0.0.1>;tag=f${i}`, `To: <sip:x@127.0.0.1>`, `Call-ID: slow-${i}`, 'CSeq: 1 MESSAGE', 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+      ].join('\r\n');
+      sock.send(msg, sipPort, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor('the answers', async () => (statuses.length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(statuses.length >= 2, `the requests sent while loading were held, then answered: ${statuses.join(' | ')}`);
+    for (const s of statuses) assert.equal(s, 'SIP/2.0 486 Busy From Script', `every answer is the script's: ${statuses.join(' | ')}`);
+  } finally {
+    sock.close();
+    node.child.kill('SIGTERM');
+    await node.exited;
+  }
 });
