@@ -271,7 +271,10 @@ export interface ClusterApi {
 export interface Routes {
   /** Every request, initial and in-dialog (OpenSIPS route{}). */
   request(req: Request, ctx: RequestContext): void | Promise<void>;
-  /** Each response a relayed request's branch receives (onreply_route). */
+  /**
+   * Each response a relayed request's branch receives (onreply_route). After an INVITE's 2xx went
+   * up, a retransmitted 2xx is forwarded by the transaction layer without calling this again.
+   */
   reply?(res: Response, ctx: ReplyContext): void | Promise<void>;
   /** A branch set ended without 2xx (failure_route): relay again to serial-fork, or let the best response go up. */
   failure?(best: Response | undefined, status: number, ctx: RequestContext): void | Promise<void>;
