@@ -84,13 +84,21 @@ export class SipService implements Service {
       s.held = [];
       s.droppedStarting = rt.stats.counter('core:dropped_starting', 'messages received while the node was starting, beyond what it holds');
     }
-    s.listeners = await s.transport.listen(rt.config.sip.listen);
+    try {
+      s.listeners = await s.transport.listen(rt.config.sip.listen);
+    } catch (e) {
+      s.held = undefined;
+      throw e;
+    }
     if (routesCfg !== undefined) {
       try {
         await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
-      } finally {
-        s.release();
+      } catch (e) {
+        // The node does not start: what was held is dropped, not answered 501 by the bare core.
+        s.held = undefined;
+        throw e;
       }
+      s.release();
     }
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
@@ -176,7 +184,8 @@ export class SipService implements Service {
   }
 
   private hold(data: Buffer, info: ReceiveInfo): void {
-    const held = this.held as Array<[Buffer, ReceiveInfo]>;
+    const held = this.held;
+    if (held === undefined) return;
     if (held.length >= MAX_HELD_MESSAGES || this.heldBytes + data.length > MAX_HELD_BYTES) {
       this.droppedStarting?.inc();
       return;

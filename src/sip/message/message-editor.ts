@@ -16,6 +16,9 @@ import { listElement } from './header-values.ts';
 import { DEFAULT_MAX_FORWARDS, MAX_LIST_VALUES } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
 
+// Pending added headers are a bit set over header ids (as the duplicate check in essentials.ts).
+invariant(CANONICAL_NAMES.length <= 31, 'header ids must fit a 32-bit mask');
+
 /** Line state: REMOVED, or how many values were popped from the front of the line (0: untouched). */
 const REMOVED = -1;
 

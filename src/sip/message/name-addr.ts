@@ -124,6 +124,11 @@ class ParsedNameAddr implements NameAddr {
     }
     return this.uriCache;
   }
+
+  /** What JSON.stringify (and loggers) show: the NameAddr fields, `uri` included, not the internals. */
+  toJSON(): NameAddr {
+    return { displayName: this.displayName, uri: this.uri, angle: this.angle, params: this.params, tag: this.tag };
+  }
 }
 
 /** Writes a name-addr; the URI is always enclosed so that URI and header parameters stay apart. */

@@ -131,3 +131,12 @@ test('a name-addr URI is validated at parse time and built on first read', () =>
   assert.ok(x.kind === 'sip' && x.host === 'example.com' && x.port === 5070 && x.raw === 'sip:alice@example.com:5070;transport=tcp');
   assert.equal(r.value.uri, x, 'parsed once, then cached');
 });
+
+test('a parsed name-addr serialises with its uri (JSON.stringify, loggers), not its internal offsets', () => {
+  const r = parseNameAddr('"A" <sip:a@x.example;transport=udp>;tag=1');
+  assert.ok(r.ok);
+  const j = JSON.parse(JSON.stringify(r.value)) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(j).sort(), ['angle', 'displayName', 'params', 'tag', 'uri']);
+  assert.equal((j.uri as { host: string }).host, 'x.example');
+  assert.equal(j.tag, '1');
+});

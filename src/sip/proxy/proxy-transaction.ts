@@ -288,13 +288,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
         const bytes = stripTopVia(res);
         this.env.counters.fwdReplies.inc();
         if (!this.server.respond(status, bytes)) this.env.out.send(this.upstream, bytes);
-        this.compactAccepted();
       }
       return;
     }
     if (this.finalStatus !== 0) {
-      // The last pending branch answered after the final went up.
-      if (!this.isInvite) { if (this.branches.every((x) => x.status !== 0)) this.compact(); } else if (this.finalStatus < 300) this.compactAccepted();
+      // The last pending branch of a non-INVITE answered after the final went up (its timer J entry
+      // then lives from now: at most timer F longer). An INVITE is compacted only at its 2xx
+      // (compactAccepted): it keeps its machines here.
+      if (!this.isInvite && this.branches.every((x) => x.status !== 0)) this.compact();
       return;
     }
     if (status >= 600) {
@@ -356,7 +357,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    * branch for timer M (64·T1 both). Once every branch is done and none needs its machine (a branch
    * Completed by a non-2xx must ACK retransmitted finals for timer D), these states move to compact
    * entries (completed-replies.ts) and this object, the request and the script's objects are freed.
-   * A retransmitted 2xx then goes upstream without the script's reply hook.
+   * A retransmitted 2xx then goes upstream without the script's reply hook. It is done only at the
+   * 2xx itself (finished), so each entry lives the timer of the state it stands in for, from when
+   * that state began (a forked call whose other branches end later keeps its machines instead).
    */
   private compactAccepted(): void {
     const server = this.server;

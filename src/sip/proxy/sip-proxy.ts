@@ -75,7 +75,10 @@ export class SipProxy {
   /** Server and client transactions in the tables (tm:inuse_transactions counts the same). */
   get serverTransactionCount(): number { return this.env.servers.size; }
   get clientTransactionCount(): number { return this.env.clients.size; }
-  /** Of the server transactions, those kept only as their final response (§17.2.2 Completed, UDP). */
+  /**
+   * Transactions kept as compact 64·T1 entries (completed-replies.ts): Completed non-INVITE server
+   * transactions over UDP, Accepted INVITE server transactions and their answering branches.
+   */
   get completedCount(): number { return this.env.completed.size; }
 
   receiveRequest(msg: SipMessage, src: SipSource): void {
