@@ -2,25 +2,46 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 
 /**
- * A port free for both TCP and UDP on 127.0.0.1 right now (the OS picks it; we check UDP too since
- * SIP listens on both). A tiny race remains between here and the real bind; tests accept it.
+ * Ports are picked below Linux's ephemeral range (32768–60999 by default): a port the OS handed out
+ * with listen(0) comes from that range, and between our check and the node's bind another process's
+ * outgoing connection (a node dialling a peer, SIPp, a database client) could be given the same
+ * port — the ban-list e2e test once failed with EADDRINUSE that way. Below it, only another
+ * explicit bind can collide, and the random choice makes two test files picking the same port
+ * in the same instant unlikely.
+ */
+const LOW = 20_000;
+const HIGH = 32_767;
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = createSocket('udp4');
+    u.once('error', () => resolve(false));
+    u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+  });
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A port free for both TCP and UDP on 127.0.0.1 right now (SIP listens on both), never handed out
+ * twice by this process. A tiny race with other processes remains between here and the real bind.
  */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (handedOut.has(port)) continue;
+    if ((await tcpFree(port)) && (await udpFree(port))) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('no free port found');
 }
