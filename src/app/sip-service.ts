@@ -49,6 +49,7 @@ export class SipService implements Service {
    */
   private held: Array<[Buffer, ReceiveInfo]> | undefined;
   private heldBytes = 0;
+  private failedStart = false;
   private droppedStarting: Counter | undefined;
 
   private constructor(rt: NodeRuntime) {
@@ -86,20 +87,15 @@ export class SipService implements Service {
     }
     try {
       s.listeners = await s.transport.listen(rt.config.sip.listen);
+      if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
     } catch (e) {
-      s.held = undefined;
+      // The node does not start: what was held, and what arrives until the sockets close, is
+      // dropped and counted, not answered 501 by the bare core.
+      s.failedStart = true;
+      if (s.held !== undefined) s.held.length = 0;
       throw e;
     }
-    if (routesCfg !== undefined) {
-      try {
-        await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
-      } catch (e) {
-        // The node does not start: what was held is dropped, not answered 501 by the bare core.
-        s.held = undefined;
-        throw e;
-      }
-      s.release();
-    }
+    s.release();
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
     return s;
   }
@@ -186,7 +182,7 @@ export class SipService implements Service {
   private hold(data: Buffer, info: ReceiveInfo): void {
     const held = this.held;
     if (held === undefined) return;
-    if (held.length >= MAX_HELD_MESSAGES || this.heldBytes + data.length > MAX_HELD_BYTES) {
+    if (this.failedStart || held.length >= MAX_HELD_MESSAGES || this.heldBytes + data.length > MAX_HELD_BYTES) {
       this.droppedStarting?.inc();
       return;
     }
@@ -196,7 +192,8 @@ export class SipService implements Service {
 
   /** The node is ready: what arrived meanwhile goes through in arrival order (UDP peers would retransmit; TCP ones would not). */
   private release(): void {
-    const held = this.held ?? [];
+    const held = this.held;
+    if (held === undefined) return;
     this.held = undefined;
     this.heldBytes = 0;
     for (const [data, info] of held) this.core.receive(data, info);
