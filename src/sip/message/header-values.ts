@@ -38,36 +38,45 @@ export function splitListOffsets(buf: Uint8Array, start: number, end: number, ou
 }
 
 /**
+ * Index of the comma ending the list element that starts at i in buf[i,end), or `end`: commas inside
+ * quoted strings (with quoted-pairs) and angle brackets do not split (RFC 3261 §7.3.1). `end + 1`
+ * when a quoted-pair's backslash is the last byte: that unterminated element is not counted.
+ */
+function elementEnd(buf: Uint8Array, i: number, end: number): number {
+  let inQuote = false;
+  let angle = false;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (inQuote) {
+      if (c === BACKSLASH && ++i >= end) return end + 1;
+      if (c === DQUOTE) inQuote = false;
+      continue;
+    }
+    if (c === DQUOTE) inQuote = true;
+    else if (c === LAQUOT) angle = true;
+    else if (c === RAQUOT) angle = false;
+    else if (c === COMMA && !angle) return i;
+  }
+  return end;
+}
+
+/**
  * splitListOffsets writing the pairs at out[at], out[at+1]... by index (a caller's reused scratch
  * keeps its backing store; `length = 0` and push would allocate a new one per line). Returns the
  * number of pairs written, or max + 1 (after writing max pairs) when there are more than `max`.
  */
 export function splitListInto(buf: Uint8Array, start: number, end: number, out: number[], at: number, max: number): number {
-  let inQuote = false;
-  let angle = false;
-  let elStart = start;
   let count = 0;
-  for (let i = start; i <= end; i++) {
-    if (i < end) {
-      const c = buf[i];
-      if (inQuote) {
-        if (c === BACKSLASH) i++;
-        else if (c === DQUOTE) inQuote = false;
-        continue;
-      }
-      if (c === DQUOTE) { inQuote = true; continue; }
-      if (c === LAQUOT) { angle = true; continue; }
-      if (c === RAQUOT) { angle = false; continue; }
-      if (c !== COMMA || angle) continue;
-    }
+  for (let elStart = start; elStart <= end; count++) {
+    const i = elementEnd(buf, elStart, end);
+    if (i > end) break;
     if (count >= max) return max + 1;
     let s = elStart;
-    let e = i > end ? end : i;
+    let e = i;
     while (s < e && isLwsByte(buf[s])) s++;
     while (e > s && isLwsByte(buf[e - 1])) e--;
     out[at + 2 * count] = s;
     out[at + 2 * count + 1] = e;
-    count++;
     elStart = i + 1;
   }
   return count;
@@ -108,30 +117,15 @@ export function hasLineBreak(buf: Uint8Array, start: number, end: number): boole
  * `end` when there are fewer. For the editor, which pops the top value of a Via/Route line.
  */
 export function listElement(buf: Uint8Array, start: number, end: number, k: number): number {
-  let inQuote = false;
-  let angle = false;
-  let elStart = start;
   let count = 0;
-  for (let i = start; i <= end; i++) {
-    if (i < end) {
-      const c = buf[i];
-      if (inQuote) {
-        if (c === BACKSLASH) i++;
-        else if (c === DQUOTE) inQuote = false;
-        continue;
-      }
-      if (c === DQUOTE) { inQuote = true; continue; }
-      if (c === LAQUOT) { angle = true; continue; }
-      if (c === RAQUOT) { angle = false; continue; }
-      if (c !== COMMA || angle) continue;
-    }
+  for (let elStart = start; elStart <= end; count++) {
+    const i = elementEnd(buf, elStart, end);
+    if (i > end) break;
     if (count === k) {
       let s = elStart;
-      const e = i > end ? end : i;
-      while (s < e && isLwsByte(buf[s])) s++;
+      while (s < i && isLwsByte(buf[s])) s++;
       return s;
     }
-    count++;
     elStart = i + 1;
   }
   return k < 0 ? count : end;
