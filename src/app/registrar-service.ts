@@ -36,6 +36,7 @@ export class RegistrarService implements Service {
     this.register = new RegisterHandler(this.location, realClock, {
       minExpiresSec: reg.minExpiresSec, maxExpiresSec: reg.maxExpiresSec, defaultExpiresSec: reg.defaultExpiresSec,
       maxContactsPerAor: reg.maxContactsPerAor, pathMode: reg.pathMode,
+      retransmissionsReachUs: reg.statelessReplies,
     }, rt.stats);
     const auth = rt.config.auth;
     if (auth.nonceSecret === undefined && rt.config.routes !== undefined) {

@@ -124,6 +124,7 @@ export class SipService implements Service {
       resolver: nodeDnsResolver(cfg.dns),
       serverHeader: cfg.serverHeader,
       allow: PROXY_ALLOW,
+      statelessRegisterReplies: rt.config.registrar.statelessReplies,
       core: this.core,
     });
     // The cluster port delivers events to the host, which is built just below.

@@ -13,7 +13,7 @@ export const CALLEE_IP = '192.0.2.20';
 
 export interface Sent { readonly target: SipTarget; readonly msg: SipMessage }
 
-export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?: boolean } = {}) {
+export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean } = {}) {
   const clock = new FakeClock();
   const stats = new StatisticsRegistry();
   const sent: Sent[] = [];
@@ -34,6 +34,7 @@ export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?:
     core, out, counters: stats, timers: clock, random: new SeededRandom(7), serverHeader: 'sc-test',
     listeners: opts.udpOnly === true ? [{ proto: 'udp', address: PROXY_IP, port: 5060 }] : [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }],
     ...(opts.resolver === undefined ? {} : { resolver: opts.resolver }),
+    ...(opts.statelessRegisterReplies === undefined ? {} : { statelessRegisterReplies: opts.statelessRegisterReplies }),
   });
   const h = {
     clock, stats, sent, failing, core, proxy,

@@ -77,3 +77,10 @@ test('every example node config passes the check (the cross-section rules includ
   assert.ok(files.length >= 10, `examples found: ${files.join(', ')}`);
   for (const f of files) assert.doesNotThrow(() => loadConfigFile(join(root, f)), f);
 });
+
+test('registrar.statelessReplies: off unless asked for, and a boolean only', () => {
+  assert.equal(parseConfigText('').registrar.statelessReplies, false);
+  assert.equal(parseConfigText('registrar:\n  statelessReplies: true\n').registrar.statelessReplies, true);
+  const problems = problemsOf('registrar:\n  statelessReplies: sometimes\n');
+  assert.deepEqual(problems.map((p) => p.path), ['registrar.statelessReplies']);
+});

@@ -19,6 +19,14 @@ export const registrarSchema = z.strictObject({
   persistence: z.enum(['none', 'write-through', 'write-back']).default('none'),
   /** write-back: how often pending changes are written. */
   flushIntervalMs: durationMs.default(1000),
+  /**
+   * Answer REGISTER statelessly, as OpenSIPS's and Kamailio's save() do (sl replies): no timer J
+   * state per REGISTER (32 s over UDP), so a retransmitted REGISTER is processed again, and an
+   * equal CSeq within the same Call-ID counts as a retransmission (200, bindings unchanged, as
+   * OpenSIPS usrloc does). Off by default: RFC 3261 §8.2.7 rules out stateless registrars, and a
+   * retransmitted REGISTER with credentials then meets the nonce-count replay check (401).
+   */
+  statelessReplies: z.boolean().default(false),
 }).prefault({});
 
 /** Digest authentication (RFC 8760); credentials come from the store's `subscriber` table. */

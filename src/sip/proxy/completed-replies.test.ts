@@ -41,6 +41,49 @@ test('§17.2.2 timer J (64·T1) ends the Completed state: a later copy is a new 
   assert.equal(runs, 2);
 });
 
+test('§8.2.7 statelessRegisterReplies: a REGISTER answered here keeps no state; its retransmission runs the script again. Other methods and relayed REGISTERs stay stateful', async () => {
+  const h = harness({ statelessRegisterReplies: true });
+  let runs = 0;
+  let release: (() => void) | undefined;
+  h.proxy.onRequest = async (pr) => {
+    runs++;
+    if (pr.msg.method === 'REGISTER' && pr.msg.cseq.seq === 5) await new Promise<void>((r) => { release = r; });
+    if (pr.msg.method === 'REGISTER' && pr.msg.cseq.seq === 6) { pr.relay([{ uri: 'sip:registrar@192.0.2.30' }]); return; }
+    pr.reply(200, 'OK');
+  };
+  h.recv(register());
+  await Promise.resolve();
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 0, 'no timer J entry');
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  h.recv(register());
+  await Promise.resolve();
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(runs, 2, 'the retransmission is a new request');
+  // While the script is still working, the transaction absorbs retransmissions.
+  h.recv(register({ branch: 'z9hG4bKslow', cseq: 5 }));
+  h.recv(register({ branch: 'z9hG4bKslow', cseq: 5 }));
+  assert.equal(runs, 3);
+  assert.equal(h.take().length, 0);
+  release?.();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  // A relayed REGISTER is a proxy transaction like any other: its final is kept for timer J.
+  h.recv(register({ branch: 'z9hG4bKrelay', cseq: 6 }));
+  await Promise.resolve();
+  const fwd = only(h.take());
+  h.answer(fwd.msg, 200, 'OK');
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 1);
+  // Other methods too.
+  h.recv(request({ method: 'OPTIONS', uri: 'sip:192.0.2.1', branch: 'z9hG4bKopt' }));
+  await Promise.resolve();
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 2);
+});
+
 test('entries expire in order: each lives at least timer J and at most timer J plus one bucket', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => { pr.reply(200, 'OK'); };

@@ -38,6 +38,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
   readonly branches: ClientBranch[] = [];
   hooks: TransactionHooks = { onReply: undefined, onFailure: undefined };
+  /**
+   * Answer this request statelessly when it is answered here (RFC 3261 §8.2.7; `registrar.statelessReplies`
+   * for REGISTER): the transaction absorbs retransmissions while the script runs, and ends with its
+   * local final instead of keeping it for timer J. A relayed request stays stateful.
+   */
+  statelessFinal = false;
   /** Status of the final response sent upstream, 0 while none. */
   finalStatus = 0;
   cancelled = false;
@@ -100,6 +106,12 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
     });
     this.env.counters.localReplies.inc();
+    if (status >= 200 && this.statelessFinal && this.branches.length === 0 && this.server instanceof ServerNonInviteTransaction) {
+      this.server.respondStateless(status, res);
+      this.finished(status, status < 300 ? 'answered' : 'failed');
+      this.release();
+      return true;
+    }
     this.server.respond(status, res);
     if (status >= 200) this.finished(status, status < 300 ? 'answered' : 'failed');
     return true;

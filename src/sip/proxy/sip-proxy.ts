@@ -39,6 +39,11 @@ export interface SipProxyOptions {
   readonly allow?: readonly string[];
   /** Option tags accepted in Proxy-Require (§16.3 step 5). */
   readonly proxyRequireSupported?: readonly string[];
+  /**
+   * REGISTER answered here ends with its final, without timer J's Completed state (RFC 3261 §8.2.7
+   * stateless UAS; OpenSIPS/Kamailio save() replies with sl). Config `registrar.statelessReplies`.
+   */
+  readonly statelessRegisterReplies?: boolean;
   /** When given, the proxy installs itself as this core's handlers. */
   readonly core?: SipCore;
 }
@@ -50,6 +55,7 @@ export class SipProxy {
   onRequest: RequestHandler | undefined = undefined;
   private readonly env: ProxyEnv;
   private readonly checks: CheckOptions;
+  private readonly statelessRegister: boolean;
 
   constructor(opts: SipProxyOptions) {
     const policy = opts.policy ?? DEFAULT_TIMER_POLICY;
@@ -64,6 +70,7 @@ export class SipProxy {
       completed: new CompactStates(opts.timers, sixtyFourT1(policy), () => counters.inuse.dec()),
       lingering: new CompactStates(opts.timers, policy.t4Ms, () => counters.inuse.dec()),
     };
+    this.statelessRegister = opts.statelessRegisterReplies === true;
     this.checks = {
       supported: new Set((opts.proxyRequireSupported ?? []).map((s) => s.toLowerCase())),
       allow: (opts.allow ?? DEFAULT_ALLOW).join(', '),
@@ -89,6 +96,7 @@ export class SipProxy {
     if (existing !== undefined) { existing.receiveRetransmission(); return; }
     if (method === 'CANCEL') { this.receiveCancel(msg, src, key); return; }
     const tx = new ProxyTransaction(this.env, msg, src, key);
+    if (method === 'REGISTER' && this.statelessRegister) tx.statelessFinal = true;
     // OpenSIPS t_relay answers 100 at once, so the caller stops retransmitting (§16.2, §17.2.1).
     if (method === 'INVITE') tx.sendTrying();
     const rej = checkRequest(msg, this.env.own, this.checks);

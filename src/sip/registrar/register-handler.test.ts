@@ -79,6 +79,28 @@ test('refresh keeps one binding; same Call-ID with a CSeq not higher is refused 
   assert.equal(handler.handle(register({ expires: 900, cseq: 1, callId: 'other-call' }), rcv).status, 200, 'another Call-ID may use any CSeq');
 });
 
+test('stateless replies: an equal CSeq within the Call-ID is a retransmission, 200 with the binding unchanged (OpenSIPS usrloc)', () => {
+  const { clock, store, handler } = setup({ retransmissionsReachUs: true });
+  assert.equal(handler.handle(register({ expires: 600, cseq: 10 }), rcv).status, 200);
+  const first = store.lookup('bob@example.com')[0];
+  clock.advance(5000);
+  const again = handler.handle(register({ expires: 600, cseq: 10 }), rcv);
+  assert.equal(again.status, 200, 'the retransmission gets the same answer');
+  assert.deepEqual(header(again.headers, 'Contact'), ['<sip:bob@192.0.2.10:5060>;expires=595'], 'current bindings, expiry not refreshed');
+  assert.equal(store.lookup('bob@example.com')[0], first, 'binding object untouched');
+  const older = handler.handle(register({ expires: 600, cseq: 9 }), rcv);
+  assert.deepEqual([older.status, older.code], [400, 'SIP_REG_CSEQ_ORDER'], 'a lower CSeq still fails (§10.3 step 7)');
+  // Expires 0 retransmitted after the binding is gone: nothing to remove, 200 with no Contact.
+  assert.equal(handler.handle(register({ expires: 0, cseq: 11 }), rcv).status, 200);
+  const rem = handler.handle(register({ expires: 0, cseq: 11 }), rcv);
+  assert.equal(rem.status, 200);
+  assert.equal(store.contactCount(), 0);
+  // Without the option an equal CSeq is refused as RFC 3261 §10.3 step 7 says.
+  const strict = setup();
+  strict.handler.handle(register({ cseq: 10 }), rcv);
+  assert.equal(strict.handler.handle(register({ cseq: 10 }), rcv).status, 400);
+});
+
 test('Expires: 0 removes a binding; Contact: * removes all, only with Expires: 0', () => {
   const { store, handler } = setup();
   handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>', '<sip:bob@192.0.2.20>'], expires: 600 }), rcv);

@@ -21,6 +21,13 @@ export interface RegistrarConfig {
   /** 0 = unlimited (OpenSIPS max_contacts). */
   readonly maxContactsPerAor?: number;
   readonly pathMode?: PathMode;
+  /**
+   * REGISTER is answered statelessly (`registrar.statelessReplies`), so retransmissions reach the
+   * registrar: an equal CSeq within the same Call-ID is then a retransmission, answered 200 with the
+   * bindings unchanged (OpenSIPS usrloc get_ucontact: equal CSeq → "retransmission", skipped).
+   * Otherwise RFC 3261 §10.3 step 7 applies to it as to a lower CSeq (400).
+   */
+  readonly retransmissionsReachUs?: boolean;
 }
 
 /** Where the REGISTER came from (the transport layer knows; the message does not). */
@@ -45,8 +52,8 @@ export interface RegisterReply {
 }
 
 interface Planned {
-  /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding). */
-  readonly fields: BindingFields;
+  /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding); undefined: unchanged (a retransmission). */
+  readonly fields: BindingFields | undefined;
   readonly existing: Binding | undefined;
 }
 
@@ -71,6 +78,7 @@ export class RegisterHandler {
       defaultExpiresSec: config.defaultExpiresSec ?? DEFAULT_EXPIRES_SEC,
       maxContactsPerAor: config.maxContactsPerAor ?? DEFAULT_MAX_CONTACTS_PER_AOR,
       pathMode: config.pathMode ?? 'lazy',
+      retransmissionsReachUs: config.retransmissionsReachUs ?? false,
     };
     this.accepted = counters.counter('registrar:accepted_regs', 'REGISTERs answered 200');
     this.rejected = counters.counter('registrar:rejected_regs', 'REGISTERs refused');
@@ -103,7 +111,7 @@ export class RegisterHandler {
       if (expiresHdr.value !== 0) return refuse(400, 'Invalid Request', 'SIP_REG_STAR_EXPIRES');
       const current = this.store.lookup(aor);
       // §10.3 step 6: same Call-ID needs a higher CSeq, else the whole request fails.
-      if (current.some((b) => b.callId === callId && cseq <= b.cseq)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+      if (current.some((b) => b.callId === callId && this.outOfOrder(cseq, b.cseq))) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
       this.store.removeAor(aor);
       return this.ok(aor, nowSec);
     }
@@ -138,7 +146,10 @@ export class RegisterHandler {
       const existing = this.store.find(aor, key);
       // §10.3 step 7: a binding refreshed within the same Call-ID needs a higher CSeq.
       if (existing !== undefined && existing.callId === callId && cseq <= existing.cseq) {
-        return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+        if (this.outOfOrder(cseq, existing.cseq)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+        // A retransmission of the REGISTER that set this binding: it stays as it is.
+        plans[i] = { fields: undefined, existing };
+        continue;
       }
       const f: { -readonly [K in keyof BindingFields]: BindingFields[K] } = {
         contact, expiresSec: expiresSec === 0 ? 0 : nowSec + expiresSec, callId, cseq, socket: rcv.socket, regId,
@@ -155,6 +166,7 @@ export class RegisterHandler {
     const current = this.store.lookup(aor);
     let remaining = current.length;
     for (const p of plans) {
+      if (p.fields === undefined) continue;
       const removing = p.fields.expiresSec === 0;
       if (p.existing !== undefined && removing) remaining--;
       else if (p.existing === undefined && !removing) remaining++;
@@ -165,6 +177,7 @@ export class RegisterHandler {
     }
 
     for (const p of plans) {
+      if (p.fields === undefined) continue;
       if (p.fields.expiresSec === 0) {
         if (p.existing !== undefined) this.store.remove(p.existing);
       } else if (p.existing !== undefined) {
@@ -174,6 +187,11 @@ export class RegisterHandler {
       }
     }
     return this.ok(aor, nowSec);
+  }
+
+  /** §10.3 step 7: a CSeq not above the binding's within one Call-ID fails (equal is a retransmission when those reach us). */
+  private outOfOrder(cseq: number, stored: number): boolean {
+    return cseq < stored || (cseq === stored && !this.cfg.retransmissionsReachUs);
   }
 
   /** Contact `expires` param, else Expires header, else default; clamped to max (§10.3 step 7). 0 = remove. */

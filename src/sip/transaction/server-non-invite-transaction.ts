@@ -50,6 +50,19 @@ export class ServerNonInviteTransaction {
   }
 
   /**
+   * RFC 3261 §8.2.7 (stateless UAS): the final goes out and the machine ends at once, without the
+   * Completed state and its timer J; a retransmitted request is then handled again as new. The TU
+   * hears onTerminated as usual. OpenSIPS's and Kamailio's registrar answer REGISTER this way.
+   */
+  respondStateless(status: number, data: Buffer): boolean {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return false;
+    if (!this.sendOrFail(data)) return true;
+    this.finalStatus = status;
+    this.terminate();
+    return true;
+  }
+
+  /**
    * The Completed state goes on elsewhere (a compact retransmission cache that resends the same
    * final until timer J): this machine stops its timer and ends without telling its user.
    */

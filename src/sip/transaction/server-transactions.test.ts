@@ -90,6 +90,21 @@ const base: ServerKeyInput = {
   fromTag: '1928301774', toTag: '', callId: 'a84b4c76e66710', cseqNumber: 314159, topVia: 'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK-abc',
 };
 
+test('§8.2.7 stateless UAS: respondStateless sends the final and ends at once, no Completed state, no timer J', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ServerNonInviteTransaction(wire, clock, P, user);
+  tx.respond(100, Buffer.from('100'));
+  assert.equal(tx.respondStateless(200, Buffer.from('200')), true);
+  assert.equal(tx.state, 'terminated');
+  assert.deepEqual(log, ['terminated'], 'the TU hears the end at once');
+  tx.receiveRetransmission();
+  clock.advance(40_000);
+  assert.deepEqual(wire.sent.map((s) => s.data), ['100', '200'], 'nothing resent');
+  assert.equal(tx.respondStateless(500, Buffer.from('500')), false, 'one final only');
+});
+
 test('§17.2.3 matching: ACK finds its INVITE, another sent-by or method does not; CANCEL finds the INVITE (§9.2)', () => {
   const inv = serverKey(base);
   assert.equal(serverKey({ ...base, method: 'ACK', toTag: 'x' }), inv);
