@@ -93,16 +93,18 @@ const AS_IS: Interner = { intern: (s) => s };
 /**
  * Builds a Binding from caller fields, filling OpenSIPS's defaults for what is absent; the strings
  * many contacts share (user agent, socket, cflags, path) go through `pool`. One call, no
- * intermediate object: this runs for every REGISTER.
+ * intermediate object: this runs for every REGISTER. On a refresh (`previous`), its contact and
+ * Call-ID strings are kept when equal: the request's copies then die young instead of being
+ * promoted with the new binding.
  */
-export function makeBinding(aor: string, contactId: bigint, f: BindingFields, nowSec: number, pool: Interner = AS_IS): Binding {
+export function makeBinding(aor: string, contactId: bigint, f: BindingFields, nowSec: number, pool: Interner = AS_IS, previous?: Binding): Binding {
   return new Binding(
     aor,
     contactId,
-    f.contact,
+    previous !== undefined && previous.contact === f.contact ? previous.contact : f.contact,
     f.expiresSec,
     f.q ?? Q_UNSPECIFIED,
-    f.callId,
+    previous !== undefined && previous.callId === f.callId ? previous.callId : f.callId,
     f.cseq,
     f.received,
     f.path === undefined ? undefined : pool.intern(f.path),

@@ -115,7 +115,7 @@ export class MemoryLocationStore implements LocationStore {
     const i = list === undefined ? -1 : list.indexOf(previous);
     if (list === undefined || i < 0) throw new Error('update of a binding that is no longer current');
     const origin = options?.origin ?? 'local';
-    const b = this.build(previous.aor, previous.contactId, fields, options?.lastModifiedSec);
+    const b = this.build(previous.aor, previous.contactId, fields, options?.lastModifiedSec, previous);
     b.state = previous.state === 'new' ? 'new' : 'dirty';
     list[i] = b;
     this.expiry.remove(previous);
@@ -218,9 +218,9 @@ export class MemoryLocationStore implements LocationStore {
     return true;
   }
 
-  private build(aor: string, id: bigint, f: BindingFields, lastModifiedSec: number | undefined): Binding {
+  private build(aor: string, id: bigint, f: BindingFields, lastModifiedSec: number | undefined, previous?: Binding): Binding {
     // Intern what many contacts share; contact URIs and Call-IDs are unique and kept as given.
-    return makeBinding(aor, id, f, lastModifiedSec ?? this.nowSec(), this.strings);
+    return makeBinding(aor, id, f, lastModifiedSec ?? this.nowSec(), this.strings, previous);
   }
 
   private newContactId(aor: string): bigint {
