@@ -22,8 +22,8 @@ export const registrarSchema = z.strictObject({
   /**
    * Answer REGISTER statelessly, as OpenSIPS's and Kamailio's save() do (sl replies): no timer J
    * state per REGISTER (32 s over UDP), so a retransmitted REGISTER is processed again, and an
-   * equal CSeq within the same Call-ID counts as a retransmission (200, bindings unchanged, as
-   * OpenSIPS usrloc does). Off by default: RFC 3261 §8.2.7 rules out stateless registrars, and a
+   * equal CSeq within the same Call-ID, within 32 s of the binding's last change, counts as a
+   * retransmission (200, bindings unchanged, as OpenSIPS usrloc does). Off by default: RFC 3261 §8.2.7 rules out stateless registrars, and a
    * retransmitted REGISTER with credentials then meets the nonce-count replay check (401).
    */
   statelessReplies: z.boolean().default(false),

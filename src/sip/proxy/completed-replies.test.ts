@@ -84,6 +84,14 @@ test('§8.2.7 statelessRegisterReplies: a REGISTER answered here keeps no state;
   assert.equal(h.proxy.completedCount, 2);
 });
 
+test('statelessRegisterReplies: a REGISTER the script relayed stays stateful even when it answers before a branch exists (target still resolving)', () => {
+  const h = harness({ statelessRegisterReplies: true, resolver: { resolve: () => new Promise(() => {}) } });
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:registrar@pbx.example' }]); pr.reply(200, 'OK'); };
+  h.recv(register({ branch: 'z9hG4bKresolving' }));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.completedCount, 1, 'kept for timer J like any proxied request');
+});
+
 test('entries expire in order: each lives at least timer J and at most timer J plus one bucket', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => { pr.reply(200, 'OK'); };

@@ -44,6 +44,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    * local final instead of keeping it for timer J. A relayed request stays stateful.
    */
   statelessFinal = false;
+  /** relay() was called: the request is proxied (possibly still resolving its targets), so stateful. */
+  private relaying = false;
   /** Status of the final response sent upstream, 0 while none. */
   finalStatus = 0;
   cancelled = false;
@@ -106,7 +108,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
     });
     this.env.counters.localReplies.inc();
-    if (status >= 200 && this.statelessFinal && this.branches.length === 0 && this.server instanceof ServerNonInviteTransaction) {
+    if (status >= 200 && this.statelessFinal && !this.relaying && this.server instanceof ServerNonInviteTransaction) {
       this.server.respondStateless(status, res);
       this.finished(status, status < 300 ? 'answered' : 'failed');
       this.release();
@@ -131,6 +133,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.finalStatus !== 0) return RelayResult.now({ result: 'refused', status: this.finalStatus, code: 'SIP_PROXY_ALREADY_ANSWERED' });
     if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
     if (targets.length === 0) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
+    this.relaying = true;
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
     const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));

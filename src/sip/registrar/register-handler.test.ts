@@ -90,6 +90,12 @@ test('stateless replies: an equal CSeq within the Call-ID is a retransmission, 2
   assert.equal(store.lookup('bob@example.com')[0], first, 'binding object untouched');
   const older = handler.handle(register({ expires: 600, cseq: 9 }), rcv);
   assert.deepEqual([older.status, older.code], [400, 'SIP_REG_CSEQ_ORDER'], 'a lower CSeq still fails (§10.3 step 7)');
+  // Past 64·T1 after the binding's last change no copy is in flight: an equal CSeq is a UA reusing it.
+  clock.advance(28_000);
+  assert.equal(handler.handle(register({ expires: 600, cseq: 10 }), rcv).status, 400, '33 s later: refused, not silently kept');
+  // `*` with the CSeq of the binding's REGISTER is never a retransmission (the first `*` removed it).
+  assert.equal(handler.handle(register({ contacts: ['*'], expires: 0, cseq: 10 }), rcv).status, 400);
+  assert.equal(store.contactCount(), 1);
   // Expires 0 retransmitted after the binding is gone: nothing to remove, 200 with no Contact.
   assert.equal(handler.handle(register({ expires: 0, cseq: 11 }), rcv).status, 200);
   const rem = handler.handle(register({ expires: 0, cseq: 11 }), rcv);

@@ -23,9 +23,10 @@ export interface RegistrarConfig {
   readonly pathMode?: PathMode;
   /**
    * REGISTER is answered statelessly (`registrar.statelessReplies`), so retransmissions reach the
-   * registrar: an equal CSeq within the same Call-ID is then a retransmission, answered 200 with the
-   * bindings unchanged (OpenSIPS usrloc get_ucontact: equal CSeq → "retransmission", skipped).
-   * Otherwise RFC 3261 §10.3 step 7 applies to it as to a lower CSeq (400).
+   * registrar: an equal CSeq within the same Call-ID, within 32 s (64·T1) of the binding's last
+   * change, is then a retransmission, answered 200 with the bindings unchanged (OpenSIPS usrloc
+   * get_ucontact: equal CSeq within cseq_delay → "retransmission", skipped). Otherwise RFC 3261
+   * §10.3 step 7 applies to it as to a lower CSeq (400).
    */
   readonly retransmissionsReachUs?: boolean;
 }
@@ -111,7 +112,8 @@ export class RegisterHandler {
       if (expiresHdr.value !== 0) return refuse(400, 'Invalid Request', 'SIP_REG_STAR_EXPIRES');
       const current = this.store.lookup(aor);
       // §10.3 step 6: same Call-ID needs a higher CSeq, else the whole request fails.
-      if (current.some((b) => b.callId === callId && this.outOfOrder(cseq, b.cseq))) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+      // A retransmitted `*` finds no binding of its own (the first copy removed them): no retransmission rule here.
+      if (current.some((b) => b.callId === callId && cseq <= b.cseq)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
       this.store.removeAor(aor);
       return this.ok(aor, nowSec);
     }
@@ -146,7 +148,7 @@ export class RegisterHandler {
       const existing = this.store.find(aor, key);
       // §10.3 step 7: a binding refreshed within the same Call-ID needs a higher CSeq.
       if (existing !== undefined && existing.callId === callId && cseq <= existing.cseq) {
-        if (this.outOfOrder(cseq, existing.cseq)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
+        if (!this.isRetransmission(cseq, existing, nowSec)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
         // A retransmission of the REGISTER that set this binding: it stays as it is.
         plans[i] = { fields: undefined, existing };
         continue;
@@ -189,9 +191,15 @@ export class RegisterHandler {
     return this.ok(aor, nowSec);
   }
 
-  /** §10.3 step 7: a CSeq not above the binding's within one Call-ID fails (equal is a retransmission when those reach us). */
-  private outOfOrder(cseq: number, stored: number): boolean {
-    return cseq < stored || (cseq === stored && !this.cfg.retransmissionsReachUs);
+  /**
+   * §10.3 step 7 refuses a CSeq not above the binding's within one Call-ID. When retransmissions
+   * reach the registrar, an equal CSeq within 64·T1 of the binding's last change, on a binding still
+   * alive, is the retransmission of the REGISTER that set it (OpenSIPS usrloc: equal CSeq within
+   * `cseq_delay` of last_modified); later, it is a UA reusing a CSeq, refused as the RFC says.
+   */
+  private isRetransmission(cseq: number, b: Binding, nowSec: number): boolean {
+    return this.cfg.retransmissionsReachUs && cseq === b.cseq && nowSec - b.lastModifiedSec < RETRANSMISSION_WINDOW_SEC
+      && (b.permanent || b.expiresSec > nowSec);
   }
 
   /** Contact `expires` param, else Expires header, else default; clamped to max (§10.3 step 7). 0 = remove. */
@@ -238,6 +246,9 @@ function expiresRequested(na: NameAddr, header: number | undefined): number | un
   if (p !== undefined && /^\d{1,10}$/.test(p)) return Math.min(Number(p), 0xffff_ffff);
   return header;
 }
+
+/** 64·T1 with the default T1: how long a UAC retransmits a non-INVITE request (RFC 3261 §17.1.2.2, timer F). */
+const RETRANSMISSION_WINDOW_SEC = 32;
 
 function refuse(status: number, reason: string, code: string): RegisterReply {
   return { status, reason, headers: [], code };
