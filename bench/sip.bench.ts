@@ -3,8 +3,11 @@
  * Debian's packages) in the same run, then the highest rate each sustains at ≥ 99.9 % success:
  *   REGISTER without auth 10 000/s · REGISTER with digest auth 10 000/s · INVITE→BYE calls through
  *   a Record-Routing proxy to a registered SIPp UAS 1 000/s.
+ * Both servers run side by side and the fixed loads alternate between them in rounds (Kamailio,
+ * sipcluster, Kamailio, …): this VM's CPU time per request drifts by ±20–40 % from one run to the
+ * next, so each round's ratio compares two runs a few seconds apart, and the table gives medians.
  * Not a test: prints tables. See docs/performance.md.
- *   npm run bench:sip [-- --seconds 5 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
+ *   npm run bench:sip [-- --seconds 5 --rounds 3 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
  *   (or SIPCLUSTER_BENCH_CONFIG=<file>; without a config sipcluster's rows say "not available yet")
  */
 import { mkdtempSync } from 'node:fs';
@@ -12,13 +15,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeSip } from './support/sip-probe.ts';
-import { maxRate, REQUESTS_PER_CALL, runLoad, startCallee, type LoadResult, type Phase } from './support/sip-loads.ts';
+import { maxRate, REQUESTS_PER_CALL, runLoad, startCallee, type Callee, type LoadResult, type Phase } from './support/sip-loads.ts';
 import { startKamailio, startSipcluster, writeUsersCsv, type ServerOptions, type SipServer } from './support/sip-servers.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const SECONDS = Number(flag('seconds') ?? 5);
 const RAMP_SECONDS = Number(flag('ramp-seconds') ?? 3);
+const ROUNDS = Math.max(1, Number(flag('rounds') ?? 3));
 const USERS = Number(flag('users') ?? 10_000);
 const SIPCLUSTER_CONFIG = flag('sipcluster-config') ?? process.env.SIPCLUSTER_BENCH_CONFIG ?? fileURLToPath(new URL('./configs/sipcluster-registrar.yaml', import.meta.url));
 const FIXED: Record<Phase, number> = {
@@ -34,59 +38,101 @@ const LABEL: Record<Phase, string> = { 'register': 'REGISTER, no auth', 'registe
 process.env.SIPCLUSTER_SIPP ??= '/usr/bin/sipp';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Figures { fixed: Partial<Record<Phase, LoadResult>>; max: Partial<Record<Phase, number>>; note?: string }
+/** One server's figures: every fixed-rate round, and the highest sustained rate per phase. */
+interface Figures { rounds: Partial<Record<Phase, LoadResult[]>>; max: Partial<Record<Phase, number>>; note?: string }
 type Starter = (o: ServerOptions) => Promise<SipServer>;
+interface Contender { name: string; start: Starter; figures: Figures }
 
-/** All phases against one server: a fresh process per auth mode, so bindings start empty. */
-async function measure(name: string, start: Starter, base: Omit<ServerOptions, 'auth'>): Promise<Figures> {
-  const out: Figures = { fixed: {}, max: {} };
-  for (const auth of [false, true]) {
-    const server = await start({ ...base, auth });
-    try {
-      if (name === 'sipcluster' && !auth) {
-        const code = await probeSip(server.port, 'REGISTER', { user: 'user0', timeoutMs: 2000 });
-        if (code === undefined || code === 501) return { ...out, note: `sipcluster: proxy not available yet (REGISTER probe → ${code ?? 'no answer'})` };
-      }
-      const phases = PHASES.filter((p) => (p === 'register-auth') === auth);
-      for (const phase of phases) {
-        const callee = phase === 'call' ? await startCallee(server, base.dir) : undefined;
-        try {
-          const o = { seconds: SECONDS, usersCsv: base.usersCsv, ...(callee === undefined ? {} : { callee }) };
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
+};
+
+/** The round whose CPU per call is the median one (its other columns stay consistent with it). */
+function medianRound(rs: readonly LoadResult[]): LoadResult | undefined {
+  const s = [...rs].sort((a, b) => a.serverUsPerCall - b.serverUsPerCall);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Starts a contender for one auth mode; undefined (with a note) when its proxy cannot take the load. */
+async function startOne(c: Contender, base: Omit<ServerOptions, 'auth'>, auth: boolean): Promise<SipServer | undefined> {
+  let server: SipServer;
+  try {
+    server = await c.start({ ...base, auth });
+  } catch (e) {
+    c.figures.note = `${c.name}: proxy not available yet (${(e as Error).message.split('\n')[0]})`;
+    return undefined;
+  }
+  if (c.name === 'sipcluster' && !auth) {
+    const code = await probeSip(server.port, 'REGISTER', { user: 'user0', timeoutMs: 2000 });
+    if (code === undefined || code === 501) {
+      c.figures.note = `sipcluster: proxy not available yet (REGISTER probe → ${code ?? 'no answer'})`;
+      await server.stop();
+      return undefined;
+    }
+  }
+  return server;
+}
+
+/**
+ * The phases of one auth mode against every contender: a fresh process each (bindings start empty),
+ * all running at once; the fixed loads alternate between them, then each ramps to its maximum.
+ */
+async function measureMode(contenders: readonly Contender[], base: Omit<ServerOptions, 'auth'>, auth: boolean): Promise<void> {
+  const running: Array<{ c: Contender; server: SipServer }> = [];
+  try {
+    for (const c of contenders) {
+      if (c.figures.note !== undefined) continue;
+      const server = await startOne(c, base, auth);
+      if (server !== undefined) running.push({ c, server });
+    }
+    for (const phase of PHASES.filter((p) => (p === 'register-auth') === auth)) {
+      const callees = new Map<string, Callee>();
+      try {
+        const opts = (name: string) => { const callee = callees.get(name); return { seconds: SECONDS, usersCsv: base.usersCsv, ...(callee === undefined ? {} : { callee }) }; };
+        for (const { c, server } of running) {
+          if (phase === 'call') callees.set(c.name, await startCallee(server, base.dir));
           // Warm-up (JIT, hash tables). The REGISTER phases go once through every user first, so both
           // servers measure with every subscriber looked up (Kamailio's htable is filled at start;
           // sipcluster's credential cache, auth.credentialCacheTtlMs in the template, is filled here).
           const warm = phase === 'call' ? { rate: FIXED[phase] / 10, seconds: 1 } : { rate: FIXED[phase] / 5, seconds: Math.max(1, USERS / (FIXED[phase] / 5)) };
-          await runLoad(server, phase, { ...o, ...warm });
-          const fixed = await runLoad(server, phase, { ...o, rate: FIXED[phase] });
-          out.fixed[phase] = fixed;
-          console.log(`  ${name} ${phase} @${FIXED[phase]}/s: ${fixed.ok} ok, ${fixed.failed} failed, ${fixed.serverUsPerCall.toFixed(1)} µs/call${fixed.errors === '' ? '' : `\n    first errors: ${fixed.errors.slice(0, 400)}`}`);
-          const m = await maxRate(server, phase, RAMPS[phase], { ...o, seconds: RAMP_SECONDS }, fixed);
-          out.max[phase] = m.best;
-          console.log(`  ${name} ${phase} ramp: ${m.tried.map((r) => `${r.rate}/s→${((100 * r.ok) / r.calls).toFixed(2)}% at ${Math.round(r.achievedRate)}/s`).join(', ')}`);
-          const last = m.tried[m.tried.length - 1];
-          if (last !== undefined && last.errors !== '') console.log(`    errors at ${last.rate}/s: ${last.errors.slice(0, 300).replaceAll('\n', ' ')}`);
-        } finally {
-          if (callee !== undefined) await callee.uas.stop(3000);
+          await runLoad(server, phase, { ...opts(c.name), ...warm });
         }
+        for (let k = 0; k < ROUNDS; k++) {
+          for (const { c, server } of running) {
+            const r = await runLoad(server, phase, { ...opts(c.name), rate: FIXED[phase] });
+            (c.figures.rounds[phase] ??= []).push(r);
+            console.log(`  round ${k + 1} ${c.name} ${phase} @${FIXED[phase]}/s: ${r.ok} ok, ${r.failed} failed, ${r.serverUsPerCall.toFixed(1)} µs/call (kernel ${r.serverSysUsPerCall.toFixed(1)})${r.errors === '' ? '' : `\n    first errors: ${r.errors.slice(0, 400)}`}`);
+          }
+        }
+        for (const { c, server } of running) {
+          const last = c.figures.rounds[phase]?.at(-1);
+          const m = await maxRate(server, phase, RAMPS[phase], { ...opts(c.name), seconds: RAMP_SECONDS }, last);
+          c.figures.max[phase] = m.best;
+          console.log(`  ${c.name} ${phase} ramp: ${m.tried.map((r) => `${r.rate}/s→${((100 * r.ok) / r.calls).toFixed(2)}% at ${Math.round(r.achievedRate)}/s`).join(', ')}`);
+          const top = m.tried[m.tried.length - 1];
+          if (top !== undefined && top.errors !== '') console.log(`    errors at ${top.rate}/s: ${top.errors.slice(0, 300).replaceAll('\n', ' ')}`);
+        }
+      } finally {
+        for (const callee of callees.values()) await callee.uas.stop(3000);
       }
-    } finally {
-      await server.stop();
     }
+  } finally {
+    for (const { server } of running) await server.stop();
   }
-  return out;
 }
 
 function printTable(name: string, f: Figures): void {
   console.log(`\n### ${name}`);
   if (f.note !== undefined) { console.log(f.note); return; }
-  console.log('| load | rate | ok | failed | server CPU µs/call | SIP requests/call | server µs/request | SIPp CPU µs/call | max rate ≥99.9 % |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log(`| load | rate | ok | failed | server CPU µs/call (median of ${ROUNDS}) | of which kernel | SIP requests/call | server µs/request | SIPp CPU µs/call | max rate ≥99.9 % |`);
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const p of PHASES) {
-    const r = f.fixed[p];
+    const r = medianRound(f.rounds[p] ?? []);
     if (r === undefined) continue;
     const top = RAMPS[p][RAMPS[p].length - 1] as number;
     const max = f.max[p] === undefined ? '–' : f.max[p] === top ? `≥ ${top}/s` : f.max[p] === 0 ? `< ${RAMPS[p][0]}/s` : `${f.max[p]}/s`;
-    console.log(`| ${LABEL[p]} | ${r.rate}/s | ${r.ok} | ${r.failed} | ${r.serverUsPerCall.toFixed(1)} | ${REQUESTS_PER_CALL[p]} | ${(r.serverUsPerCall / REQUESTS_PER_CALL[p]).toFixed(1)} | ${r.sippUsPerCall.toFixed(1)} | ${max} |`);
+    console.log(`| ${LABEL[p]} | ${r.rate}/s | ${r.ok} | ${r.failed} | ${r.serverUsPerCall.toFixed(1)} | ${r.serverSysUsPerCall.toFixed(1)} | ${REQUESTS_PER_CALL[p]} | ${(r.serverUsPerCall / REQUESTS_PER_CALL[p]).toFixed(1)} | ${r.sippUsPerCall.toFixed(1)} | ${max} |`);
   }
 }
 
@@ -95,28 +141,18 @@ async function main(): Promise<void> {
   const usersCsv = join(dir, 'users.csv');
   writeUsersCsv(usersCsv, USERS);
   const base = { users: USERS, usersCsv, dir };
-  console.log(`bench:sip — SIPp over UDP on 127.0.0.1, ${SECONDS} s per fixed load, ${RAMP_SECONDS} s per ramp step, ${USERS} users, ${cpus().length} CPUs, node ${process.version}, work dir ${dir}`);
-  const results: Record<string, Figures> = {};
-  results['kamailio'] = await measure('kamailio', startKamailio, base);
-  if (SIPCLUSTER_CONFIG === undefined) {
-    results['sipcluster'] = { fixed: {}, max: {}, note: 'sipcluster: proxy not available yet (no --sipcluster-config / SIPCLUSTER_BENCH_CONFIG given)' };
-  } else {
-    const template = SIPCLUSTER_CONFIG;
-    try {
-      results['sipcluster'] = await measure('sipcluster', (o) => startSipcluster(template, root, o), base);
-    } catch (e) {
-      results['sipcluster'] = { fixed: {}, max: {}, note: `sipcluster: proxy not available yet (${(e as Error).message.split('\n')[0]})` };
-    }
-  }
-  console.log(`\n## bench:sip results (server CPU = utime+stime of all the server's processes ÷ successful calls; SIPp shares the ${cpus().length} cores)`);
-  for (const [name, f] of Object.entries(results)) printTable(name, f);
-  const k = results['kamailio'];
-  const s = results['sipcluster'];
-  console.log('\n### ratio sipcluster ÷ kamailio (server CPU per call at the same rate; lower is better)');
+  console.log(`bench:sip — SIPp over UDP on 127.0.0.1, ${SECONDS} s per fixed load × ${ROUNDS} alternating rounds, ${RAMP_SECONDS} s per ramp step, ${USERS} users, ${cpus().length} CPUs, node ${process.version}, work dir ${dir}`);
+  const kamailio: Contender = { name: 'kamailio', start: startKamailio, figures: { rounds: {}, max: {} } };
+  const sipcluster: Contender = { name: 'sipcluster', start: (o) => startSipcluster(SIPCLUSTER_CONFIG, root, o), figures: { rounds: {}, max: {} } };
+  for (const auth of [false, true]) await measureMode([kamailio, sipcluster], base, auth);
+  console.log(`\n## bench:sip results (server CPU = utime+stime of all the server's processes ÷ successful calls, "kernel" its stime part; SIPp shares the ${cpus().length} cores)`);
+  for (const c of [kamailio, sipcluster]) printTable(c.name, c.figures);
+  console.log('\n### ratio sipcluster ÷ kamailio (server CPU per call at the same rate, each round against the Kamailio run just before it; lower is better)');
   for (const p of PHASES) {
-    const a = s?.fixed[p];
-    const b = k?.fixed[p];
-    console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${a !== undefined && b !== undefined ? `${(a.serverUsPerCall / b.serverUsPerCall).toFixed(2)}×` : 'n/a (sipcluster proxy not available yet)'}`);
+    const ours = sipcluster.figures.rounds[p] ?? [];
+    const theirs = kamailio.figures.rounds[p] ?? [];
+    const ratios = ours.flatMap((r, k) => { const t = theirs[k]; return t === undefined ? [] : [r.serverUsPerCall / t.serverUsPerCall]; });
+    console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${ratios.length === 0 ? 'n/a (sipcluster proxy not available yet)' : `median ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')})`}`);
   }
 }
 

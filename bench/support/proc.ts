@@ -1,16 +1,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** utime+stime of a process in milliseconds, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
-export function cpuMs(pid: number, ticksPerSecond = 100): number {
+/** CPU time in milliseconds, user and kernel apart. */
+export interface CpuSplit { userMs: number; sysMs: number }
+
+/** utime and stime of a process in milliseconds, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+export function cpuSplitMs(pid: number, ticksPerSecond = 100): CpuSplit {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  return { userMs: (Number(fields[11]) * 1000) / ticksPerSecond, sysMs: (Number(fields[12]) * 1000) / ticksPerSecond };
 }
 
-/** Sum over a process and its children (a server with worker processes, e.g. Kamailio). */
-export function treeCpuMs(pids: readonly number[]): number {
-  return pids.reduce((s, p) => { try { return s + cpuMs(p); } catch { return s; } }, 0);
+/** utime+stime of a process in milliseconds. */
+export function cpuMs(pid: number, ticksPerSecond = 100): number {
+  const c = cpuSplitMs(pid, ticksPerSecond);
+  return c.userMs + c.sysMs;
 }
 
 /** Starts a Node script with tsx in-process (no npx wrapper), so the child's PID is the server's. */
@@ -46,7 +50,21 @@ export function processTree(root: number): number[] {
  * process). Re-read the tree each time: a child that exits between two readings loses its time.
  */
 export function serverCpuMs(root: number): number {
-  return treeCpuMs(processTree(root));
+  const c = serverCpuSplitMs(root);
+  return c.userMs + c.sysMs;
+}
+
+/** serverCpuMs with user and kernel time apart (a process that exits meanwhile is left out). */
+export function serverCpuSplitMs(root: number): CpuSplit {
+  const sum: CpuSplit = { userMs: 0, sysMs: 0 };
+  for (const pid of processTree(root)) {
+    try {
+      const c = cpuSplitMs(pid);
+      sum.userMs += c.userMs;
+      sum.sysMs += c.sysMs;
+    } catch { /* exited meanwhile */ }
+  }
+  return sum;
 }
 
 /**

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { runSipp, startSippServer, type SippServer } from '../../test/support/sipp.ts';
-import { cpuMs, reapedChildrenCpuMs, serverCpuMs } from './proc.ts';
+import { cpuMs, reapedChildrenCpuMs, serverCpuSplitMs } from './proc.ts';
 import type { SipServer } from './sip-servers.ts';
 
 const scenario = (name: string) => fileURLToPath(new URL(`../../test/e2e/scenarios/${name}`, import.meta.url));
@@ -21,6 +21,8 @@ export interface LoadResult {
   /** Calls completed per wall-clock second (SIPp may fall behind the target rate). */
   achievedRate: number;
   serverUsPerCall: number;
+  /** The part of serverUsPerCall spent in the kernel (stime): sockets, wake-ups. */
+  serverSysUsPerCall: number;
   sippUsPerCall: number;
   errors: string;
 }
@@ -55,7 +57,7 @@ export async function runLoad(server: SipServer, phase: Phase, o: LoadOptions): 
   const file = phase === 'call' ? 'uac-call.xml' : phase === 'register' ? 'register.xml' : 'register-auth.xml';
   if (phase === 'call' && o.callee === undefined) throw new Error('call phase needs a registered callee');
   const uasPid = o.callee?.uas.pid;
-  const server0 = serverCpuMs(server.pid);
+  const server0 = serverCpuSplitMs(server.pid);
   const sipp0 = reapedChildrenCpuMs() + (uasPid === undefined ? 0 : cpuMs(uasPid));
   const t0 = performance.now();
   const r = await runSipp({
@@ -66,12 +68,14 @@ export async function runLoad(server: SipServer, phase: Phase, o: LoadOptions): 
   const wallS = (performance.now() - t0) / 1000;
   // Let the last transactions (BYE 200, retransmissions) finish before the server's CPU is read.
   if (phase === 'call') await new Promise((res) => setTimeout(res, 500));
-  const serverMs = serverCpuMs(server.pid) - server0;
+  const server1 = serverCpuSplitMs(server.pid);
+  const serverSysMs = server1.sysMs - server0.sysMs;
+  const serverMs = server1.userMs - server0.userMs + serverSysMs;
   const sippMs = reapedChildrenCpuMs() + (uasPid === undefined ? 0 : cpuMs(uasPid)) - sipp0;
   const per = (ms: number) => (r.successful > 0 ? (ms * 1000) / r.successful : NaN);
   return {
     phase, rate: o.rate, calls, ok: r.successful, failed: r.failed, achievedRate: r.successful / wallS,
-    serverUsPerCall: per(serverMs), sippUsPerCall: per(sippMs), errors: r.errors,
+    serverUsPerCall: per(serverMs), serverSysUsPerCall: per(serverSysMs), sippUsPerCall: per(sippMs), errors: r.errors,
   };
 }
 

@@ -94,7 +94,10 @@ export async function startSipcluster(template: string, root: string, o: ServerO
     .replaceAll('{{ROUTES_DIR}}', join(root, 'bench/configs'));
   const cfg = join(o.dir, `sipcluster-${o.auth ? 'auth' : 'noauth'}.yaml`);
   writeFileSync(cfg, text);
-  const child = spawn(process.execPath, [join(root, 'bin/sipcluster.mjs'), 'start', '-c', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS: extra flags for the node's Node.js (e.g. `--cpu-prof --cpu-prof-dir=…`, which
+  // NODE_OPTIONS refuses), to profile it under the bench's load.
+  const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/sipcluster.mjs'), 'start', '-c', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   const t = track(child, 'sipcluster');
   try {
     await waitSipReady(port);
