@@ -85,11 +85,22 @@ export function headerIdAt(buf: Uint8Array, start: number, end: number): HeaderI
   return H.other;
 }
 
+/**
+ * Names looked up before, as given: scripts and the registrar pass the same few literals ('Contact',
+ * 'Date') with every reply, and a literal's hash is cached, where toLowerCase() makes a new string
+ * to hash each time. Bounded: a script building names at run time must not grow it without end.
+ */
+const byGivenName = new Map<string, HeaderId>();
+const MAX_GIVEN_NAMES = 512;
+
 /** The id of a header name given as a string (any case, full or compact form). */
 export function headerIdOf(name: string): HeaderId {
+  const known = byGivenName.get(name);
+  if (known !== undefined) return known;
   const l = name.toLowerCase();
-  if (l.length === 1) return compactById[l.charCodeAt(0)] as HeaderId;
-  return fullById.get(l) ?? H.other;
+  const id = l.length === 1 ? compactById[l.charCodeAt(0)] as HeaderId : fullById.get(l) ?? H.other;
+  if (byGivenName.size < MAX_GIVEN_NAMES) byGivenName.set(name, id);
+  return id;
 }
 
 /** Case-insensitive comparison of buf[start,end) with an already lower-cased ASCII name. */

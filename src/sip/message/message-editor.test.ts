@@ -135,6 +135,17 @@ test('buildResponse copies Via/From/To/Call-ID/CSeq and adds a To tag above 100 
   assert.equal(buildResponse(req, 404, 'Not Found').to.tag, buildResponse(parse(INVITE), 404, 'Not Found').to.tag);
 });
 
+test('buildResponse writes extra headers with canonical names and UTF-8 values, and refuses Content-Length or a line break', () => {
+  const req = parse(INVITE);
+  const r = buildResponse(req, 200, 'OK', { headers: [['contact', '<sip:bob@192.0.2.4>;expires=60'], ['m', '<sip:b2@192.0.2.5>'], ['X-Note', 'café ☕'], ['Date', 'Sat, 13 Nov 2010 23:29:00 GMT']] });
+  const text = r.bytes.toString('utf8');
+  assert.match(text, /\r\nContact: <sip:bob@192\.0\.2\.4>;expires=60\r\nContact: <sip:b2@192\.0\.2\.5>\r\nX-Note: café ☕\r\nDate: Sat, 13 Nov 2010 23:29:00 GMT\r\nContent-Length: 0\r\n\r\n$/);
+  assert.equal(r.get('X-Note'), 'café ☕');
+  for (const name of ['Content-Length', 'content-length', 'l']) assert.throws(() => buildResponse(req, 200, 'OK', { headers: [[name, '0']] }), /Content-Length is computed/);
+  assert.throws(() => buildResponse(req, 200, 'OK', { headers: [['X-Evil', 'a\r\nVia: SIP/2.0/UDP evil']] }), /CR or LF/);
+  assert.throws(() => buildResponse(req, 200, 'OK', { headers: [['X-Evil\n', 'a']] }), /CR or LF/);
+});
+
 test('buildRequest builds a parseable request and refuses bad input', () => {
   const r = buildRequest({
     method: 'CANCEL',

@@ -5,7 +5,7 @@
  */
 import { H } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { headerLine, byteLength, writeString, copyBytes } from './serializer.ts';
+import { headerLine, byteLength, writeString, copyBytes, isSingleLine } from './serializer.ts';
 import { latin1 } from './header-values.ts';
 import { parseMessage } from './parser.ts';
 import { canonicalName } from './header-names.ts';
@@ -31,6 +31,7 @@ export function prepareHeaders(headers: ReadonlyArray<readonly [string, string]>
 }
 
 const NO_BODY_TAIL = 'Content-Length: 0\r\n\r\n';
+const NO_HEADERS: ReadonlyArray<readonly [string, string]> = [];
 
 /**
  * A To tag computed from the request (FNV-1a of Call-ID, From tag and top Via branch), so that a
@@ -136,16 +137,18 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
     total += (t[b + HDR_VALUE_END] ?? 0) - (t[b + HDR_LINE_START] ?? 0) + 2;
   }
   if (needTag) total += 5 + (toTag === undefined ? TAG_LENGTH : byteLength(toTag));
-  const extra = opts.headers;
-  let lines: string[] | undefined;
-  if (extra !== undefined && extra.length > 0) {
-    lines = [];
-    for (const [name, value] of extra) {
-      invariant(name.toLowerCase() !== 'content-length' && name.toLowerCase() !== 'l', 'Content-Length is computed');
-      const l = headerLine(canonicalName(name), value);
-      lines.push(l);
-      total += byteLength(l);
-    }
+  // Extra headers are written as name, ': ', value, CRLF straight into the output: no line string
+  // per header (a concatenation to flatten, scan and throw away).
+  const extra = opts.headers ?? NO_HEADERS;
+  for (let k = 0; k < extra.length; k++) {
+    const h = extra[k] as readonly [string, string];
+    const name = h[0];
+    const value = h[1];
+    const canon = canonicalName(name);
+    invariant(canon !== 'Content-Length', 'Content-Length is computed');
+    // The message is built only when it fails: a template literal here would be one per header.
+    if (!isSingleLine(canon) || !isSingleLine(value)) invariant(false, `header ${name}: CR or LF in name or value`);
+    total += byteLength(canon) + byteLength(value) + 4;
   }
   const prepared = opts.prepared?.bytes;
   if (prepared !== undefined) total += prepared.length;
@@ -178,7 +181,13 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
     }
     o = writeCrlf(out, o);
   }
-  if (lines !== undefined) for (let k = 0; k < lines.length; k++) o = writeString(out, lines[k] as string, o);
+  for (let k = 0; k < extra.length; k++) {
+    const h = extra[k] as readonly [string, string];
+    o = writeString(out, canonicalName(h[0]), o);
+    out[o] = 0x3a;
+    out[o + 1] = 0x20;
+    o = writeCrlf(out, writeString(out, h[1], o + 2));
+  }
   if (prepared !== undefined) o = copyBytes(prepared, 0, prepared.length, out, o);
   o = writeString(out, clText, o);
   if (body !== undefined) o = copyBytes(body, 0, body.length, out, o);
