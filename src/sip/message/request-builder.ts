@@ -30,11 +30,11 @@ function isToken(s: string): boolean {
 
 /** Builds a request; throws (programming error) when the parts do not make a valid message. */
 export function buildRequest(init: RequestInit): SipMessage {
-  invariant(isToken(init.method), `method "${init.method}" is not a token`);
+  if (!isToken(init.method)) invariant(false, `method "${init.method}" is not a token`);
   const headers: Array<readonly [string, string]> = [];
   for (const [name, value] of init.headers) {
-    invariant(isToken(name), `header name "${name}" is not a token`);
-    invariant(value.indexOf('\r') < 0 && value.indexOf('\n') < 0, `header ${name} value contains CR/LF`);
+    if (!isToken(name)) invariant(false, `header name "${name}" is not a token`);
+    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) invariant(false, `header ${name} value contains CR/LF`);
     invariant(canonicalName(name) !== 'Content-Length', 'Content-Length is computed');
     headers.push([canonicalName(name), value]);
   }

@@ -123,7 +123,7 @@ function validReason(reason: string): boolean {
  */
 export function buildResponseBytes(req: SipMessage, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
   invariant(req.kind === 'request', 'buildResponse needs a request');
-  invariant(Number.isInteger(status) && status >= 100 && status <= 699, `bad status ${status}`);
+  if (!Number.isInteger(status) || status < 100 || status > 699) invariant(false, `bad status ${status}`);
   invariant(validReason(reason), 'reason phrase must not contain CR or LF');
   const buf = req.buffer;
   const t = req.table;

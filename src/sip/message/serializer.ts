@@ -78,7 +78,7 @@ export function isSingleLine(s: string): boolean {
 
 /** One header line as written by this node: `Name: value` CRLF. Refuses CR/LF in name or value. */
 export function headerLine(name: string, value: string): string {
-  invariant(isSingleLine(name) && isSingleLine(value), `header ${name}: CR or LF in name or value`);
+  if (!isSingleLine(name) || !isSingleLine(value)) invariant(false, `header ${name}: CR or LF in name or value`);
   return `${name}: ${value}\r\n`;
 }
 

@@ -127,7 +127,8 @@ export class SipMessage {
   }
 
   private must<T>(v: T | undefined, name: string): T {
-    invariant(v !== undefined, `${name} read on a message parseMessage did not return`);
+    // Guarded: the message text is built only on failure (these getters run dozens of times a request).
+    if (v === undefined) invariant(false, `${name} read on a message parseMessage did not return`);
     return v;
   }
 
