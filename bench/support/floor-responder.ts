@@ -2,12 +2,19 @@
  * The floor any Node SIP server pays: a bare UDP socket that answers every request with a 200
  * built by copying the Via/From/To/Call-ID/CSeq lines and nothing else — no parsing, no
  * validation, no transaction. bench:options compares our CPU per request with this.
- *   npx tsx bench/support/floor-responder.ts <port>
+ * With `literal`, its sends skip dgram's destination lookup: `socket.send(buf, port, address)` asks
+ * dns.lookup even for an IP literal, which answers on the next tick; a server can answer that
+ * itself, as sipcluster's transport does (`literalLookup`). bench:options reports both floors.
+ *   npx tsx bench/support/floor-responder.ts <port> [literal]
  */
 import { createSocket } from 'node:dgram';
 
 const port = Number(process.argv[2] ?? 5999);
-const sock = createSocket('udp4');
+const literal = process.argv[3] === 'literal';
+// The floor answers 127.0.0.1 only: the address is an IPv4 literal.
+const sock = literal
+  ? createSocket({ type: 'udp4', lookup: (address, _options, cb) => (cb as (e: null, a: string, f: number) => void)(null, address, 4) })
+  : createSocket('udp4');
 const STATUS = Buffer.from('SIP/2.0 200 OK\r\n');
 const TAIL = Buffer.from('Content-Length: 0\r\n\r\n');
 const parts: Buffer[] = [];
@@ -37,5 +44,5 @@ sock.on('message', (b, rinfo) => {
   parts.push(TAIL);
   sock.send(Buffer.concat(parts), rinfo.port, rinfo.address);
 });
-sock.bind(port, '127.0.0.1', () => process.stdout.write(`floor responder on udp:127.0.0.1:${port}\n`));
+sock.bind(port, '127.0.0.1', () => process.stdout.write(`floor responder${literal ? ' (literal lookup)' : ''} on udp:127.0.0.1:${port}\n`));
 process.on('SIGTERM', () => sock.close(() => process.exit(0)));
