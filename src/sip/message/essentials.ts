@@ -9,8 +9,8 @@ import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, type C
 import { methodAt } from './start-line.ts';
 import { parseNameAddr } from './name-addr.ts';
 import { parseVia } from './via.ts';
-import { parseUri } from './uri.ts';
-import { splitListOffsets, decodeValue } from './header-values.ts';
+import { parseUri, validUri } from './uri.ts';
+import { splitListOffsets } from './header-values.ts';
 import { parseError, type SipParseError, type PartialMessage } from './errors.ts';
 import { HDR_STRIDE, HDR_VALUE_START, HDR_VALUE_END, FOLDED_FLAG, type SipMessage } from './sip-message.ts';
 import type { Result } from '../../lib/result.ts';
@@ -47,10 +47,18 @@ function single(id: HeaderId, seen: Seen): number | SipParseError {
   return i;
 }
 
-function decodeSingle<T>(msg: SipMessage, seen: Seen, id: HeaderId, parse: (s: string) => Result<T, SipParseError>): T | SipParseError {
+function decodeSingle<T>(msg: SipMessage, seen: Seen, id: HeaderId, parse: (s: string, start?: number, end?: number) => Result<T, SipParseError>): T | SipParseError {
   const i = single(id, seen);
   if (typeof i !== 'number') return i;
-  const r = parse(msg.headerValue(i));
+  const b = i * HDR_STRIDE;
+  const t = msg.table;
+  const vs = t[b + HDR_VALUE_START] ?? 0;
+  const ve = t[b + HDR_VALUE_END] ?? 0;
+  const folded = ((t[b] ?? 0) & FOLDED_FLAG) !== 0;
+  const head = folded ? '' : msg.headString();
+  // A range of the header block when it is one ASCII string (parsers that take ranges read it in
+  // place); the decoded value otherwise.
+  const r = head === '' ? parse(msg.essentialText(vs, ve, folded)) : parse(head, vs - msg.start, ve - msg.start);
   return r.ok ? r.value : r.error;
 }
 
@@ -86,7 +94,8 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   const folded = ((msg.table[b] ?? 0) & FOLDED_FLAG) !== 0;
   if (!hasByte(msg.buffer, vs, ve, 0x2c)) {
     // One value on the line (the usual case): no split needed.
-    const r = parseVia(decodeValue(msg.buffer, vs, ve, folded));
+    const head = folded ? '' : msg.headString();
+    const r = head === '' ? parseVia(msg.essentialText(vs, ve, folded)) : parseVia(head, vs - msg.start, ve - msg.start);
     if (!r.ok) return r.error;
     msg.topViaCache = r.value;
     return undefined;
@@ -95,7 +104,7 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   splitListOffsets(msg.buffer, vs, ve, offs, 1 << 30);
   // Every element of the first line must parse (RFC 4475 badinv01: `;;,;,,`), the top one is kept.
   for (let k = 0; k < offs.length; k += 2) {
-    const r = parseVia(decodeValue(msg.buffer, offs[k] ?? 0, offs[k + 1] ?? 0, folded));
+    const r = parseVia(msg.essentialText(offs[k] ?? 0, offs[k + 1] ?? 0, folded));
     if (!r.ok) return r.error;
     if (k === 0) msg.topViaCache = r.value;
   }
@@ -105,11 +114,15 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
 /** Decodes and caches the essential headers; returns the first problem found. */
 export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   if (msg.kind === 'request') {
-    const uri = parseUri(msg.uriText);
-    if (uri === undefined) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'Request-URI is not a URI', msg.uriStart);
-    // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 escruri).
-    if (uri.kind === 'sip' && uri.headers.length > 0) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'headers in Request-URI', msg.uriStart);
-    msg.requestUri = uri;
+    // Checked here, built when read (SipMessage.uri): a stateless answer never reads it.
+    const text = msg.uriText;
+    if (!validUri(text, 0, text.length)) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'Request-URI is not a URI', msg.uriStart);
+    // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 escruri). A `?` may
+    // also sit in a user part; only then is the URI built to tell.
+    if (text.indexOf('?') >= 0) {
+      const uri = parseUri(text);
+      if (uri !== undefined && uri.kind === 'sip' && uri.headers.length > 0) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'headers in Request-URI', msg.uriStart);
+    }
   }
   const seen = scanEssentials(msg);
   const v = topVia(msg, seen.first[H.via] ?? -1);

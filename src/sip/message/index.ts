@@ -11,6 +11,7 @@ export { parseVia, formatVia, isRfc3261Branch, BRANCH_MAGIC_COOKIE, type Via, ty
 export { parseCSeq, parseMaxForwards, parseExpires, parseCallId, type CSeq } from './scalar-headers.ts';
 export { paramGet, paramValue, hasParam, unquote, type Param, type Params } from './params.ts';
 export { canonicalName, headerIdOf, H, type HeaderId } from './header-names.ts';
+export { ownString } from './header-values.ts';
 export { checkRequestSemantics, type SemanticProblem } from './semantics.ts';
 export type { SipParseError, SipParseErrorCode, PartialMessage } from './errors.ts';
 export * as limits from './limits.ts';

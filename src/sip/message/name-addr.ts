@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { parseHeaderParams, parsedParams, skipQuoted, unquote, paramValue, formatParams, type Params } from './params.ts';
+import { parseHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
 import { parseUri, validUri, formatUri, type Uri } from './uri.ts';
 import { invariant } from '../../lib/errors.ts';
 import { parseError, type SipParseError } from './errors.ts';
@@ -42,10 +42,13 @@ function fail(message: string): { ok: false; error: SipParseError } {
   return { ok: false, error: parseError('SIP_PARSE_BAD_NAME_ADDR', message) };
 }
 
-/** Parses one element (already split from a list) of a name-addr header. */
-export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
-  const end = trimLwsEnd(s, 0, s.length);
-  let i = skipLws(s, 0, end);
+/**
+ * Parses one element (already split from a list) of a name-addr header: all of `s`, or s[start,stop)
+ * (the parser passes ranges of the message's header block, read without copying).
+ */
+export function parseNameAddr(s: string, start = 0, stop = s.length): Result<NameAddr, SipParseError> {
+  const end = trimLwsEnd(s, start, stop);
+  let i = skipLws(s, start, end);
   if (i >= end) return fail('empty value');
   let displayName: string | undefined;
   let uriStart: number;
@@ -58,7 +61,7 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
       if (q < 0) return fail('unterminated quoted display name');
       displayName = unquote(s.slice(i, q));
       i = skipLws(s, q, end);
-      if (s.charCodeAt(i) !== LAQUOT) return fail('display name not followed by <URI>');
+      if (i >= end || s.charCodeAt(i) !== LAQUOT) return fail('display name not followed by <URI>');
     }
     angle = true;
   } else {
@@ -78,7 +81,7 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
   }
   if (angle) {
     const gt = s.indexOf('>', i);
-    if (gt < 0) return fail('missing > after URI');
+    if (gt < 0 || gt >= end) return fail('missing > after URI');
     uriStart = i + 1;
     uriEnd = gt;
     // RFC 4475 badaspec: no white space inside <...>
@@ -95,16 +98,22 @@ export function parseNameAddr(s: string): Result<NameAddr, SipParseError> {
   }
   // Checked now (RFC 4475 refuses bad ones), built when read: a proxy mostly reads the tag only.
   if (!validUri(s, uriStart, uriEnd)) return { ok: false, error: parseError('SIP_PARSE_BAD_URI', `bad URI "${s.slice(uriStart, uriEnd)}"`) };
-  if (!parseHeaderParams(s, i, end)) return fail('malformed parameter');
+  // Checked without building (checkHeaderParams): the parameter objects are made on first read.
+  if (!checkHeaderParams(s, i, end)) return fail('malformed parameter');
   const next = parsedParams.next;
-  const params = parsedParams.params;
   if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
-  return { ok: true, value: new ParsedNameAddr(displayName, s, uriStart, uriEnd, angle, params, params.length === 0 ? undefined : paramValue(params, 'tag')) };
+  const ts = parsedParams.tagStart;
+  return { ok: true, value: new ParsedNameAddr(displayName, s, uriStart, uriEnd, angle, i, end, ts < 0 ? undefined : s.slice(ts, parsedParams.tagEnd)) };
 }
 
-/** A parsed name-addr whose URI (already validated) is parsed on first read of `uri`. */
+/**
+ * A parsed name-addr: URI and parameters were validated by parseNameAddr and are built on first
+ * read of `uri` / `params` (a proxy reads the tag and little else; a stateless answer copies From
+ * and To as bytes).
+ */
 class ParsedNameAddr implements NameAddr {
   private uriCache: Uri | undefined = undefined;
+  private paramsCache: Params | undefined = undefined;
 
   constructor(
     readonly displayName: string | undefined,
@@ -112,17 +121,27 @@ class ParsedNameAddr implements NameAddr {
     private readonly uriStart: number,
     private readonly uriEnd: number,
     readonly angle: boolean,
-    readonly params: Params,
+    private readonly paramsStart: number,
+    private readonly paramsEnd: number,
+    /** The `tag` parameter (RFC 3261 §19.3), found by the check. */
     readonly tag: string | undefined,
   ) {}
 
   get uri(): Uri {
     if (this.uriCache === undefined) {
       const u = parseUri(this.text.slice(this.uriStart, this.uriEnd));
-      invariant(u !== undefined, 'a URI validUri() accepted does not parse');
+      if (u === undefined) invariant(false, 'a URI validUri() accepted does not parse');
       this.uriCache = u;
     }
     return this.uriCache;
+  }
+
+  get params(): Params {
+    if (this.paramsCache === undefined) {
+      if (!parseHeaderParams(this.text, this.paramsStart, this.paramsEnd)) invariant(false, 'parameters checkHeaderParams() accepted do not parse');
+      this.paramsCache = parsedParams.params;
+    }
+    return this.paramsCache;
   }
 
   /** What JSON.stringify (and loggers) show: the NameAddr fields, `uri` included, not the internals. */

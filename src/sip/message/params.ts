@@ -78,7 +78,7 @@ export const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
  * NO_PARAMS) and where parsing stopped, at `end` or at the first character that is not part of a
  * parameter. A holder instead of an object per call: both are on every message's path and synchronous.
  */
-export const parsedParams = { params: NO_PARAMS, next: 0 };
+export const parsedParams = { params: NO_PARAMS, next: 0, tagStart: -1, tagEnd: -1 };
 
 /** Parameter names most messages carry (Via, From/To, Contact, Route), shared instead of sliced. */
 const COMMON_NAMES = ['branch', 'tag', 'rport', 'received', 'lr', 'transport', 'expires', 'maddr', 'ttl', 'user', 'q'];
@@ -102,36 +102,64 @@ function isGenValueChar(c: number): boolean {
  * Returns false on a malformed parameter (empty name `;;`, `=` with no value, too many).
  */
 export function parseHeaderParams(s: string, i: number, end: number): boolean {
+  return headerParams(s, i, end, true);
+}
+
+/**
+ * parseHeaderParams() without building anything: true when the parameters are well formed, with
+ * parsedParams.next set (parsedParams.params is left empty) and the value range of the first `tag`
+ * parameter in tagStart/tagEnd (-1 without one; -2 for a `tag` without value). From/To are checked
+ * on every message but their parameters are read far less often (name-addr.ts builds them on first
+ * read); their tag is read often, and is a slice.
+ */
+export function checkHeaderParams(s: string, i: number, end: number): boolean {
+  return headerParams(s, i, end, false);
+}
+
+function headerParams(s: string, i: number, end: number, build: boolean): boolean {
   const params = HEADER_SCRATCH;
   let n = 0;
+  parsedParams.tagStart = -1;
+  parsedParams.tagEnd = -1;
   for (;;) {
     const semi = skipLws(s, i, end);
-    if (semi >= end || s.charCodeAt(semi) !== SEMI) return finish(params, n, semi);
+    if (semi >= end || s.charCodeAt(semi) !== SEMI) return finish(params, build ? n : 0, semi);
     if (n >= MAX_PARAMS) return false;
     let j = skipLws(s, semi + 1, end);
     const nameStart = j;
     while (j < end && s.charCodeAt(j) <= 0xff && TOKEN[s.charCodeAt(j)] === 1) j++;
     if (j === nameStart) return false;
-    const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     const afterName = skipLws(s, j, end);
     if (afterName < end && s.charCodeAt(afterName) === EQUAL) {
       let v = skipLws(s, afterName + 1, end);
       const vStart = v;
-      if (s.charCodeAt(v) === DQUOTE) {
+      if (v < end && s.charCodeAt(v) === DQUOTE) {
         v = skipQuoted(s, v, end);
         if (v < 0) return false;
       } else {
         while (v < end && isGenValueChar(s.charCodeAt(v))) v++;
         if (v === vStart) return false;
       }
-      params[n++] = { name, value: s.slice(vStart, v) };
+      if (build) params[n] = { name: sliceKnown(s, nameStart, j, COMMON_NAMES), value: s.slice(vStart, v) };
+      else if (parsedParams.tagStart === -1 && isTagName(s, nameStart, j)) {
+        parsedParams.tagStart = vStart;
+        parsedParams.tagEnd = v;
+      }
+      n++;
       i = v;
     } else {
-      params[n++] = { name, value: undefined };
+      if (build) params[n] = { name: sliceKnown(s, nameStart, j, COMMON_NAMES), value: undefined };
+      else if (parsedParams.tagStart === -1 && isTagName(s, nameStart, j)) parsedParams.tagStart = -2;
+      n++;
       i = j;
     }
-    if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return finish(params, n, i);
+    if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return finish(params, build ? n : 0, i);
   }
+}
+
+/** s[start,end) is `tag`, any case (RFC 3261 §7.3.1: parameter names are case-insensitive). */
+function isTagName(s: string, start: number, end: number): boolean {
+  return end - start === 3 && (s.charCodeAt(start) | 0x20) === 0x74 && (s.charCodeAt(start + 1) | 0x20) === 0x61 && (s.charCodeAt(start + 2) | 0x20) === 0x67;
 }
 
 /** Parses URI parameters (`;name[=value]`, paramchar only, no white space) at s[i] into parsedParams. */

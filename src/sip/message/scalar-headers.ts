@@ -33,9 +33,9 @@ function bad(code: SipParseErrorCode, message: string): { ok: false; error: SipP
 }
 
 /** CSeq = 1*DIGIT LWS Method, the number at most 2**32-1. */
-export function parseCSeq(s: string): Result<CSeq, SipParseError> {
-  const end = trimLwsEnd(s, 0, s.length);
-  const i = skipLws(s, 0, end);
+export function parseCSeq(s: string, start = 0, stop = s.length): Result<CSeq, SipParseError> {
+  const end = trimLwsEnd(s, start, stop);
+  const i = skipLws(s, start, end);
   const n = readUint(s, i, end, MAX_CSEQ);
   if (n === undefined) return bad('SIP_PARSE_BAD_CSEQ', 'CSeq number missing or above 2**32-1');
   const [seq, next] = n;
@@ -83,9 +83,9 @@ export function maxForwardsAt(buf: Uint8Array, start: number, end: number): numb
 }
 
 /** Max-Forwards = 1*DIGIT, 0..255. */
-export function parseMaxForwards(s: string): Result<number, SipParseError> {
-  const end = trimLwsEnd(s, 0, s.length);
-  const i = skipLws(s, 0, end);
+export function parseMaxForwards(s: string, start = 0, stop = s.length): Result<number, SipParseError> {
+  const end = trimLwsEnd(s, start, stop);
+  const i = skipLws(s, start, end);
   const n = readUint(s, i, end, MAX_MAX_FORWARDS);
   if (n === undefined || n[1] !== end) return bad('SIP_PARSE_BAD_MAX_FORWARDS', 'Max-Forwards is not a number 0..255');
   return { ok: true, value: n[0] };
@@ -100,10 +100,13 @@ export function parseExpires(s: string): Result<number, SipParseError> {
   return { ok: true, value: n[0] };
 }
 
-/** Call-ID = word [ "@" word ] (RFC 4475 intmeth uses most word characters). */
-export function parseCallId(s: string): Result<string, SipParseError> {
-  const end = trimLwsEnd(s, 0, s.length);
-  const i = skipLws(s, 0, end);
+/**
+ * Call-ID = word [ "@" word ] (RFC 4475 intmeth uses most word characters). Like parseCSeq and
+ * parseMaxForwards, reads all of `s` or the range s[start,stop).
+ */
+export function parseCallId(s: string, start = 0, stop = s.length): Result<string, SipParseError> {
+  const end = trimLwsEnd(s, start, stop);
+  const i = skipLws(s, start, end);
   let at = -1;
   for (let j = i; j < end; j++) {
     const c = s.charCodeAt(j);

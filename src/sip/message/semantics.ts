@@ -18,7 +18,7 @@ export function checkRequestSemantics(req: SipMessage): SemanticProblem | undefi
   // RFC 3261 §8.1.1.5: the CSeq method matches the request method.
   if (req.cseq.method !== req.method) return { status: 400, reason: 'Bad Request (CSeq method does not match)' };
   // RFC 3261 §8.2.2.1: a Request-URI scheme we do not understand gets 416.
-  const scheme = req.uri.scheme;
+  const scheme = req.uriScheme;
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416, reason: 'Unsupported URI Scheme' };
   return undefined;
 }

@@ -11,7 +11,8 @@ import { parseNameAddr, type NameAddr } from './name-addr.ts';
 import { parseExpires, type CSeq } from './scalar-headers.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import { MAX_LIST_VALUES, MAX_VIA_COUNT } from './limits.ts';
-import type { Uri } from './uri.ts';
+import { parseUri, schemeOf, type Uri } from './uri.ts';
+import { allAscii } from '../../lib/ascii.ts';
 import type { Result } from '../../lib/result.ts';
 import { invariant } from '../../lib/errors.ts';
 
@@ -66,6 +67,9 @@ export class SipMessage {
 
   // Caches, set by the parser's essential check or by the first read.
   requestUri: Uri | undefined = undefined;
+  private uriTextCache: string | undefined = undefined;
+  /** The header block as Latin-1 when the datagram is ASCII, '' when not, undefined until needed. */
+  private headText: string | undefined = undefined;
   topViaCache: Via | undefined = undefined;
   fromCache: NameAddr | undefined = undefined;
   toCache: NameAddr | undefined = undefined;
@@ -82,14 +86,27 @@ export class SipMessage {
     return this.kind === 'request';
   }
 
-  /** The Request-URI (requests); parsed and checked by parseMessage. */
+  /**
+   * The Request-URI (requests). parseMessage checked it (validUri: nothing allocated); the object is
+   * built on first read, as a stateless answer (OPTIONS, 501) never reads it.
+   */
   get uri(): Uri {
-    invariant(this.requestUri !== undefined, 'uri read on a response');
+    if (this.requestUri === undefined) {
+      if (this.kind !== 'request') invariant(false, 'uri read on a response');
+      const u = parseUri(this.uriText);
+      if (u === undefined) invariant(false, 'uri read on a request parseMessage did not return');
+      this.requestUri = u;
+    }
     return this.requestUri;
   }
 
   get uriText(): string {
-    return latin1(this.buffer, this.uriStart, this.uriEnd);
+    return (this.uriTextCache ??= this.essentialText(this.uriStart, this.uriEnd, false));
+  }
+
+  /** The Request-URI's scheme, lower-cased, read without building the URI (RFC 3261 §8.2.2.1 checks it on every request). */
+  get uriScheme(): string {
+    return this.requestUri?.scheme ?? schemeOf(this.uriText);
   }
 
   get topVia(): Via {
@@ -146,6 +163,26 @@ export class SipMessage {
     const b = i * HDR_STRIDE;
     return latin1(this.buffer, this.table[b + HDR_LINE_START] ?? 0, this.table[b + HDR_NAME_END] ?? 0);
   }
+  /**
+   * The start line and header block as one Latin-1 string when the datagram is all ASCII (nearly
+   * always), else ''. parseMessage reads the essential headers (Request-URI, Via, From, To, Call-ID)
+   * as ranges of it, offset by `start`: one native call per message instead of one per header, and
+   * the parsers walk a flat string. A slice of it keeps the block alive, so a string kept for long
+   * (a binding's Call-ID) is copied first (ownString).
+   */
+  headString(): string {
+    if (this.headText === undefined) {
+      this.headText = this.headersEnd > 0 && allAscii(this.buffer) ? latin1(this.buffer, this.start, this.headersEnd) : '';
+    }
+    return this.headText;
+  }
+
+  /** buf[start,end) of the start line or header block as a string, a slice of headString() when there is one. */
+  essentialText(start: number, end: number, folded: boolean): string {
+    const head = folded ? '' : this.headString();
+    return head === '' ? decodeValue(this.buffer, start, end, folded) : head.slice(start - this.start, end - this.start);
+  }
+
   /** The value of header line i, unfolded. */
   headerValue(i: number): string {
     const b = i * HDR_STRIDE;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUri, uriEquals, formatUri, parseVia, parseNameAddr, paramValue, type Uri } from './index.ts';
-import { validUri } from './uri.ts';
+import { schemeOf, validUri } from './uri.ts';
 
 function u(s: string): Uri {
   const r = parseUri(s);
@@ -99,7 +99,7 @@ test('escapes compare as octets: invalid UTF-8 escapes stay distinct', () => {
   assert.ok(uriEquals(u('sip:a%40b@h.example.com'), u('sip:a%40b@H.example.com')));
 });
 
-test('validUri (no allocation, for From/To) accepts exactly what parseUri accepts, inside a longer string', () => {
+test('validUri (no allocation, for From/To and the Request-URI) accepts exactly what parseUri accepts, inside a longer string; schemeOf gives its scheme', () => {
   const parts = ['sip', 'SIP', 'sips', 'tel', 'Tel', 'urn', 'x', ':', '@', ';', '=', '?', '&', '%', '%2', '%41', 'a', '1', '+', '-', '.', '[', ']', '::1', ' ', '"', '<', ',', 'lr', 'é', ':5060', '99999', 'host', 'u%zz', '/', '*', '#', '('];
   // mulberry32: a small seeded generator whose low bits are usable (an LCG's are not).
   let seed = 7;
@@ -115,9 +115,13 @@ test('validUri (no allocation, for From/To) accepts exactly what parseUri accept
     for (let k = rnd(10); k > 0; k--) s += parts[rnd(parts.length)] ?? '';
     const pre = ['', '<', 'ab '][rnd(3)] ?? '';
     const whole = pre + s + (['', '>', ';x=1&y', '>;a=b'][rnd(4)] ?? '');
-    const parsed = parseUri(s) !== undefined;
+    const uri = parseUri(s);
+    const parsed = uri !== undefined;
     assert.equal(validUri(whole, pre.length, pre.length + s.length), parsed, JSON.stringify(s));
-    if (parsed) accepted++;
+    if (uri !== undefined) {
+      accepted++;
+      assert.equal(schemeOf(s), uri.scheme, `schemeOf ${JSON.stringify(s)}`);
+    }
   }
   assert.ok(accepted > 1000, 'the generator must produce valid URIs too');
 });
@@ -139,4 +143,23 @@ test('a parsed name-addr serialises with its uri (JSON.stringify, loggers), not 
   assert.deepEqual(Object.keys(j).sort(), ['angle', 'displayName', 'params', 'tag', 'uri']);
   assert.equal((j.uri as { host: string }).host, 'x.example');
   assert.equal(j.tag, '1');
+});
+
+test('name-addr parameters are checked at parse time and built on first read', () => {
+  for (const bad of ['<sip:a@b>;;x', '<sip:a@b>;tag=', '<sip:a@b>;x="unclosed', '<sip:a@b>;=1', '<sip:a@b> junk']) assert.equal(parseNameAddr(bad).ok, false, bad);
+  const r = parseNameAddr('<sip:a@b> ; tag = 7f ;x="a;b" ;lr');
+  assert.ok(r.ok);
+  assert.equal(r.value.tag, '7f');
+  assert.deepEqual(r.value.params.map((p) => [p.name, p.value]), [['tag', '7f'], ['x', '"a;b"'], ['lr', undefined]]);
+  assert.equal(r.value.params, r.value.params, 'built once, then cached');
+  const plain = parseNameAddr('sip:bob@example.com');
+  assert.ok(plain.ok);
+  assert.equal(plain.value.tag, undefined);
+  assert.equal(plain.value.params.length, 0);
+  // The tag found by the check is the first `tag` parameter's value, as paramValue reads it.
+  for (const v of ['<sip:a@b>;TAG=x', '<sip:a@b>;tag;tag=y', '<sip:a@b>;x=1;tag="q;r"', '<sip:a@b>;tags=1;tag=2', '<sip:a@b>;tag=1;tag=2', 'sip:a@b;ta=1']) {
+    const na = parseNameAddr(v);
+    assert.ok(na.ok, v);
+    assert.equal(na.value.tag, paramValue(na.value.params, 'tag'), v);
+  }
 });

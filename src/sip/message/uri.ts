@@ -205,6 +205,15 @@ export function parseUri(raw: string): Uri | undefined {
   return { kind: 'other', scheme, opaque: raw.slice(i + 1), raw };
 }
 
+/** The scheme of a URI parseUri() accepts, lower-cased as parseUri() gives it, without parsing the rest. */
+export function schemeOf(raw: string): string {
+  const colon = raw.indexOf(':');
+  if (colon === 3 && lowerAt(raw, 0) === 0x73 && lowerAt(raw, 1) === 0x69 && lowerAt(raw, 2) === 0x70) return 'sip';
+  if (colon === 4 && lowerAt(raw, 0) === 0x73 && lowerAt(raw, 1) === 0x69 && lowerAt(raw, 2) === 0x70 && lowerAt(raw, 3) === 0x73) return 'sips';
+  if (colon === 3 && lowerAt(raw, 0) === 0x74 && lowerAt(raw, 1) === 0x65 && lowerAt(raw, 2) === 0x6c) return 'tel';
+  return raw.slice(0, colon < 0 ? 0 : colon).toLowerCase();
+}
+
 /**
  * True when s[start,end) is a URI parseUri() accepts, decided without allocating: From and To are
  * checked on every message (RFC 4475 wants bad ones refused) but their URI objects are only built

@@ -67,11 +67,14 @@ function smallInt(v: string | undefined, max: number): number | undefined {
   return n <= max ? n : undefined;
 }
 
-/** Parses one via-parm (one element of a possibly comma-separated Via value). */
-export function parseVia(s: string): Result<Via, SipParseError> {
-  const end = trimLwsEnd(s, 0, s.length);
+/**
+ * Parses one via-parm (one element of a possibly comma-separated Via value): all of `s`, or
+ * s[start,stop) (the parser passes ranges of the message's header block, read without copying).
+ */
+export function parseVia(s: string, start = 0, stop = s.length): Result<Via, SipParseError> {
+  const end = trimLwsEnd(s, start, stop);
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SWS around each SLASH.
-  let i = skipLws(s, 0, end);
+  let i = skipLws(s, start, end);
   let t = readToken(s, i, end);
   if (t === i) return fail('empty sent-protocol name');
   const protocol = sliceKnown(s, i, t, PROTOCOLS);
