@@ -1,4 +1,5 @@
 import { ALL_METHODS, Q_UNSPECIFIED } from './limits.ts';
+import { ownString } from '../message/index.ts';
 
 /**
  * OpenSIPS usrloc's contact sync state (`ul_dump` "State"): CS_NEW until the row is written,
@@ -45,6 +46,8 @@ export interface BindingFields {
  */
 export class Binding {
   state: ContactState = 'new';
+  /** The expiry-index second this binding is filed under, 0 when not indexed (expiry-index.ts bookkeeping). */
+  indexedSec = 0;
 
   constructor(
     /** The address-of-record, `user@domain` (OpenSIPS `username@domain`). */
@@ -104,7 +107,8 @@ export function makeBinding(aor: string, contactId: bigint, f: BindingFields, no
     previous !== undefined && previous.contact === f.contact ? previous.contact : f.contact,
     f.expiresSec,
     f.q ?? Q_UNSPECIFIED,
-    previous !== undefined && previous.callId === f.callId ? previous.callId : f.callId,
+    // A new Call-ID is copied out of the REGISTER's header block (ownString): the binding outlives it.
+    previous !== undefined && previous.callId === f.callId ? previous.callId : ownString(f.callId),
     f.cseq,
     f.received,
     f.path === undefined ? undefined : pool.intern(f.path),

@@ -31,6 +31,14 @@ export interface MemoryLocationStoreOptions {
  */
 export class MemoryLocationStore implements LocationStore {
   private readonly byAor = new Map<string, Binding[]>();
+  /**
+   * The last AoR looked up and its list: one REGISTER asks for its AoR four times (find, lookup,
+   * update, the 200's bindings), and hashing the key into a large Map each time cost more than the
+   * rest of the store's work. Lists are changed in place, so the pair stays right until the AoR's
+   * entry is added or deleted (both reset it).
+   */
+  private lastAor: string | undefined = undefined;
+  private lastList: Binding[] | undefined = undefined;
   private readonly expiry: ExpiryIndex;
   private readonly strings = new StringPool();
   private readonly listeners: LocationListener[] = [];
@@ -66,7 +74,7 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   lookup(aor: string): readonly Binding[] {
-    const list = this.byAor.get(aor);
+    const list = this.listOf(aor);
     if (list === undefined) return EMPTY;
     const now = this.nowSec();
     for (let i = 0; i < list.length; i++) {
@@ -78,24 +86,25 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   find(aor: string, key: ContactKey): Binding | undefined {
-    const list = this.byAor.get(aor);
+    const list = this.listOf(aor);
     if (list === undefined) return undefined;
     for (const b of list) if (matchesBinding(b, key, this.uriEquals)) return b;
     return undefined;
   }
 
   findById(aor: string, contactId: bigint): Binding | undefined {
-    return this.byAor.get(aor)?.find((b) => b.contactId === contactId);
+    return this.listOf(aor)?.find((b) => b.contactId === contactId);
   }
 
   insert(aor: string, fields: BindingFields, options?: InsertOptions): Binding {
     const origin = options?.origin ?? 'local';
     const id = options?.contactId ?? this.newContactId(aor);
     const b = this.build(aor, id, fields, options?.lastModifiedSec);
-    const list = this.byAor.get(aor);
+    const list = this.listOf(aor);
     if (list === undefined) {
       // An array literal is allocated at its exact length; `[]` + push would reserve 17 slots.
       this.byAor.set(aor, [b]);
+      this.lastAor = undefined;
       this.usersGauge.inc();
       this.domainUsersGauge.inc();
     } else {
@@ -111,7 +120,7 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   update(previous: Binding, fields: BindingFields, options?: InsertOptions): Binding {
-    const list = this.byAor.get(previous.aor);
+    const list = this.listOf(previous.aor);
     const i = list === undefined ? -1 : list.indexOf(previous);
     if (list === undefined || i < 0) throw new Error('update of a binding that is no longer current');
     const origin = options?.origin ?? 'local';
@@ -133,7 +142,7 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   removeAor(aor: string, origin: ChangeOrigin = 'local'): number {
-    const list = this.byAor.get(aor);
+    const list = this.listOf(aor);
     if (list === undefined) return 0;
     const all = [...list];
     for (const b of all) this.remove(b, origin);
@@ -202,7 +211,7 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   private unlink(b: Binding): boolean {
-    const list = this.byAor.get(b.aor);
+    const list = this.listOf(b.aor);
     if (list === undefined) return false;
     const i = list.indexOf(b);
     if (i < 0) return false;
@@ -212,10 +221,19 @@ export class MemoryLocationStore implements LocationStore {
     this.contactsGauge.dec();
     if (list.length === 0) {
       this.byAor.delete(b.aor);
+      this.lastAor = undefined;
       this.usersGauge.dec();
       this.domainUsersGauge.dec();
     }
     return true;
+  }
+
+  private listOf(aor: string): Binding[] | undefined {
+    if (aor === this.lastAor) return this.lastList;
+    const list = this.byAor.get(aor);
+    this.lastAor = aor;
+    this.lastList = list;
+    return list;
   }
 
   private build(aor: string, id: bigint, f: BindingFields, lastModifiedSec: number | undefined, previous?: Binding): Binding {
