@@ -84,3 +84,25 @@ test('a second Max-Forwards, a bad Max-Forwards and a missing Via are errors wit
   const r = parseMessage(msg([], '', BASE.filter((l) => !l.startsWith('Via'))));
   assert.ok(!r.ok && r.error.code === 'SIP_PARSE_MISSING_HEADER' && r.error.partial?.callId === 'c1' && r.error.message === 'Missing Via');
 });
+
+test('the essential headers read the same from the ASCII header block (ranges of one string) as decoded one by one (a non-ASCII byte anywhere)', () => {
+  const heads = [
+    BASE,
+    ['INVITE sips:%61lice@[2001:db8::1]:5061;transport=tcp;lr SIP/2.0', 'v: SIP / 2.0 / tcp [2001:db8::9]:5070 ; branch = z9hG4bK-x ;rport;received=192.0.2.9, SIP/2.0/UDP h.example', 'f: "A \\"q\\" <x>" <sip:a@x.example;user=phone>;TAG=t-1;x="a;b"', 't:sip:b@y.example;tag=2', 'i: abc@host', 'CSeq: 7 INVITE', 'Max-Forwards: 9'],
+    ['REGISTER sip:registrar.example SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.1:5060', ' ;branch=z9hG4bKfold', 'From: Bob  Smith <tel:+1-555-0100>;tag=9', 'To: Bob <tel:+1-555-0100>', 'Call-ID: 1234', 'CSeq: 2', ' REGISTER'],
+  ];
+  for (const head of heads) {
+    const ascii = parseMessage(msg([], 'body', head));
+    const mixed = parseMessage(msg([], 'b\u00e9dy', head));
+    assert.ok(ascii.ok && mixed.ok, head[0]);
+    const a = ascii.value;
+    const m = mixed.value;
+    assert.equal(a.headString() !== '', true, 'ASCII datagram: one header-block string');
+    assert.equal(m.headString(), '', 'non-ASCII datagram: decoded per header');
+    const view = (x: typeof a) => JSON.stringify({
+      uri: x.uri, uriText: x.uriText, via: x.topVia, from: x.from, fromTag: x.from.tag, fromParams: x.from.params,
+      to: x.to, toTag: x.to.tag, callId: x.callId, cseq: x.cseq, mf: x.maxForwards,
+    });
+    assert.equal(view(a), view(m), head[0]);
+  }
+});
