@@ -21,8 +21,7 @@ export type RequestDisposition = 'pending' | 'relayed' | 'replied' | 'stateless'
 const NO_OPTIONS: RelayOptions = {};
 
 export class ProxyRequest implements ForwardInput, TransactionHooks {
-  /** Per-transaction variables (OpenSIPS AVPs), kept for the reply and failure hooks. */
-  readonly vars = new Map<string, unknown>();
+  private varsMap: Map<string, unknown> | undefined = undefined;
   readonly edits = new RequestEdits();
   disposition: RequestDisposition = 'pending';
   /** Called for every response a branch receives (OpenSIPS onreply_route). */
@@ -43,6 +42,14 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     readonly transaction: ProxyTransaction | undefined,
   ) {
     transaction?.attach(this, this);
+  }
+
+  /**
+   * Per-transaction variables (OpenSIPS AVPs), kept for the reply and failure hooks. Made on first
+   * use: most requests (a REGISTER, an OPTIONS) never set one, and a Map is ~200 bytes per request.
+   */
+  get vars(): Map<string, unknown> {
+    return (this.varsMap ??= new Map<string, unknown>());
   }
 
   get own(): OwnAddresses { return this.env.own; }
