@@ -52,13 +52,7 @@ function decodeSingle<T>(msg: SipMessage, seen: Seen, id: HeaderId, parse: (s: s
   if (typeof i !== 'number') return i;
   const b = i * HDR_STRIDE;
   const t = msg.table;
-  const vs = t[b + HDR_VALUE_START] ?? 0;
-  const ve = t[b + HDR_VALUE_END] ?? 0;
-  const folded = ((t[b] ?? 0) & FOLDED_FLAG) !== 0;
-  const head = folded ? '' : msg.headString();
-  // A range of the header block when it is one ASCII string (parsers that take ranges read it in
-  // place); the decoded value otherwise.
-  const r = head === '' ? parse(msg.essentialText(vs, ve, folded)) : parse(head, vs - msg.start, ve - msg.start);
+  const r = msg.parseRange(parse, t[b + HDR_VALUE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, ((t[b] ?? 0) & FOLDED_FLAG) !== 0);
   return r.ok ? r.value : r.error;
 }
 
@@ -94,8 +88,7 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   const folded = ((msg.table[b] ?? 0) & FOLDED_FLAG) !== 0;
   if (!hasByte(msg.buffer, vs, ve, 0x2c)) {
     // One value on the line (the usual case): no split needed.
-    const head = folded ? '' : msg.headString();
-    const r = head === '' ? parseVia(msg.essentialText(vs, ve, folded)) : parseVia(head, vs - msg.start, ve - msg.start);
+    const r = msg.parseRange(parseVia, vs, ve, folded);
     if (!r.ok) return r.error;
     msg.topViaCache = r.value;
     return undefined;
@@ -104,7 +97,7 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   splitListOffsets(msg.buffer, vs, ve, offs, 1 << 30);
   // Every element of the first line must parse (RFC 4475 badinv01: `;;,;,,`), the top one is kept.
   for (let k = 0; k < offs.length; k += 2) {
-    const r = parseVia(msg.essentialText(offs[k] ?? 0, offs[k + 1] ?? 0, folded));
+    const r = msg.parseRange(parseVia, offs[k] ?? 0, offs[k + 1] ?? 0, folded);
     if (!r.ok) return r.error;
     if (k === 0) msg.topViaCache = r.value;
   }

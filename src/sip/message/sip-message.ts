@@ -183,6 +183,15 @@ export class SipMessage {
     return head === '' ? decodeValue(this.buffer, start, end, folded) : head.slice(start - this.start, end - this.start);
   }
 
+  /**
+   * Runs a parser that reads a range (`parseVia`, `parseNameAddr`, `parseCallId`…) on buf[start,end):
+   * in place on headString() when there is one, else on the decoded value.
+   */
+  parseRange<T>(parse: (s: string, start?: number, end?: number) => T, start: number, end: number, folded: boolean): T {
+    const head = folded ? '' : this.headString();
+    return head === '' ? parse(decodeValue(this.buffer, start, end, folded)) : parse(head, start - this.start, end - this.start);
+  }
+
   /** The value of header line i, unfolded. */
   headerValue(i: number): string {
     const b = i * HDR_STRIDE;
