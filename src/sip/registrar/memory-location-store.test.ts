@@ -179,3 +179,20 @@ test('load inserts persisted rows with their ids; already expired ones go on the
   await store.persisted();
   assert.deepEqual(db.writes, [[{ op: 'delete', aor: 'b@x', contactId: 43n }]]);
 });
+
+test('lookups stay right across an AoR emptied and filled again (the remembered last AoR is reset)', () => {
+  const { store } = setup();
+  const a = store.insert('a@x', fields('sip:a@h1', 60));
+  assert.deepEqual(store.lookup('a@x'), [a]);
+  store.remove(a);
+  assert.deepEqual(store.lookup('a@x'), []);
+  assert.equal(store.find('a@x', { contact: 'sip:a@h1' }), undefined);
+  const b = store.insert('a@x', fields('sip:a@h2', 60));
+  assert.deepEqual(store.lookup('a@x'), [b]);
+  const c = store.insert('b@x', fields('sip:b@h', 60));
+  assert.deepEqual(store.lookup('b@x'), [c]);
+  assert.deepEqual(store.lookup('a@x'), [b]);
+  assert.equal(store.removeAor('a@x'), 1);
+  assert.deepEqual(store.lookup('a@x'), []);
+  assert.equal(store.aorCount(), 1);
+});
