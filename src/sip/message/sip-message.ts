@@ -27,6 +27,9 @@ export const FOLDED_FLAG = 0x100;
 
 const NO_HEADERS: number[] = [];
 
+/** s[start,end) — the parser for a range that is just its text (parseRange of the Request-URI). */
+const sliceRange = (s: string, start = 0, end = s.length): string => s.slice(start, end);
+
 /**
  * Element offsets of one header line, reused by getList() and the list getters (synchronous, and the
  * element parsers they call never come back here). Room for the largest list a line may hold.
@@ -101,7 +104,7 @@ export class SipMessage {
   }
 
   get uriText(): string {
-    return (this.uriTextCache ??= this.essentialText(this.uriStart, this.uriEnd, false));
+    return (this.uriTextCache ??= this.parseRange(sliceRange, this.uriStart, this.uriEnd, false));
   }
 
   /** The Request-URI's scheme, lower-cased, read without building the URI (RFC 3261 §8.2.2.1 checks it on every request). */
@@ -175,12 +178,6 @@ export class SipMessage {
       this.headText = this.headersEnd > 0 && allAscii(this.buffer) ? latin1(this.buffer, this.start, this.headersEnd) : '';
     }
     return this.headText;
-  }
-
-  /** buf[start,end) of the start line or header block as a string, a slice of headString() when there is one. */
-  essentialText(start: number, end: number, folded: boolean): string {
-    const head = folded ? '' : this.headString();
-    return head === '' ? decodeValue(this.buffer, start, end, folded) : head.slice(start - this.start, end - this.start);
   }
 
   /**
