@@ -5,7 +5,7 @@
  */
 import { H } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { headerLine, byteLength, writeString, copyBytes, isSingleLine } from './serializer.ts';
+import { headerLine, byteLength, writeAscii, writeString, copyBytes, isSingleLine } from './serializer.ts';
 import { latin1 } from './header-values.ts';
 import { parseMessage } from './parser.ts';
 import { canonicalName } from './header-names.ts';
@@ -13,11 +13,11 @@ import { SipclusterError, invariant } from '../../lib/errors.ts';
 
 export interface ResponseOptions {
   /** To tag for a response that creates or confirms a dialog. Default: derived (see deriveToTag). */
-  readonly toTag?: string;
-  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly toTag?: string | undefined;
+  readonly headers?: ReadonlyArray<readonly [string, string]> | undefined;
   /** Header lines built once with prepareHeaders() (constant sets: Server, Allow…), after `headers`. */
-  readonly prepared?: PreparedHeaders;
-  readonly body?: Buffer | string;
+  readonly prepared?: PreparedHeaders | undefined;
+  readonly body?: Buffer | string | undefined;
 }
 
 /** Header lines validated and encoded once, for the header sets a node sends with every reply. */
@@ -31,6 +31,7 @@ export function prepareHeaders(headers: ReadonlyArray<readonly [string, string]>
 }
 
 const NO_BODY_TAIL = 'Content-Length: 0\r\n\r\n';
+const NO_BODY_TAIL_BYTES = Buffer.from(NO_BODY_TAIL, 'latin1');
 const NO_HEADERS: ReadonlyArray<readonly [string, string]> = [];
 
 /**
@@ -140,6 +141,7 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   // Extra headers are written as name, ': ', value, CRLF straight into the output: no line string
   // per header (a concatenation to flatten, scan and throw away).
   const extra = opts.headers ?? NO_HEADERS;
+  let extraAscii = true;
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
     const name = h[0];
@@ -148,7 +150,11 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
     invariant(canon !== 'Content-Length', 'Content-Length is computed');
     // The message is built only when it fails: a template literal here would be one per header.
     if (!isSingleLine(canon) || !isSingleLine(value)) invariant(false, `header ${name}: CR or LF in name or value`);
-    total += byteLength(canon) + byteLength(value) + 4;
+    const nameBytes = byteLength(canon);
+    const valueBytes = byteLength(value);
+    // UTF-8 length equal to the string's length: every character is ASCII, written without a rescan.
+    if (nameBytes !== canon.length || valueBytes !== value.length) extraAscii = false;
+    total += nameBytes + valueBytes + 4;
   }
   const prepared = opts.prepared?.bytes;
   if (prepared !== undefined) total += prepared.length;
@@ -183,13 +189,20 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   }
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
-    o = writeString(out, canonicalName(h[0]), o);
-    out[o] = 0x3a;
-    out[o + 1] = 0x20;
-    o = writeCrlf(out, writeString(out, h[1], o + 2));
+    if (extraAscii) {
+      o = writeAscii(out, canonicalName(h[0]), o);
+      out[o] = 0x3a;
+      out[o + 1] = 0x20;
+      o = writeCrlf(out, writeAscii(out, h[1], o + 2));
+    } else {
+      o = writeString(out, canonicalName(h[0]), o);
+      out[o] = 0x3a;
+      out[o + 1] = 0x20;
+      o = writeCrlf(out, writeString(out, h[1], o + 2));
+    }
   }
   if (prepared !== undefined) o = copyBytes(prepared, 0, prepared.length, out, o);
-  o = writeString(out, clText, o);
+  o = bodyLength === 0 ? copyBytes(NO_BODY_TAIL_BYTES, 0, NO_BODY_TAIL_BYTES.length, out, o) : writeAscii(out, clText, o);
   if (body !== undefined) o = copyBytes(body, 0, body.length, out, o);
   invariant(o === total, 'response size mismatch');
   return out;

@@ -44,6 +44,18 @@ export function byteLength(s: string): number {
   return s.length <= SHORT_PIECE && isAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
+/**
+ * writeString for a string the caller already knows is ASCII (its byteLength() equalled its
+ * length): no second scan for non-ASCII characters.
+ */
+export function writeAscii(out: Buffer, s: string, o: number): number {
+  if (s.length <= SHORT_PIECE) {
+    for (let k = 0; k < s.length; k++) out[o + k] = s.charCodeAt(k);
+    return o + s.length;
+  }
+  return o + out.write(s, o, 'latin1');
+}
+
 /** Writes s as UTF-8 at out[o]; returns the offset after it. The caller sized `out` with byteLength(). */
 export function writeString(out: Buffer, s: string, o: number): number {
   if (s.length <= SHORT_PIECE && isAscii(s)) {

@@ -102,10 +102,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   reply(status: number, reason: string, opts: ReplyOptions = {}): boolean {
     if (this.finalStatus !== 0) return false;
     // Bytes only: a local reply is sent, never read again, so it is not parsed back (DESIGN.md §8).
+    // One options object of one shape (no spreads: each was a CopyDataProperties call per reply).
     const res = buildResponseBytes(this.msg, status, reason, {
-      prepared: this.env.serverLine,
-      ...(opts.headers === undefined ? {} : { headers: opts.headers }),
-      ...(opts.body === undefined ? {} : { body: opts.body }), ...(opts.toTag === undefined ? {} : { toTag: opts.toTag }),
+      prepared: this.env.serverLine, headers: opts.headers, body: opts.body, toTag: opts.toTag,
     });
     this.env.counters.localReplies.inc();
     if (status >= 200 && this.statelessFinal && !this.relaying && this.server instanceof ServerNonInviteTransaction) {
@@ -338,7 +337,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private finished(status: number, result: RelayOutcome['result']): void {
     this.finalStatus = status;
     this.env.counters.final(status);
-    this.groups.length = 0;
+    // Setting an array's length goes through a runtime accessor even when it changes nothing.
+    if (this.groups.length > 0) this.groups.length = 0;
     this.cancelPending();
     for (const b of this.branches) b.plan?.done();
     this.outcome = { result: this.cancelled ? 'cancelled' : result, status };

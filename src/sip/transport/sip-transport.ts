@@ -19,6 +19,10 @@ interface UdpListener {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
+/** The last literal literalLookup classified, and its family (4 or 6). */
+let lastLiteral = '';
+let lastFamily = 4;
+
 /**
  * dgram resolves the destination of every datagram, even an IP literal, through dns.lookup, which
  * answers a literal on the next tick. Our UDP destinations are literals by the time they get here
@@ -26,8 +30,14 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
  * per datagram; a name still goes to dns.lookup.
  */
 function literalLookup(address: string, options: LookupOneOptions | number, cb: LookupCallback): void {
+  // isIP runs two regular expressions; most datagrams go back to the address of the one before.
+  if (address === lastLiteral) { cb(null, address, lastFamily); return; }
   const f = isIP(address);
-  if (f !== 0) cb(null, address, f);
+  if (f !== 0) {
+    lastLiteral = address;
+    lastFamily = f;
+    cb(null, address, f);
+  }
   // Node 20's dgram passes the family as a number, its typings an options object.
   else dnsLookup(address, typeof options === 'number' ? { family: options } : options, cb);
 }
