@@ -91,23 +91,58 @@ test('stateless nonces: valid, stale after the lifetime, invalid when forged or 
   assert.throws(() => new NonceService({ secret: 'short', clock, random: new SeededRandom(1) }));
 });
 
-test('nonce-counts: increasing ok, reuse refused, reordering inside the window ok, bounded', () => {
+test('nonce-counts: increasing ok, reuse refused, reordering inside the window ok', () => {
+  const c = new NonceCounts(30, 8);
+  const n1 = { index: 1, salt: 7, issuedSec: 0 };
+  assert.equal(c.use(n1, 1, 0), 'ok');
+  assert.equal(c.use(n1, 1, 0), 'replay');
+  assert.equal(c.use(n1, 3, 0), 'ok');
+  assert.equal(c.use(n1, 2, 0), 'ok', 'late but unseen');
+  assert.equal(c.use(n1, 2, 0), 'replay');
+  assert.equal(c.use(n1, 3, 0), 'replay');
+  assert.equal(c.use(n1, 100, 0), 'ok');
+  assert.equal(c.use(n1, 50, 0), 'replay', 'below the window');
+  assert.equal(c.use(n1, 0, 0), 'replay', 'nc starts at 1');
+  assert.equal(c.use({ index: 2, salt: 7, issuedSec: 0 }, 5, 0), 'unknown', 'an untracked nonce must start at 1');
+});
+
+test('nonce-counts: bounded slots; the nonce issued capacity later takes the oldest one over; a colliding nonce is told apart', () => {
   const c = new NonceCounts(30, 2);
-  assert.equal(c.use('n1', 1, 0, 0), 'ok');
-  assert.equal(c.use('n1', 1, 0, 0), 'replay');
-  assert.equal(c.use('n1', 3, 0, 0), 'ok');
-  assert.equal(c.use('n1', 2, 0, 0), 'ok', 'late but unseen');
-  assert.equal(c.use('n1', 2, 0, 0), 'replay');
-  assert.equal(c.use('n1', 3, 0, 0), 'replay');
-  assert.equal(c.use('n1', 100, 0, 0), 'ok');
-  assert.equal(c.use('n1', 50, 0, 0), 'replay', 'below the window');
-  assert.equal(c.use('n2', 5, 0, 0), 'unknown', 'an untracked nonce must start at 1');
-  c.use('n2', 1, 0, 0);
-  c.use('n3', 1, 0, 0);
-  assert.equal(c.size(), 2, 'capacity evicts the oldest');
-  assert.equal(c.use('n1', 101, 0, 0), 'unknown');
-  assert.equal(c.use('n4', 1, 0, 40), 'ok');
-  assert.equal(c.size(), 1, 'nonces past their lifetime are dropped');
+  const n1 = { index: 10, salt: 1, issuedSec: 0 };
+  const n2 = { index: 11, salt: 1, issuedSec: 0 };
+  const n3 = { index: 12, salt: 1, issuedSec: 0 };
+  assert.equal(c.use(n1, 1, 0), 'ok');
+  assert.equal(c.use(n2, 1, 0), 'ok');
+  assert.equal(c.size(0), 2);
+  assert.equal(c.use(n3, 1, 0), 'ok', 'index 12 takes index 10\'s slot');
+  assert.equal(c.size(0), 2, 'never more than capacity');
+  assert.equal(c.use(n1, 2, 0), 'unknown', 'the forgotten nonce goes stale');
+  assert.equal(c.use(n2, 2, 0), 'ok', 'the other slot is untouched');
+  // Same index, another node's salt (or another issue second): not the same nonce.
+  const foreign = { index: 11, salt: 99, issuedSec: 0 };
+  assert.equal(c.use(foreign, 2, 0), 'unknown');
+  assert.equal(c.use({ index: 11, salt: 1, issuedSec: 1 }, 3, 1), 'unknown');
+  assert.equal(c.use(n2, 3, 0), 'ok');
+  // Past the lifetime a slot counts for nothing: a fresh nonce on it starts over.
+  assert.equal(c.size(40), 0, 'nonces past their lifetime are not counted');
+  assert.equal(c.use(n2, 4, 40), 'unknown');
+  assert.equal(c.use({ index: 13, salt: 1, issuedSec: 40 }, 1, 40), 'ok');
+  assert.equal(c.taken, 2);
+  assert.throws(() => new NonceCounts(30, 0), RangeError);
+});
+
+test('nonces carry consecutive indexes and verify with their index and salt; nonce-counts keyed by them stay per nonce', () => {
+  const clock = new FakeClock();
+  const svc = new NonceService({ secret: 'a sixteen+ byte secret', clock, random: new SeededRandom(3) });
+  const a = svc.identify(svc.issue('r'), 'r');
+  const b = svc.identify(svc.issue('r'), 'r');
+  assert.ok(a !== undefined && b !== undefined);
+  assert.equal(b.index, (a.index + 1) >>> 0);
+  const counts = new NonceCounts(30, 1000);
+  assert.equal(counts.use(a, 1, 0), 'ok');
+  assert.equal(counts.use(b, 1, 0), 'ok');
+  assert.equal(counts.use(a, 1, 0), 'replay');
+  assert.equal(counts.use(b, 2, 0), 'ok');
 });
 
 class Subscribers implements CredentialStore {

@@ -5,7 +5,7 @@ import type { DigestCredentials } from './digest-credentials.ts';
 import { parseDigestCredentials } from './digest-credentials.ts';
 import type { DigestAlgorithm } from './digest-response.ts';
 import { algorithmInfo, computeDigestResponse, computeHa1, type AlgorithmInfo } from './digest-response.ts';
-import { NonceCounts } from './nonce-counts.ts';
+import { NonceCounts, type NonceId } from './nonce-counts.ts';
 import { NonceService } from './nonce.ts';
 import type { CredentialStore, Credentials } from './ports.ts';
 
@@ -115,20 +115,20 @@ export class DigestAuthenticator {
       if (!same(c.uri, req.requestUri)) return fail('SIP_AUTH_URI_MISMATCH', 'bad-request', 'digest uri differs from the Request-URI');
     }
     // One MAC check per request: the issue time is kept for the nonce-count bookkeeping below.
-    const issued = this.nonces.issuedSec(c.nonce, req.realm);
+    const issued = this.nonces.identify(c.nonce, req.realm);
     const nonceState = this.nonces.stateOf(issued);
     if (nonceState === 'invalid') return fail('SIP_AUTH_NONCE_INVALID', 'challenge', 'nonce not issued by this cluster');
     if (nonceState === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
 
     const creds = this.options.credentials.get(c.username, req.realm);
     if (creds !== undefined && typeof (creds as Promise<unknown>).then === 'function') {
-      return (creds as Promise<Credentials | undefined>).then((found) => this.verifyWith(found, c, algo, issued as number, req));
+      return (creds as Promise<Credentials | undefined>).then((found) => this.verifyWith(found, c, algo, issued as NonceId, req));
     }
-    return this.verifyWith(creds as Credentials | undefined, c, algo, issued as number, req);
+    return this.verifyWith(creds as Credentials | undefined, c, algo, issued as NonceId, req);
   }
 
   /** The checks that need the subscriber's secret (verify's second half). */
-  private verifyWith(creds: Credentials | undefined, c: DigestCredentials, algo: AlgorithmInfo, issued: number, req: AuthRequest): Result<AuthSuccess, AuthFailure> {
+  private verifyWith(creds: Credentials | undefined, c: DigestCredentials, algo: AlgorithmInfo, issued: NonceId, req: AuthRequest): Result<AuthSuccess, AuthFailure> {
     if (creds === undefined) return fail('SIP_AUTH_UNKNOWN_USER', 'challenge', `no subscriber ${c.username}@${req.realm}`);
     const ha1 = ha1For(creds, algo.hash, c.username, req.realm);
     if (ha1 === undefined) return fail('SIP_AUTH_NO_SECRET', 'challenge', `subscriber has no ${algo.hash} secret`);
@@ -140,7 +140,7 @@ export class DigestAuthenticator {
     if (!hexEquals(expected, c.response)) return fail('SIP_AUTH_BAD_RESPONSE', 'challenge', 'digest response does not match');
 
     // Only now, with a proven password, spend the nonce-count: an attacker cannot burn them.
-    const used = this.counts.use(c.nonce, c.nc ?? 1, issued, Math.floor(this.options.clock.wallMs() / 1000));
+    const used = this.counts.use(issued, c.nc ?? 1, Math.floor(this.options.clock.wallMs() / 1000));
     if (used === 'replay') return fail('SIP_AUTH_NC_REPLAY', 'challenge', `nonce-count ${c.nc ?? 1} already used`);
     if (used === 'unknown') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce no longer tracked');
     return ok({ username: c.username, realm: req.realm, algorithm: algo.name });

@@ -31,6 +31,76 @@ const isTchar = (c: number): boolean => c < 128 && TCHAR[c] === 1;
 /** LWS as SIP allows it around separators (RFC 3261 §25.1; folding is undone by the parser). */
 const isWs = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10;
 
+/** One auth-param as nextParam() read it: the name's range in the value, the unquoted value. */
+interface ParamCursor {
+  nameStart: number;
+  nameEnd: number;
+  value: string;
+  /** Set when nextParam() returned -1. */
+  error: string;
+}
+
+/**
+ * Reads `auth-param *( "," auth-param )`'s next element at i (after the scheme, or after a comma):
+ * token "=" ( token / quoted-string ), quoted-pair `\x` → `x`. Returns the index after it and its
+ * separating comma, `value.length` at the end, or -1 with `cur.error` set.
+ */
+function nextParam(value: string, i: number, cur: ParamCursor): number {
+  const n = value.length;
+  const nameStart = i;
+  while (i < n && isTchar(value.charCodeAt(i))) i++;
+  if (i === nameStart) { cur.error = `unexpected character at ${i}`; return -1; }
+  cur.nameStart = nameStart;
+  cur.nameEnd = i;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  if (value.charCodeAt(i) !== 61 /* = */) { cur.error = `'=' expected after ${value.slice(nameStart, cur.nameEnd)}`; return -1; }
+  i++;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  if (value.charCodeAt(i) === 34 /* " */) {
+    i++;
+    let out = '';
+    let run = i;
+    for (;;) {
+      if (i >= n) { cur.error = `unterminated quoted-string in ${value.slice(nameStart, cur.nameEnd)}`; return -1; }
+      const c = value.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92 /* \ */) {
+        if (i + 1 >= n) { cur.error = `dangling escape in ${value.slice(nameStart, cur.nameEnd)}`; return -1; }
+        out += value.slice(run, i);
+        run = i + 1;
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    cur.value = out + value.slice(run, i);
+    i++;
+  } else {
+    const start = i;
+    while (i < n && isTchar(value.charCodeAt(i))) i++;
+    if (i === start) { cur.error = `value expected for ${value.slice(nameStart, cur.nameEnd)}`; return -1; }
+    cur.value = value.slice(start, i);
+  }
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  if (i >= n) return n;
+  if (value.charCodeAt(i) !== 44 /* , */) { cur.error = `',' expected at ${i}`; return -1; }
+  i++;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Skips leading LWS and the scheme token; returns the index of the first auth-param (or -1: no scheme). */
+function afterScheme(value: string): number {
+  let i = 0;
+  const n = value.length;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  const schemeStart = i;
+  while (i < n && isTchar(value.charCodeAt(i))) i++;
+  if (i === schemeStart) return -1;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  return i;
+}
+
 /**
  * Splits `scheme auth-param *( "," auth-param )` (RFC 7235 §2.1) into the scheme and a map of
  * lower-cased parameter names to values, unquoting quoted-strings (quoted-pair `\x` → `x`).
@@ -39,58 +109,18 @@ const isWs = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10
 export function parseAuthParams(value: string): Result<{ scheme: string; params: Map<string, string> }, CredentialsError> {
   const bad = (message: string) => err<CredentialsError>({ code: 'SIP_AUTH_MALFORMED', message });
   if (value.length > MAX_CREDENTIALS_BYTES) return bad(`credentials longer than ${MAX_CREDENTIALS_BYTES} bytes`);
-  let i = 0;
-  const n = value.length;
-  while (i < n && isWs(value.charCodeAt(i))) i++;
-  const schemeStart = i;
-  while (i < n && isTchar(value.charCodeAt(i))) i++;
-  if (i === schemeStart) return bad('missing auth-scheme');
-  const scheme = value.slice(schemeStart, i);
+  let i = afterScheme(value);
+  if (i < 0) return bad('missing auth-scheme');
+  const scheme = value.slice(0, i).trim();
   const params = new Map<string, string>();
-  for (;;) {
-    while (i < n && isWs(value.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const nameStart = i;
-    while (i < n && isTchar(value.charCodeAt(i))) i++;
-    if (i === nameStart) return bad(`unexpected character at ${i}`);
-    const name = value.slice(nameStart, i).toLowerCase();
-    while (i < n && isWs(value.charCodeAt(i))) i++;
-    if (value.charCodeAt(i) !== 61 /* = */) return bad(`'=' expected after ${name}`);
-    i++;
-    while (i < n && isWs(value.charCodeAt(i))) i++;
-    let v: string;
-    if (value.charCodeAt(i) === 34 /* " */) {
-      i++;
-      let out = '';
-      let run = i;
-      for (;;) {
-        if (i >= n) return bad(`unterminated quoted-string in ${name}`);
-        const c = value.charCodeAt(i);
-        if (c === 34) break;
-        if (c === 92 /* \ */) {
-          if (i + 1 >= n) return bad(`dangling escape in ${name}`);
-          out += value.slice(run, i);
-          run = i + 1;
-          i += 2;
-          continue;
-        }
-        i++;
-      }
-      v = out + value.slice(run, i);
-      i++;
-    } else {
-      const start = i;
-      while (i < n && isTchar(value.charCodeAt(i))) i++;
-      if (i === start) return bad(`value expected for ${name}`);
-      v = value.slice(start, i);
-    }
+  const cur: ParamCursor = { nameStart: 0, nameEnd: 0, value: '', error: '' };
+  while (i < value.length) {
+    i = nextParam(value, i, cur);
+    if (i < 0) return bad(cur.error);
+    const name = value.slice(cur.nameStart, cur.nameEnd).toLowerCase();
     if (params.has(name)) return bad(`parameter ${name} repeated`);
     if (params.size >= MAX_AUTH_PARAMS) return bad(`more than ${MAX_AUTH_PARAMS} parameters`);
-    params.set(name, v);
-    while (i < n && isWs(value.charCodeAt(i))) i++;
-    if (i >= n) break;
-    if (value.charCodeAt(i) !== 44 /* , */) return bad(`',' expected at ${i}`);
-    i++;
+    params.set(name, cur.value);
   }
   return ok({ scheme, params });
 }
@@ -122,52 +152,109 @@ function schemeOf(value: string): string | undefined {
   return value.slice(start, i);
 }
 
-/** Parses a Digest credentials value and checks the parameters RFC 7616 §3.4 requires. */
+/** The credentials parameters RFC 7616 §3.4 defines, by the index parseDigestCredentials files them under. */
+const KNOWN = ['username', 'realm', 'nonce', 'uri', 'response', 'algorithm', 'cnonce', 'opaque', 'qop', 'nc', 'userhash', 'username*'] as const;
+const [USERNAME, REALM, NONCE, URI, RESPONSE, ALGORITHM, CNONCE, OPAQUE, QOP, NC, USERHASH, USERNAME_EXT] = KNOWN.map((_, k) => k) as number[] as [
+  number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** Index in KNOWN of value[start, end) compared case-insensitively, or -1. */
+function knownParam(value: string, start: number, end: number): number {
+  const len = end - start;
+  for (let k = 0; k < KNOWN.length; k++) {
+    const name = KNOWN[k] as string;
+    if (name.length !== len) continue;
+    let same = true;
+    for (let j = 0; j < len; j++) {
+      let c = value.charCodeAt(start + j);
+      if (c >= 65 && c <= 90) c |= 0x20;
+      if (c !== name.charCodeAt(j)) { same = false; break; }
+    }
+    if (same) return k;
+  }
+  return -1;
+}
+
+/**
+ * Parses a Digest credentials value and checks the parameters RFC 7616 §3.4 requires. The known
+ * parameters go straight to their fields (no Map per request: a digest REGISTER parses one of these
+ * on every authenticated request); unknown ones are only checked for repetition and counted.
+ */
 export function parseDigestCredentials(value: string): Result<DigestCredentials, CredentialsError> {
   // Check the scheme before the parameters: other schemes (Basic) carry token68, not auth-params.
   const head = schemeOf(value);
   if (head !== undefined) return err({ code: 'SIP_AUTH_SCHEME', message: `scheme ${head} is not Digest` });
-  const parsed = parseAuthParams(value);
-  if (!parsed.ok) return parsed;
-  const { scheme, params } = parsed.value;
-  if (scheme.toLowerCase() !== 'digest') return err({ code: 'SIP_AUTH_SCHEME', message: `scheme ${scheme} is not Digest` });
   const bad = (message: string) => err<CredentialsError>({ code: 'SIP_AUTH_MALFORMED', message });
-  let username = params.get('username');
-  const extUser = params.get('username*');
+  if (value.length > MAX_CREDENTIALS_BYTES) return bad(`credentials longer than ${MAX_CREDENTIALS_BYTES} bytes`);
+  let i = afterScheme(value);
+  if (i < 0) return bad('missing auth-scheme');
+  // schemeOf() accepted the first word as "Digest" (JavaScript whitespace); the token must be exactly that.
+  if (value.slice(0, i).trim().toLowerCase() !== 'digest') return err({ code: 'SIP_AUTH_SCHEME', message: `scheme ${value.slice(0, i).trim()} is not Digest` });
+  const got: Array<string | undefined> = new Array<string | undefined>(KNOWN.length).fill(undefined);
+  let others: string[] | undefined;
+  let count = 0;
+  const cur: ParamCursor = { nameStart: 0, nameEnd: 0, value: '', error: '' };
+  while (i < value.length) {
+    i = nextParam(value, i, cur);
+    if (i < 0) return bad(cur.error);
+    if (++count > MAX_AUTH_PARAMS) return bad(`more than ${MAX_AUTH_PARAMS} parameters`);
+    const k = knownParam(value, cur.nameStart, cur.nameEnd);
+    if (k >= 0) {
+      if (got[k] !== undefined) return bad(`parameter ${KNOWN[k]} repeated`);
+      got[k] = cur.value;
+      continue;
+    }
+    const name = value.slice(cur.nameStart, cur.nameEnd).toLowerCase();
+    others ??= [];
+    if (others.includes(name)) return bad(`parameter ${name} repeated`);
+    others.push(name);
+  }
+  let username = got[USERNAME];
+  const extUser = got[USERNAME_EXT];
   if (extUser !== undefined) {
     // RFC 7616 §3.4.4: username and username* are exclusive.
     if (username !== undefined) return bad('both username and username* given');
     username = decodeExtValue(extUser);
     if (username === undefined) return bad('username* is not a UTF-8 ext-value');
   }
-  const realm = params.get('realm');
-  const nonce = params.get('nonce');
-  const uri = params.get('uri');
-  const response = params.get('response');
+  const realm = got[REALM];
+  const nonce = got[NONCE];
+  const uri = got[URI];
+  const response = got[RESPONSE];
   if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) {
     return bad('username, realm, nonce, uri and response are required');
   }
-  const qop = params.get('qop');
-  const ncText = params.get('nc');
-  const cnonce = params.get('cnonce');
+  const qop = got[QOP];
+  const ncText = got[NC];
+  const cnonce = got[CNONCE];
   let nc: number | undefined;
   if (qop !== undefined) {
     // RFC 7616 §3.4: with qop, cnonce and nc are mandatory; nc is exactly 8 hex digits.
     if (cnonce === undefined || ncText === undefined) return bad('qop given without cnonce and nc');
-    if (!/^[0-9a-fA-F]{8}$/.test(ncText)) return bad('nc is not 8 hex digits');
+    if (!isHex8(ncText)) return bad('nc is not 8 hex digits');
     nc = parseInt(ncText, 16);
   } else if (ncText !== undefined) {
     return bad('nc given without qop');
   }
-  const userhash = (params.get('userhash') ?? 'false').toLowerCase();
-  if (userhash !== 'true' && userhash !== 'false') return bad('userhash is neither true nor false');
+  const userhashText = got[USERHASH];
+  const userhash = userhashText === undefined ? false : userhashText.toLowerCase() === 'true' ? true : userhashText.toLowerCase() === 'false' ? false : undefined;
+  if (userhash === undefined) return bad('userhash is neither true nor false');
   const out: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = {
-    username, realm, nonce, uri, response, algorithm: params.get('algorithm') ?? 'MD5', userhash: userhash === 'true',
+    username, realm, nonce, uri, response, algorithm: got[ALGORITHM] ?? 'MD5', userhash,
   };
   if (cnonce !== undefined) out.cnonce = cnonce;
-  const opaque = params.get('opaque');
+  const opaque = got[OPAQUE];
   if (opaque !== undefined) out.opaque = opaque;
   if (qop !== undefined) out.qop = qop;
   if (nc !== undefined) out.nc = nc;
   return ok(out);
+}
+
+/** Exactly 8 hex digits (RFC 7616 nc-value), without a regular expression. */
+function isHex8(s: string): boolean {
+  if (s.length !== 8) return false;
+  for (let i = 0; i < 8; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock, Random } from '../../lib/time.ts';
 import { DEFAULT_NONCE_LIFETIME_SEC, NONCE_FUTURE_SKEW_SEC } from './limits.ts';
+import type { NonceId } from './nonce-counts.ts';
 import { HmacSha256 } from './one-shot-hash.ts';
 
 export type NonceCheck = 'valid' | 'stale' | 'invalid';
@@ -15,18 +16,24 @@ export interface NonceOptions {
 }
 
 const TS_BYTES = 4;
-const SALT_BYTES = 8;
+const INDEX_BYTES = 4;
+const SALT_BYTES = 4;
+/** timestamp ‖ index ‖ salt: what the MAC covers (with the realm). */
+const HEAD_BYTES = TS_BYTES + INDEX_BYTES + SALT_BYTES;
 const MAC_BYTES = 16;
-const NONCE_BYTES = TS_BYTES + SALT_BYTES + MAC_BYTES;
+const NONCE_BYTES = HEAD_BYTES + MAC_BYTES;
 
 /**
- * Stateless nonces: base64url(timestamp ‖ salt ‖ HMAC-SHA256(secret, timestamp ‖ salt ‖ realm)).
- * The server keeps nothing per challenge, so a flood of unauthenticated REGISTERs costs no
- * memory, and any node with the secret can verify (RFC 7616 §3.3 leaves the nonce format to the
- * server; §5.5 suggests a timestamp and a keyed hash). The timestamp is wall-clock seconds so that
- * nodes agree on age; an expired nonce is `stale` (RFC 7616 §3.3 stale=true: the client retries
- * with the same password without asking the user), a forged or mangled one `invalid`. Binding the
- * realm stops a nonce of one realm from being used in another.
+ * Stateless nonces: base64url(timestamp ‖ index ‖ salt ‖ HMAC-SHA256(secret, timestamp ‖ index ‖
+ * salt ‖ realm)). The server keeps nothing per challenge, so a flood of unauthenticated REGISTERs
+ * costs no memory, and any node with the secret can verify (RFC 7616 §3.3 leaves the nonce format
+ * to the server; §5.5 suggests a timestamp and a keyed hash). The timestamp is wall-clock seconds
+ * so that nodes agree on age; an expired nonce is `stale` (RFC 7616 §3.3 stale=true: the client
+ * retries with the same password without asking the user), a forged or mangled one `invalid`.
+ * Binding the realm stops a nonce of one realm from being used in another. The index counts this
+ * node's challenges (from a random start) and places the nonce's nonce-count state
+ * (nonce-counts.ts, as Kamailio's nonce id does); the salt is random per nonce. The MAC covers the
+ * same 12 bytes as the earlier timestamp ‖ 8-byte-salt layout, so nonces verify across versions.
  */
 export class NonceService {
   private readonly hmac: HmacSha256;
@@ -34,12 +41,14 @@ export class NonceService {
   /** Scratch for a decoded nonce and the MAC it should carry (calls are synchronous). */
   private readonly decoded = Buffer.alloc(NONCE_BYTES);
   private readonly expected = Buffer.alloc(MAC_BYTES);
+  private nextIndex: number;
 
   constructor(private readonly options: NonceOptions) {
     const secret = Buffer.from(options.secret);
     if (secret.length < 16) throw new Error('nonce secret must have at least 16 bytes');
     this.hmac = new HmacSha256(secret);
     this.lifetimeSec = options.lifetimeSec ?? DEFAULT_NONCE_LIFETIME_SEC;
+    this.nextIndex = Buffer.from(options.random.bytes(INDEX_BYTES)).readUInt32BE(0);
   }
 
   private nowSec(): number {
@@ -49,33 +58,40 @@ export class NonceService {
   issue(realm: string): string {
     const buf = Buffer.allocUnsafe(NONCE_BYTES);
     buf.writeUInt32BE(this.nowSec() >>> 0, 0);
-    buf.set(this.options.random.bytes(SALT_BYTES), TS_BYTES);
-    this.hmac.macInto(buf.subarray(0, TS_BYTES + SALT_BYTES), realm, buf.subarray(TS_BYTES + SALT_BYTES));
+    buf.writeUInt32BE(this.nextIndex, TS_BYTES);
+    this.nextIndex = (this.nextIndex + 1) >>> 0;
+    buf.set(this.options.random.bytes(SALT_BYTES), TS_BYTES + INDEX_BYTES);
+    this.hmac.macInto(buf.subarray(0, HEAD_BYTES), realm, buf.subarray(HEAD_BYTES));
     return buf.toString('base64url');
   }
 
   /** `valid`, `stale` (authentic but past its lifetime) or `invalid` (not ours, or from the future). */
   check(nonce: string, realm: string): NonceCheck {
-    return this.stateOf(this.issuedSec(nonce, realm));
+    return this.stateOf(this.identify(nonce, realm));
   }
 
-  /** check() for an issue time issuedSec() already returned: one MAC per verification, not two. */
-  stateOf(issued: number | undefined): NonceCheck {
-    if (issued === undefined) return 'invalid';
-    const age = this.nowSec() - issued;
+  /** check() for what identify() already returned: one MAC per verification, not two. */
+  stateOf(id: NonceId | undefined): NonceCheck {
+    if (id === undefined) return 'invalid';
+    const age = this.nowSec() - id.issuedSec;
     if (age < -NONCE_FUTURE_SKEW_SEC) return 'invalid';
     return age >= this.lifetimeSec ? 'stale' : 'valid';
   }
 
-  /** The issue time of an authentic nonce (for replay bookkeeping), undefined otherwise. */
+  /** The issue time of an authentic nonce, undefined otherwise. */
   issuedSec(nonce: string, realm: string): number | undefined {
+    return this.identify(nonce, realm)?.issuedSec;
+  }
+
+  /** Issue time, index and salt of an authentic nonce (for the nonce-count bookkeeping), undefined otherwise. */
+  identify(nonce: string, realm: string): NonceId | undefined {
     // base64url of 28 bytes is 38 characters; check before decoding untrusted input.
     if (nonce.length !== 38 || !isBase64Url(nonce)) return undefined;
     const buf = this.decoded;
     if (buf.write(nonce, 'base64url') !== NONCE_BYTES) return undefined;
-    this.hmac.macInto(buf.subarray(0, TS_BYTES + SALT_BYTES), realm, this.expected);
-    if (!timingSafeEqual(this.expected, buf.subarray(TS_BYTES + SALT_BYTES))) return undefined;
-    return buf.readUInt32BE(0);
+    this.hmac.macInto(buf.subarray(0, HEAD_BYTES), realm, this.expected);
+    if (!timingSafeEqual(this.expected, buf.subarray(HEAD_BYTES))) return undefined;
+    return { issuedSec: buf.readUInt32BE(0), index: buf.readUInt32BE(TS_BYTES), salt: buf.readUInt32BE(TS_BYTES + INDEX_BYTES) };
   }
 }
 
