@@ -6,7 +6,7 @@
  */
 import { SipclusterError } from '../../lib/errors.ts';
 import type { TimerHandle } from '../../lib/time.ts';
-import { parseMessage, type SipMessage } from '../message/index.ts';
+import { ownString, parseMessage, type SipMessage } from '../message/index.ts';
 import {
   ClientInviteTransaction, ClientNonInviteTransaction, clientKey, sixtyFourT1, type ClientTxUser, type TxWire,
 } from '../transaction/index.ts';
@@ -72,7 +72,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     readonly timerCMs: number,
   ) {
     this.isInvite = method === 'INVITE';
-    this.key = clientKey(branch, method);
+    // Flat and of its own (ownString): it stays in the client table for up to 64·T1.
+    this.key = ownString(clientKey(branch, method));
     const t = target;
     this.wire = { send: (d) => t !== undefined && env.out.send(t, d), reliable: t !== undefined && isReliable(t.proto) };
   }

@@ -19,6 +19,7 @@
  * the current bucket and a bucket is dropped once it is older than that time (one timer tick per
  * bucket while the store is not empty). An entry thus lives between its time and its time + one bucket.
  */
+import { ByteSlabs } from '../../lib/byte-slabs.ts';
 import type { TimerHandle, Timers } from '../../lib/time.ts';
 import type { SipMessage } from '../message/index.ts';
 import { stripTopVia } from './forward-builder.ts';
@@ -93,6 +94,7 @@ export class CompactStates {
   private timer: TimerHandle | undefined;
   private count = 0;
   private readonly bucketMs: number;
+  private readonly slabs = new ByteSlabs();
 
   constructor(
     private readonly timers: Timers,
@@ -101,6 +103,14 @@ export class CompactStates {
     private readonly onExpired: () => void,
   ) {
     this.bucketMs = Math.max(1, lifetimeMs / BUCKETS_PER_LIFETIME);
+  }
+
+  /**
+   * A copy of bytes an entry keeps for its lifetime (a Completed final), not a view: a view of a
+   * received datagram or of Node's buffer pool would keep the whole store alive (byte-slabs.ts).
+   */
+  keep(bytes: Uint8Array): Buffer {
+    return this.slabs.keep(bytes);
   }
 
   /** Entries held (each is one transaction in its last state). */

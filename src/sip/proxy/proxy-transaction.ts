@@ -359,7 +359,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const bytes = server.handOff();
     if (bytes === undefined) return;
     const env = this.env;
-    const e = new CompletedReply(this.key, env.servers, env.out, this.upstream, bytes);
+    const e = new CompletedReply(this.key, env.servers, env.out, this.upstream, env.completed.keep(bytes));
     env.servers.set(this.key, e);
     env.completed.hold(e);
     // The branches' own Completed state (timer K) goes compact too, or it would keep all of this alive.

@@ -6,7 +6,7 @@
  */
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
-import { isRfc3261Branch, prepareHeaders, type SipMessage } from '../message/index.ts';
+import { isRfc3261Branch, ownString, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
 import { AcceptedInvite, CompactStates } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
@@ -174,8 +174,16 @@ function scriptFailed(pr: ProxyRequest): void {
   } else unhandled(pr);
 }
 
-/** The §17.2.3 key of a request as `method` (ACK and CANCEL look up their INVITE with 'INVITE'). */
+/**
+ * The §17.2.3 key of a request as `method` (ACK and CANCEL look up their INVITE with 'INVITE').
+ * Flat and of its own (ownString): built from slices of the message's header block, the key would
+ * keep that block (~500 bytes) alive for as long as the table holds it — 32 s for a Completed one.
+ */
 function keyOf(msg: SipMessage, method: string): string {
+  return ownString(keyParts(msg, method));
+}
+
+function keyParts(msg: SipMessage, method: string): string {
   const v = msg.topVia;
   const sentBy = `${v.host.toLowerCase()}:${v.port ?? defaultPort(v.transport)}`;
   if (isRfc3261Branch(v.branch)) {
