@@ -187,19 +187,13 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
     }
     o = writeCrlf(out, o);
   }
+  const write = extraAscii ? writeAscii : writeString;
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
-    if (extraAscii) {
-      o = writeAscii(out, canonicalName(h[0]), o);
-      out[o] = 0x3a;
-      out[o + 1] = 0x20;
-      o = writeCrlf(out, writeAscii(out, h[1], o + 2));
-    } else {
-      o = writeString(out, canonicalName(h[0]), o);
-      out[o] = 0x3a;
-      out[o + 1] = 0x20;
-      o = writeCrlf(out, writeString(out, h[1], o + 2));
-    }
+    o = write(out, canonicalName(h[0]), o);
+    out[o] = 0x3a;
+    out[o + 1] = 0x20;
+    o = writeCrlf(out, write(out, h[1], o + 2));
   }
   if (prepared !== undefined) o = copyBytes(prepared, 0, prepared.length, out, o);
   o = bodyLength === 0 ? copyBytes(NO_BODY_TAIL_BYTES, 0, NO_BODY_TAIL_BYTES.length, out, o) : writeAscii(out, clText, o);

@@ -154,8 +154,7 @@ function schemeOf(value: string): string | undefined {
 
 /** The credentials parameters RFC 7616 §3.4 defines, by the index parseDigestCredentials files them under. */
 const KNOWN = ['username', 'realm', 'nonce', 'uri', 'response', 'algorithm', 'cnonce', 'opaque', 'qop', 'nc', 'userhash', 'username*'] as const;
-const [USERNAME, REALM, NONCE, URI, RESPONSE, ALGORITHM, CNONCE, OPAQUE, QOP, NC, USERHASH, USERNAME_EXT] = KNOWN.map((_, k) => k) as number[] as [
-  number, number, number, number, number, number, number, number, number, number, number, number];
+const USERNAME = 0, REALM = 1, NONCE = 2, URI = 3, RESPONSE = 4, ALGORITHM = 5, CNONCE = 6, OPAQUE = 7, QOP = 8, NC = 9, USERHASH = 10, USERNAME_EXT = 11;
 
 /** Index in KNOWN of value[start, end) compared case-insensitively, or -1. */
 function knownParam(value: string, start: number, end: number): number {

@@ -34,7 +34,6 @@ export class NonceCounts {
   private readonly max: Uint32Array;
   /** Bit k set: nc = max - 1 - k was accepted too (a sliding window, as IPsec does for sequence numbers). */
   private readonly seen: Uint32Array;
-  private used = 0;
 
   constructor(
     private readonly lifetimeSec: number,
@@ -55,11 +54,6 @@ export class NonceCounts {
     return n;
   }
 
-  /** Slots ever taken (a gauge that needs no scan). */
-  get taken(): number {
-    return this.used;
-  }
-
   /** Records `nc` for nonce `id` if it was not used before. Call only after the response verified. */
   use(id: NonceId, nc: number, nowSec: number): NonceCountCheck {
     if (nc < 1) return 'replay'; // RFC 7616 §3.4: the count starts at 00000001
@@ -69,7 +63,6 @@ export class NonceCounts {
       && nowSec - id.issuedSec < this.lifetimeSec;
     if (!same) {
       if (nc !== 1) return 'unknown';
-      if (max === 0) this.used++;
       this.index[s] = id.index;
       this.salt[s] = id.salt;
       this.issued[s] = id.issuedSec;
