@@ -50,7 +50,9 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
   const end = trimLwsEnd(s, start, stop);
   let i = skipLws(s, start, end);
   if (i >= end) return fail('empty value');
-  let displayName: string | undefined;
+  // Display name range: read (unquoted or LWS-collapsed) on first access, most messages never do.
+  let dnStart = -1;
+  let dnEnd = -1;
   let uriStart: number;
   let uriEnd: number;
   let angle = false;
@@ -59,7 +61,8 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
     if (c0 === DQUOTE) {
       const q = skipQuoted(s, i, end);
       if (q < 0) return fail('unterminated quoted display name');
-      displayName = unquote(s.slice(i, q));
+      dnStart = i;
+      dnEnd = q;
       i = skipLws(s, q, end);
       if (i >= end || s.charCodeAt(i) !== LAQUOT) return fail('display name not followed by <URI>');
     }
@@ -73,8 +76,11 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
       else break;
     }
     if (j < end && s.charCodeAt(j) === LAQUOT) {
-      const dn = s.slice(i, trimLwsEnd(s, i, j));
-      if (dn.length > 0) displayName = collapseLws(dn);
+      const dnStop = trimLwsEnd(s, i, j);
+      if (dnStop > i) {
+        dnStart = i;
+        dnEnd = dnStop;
+      }
       i = j;
       angle = true;
     }
@@ -102,30 +108,47 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
   if (!checkHeaderParams(s, i, end)) return fail('malformed parameter');
   const next = parsedParams.next;
   if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
-  const ts = parsedParams.tagStart;
-  return { ok: true, value: new ParsedNameAddr(displayName, s, uriStart, uriEnd, angle, i, end, ts < 0 ? undefined : s.slice(ts, parsedParams.tagEnd)) };
+  return { ok: true, value: new ParsedNameAddr(s, dnStart, dnEnd, uriStart, uriEnd, angle, i, end, parsedParams.tagStart, parsedParams.tagEnd) };
 }
 
 /**
- * A parsed name-addr: URI and parameters were validated by parseNameAddr and are built on first
- * read of `uri` / `params` (a proxy reads the tag and little else; a stateless answer copies From
- * and To as bytes).
+ * A parsed name-addr: display name, URI, parameters and tag were validated by parseNameAddr and are
+ * built on first read (a proxy reads the tag and little else; a stateless answer copies From and To
+ * as bytes).
  */
 class ParsedNameAddr implements NameAddr {
   private uriCache: Uri | undefined = undefined;
   private paramsCache: Params | undefined = undefined;
+  private tagCache: string | undefined = undefined;
+  private displayNameCache: string | undefined = undefined;
 
   constructor(
-    readonly displayName: string | undefined,
     private readonly text: string,
+    /** Display name range (a quoted-string with its quotes, or tokens), -1 when absent. */
+    private readonly dnStart: number,
+    private readonly dnEnd: number,
     private readonly uriStart: number,
     private readonly uriEnd: number,
     readonly angle: boolean,
     private readonly paramsStart: number,
     private readonly paramsEnd: number,
-    /** The `tag` parameter (RFC 3261 §19.3), found by the check. */
-    readonly tag: string | undefined,
+    /** Value range of the first `tag` parameter (RFC 3261 §19.3); start -1 absent, -2 without value. */
+    private readonly tagStart: number,
+    private readonly tagEnd: number,
   ) {}
+
+  get displayName(): string | undefined {
+    if (this.displayNameCache === undefined && this.dnStart >= 0) {
+      const raw = this.text.slice(this.dnStart, this.dnEnd);
+      this.displayNameCache = raw.charCodeAt(0) === DQUOTE ? unquote(raw) : collapseLws(raw);
+    }
+    return this.displayNameCache;
+  }
+
+  get tag(): string | undefined {
+    if (this.tagCache === undefined && this.tagStart >= 0) this.tagCache = this.text.slice(this.tagStart, this.tagEnd);
+    return this.tagCache;
+  }
 
   get uri(): Uri {
     if (this.uriCache === undefined) {

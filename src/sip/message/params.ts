@@ -106,21 +106,55 @@ export function parseHeaderParams(s: string, i: number, end: number): boolean {
 }
 
 /**
+ * Parameters whose value range checkHeaderParams() records, by slot: the From/To `tag` (RFC 3261
+ * §19.3) and the Via parameters the transaction and transport layers read (§18.2.1, §8.1.1.7,
+ * RFC 3581). Names compare case-insensitively (§7.3.1); the first occurrence wins, as paramGet().
+ */
+export const SLOT_TAG = 0;
+export const SLOT_BRANCH = 1;
+export const SLOT_RECEIVED = 2;
+export const SLOT_RPORT = 3;
+export const SLOT_MADDR = 4;
+export const SLOT_TTL = 5;
+const SLOT_NAMES = ['tag', 'branch', 'received', 'rport', 'maddr', 'ttl'];
+const SLOT_COUNT = SLOT_NAMES.length;
+/** Value start of each slot's parameter: -1 absent, -2 present without a value (a flag). */
+export const slotStart = new Int32Array(SLOT_COUNT);
+/** Value end of each slot's parameter (meaningful when slotStart >= 0). */
+export const slotEnd = new Int32Array(SLOT_COUNT);
+
+/** The slot of the parameter name s[start,end), or -1 (any case, RFC 3261 §7.3.1). */
+function slotOf(s: string, start: number, end: number): number {
+  const len = end - start;
+  for (let k = 0; k < SLOT_COUNT; k++) {
+    const w = SLOT_NAMES[k] as string;
+    if (w.length !== len) continue;
+    let i = 0;
+    while (i < len && (s.charCodeAt(start + i) | 0x20) === w.charCodeAt(i)) i++;
+    if (i === len) return k;
+  }
+  return -1;
+}
+
+/**
  * parseHeaderParams() without building anything: true when the parameters are well formed, with
- * parsedParams.next set (parsedParams.params is left empty) and the value range of the first `tag`
- * parameter in tagStart/tagEnd (-1 without one; -2 for a `tag` without value). From/To are checked
- * on every message but their parameters are read far less often (name-addr.ts builds them on first
- * read); their tag is read often, and is a slice.
+ * parsedParams.next set (parsedParams.params is left empty) and the value range of the first of each
+ * known parameter in slotStart/slotEnd (also the tag's in parsedParams.tagStart/tagEnd: -1 without
+ * one, -2 for a `tag` without value). From/To and Via are checked on every message but their
+ * parameter lists are read far less often (name-addr.ts and via.ts build them on first read); the
+ * values a proxy reads on every message are slices.
  */
 export function checkHeaderParams(s: string, i: number, end: number): boolean {
-  return headerParams(s, i, end, false);
+  slotStart.fill(-1);
+  const ok = headerParams(s, i, end, false);
+  parsedParams.tagStart = slotStart[SLOT_TAG] as number;
+  parsedParams.tagEnd = slotEnd[SLOT_TAG] as number;
+  return ok;
 }
 
 function headerParams(s: string, i: number, end: number, build: boolean): boolean {
   const params = HEADER_SCRATCH;
   let n = 0;
-  parsedParams.tagStart = -1;
-  parsedParams.tagEnd = -1;
   for (;;) {
     const semi = skipLws(s, i, end);
     if (semi >= end || s.charCodeAt(semi) !== SEMI) return finish(params, build ? n : 0, semi);
@@ -141,25 +175,26 @@ function headerParams(s: string, i: number, end: number, build: boolean): boolea
         if (v === vStart) return false;
       }
       if (build) params[n] = { name: sliceKnown(s, nameStart, j, COMMON_NAMES), value: s.slice(vStart, v) };
-      else if (parsedParams.tagStart === -1 && isTagName(s, nameStart, j)) {
-        parsedParams.tagStart = vStart;
-        parsedParams.tagEnd = v;
+      else {
+        const k = slotOf(s, nameStart, j);
+        if (k >= 0 && slotStart[k] === -1) {
+          slotStart[k] = vStart;
+          slotEnd[k] = v;
+        }
       }
       n++;
       i = v;
     } else {
       if (build) params[n] = { name: sliceKnown(s, nameStart, j, COMMON_NAMES), value: undefined };
-      else if (parsedParams.tagStart === -1 && isTagName(s, nameStart, j)) parsedParams.tagStart = -2;
+      else {
+        const k = slotOf(s, nameStart, j);
+        if (k >= 0 && slotStart[k] === -1) slotStart[k] = -2;
+      }
       n++;
       i = j;
     }
     if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return finish(params, build ? n : 0, i);
   }
-}
-
-/** s[start,end) is `tag`, any case (RFC 3261 §7.3.1: parameter names are case-insensitive). */
-function isTagName(s: string, start: number, end: number): boolean {
-  return end - start === 3 && (s.charCodeAt(start) | 0x20) === 0x74 && (s.charCodeAt(start + 1) | 0x20) === 0x61 && (s.charCodeAt(start + 2) | 0x20) === 0x67;
 }
 
 /** Parses URI parameters (`;name[=value]`, paramchar only, no white space) at s[i] into parsedParams. */

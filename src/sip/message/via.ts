@@ -3,8 +3,11 @@
  * (RFC 4475 wsinv), sent-by with IPv6 references, and the parameters the transaction and proxy
  * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
  */
-import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, ieqAscii, sliceKnown } from './chars.ts';
-import { parseHeaderParams, parsedParams, formatParams, type Params, type Param } from './params.ts';
+import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
+import {
+  parseHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
+} from './params.ts';
+import { invariant } from '../../lib/errors.ts';
 import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
@@ -56,15 +59,23 @@ function readToken(s: string, i: number, end: number): number {
   return i;
 }
 
-function smallInt(v: string | undefined, max: number): number | undefined {
-  if (v === undefined || v.length === 0 || v.length > 10) return undefined;
+/** s[start,end) as a decimal integer of at most 10 digits and at most `max`, else undefined. */
+function smallInt(s: string, start: number, end: number, max: number): number | undefined {
+  const len = end - start;
+  if (len <= 0 || len > 10) return undefined;
   let n = 0;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
     if (!isDigit(c)) return undefined;
     n = n * 10 + (c - 0x30);
   }
   return n <= max ? n : undefined;
+}
+
+/** `SIP/2.0/` at s[i], as nearly every Via writes it: the sent-protocol without three token reads. */
+function plainSipSlash(s: string, i: number, end: number): boolean {
+  return i + 8 <= end && s.charCodeAt(i) === 0x53 && s.charCodeAt(i + 1) === 0x49 && s.charCodeAt(i + 2) === 0x50 && s.charCodeAt(i + 3) === SLASH &&
+    s.charCodeAt(i + 4) === 0x32 && s.charCodeAt(i + 5) === 0x2e && s.charCodeAt(i + 6) === 0x30 && s.charCodeAt(i + 7) === SLASH;
 }
 
 /**
@@ -75,18 +86,24 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   const end = trimLwsEnd(s, start, stop);
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SWS around each SLASH.
   let i = skipLws(s, start, end);
-  let t = readToken(s, i, end);
-  if (t === i) return fail('empty sent-protocol name');
-  const protocol = sliceKnown(s, i, t, PROTOCOLS);
-  i = skipLws(s, t, end);
-  if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
-  i = skipLws(s, i + 1, end);
-  t = readToken(s, i, end);
-  if (t === i) return fail('empty sent-protocol version');
-  const version = sliceKnown(s, i, t, VERSIONS);
-  i = skipLws(s, t, end);
-  if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
-  i = skipLws(s, i + 1, end);
+  let protocol = PROTOCOLS[0] as string;
+  let version = VERSIONS[0] as string;
+  let t: number;
+  if (plainSipSlash(s, i, end)) i += 8;
+  else {
+    t = readToken(s, i, end);
+    if (t === i) return fail('empty sent-protocol name');
+    protocol = sliceKnown(s, i, t, PROTOCOLS);
+    i = skipLws(s, t, end);
+    if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
+    i = skipLws(s, i + 1, end);
+    t = readToken(s, i, end);
+    if (t === i) return fail('empty sent-protocol version');
+    version = sliceKnown(s, i, t, VERSIONS);
+    i = skipLws(s, t, end);
+    if (s.charCodeAt(i) !== SLASH) return fail('sent-protocol needs name/version/transport');
+    i = skipLws(s, i + 1, end);
+  }
   t = readToken(s, i, end);
   if (t === i) return fail('empty sent-protocol transport');
   const tr = sliceKnown(s, i, t, TRANSPORTS);
@@ -96,9 +113,26 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   if (hostEnd < 0) return fail('bad sent-by host');
   const host = parsedHost.host;
   const port = parsedHost.port;
-  if (!parseHeaderParams(s, hostEnd, end)) return fail('malformed Via parameter');
+  // Checked without building: the parameter list is made on first read of `params`.
+  if (!checkHeaderParams(s, hostEnd, end)) return fail('malformed Via parameter');
   if (skipLws(s, parsedParams.next, end) !== end) return fail('unexpected characters after Via parameters');
-  return { ok: true, value: viaFrom(protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), host, port, parsedParams.params) };
+  const rp = slotStart[SLOT_RPORT] as number;
+  return {
+    ok: true,
+    value: new ParsedVia(
+      protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), host, port, s, hostEnd, end,
+      slotValue(s, SLOT_BRANCH), slotValue(s, SLOT_RECEIVED),
+      rp === -1 ? undefined : rp === -2 ? true : smallInt(s, rp, slotEnd[SLOT_RPORT] as number, 65535),
+      slotValue(s, SLOT_MADDR),
+      (slotStart[SLOT_TTL] as number) < 0 ? undefined : smallInt(s, slotStart[SLOT_TTL] as number, slotEnd[SLOT_TTL] as number, 255),
+    ),
+  };
+}
+
+/** The value of the slot's parameter as written, undefined when absent or a flag (paramValue()). */
+function slotValue(s: string, slot: number): string | undefined {
+  const vs = slotStart[slot] as number;
+  return vs < 0 ? undefined : s.slice(vs, slotEnd[slot] as number);
 }
 
 function isUpper(s: string): boolean {
@@ -109,25 +143,43 @@ function isUpper(s: string): boolean {
   return true;
 }
 
-/** One pass over the parameters for the ones the transaction and proxy layers read. */
-function viaFrom(protocol: string, version: string, transport: string, host: string, port: number | undefined, params: Param[]): Via {
-  let branch: string | undefined;
-  let received: string | undefined;
-  let rport: number | true | undefined;
-  let maddr: string | undefined;
-  let ttl: number | undefined;
-  let seen = 0;
-  for (let k = 0; k < params.length; k++) {
-    const prm = params[k] as Param;
-    const n = prm.name;
-    // First occurrence wins, as paramGet would return.
-    if ((seen & 1) === 0 && ieqAscii(n, 'branch')) { branch = prm.value; seen |= 1; }
-    else if ((seen & 2) === 0 && ieqAscii(n, 'received')) { received = prm.value; seen |= 2; }
-    else if ((seen & 4) === 0 && ieqAscii(n, 'rport')) { rport = prm.value === undefined ? true : smallInt(prm.value, 65535); seen |= 4; }
-    else if ((seen & 8) === 0 && ieqAscii(n, 'maddr')) { maddr = prm.value; seen |= 8; }
-    else if ((seen & 16) === 0 && ieqAscii(n, 'ttl')) { ttl = smallInt(prm.value, 255); seen |= 16; }
+/**
+ * A parsed via-parm: the parameters were validated by parseVia, the ones the transaction and proxy
+ * layers read on every message were sliced then; the full list is built on first read of `params`
+ * (the editor and partial responses use it, the hot path does not).
+ */
+class ParsedVia implements Via {
+  private paramsCache: Params | undefined = undefined;
+
+  constructor(
+    readonly protocol: string,
+    readonly version: string,
+    readonly transport: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    private readonly text: string,
+    private readonly paramsStart: number,
+    private readonly paramsEnd: number,
+    readonly branch: string | undefined,
+    readonly received: string | undefined,
+    readonly rport: number | true | undefined,
+    readonly maddr: string | undefined,
+    readonly ttl: number | undefined,
+  ) {}
+
+  get params(): Params {
+    if (this.paramsCache === undefined) {
+      if (!parseHeaderParams(this.text, this.paramsStart, this.paramsEnd)) invariant(false, 'Via parameters checkHeaderParams() accepted do not parse');
+      this.paramsCache = parsedParams.params;
+    }
+    return this.paramsCache;
   }
-  return { protocol, version, transport, host, port, params, branch, received, rport, maddr, ttl };
+
+  /** What JSON.stringify (and loggers) show: the Via fields, `params` included, not the internals. */
+  toJSON(): Via {
+    const { protocol, version, transport, host, port, params, branch, received, rport, maddr, ttl } = this;
+    return { protocol, version, transport, host, port, params, branch, received, rport, maddr, ttl };
+  }
 }
 
 export interface ViaInit {

@@ -1,0 +1,62 @@
+/**
+ * parseVia slices branch/received/rport/maddr/ttl while checking the parameters and builds the
+ * parameter list only when `params` is read; name-addr does the same for `tag`. This checks those
+ * fields against what the built list says (paramValue, first occurrence, names in any case) on
+ * generated values: mixed case, flags, quoted values, repeats, unknown parameters, SWS around `;`
+ * and `=`, and sent-protocols with and without white space around the slashes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseVia } from './via.ts';
+import { parseNameAddr } from './name-addr.ts';
+import { paramGet } from './params.ts';
+
+const KNOWN = ['branch', 'received', 'rport', 'maddr', 'ttl', 'tag'];
+const name = fc.oneof(
+  fc.constantFrom(...KNOWN).chain((n) => fc.array(fc.boolean(), { minLength: n.length, maxLength: n.length }).map((up) => [...n].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''))),
+  fc.constantFrom('x', 'lr', 'rportx', 'ttl2', 'branc', 'tags'),
+);
+const value = fc.oneof(
+  fc.constant(undefined),
+  fc.stringMatching(/^[0-9]{1,12}$/),
+  fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/),
+  fc.constantFrom('"q;v"', '"12"', 'z9hG4bK-1', '192.0.2.1', '[2001:db8::1]'),
+);
+const sws = fc.constantFrom('', ' ', '  ');
+const param = fc.tuple(sws, name, value, sws).map(([a, n, v, b]) => (v === undefined ? `${a};${b}${n}` : `${a};${b}${n}${b}=${a}${v}`));
+const protocol = fc.constantFrom('SIP/2.0/UDP', 'SIP/2.0/tcp', 'SIP / 2.0 / UDP', 'sip/2.0/TLS', 'SIP/3.0/UDP');
+const sentBy = fc.constantFrom('127.0.0.1:5061', 'host.example', '[2001:db8::9]:5070');
+
+function smallInt(v: string | undefined, max: number): number | undefined {
+  if (v === undefined || !/^[0-9]{1,10}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n <= max ? n : undefined;
+}
+
+test('parseVia: the fields read while checking equal what the parameter list says (first occurrence, any case)', () => {
+  fc.assert(fc.property(protocol, sentBy, fc.array(param, { maxLength: 8 }), (p, h, ps) => {
+    const text = `${p} ${h}${ps.join('')}`;
+    const r = parseVia(text);
+    assert.ok(r.ok, text);
+    const v = r.value;
+    const get = (n: string) => paramGet(v.params, n);
+    assert.equal(v.params.length, ps.length, text);
+    assert.equal(v.branch, get('branch')?.value, text);
+    assert.equal(v.received, get('received')?.value, text);
+    assert.equal(v.maddr, get('maddr')?.value, text);
+    const rp = get('rport');
+    assert.equal(v.rport, rp === undefined ? undefined : rp.value === undefined ? true : smallInt(rp.value, 65535), text);
+    assert.equal(v.ttl, smallInt(get('ttl')?.value, 255), text);
+    assert.deepEqual(JSON.parse(JSON.stringify(v)).params, v.params.map((x) => (x.value === undefined ? { name: x.name } : x)));
+  }), { numRuns: 3000 });
+});
+
+test('parseNameAddr: the tag read while checking equals the tag in the parameter list', () => {
+  fc.assert(fc.property(fc.array(param, { maxLength: 6 }), (ps) => {
+    const text = `"A" <sip:a@x.example>${ps.join('')}`;
+    const r = parseNameAddr(text);
+    assert.ok(r.ok, text);
+    assert.equal(r.value.tag, paramGet(r.value.params, 'tag')?.value, text);
+  }), { numRuns: 2000 });
+});
