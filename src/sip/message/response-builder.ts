@@ -171,22 +171,35 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   out[o + 3] = 0x20;
   o = writeString(out, reason, o + 4);
   o = writeCrlf(out, o);
+  // Adjacent copied lines (Via, From, To, Call-ID and CSeq usually follow each other) are copied as
+  // one range when only a CRLF separates them: one copy instead of a loop per line.
+  let runStart = -1;
+  let runEnd = -1;
   for (let i = 0; i < req.headerCount; i++) {
     const id = req.headerId(i);
     if (!copied(id)) continue;
     const b = i * HDR_STRIDE;
-    o = copyBytes(buf, t[b + HDR_LINE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, out, o);
+    const ls = t[b + HDR_LINE_START] ?? 0;
+    const ve = t[b + HDR_VALUE_END] ?? 0;
+    if (runStart >= 0 && ls === runEnd + 2 && buf[runEnd] === 0x0d && buf[runEnd + 1] === 0x0a) runEnd = ve;
+    else {
+      if (runStart >= 0) o = writeCrlf(out, copyBytes(buf, runStart, runEnd, out, o));
+      runStart = ls;
+      runEnd = ve;
+    }
     if (id === H.to && needTag) {
-      o = writeString(out, ';tag=', o);
+      o = writeString(out, ';tag=', copyBytes(buf, runStart, runEnd, out, o));
       if (toTag !== undefined) o = writeString(out, toTag, o);
       else {
         hashForTag(req);
         writeTagHex(out, o);
         o += TAG_LENGTH;
       }
+      o = writeCrlf(out, o);
+      runStart = -1;
     }
-    o = writeCrlf(out, o);
   }
+  if (runStart >= 0) o = writeCrlf(out, copyBytes(buf, runStart, runEnd, out, o));
   const write = extraAscii ? writeAscii : writeString;
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
