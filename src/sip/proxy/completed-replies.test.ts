@@ -90,6 +90,44 @@ test('statelessRegisterReplies: a REGISTER the script relayed stays stateful eve
   h.recv(register({ branch: 'z9hG4bKresolving' }));
   assert.equal(only(h.take()).msg.status, 200);
   assert.equal(h.proxy.completedCount, 1, 'kept for timer J like any proxied request');
+  // It went compact before the script returned (before it entered the table): counted all the same.
+  assert.equal(h.stat('tm:inuse_transactions'), 1);
+  h.recv(register({ branch: 'z9hG4bKresolving' }));
+  assert.equal(only(h.take()).msg.status, 200, 'the retransmission gets the kept final');
+  h.clock.advance(40_000);
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+});
+
+test('statelessRegisterReplies: a REGISTER answered while the script runs synchronously never enters the server table; one still running when it returns does', async () => {
+  const h = harness({ statelessRegisterReplies: true });
+  const sizes: number[] = [];
+  let release: (() => void) | undefined;
+  h.proxy.onRequest = async (pr) => {
+    sizes.push(h.proxy.serverTransactionCount);
+    if (pr.msg.cseq.seq === 2) await new Promise<void>((r) => { release = r; });
+    pr.reply(200, 'OK');
+    sizes.push(h.proxy.serverTransactionCount);
+  };
+  h.recv(register({ branch: 'z9hG4bKsync', cseq: 1 }));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.deepEqual(sizes, [0, 0], 'not in the table while the script ran, nor after');
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  h.recv(register({ branch: 'z9hG4bKasync', cseq: 2 }));
+  assert.equal(h.proxy.serverTransactionCount, 1, 'entered when the script went async');
+  assert.equal(h.stat('tm:inuse_transactions'), 1);
+  h.recv(register({ branch: 'z9hG4bKasync', cseq: 2 }));
+  assert.equal(h.take().length, 0, 'its retransmission is absorbed');
+  release?.();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  // A script that drops the request synchronously leaves nothing behind either.
+  h.proxy.onRequest = (pr) => { pr.drop(); };
+  h.recv(register({ branch: 'z9hG4bKdrop', cseq: 3 }));
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
 });
 
 test('entries expire in order: each lives at least timer J and at most timer J plus one bucket', () => {

@@ -62,18 +62,54 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private recursed = 0;
   private readonly upstream: SipTarget;
   private readonly isInvite: boolean;
+  /** Built with deferTable and enterTable() has not run yet. */
+  private pendingEntry = false;
+  /** Ended (forget) or went compact before entering the table: it never will. */
+  private ended = false;
 
   /** The request and the script's edits; set when the request reaches the script (attach). */
   private f: ForwardInput | undefined;
 
-  constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, private readonly key: string) {
+  /**
+   * `deferTable`: the caller enters the transaction in the table itself (enterTable) once the script's
+   * synchronous part has run, and not at all when that part already ended it (a stateless final).
+   * Nothing else runs in between, so no retransmission can miss it.
+   */
+  constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, private readonly key: string, deferTable = false) {
     this.isInvite = msg.method === 'INVITE';
     this.upstream = responseTarget(msg.topVia, src);
     const wire = new UpstreamWire(env.out, this.upstream, src.proto !== 'udp');
     this.server = this.isInvite ? new ServerInviteTransaction(wire, env.timers, env.policy, this) : new ServerNonInviteTransaction(wire, env.timers, env.policy, this);
-    env.servers.set(key, this);
     env.counters.uasTransactions.inc();
-    env.counters.inuse.inc();
+    if (deferTable) this.pendingEntry = true;
+    else this.enterTable();
+  }
+
+  /**
+   * Puts the transaction in the server table (§17.2.3 matching), unless it already ended: a
+   * REGISTER answered statelessly while the script ran synchronously never enters it, which spares
+   * the table an insert and a delete (and V8's Map a shrink) per request.
+   */
+  enterTable(): void {
+    this.pendingEntry = false;
+    if (this.ended) return;
+    this.env.servers.set(this.key, this);
+    this.env.counters.inuse.inc();
+  }
+
+  /** The table holds this transaction, or will when enterTable() runs. */
+  private owned(): boolean {
+    return this.pendingEntry ? !this.ended : this.env.servers.get(this.key) === this;
+  }
+
+  /** A compact entry takes this transaction's place in the table (counted in tm:inuse until it expires). */
+  private replaceWith(e: CompletedReply | AcceptedInvite): void {
+    this.env.servers.set(this.key, e);
+    if (this.pendingEntry) {
+      this.env.counters.inuse.inc();
+      this.ended = true;
+    }
+    this.env.completed.hold(e);
   }
 
   /** The per-request object: its hooks are the script's, its edits shape every branch. */
@@ -93,6 +129,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /** Removes the server transaction from the table (script drop, or its machine terminated). */
   forget(): void {
+    this.ended = true;
     if (this.env.servers.get(this.key) !== this) return;
     this.env.servers.delete(this.key);
     this.env.counters.inuse.dec();
@@ -355,13 +392,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    */
   private compact(): void {
     const server = this.server as ServerNonInviteTransaction;
-    if (server.state !== 'completed' || this.upstream.proto !== 'udp' || this.env.servers.get(this.key) !== this) return;
+    if (server.state !== 'completed' || this.upstream.proto !== 'udp' || !this.owned()) return;
     const bytes = server.handOff();
     if (bytes === undefined) return;
     const env = this.env;
-    const e = new CompletedReply(this.key, env.servers, env.out, this.upstream, env.completed.keep(bytes));
-    env.servers.set(this.key, e);
-    env.completed.hold(e);
+    this.replaceWith(new CompletedReply(this.key, env.servers, env.out, this.upstream, env.completed.keep(bytes)));
     // The branches' own Completed state (timer K) goes compact too, or it would keep all of this alive.
     for (const b of this.branches) if (b.compactable) b.compact(this.upstream);
     this.release();
@@ -378,13 +413,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    */
   private compactAccepted(): void {
     const server = this.server;
-    if (!(server instanceof ServerInviteTransaction) || server.state !== 'accepted' || this.env.servers.get(this.key) !== this) return;
+    if (!(server instanceof ServerInviteTransaction) || server.state !== 'accepted' || !this.owned()) return;
     for (const b of this.branches) if (!b.compactable) return;
     if (!server.handOffAccepted()) return;
-    const env = this.env;
-    const e = new AcceptedInvite(this.key, env.servers);
-    env.servers.set(this.key, e);
-    env.completed.hold(e);
+    this.replaceWith(new AcceptedInvite(this.key, this.env.servers));
     for (const b of this.branches) b.compact(this.upstream);
     this.release();
   }

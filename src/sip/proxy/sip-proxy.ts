@@ -95,17 +95,19 @@ export class SipProxy {
     const existing = this.env.servers.get(key);
     if (existing !== undefined) { existing.receiveRetransmission(); return; }
     if (method === 'CANCEL') { this.receiveCancel(msg, src, key); return; }
-    const tx = new ProxyTransaction(this.env, msg, src, key);
-    if (method === 'REGISTER' && this.statelessRegister) tx.statelessFinal = true;
+    // A REGISTER answered statelessly (registrar.statelessReplies) usually ends before the script
+    // returns: it enters the table only if it is still running then (ProxyTransaction.enterTable).
+    const stateless = method === 'REGISTER' && this.statelessRegister;
+    const tx = new ProxyTransaction(this.env, msg, src, key, stateless);
+    if (stateless) tx.statelessFinal = true;
     // OpenSIPS t_relay answers 100 at once, so the caller stops retransmitting (§16.2, §17.2.1).
     if (method === 'INVITE') tx.sendTrying();
     const rej = checkRequest(msg, this.env.own, this.checks);
     if (rej !== undefined) {
       this.env.counters.errRequests.inc();
       tx.reply(rej.status, rej.reason, { headers: rej.headers });
-      return;
-    }
-    this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
+    } else this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
+    if (stateless) tx.enterTable();
   }
 
   receiveResponse(res: SipMessage): void {
