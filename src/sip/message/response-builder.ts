@@ -5,7 +5,7 @@
  */
 import { H } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
-import { headerLine, byteLength, writeAscii, writeString, copyBytes, isSingleLine } from './serializer.ts';
+import { headerLine, byteLength, writeAscii, writeString, copyBytes, lineSafeLength, lastWasAscii } from './serializer.ts';
 import { latin1 } from './header-values.ts';
 import { parseMessage } from './parser.ts';
 import { canonicalName } from './header-names.ts';
@@ -33,6 +33,8 @@ export function prepareHeaders(headers: ReadonlyArray<readonly [string, string]>
 const NO_BODY_TAIL = 'Content-Length: 0\r\n\r\n';
 const NO_BODY_TAIL_BYTES = Buffer.from(NO_BODY_TAIL, 'latin1');
 const NO_HEADERS: ReadonlyArray<readonly [string, string]> = [];
+/** Canonical names of the extra headers of the reply being built (buildResponseBytes is synchronous). */
+const EXTRA_NAMES: string[] = [];
 
 /**
  * A To tag computed from the request (FNV-1a of Call-ID, From tag and top Via branch), so that a
@@ -141,19 +143,21 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   // Extra headers are written as name, ': ', value, CRLF straight into the output: no line string
   // per header (a concatenation to flatten, scan and throw away).
   const extra = opts.headers ?? NO_HEADERS;
+  const names = EXTRA_NAMES;
   let extraAscii = true;
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
     const name = h[0];
     const value = h[1];
     const canon = canonicalName(name);
+    names[k] = canon;
     invariant(canon !== 'Content-Length', 'Content-Length is computed');
-    // The message is built only when it fails: a template literal here would be one per header.
-    if (!isSingleLine(canon) || !isSingleLine(value)) invariant(false, `header ${name}: CR or LF in name or value`);
-    const nameBytes = byteLength(canon);
-    const valueBytes = byteLength(value);
-    // UTF-8 length equal to the string's length: every character is ASCII, written without a rescan.
-    if (nameBytes !== canon.length || valueBytes !== value.length) extraAscii = false;
+    // One scan each for CR/LF, ASCII and length; the message is built only when it fails.
+    const nameBytes = lineSafeLength(canon);
+    if (!lastWasAscii) extraAscii = false;
+    const valueBytes = lineSafeLength(value);
+    if (!lastWasAscii) extraAscii = false;
+    if (nameBytes < 0 || valueBytes < 0) invariant(false, `header ${name}: CR or LF in name or value`);
     total += nameBytes + valueBytes + 4;
   }
   const prepared = opts.prepared?.bytes;
@@ -203,7 +207,7 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   const write = extraAscii ? writeAscii : writeString;
   for (let k = 0; k < extra.length; k++) {
     const h = extra[k] as readonly [string, string];
-    o = write(out, canonicalName(h[0]), o);
+    o = write(out, names[k] as string, o);
     out[o] = 0x3a;
     out[o + 1] = 0x20;
     o = writeCrlf(out, write(out, h[1], o + 2));

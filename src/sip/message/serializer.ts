@@ -79,6 +79,26 @@ export function copyBytes(src: Uint8Array, start: number, end: number, out: Buff
   return o + n;
 }
 
+/**
+ * One pass for what a header line written by this node needs to know of a name or value: its
+ * UTF-8 length when it is single-line (no CR or LF), -1 when it is not. `lastWasAscii` tells
+ * whether that length equals s.length (every character ASCII: written without another scan).
+ * Three separate scans (CR/LF, ASCII, length) cost ~3 ns a character each on the reply path.
+ */
+export function lineSafeLength(s: string): number {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a) return -1;
+    if (c > 0x7f) ascii = false;
+  }
+  lastWasAscii = ascii;
+  return ascii ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+/** Set by lineSafeLength(): its last string was all ASCII. */
+export let lastWasAscii = true;
+
 /** True when s holds no CR or LF (a value that cannot smuggle in another header line). */
 export function isSingleLine(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
