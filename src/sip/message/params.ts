@@ -145,7 +145,8 @@ function slotOf(s: string, start: number, end: number): number {
  * values a proxy reads on every message are slices.
  */
 export function checkHeaderParams(s: string, i: number, end: number): boolean {
-  slotStart.fill(-1);
+  // Stores, not fill(): TypedArray#fill is a C++ builtin call, this runs for every Via, From and To.
+  for (let k = 0; k < SLOT_COUNT; k++) slotStart[k] = -1;
   const ok = headerParams(s, i, end, false);
   parsedParams.tagStart = slotStart[SLOT_TAG] as number;
   parsedParams.tagEnd = slotEnd[SLOT_TAG] as number;
