@@ -122,8 +122,11 @@ class ParsedNameAddr implements NameAddr {
   private tagCache: string | undefined = undefined;
   private displayNameCache: string | undefined = undefined;
 
+  /** The text parsed (usually the message's header block): #private, so logging one does not print it. */
+  readonly #text: string;
+
   constructor(
-    private readonly text: string,
+    text: string,
     /** Display name range (a quoted-string with its quotes, or tokens), -1 when absent. */
     private readonly dnStart: number,
     private readonly dnEnd: number,
@@ -135,24 +138,26 @@ class ParsedNameAddr implements NameAddr {
     /** Value range of the first `tag` parameter (RFC 3261 §19.3); start -1 absent, -2 without value. */
     private readonly tagStart: number,
     private readonly tagEnd: number,
-  ) {}
+  ) {
+    this.#text = text;
+  }
 
   get displayName(): string | undefined {
     if (this.displayNameCache === undefined && this.dnStart >= 0) {
-      const raw = this.text.slice(this.dnStart, this.dnEnd);
+      const raw = this.#text.slice(this.dnStart, this.dnEnd);
       this.displayNameCache = raw.charCodeAt(0) === DQUOTE ? unquote(raw) : collapseLws(raw);
     }
     return this.displayNameCache;
   }
 
   get tag(): string | undefined {
-    if (this.tagCache === undefined && this.tagStart >= 0) this.tagCache = this.text.slice(this.tagStart, this.tagEnd);
+    if (this.tagCache === undefined && this.tagStart >= 0) this.tagCache = this.#text.slice(this.tagStart, this.tagEnd);
     return this.tagCache;
   }
 
   get uri(): Uri {
     if (this.uriCache === undefined) {
-      const u = parseUri(this.text.slice(this.uriStart, this.uriEnd));
+      const u = parseUri(this.#text.slice(this.uriStart, this.uriEnd));
       if (u === undefined) invariant(false, 'a URI validUri() accepted does not parse');
       this.uriCache = u;
     }
@@ -161,7 +166,7 @@ class ParsedNameAddr implements NameAddr {
 
   get params(): Params {
     if (this.paramsCache === undefined) {
-      if (!parseHeaderParams(this.text, this.paramsStart, this.paramsEnd)) invariant(false, 'parameters checkHeaderParams() accepted do not parse');
+      if (!parseHeaderParams(this.#text, this.paramsStart, this.paramsEnd)) invariant(false, 'parameters checkHeaderParams() accepted do not parse');
       this.paramsCache = parsedParams.params;
     }
     return this.paramsCache;

@@ -89,7 +89,10 @@ export function lineSafeLength(s: string): number {
   let ascii = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x0d || c === 0x0a) return -1;
+    if (c === 0x0d || c === 0x0a) {
+      lastWasAscii = false;
+      return -1;
+    }
     if (c > 0x7f) ascii = false;
   }
   lastWasAscii = ascii;

@@ -89,7 +89,8 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   let protocol = PROTOCOLS[0] as string;
   let version = VERSIONS[0] as string;
   let t: number;
-  if (plainSipSlash(s, i, end)) i += 8;
+  // SLASH = SWS "/" SWS (RFC 3261 §25.1): white space may still follow the last slash.
+  if (plainSipSlash(s, i, end)) i = skipLws(s, i + 8, end);
   else {
     t = readToken(s, i, end);
     if (t === i) return fail('empty sent-protocol name');
@@ -150,6 +151,8 @@ function isUpper(s: string): boolean {
  */
 class ParsedVia implements Via {
   private paramsCache: Params | undefined = undefined;
+  /** The text parsed (the message's header block): #private, so logging a Via does not print it. */
+  readonly #text: string;
 
   constructor(
     readonly protocol: string,
@@ -157,7 +160,7 @@ class ParsedVia implements Via {
     readonly transport: string,
     readonly host: string,
     readonly port: number | undefined,
-    private readonly text: string,
+    text: string,
     private readonly paramsStart: number,
     private readonly paramsEnd: number,
     readonly branch: string | undefined,
@@ -165,11 +168,13 @@ class ParsedVia implements Via {
     readonly rport: number | true | undefined,
     readonly maddr: string | undefined,
     readonly ttl: number | undefined,
-  ) {}
+  ) {
+    this.#text = text;
+  }
 
   get params(): Params {
     if (this.paramsCache === undefined) {
-      if (!parseHeaderParams(this.text, this.paramsStart, this.paramsEnd)) invariant(false, 'Via parameters checkHeaderParams() accepted do not parse');
+      if (!parseHeaderParams(this.#text, this.paramsStart, this.paramsEnd)) invariant(false, 'Via parameters checkHeaderParams() accepted do not parse');
       this.paramsCache = parsedParams.params;
     }
     return this.paramsCache;

@@ -102,12 +102,16 @@ export class SipProxy {
     if (stateless) tx.statelessFinal = true;
     // OpenSIPS t_relay answers 100 at once, so the caller stops retransmitting (§16.2, §17.2.1).
     if (method === 'INVITE') tx.sendTrying();
-    const rej = checkRequest(msg, this.env.own, this.checks);
-    if (rej !== undefined) {
-      this.env.counters.errRequests.inc();
-      tx.reply(rej.status, rej.reason, { headers: rej.headers });
-    } else this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
-    if (stateless) tx.enterTable();
+    try {
+      const rej = checkRequest(msg, this.env.own, this.checks);
+      if (rej !== undefined) {
+        this.env.counters.errRequests.inc();
+        tx.reply(rej.status, rej.reason, { headers: rej.headers });
+      } else this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
+    } finally {
+      // Even when something above threw: a transaction still running must be found by its retransmissions.
+      if (stateless) tx.enterTable();
+    }
   }
 
   receiveResponse(res: SipMessage): void {
