@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { parseHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
+import { checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
 import { parseUri, validUri, formatUri, type Uri } from './uri.ts';
 import { invariant } from '../../lib/errors.ts';
 import { parseError, type SipParseError } from './errors.ts';
@@ -165,11 +165,7 @@ class ParsedNameAddr implements NameAddr {
   }
 
   get params(): Params {
-    if (this.paramsCache === undefined) {
-      if (!parseHeaderParams(this.#text, this.paramsStart, this.paramsEnd)) invariant(false, 'parameters checkHeaderParams() accepted do not parse');
-      this.paramsCache = parsedParams.params;
-    }
-    return this.paramsCache;
+    return (this.paramsCache ??= checkedHeaderParams(this.#text, this.paramsStart, this.paramsEnd));
   }
 
   /** What JSON.stringify (and loggers) show: the NameAddr fields, `uri` included, not the internals. */

@@ -4,6 +4,7 @@
  * value keeps its quotes) so that re-serializing does not change a byte; unquote() reads one.
  */
 import { MAX_PARAMS } from './limits.ts';
+import { invariant } from '../../lib/errors.ts';
 import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii, sliceKnown } from './chars.ts';
 
 export interface Param {
@@ -196,6 +197,15 @@ function headerParams(s: string, i: number, end: number, build: boolean): boolea
     }
     if (i < end && !isLws(s.charCodeAt(i)) && s.charCodeAt(i) !== SEMI) return finish(params, build ? n : 0, i);
   }
+}
+
+/**
+ * The parameter list of s[start,end), which checkHeaderParams() already accepted (the lazy `params`
+ * of a parsed Via or name-addr); a failure here is a programming error.
+ */
+export function checkedHeaderParams(s: string, start: number, end: number): Params {
+  if (!parseHeaderParams(s, start, end)) invariant(false, 'parameters checkHeaderParams() accepted do not parse');
+  return parsedParams.params;
 }
 
 /** Parses URI parameters (`;name[=value]`, paramchar only, no white space) at s[i] into parsedParams. */

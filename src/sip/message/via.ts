@@ -5,9 +5,8 @@
  */
 import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
 import {
-  parseHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
+  checkedHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
 } from './params.ts';
-import { invariant } from '../../lib/errors.ts';
 import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
@@ -173,11 +172,7 @@ class ParsedVia implements Via {
   }
 
   get params(): Params {
-    if (this.paramsCache === undefined) {
-      if (!parseHeaderParams(this.#text, this.paramsStart, this.paramsEnd)) invariant(false, 'Via parameters checkHeaderParams() accepted do not parse');
-      this.paramsCache = parsedParams.params;
-    }
-    return this.paramsCache;
+    return (this.paramsCache ??= checkedHeaderParams(this.#text, this.paramsStart, this.paramsEnd));
   }
 
   /** What JSON.stringify (and loggers) show: the Via fields, `params` included, not the internals. */
