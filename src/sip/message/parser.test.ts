@@ -78,6 +78,20 @@ test('Contact: * and generic getters', () => {
   assert.deepEqual(r.value.headers()[0], ['Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa']);
 });
 
+test('Contact: * is recognised around LWS and folding; a value starting with * that is not * alone is refused', () => {
+  for (const line of ['Contact:   *  ', 'Contact:\r\n *', 'm:*']) {
+    const r = parseMessage(msg([line, 'Expires: 0']));
+    assert.ok(r.ok, line);
+    const c = r.value.contacts();
+    assert.ok(c.ok && c.value.star, JSON.stringify(line));
+  }
+  for (const line of ['Contact: *;expires=0', 'Contact: *, <sip:a@b>']) {
+    const r = parseMessage(msg([line]));
+    assert.ok(r.ok, line);
+    assert.equal(r.value.contacts().ok, false, line);
+  }
+});
+
 test('a second Max-Forwards, a bad Max-Forwards and a missing Via are errors with partial info', () => {
   assert.equal(code(msg(['Max-Forwards: 70', 'Max-Forwards: 69'])), 'SIP_PARSE_DUPLICATE_HEADER');
   assert.equal(code(msg(['Max-Forwards: 256'])), 'SIP_PARSE_BAD_MAX_FORWARDS');

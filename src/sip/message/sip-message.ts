@@ -307,7 +307,9 @@ export class SipMessage {
   /** Contact values, or `star` for `Contact: *`, which must then be the only value (RFC 3261 §10.3 step 6). */
   contacts(): Result<ContactList, SipParseError> {
     const i = this.indexOfId(H.contact);
-    if (i >= 0 && this.headerValue(i).trim() === '*') {
+    // The value range starts at its first non-LWS byte: a value that is not '*' is decided there,
+    // without decoding the value (every REGISTER asks).
+    if (i >= 0 && this.buffer[this.table[i * HDR_STRIDE + HDR_VALUE_START] ?? 0] === 0x2a && this.headerValue(i).trim() === '*') {
       if (this.countId(H.contact) !== 1) return { ok: false, error: parseError('SIP_PARSE_BAD_NAME_ADDR', 'Contact: * mixed with other contacts') };
       return { ok: true, value: { star: true, values: [] } };
     }

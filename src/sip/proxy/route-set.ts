@@ -62,11 +62,20 @@ function isOwnRecordRouteUri(na: NameAddr | undefined, own: OwnAddresses): boole
 }
 
 /** §16.4 on a received request; undefined when there is nothing to do (no Route, R-URI not ours). */
-export function preprocessRoutes(msg: SipMessage, own: OwnAddresses): RouteState | undefined {
+/**
+ * Our Record-Route URIs carry no user part and `lr`; a Request-URI like that names us as a route,
+ * not as a destination (an OPTIONS to the proxy's address has no `lr`). A Request-URI without ';'
+ * has no parameters, so no `lr`: most requests (REGISTER, initial INVITE) are decided without
+ * building the URI.
+ */
+function isOwnRouteUri(msg: SipMessage, own: OwnAddresses): boolean {
+  if (msg.requestUri === undefined && msg.uriText.indexOf(';') < 0) return false;
   const u = msg.uri;
-  // Our Record-Route URIs carry no user part and `lr`; a Request-URI like that names us as a
-  // route, not as a destination (an OPTIONS to the proxy's address has no `lr`).
-  const ruriIsOurRoute = u.kind === 'sip' && u.user === undefined && hasParam(u.params, 'lr') && own.isOwnUri(u);
+  return u.kind === 'sip' && u.user === undefined && hasParam(u.params, 'lr') && own.isOwnUri(u);
+}
+
+export function preprocessRoutes(msg: SipMessage, own: OwnAddresses): RouteState | undefined {
+  const ruriIsOurRoute = isOwnRouteUri(msg, own);
   if (msg.indexOfId(H.route) < 0 && !ruriIsOurRoute) return undefined;
   const rs = new RouteState();
   const parsed = msg.routes();
