@@ -3,8 +3,10 @@
  * Debian's packages) in the same run, then the highest rate each sustains at ≥ 99.9 % success:
  *   REGISTER without auth 10 000/s · REGISTER with digest auth 10 000/s · INVITE→BYE calls through
  *   a Record-Routing proxy to a registered SIPp UAS 1 000/s.
- * Both servers run side by side and the fixed loads alternate between them in rounds (Kamailio,
- * sipcluster, Kamailio, …): this VM's CPU time per request drifts by ±20–40 % from one run to the
+ * The REGISTER load also runs against the bare Node UDP floor (bench/support/floor-responder.ts,
+ * as bench:options uses): what Node's I/O alone costs per REGISTER, against Kamailio's whole request.
+ * The servers run side by side and the fixed loads alternate between them in rounds (Kamailio,
+ * floor, sipcluster, Kamailio, …): this VM's CPU time per request drifts by ±20–40 % from one run to the
  * next, so each round's ratio compares two runs a few seconds apart, and the table gives medians.
  * Not a test: prints tables. See docs/performance.md.
  *   npm run bench:sip [-- --seconds 5 --rounds 3 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeSip } from './support/sip-probe.ts';
 import { maxRate, REQUESTS_PER_CALL, runLoad, startCallee, type Callee, type LoadResult, type Phase } from './support/sip-loads.ts';
-import { startKamailio, startSipcluster, writeUsersCsv, type ServerOptions, type SipServer } from './support/sip-servers.ts';
+import { startFloor, startKamailio, startSipcluster, writeUsersCsv, type ServerOptions, type SipServer } from './support/sip-servers.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
@@ -41,7 +43,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** One server's figures: every fixed-rate round, and the highest sustained rate per phase. */
 interface Figures { rounds: Partial<Record<Phase, LoadResult[]>>; max: Partial<Record<Phase, number>>; note?: string }
 type Starter = (o: ServerOptions) => Promise<SipServer>;
-interface Contender { name: string; start: Starter; figures: Figures }
+/** `phases`: the loads it can take (the Node floor answers 200 to anything: REGISTER without auth only). */
+interface Contender { name: string; start: Starter; figures: Figures; phases?: readonly Phase[] }
+const serves = (c: Contender, p: Phase): boolean => c.phases === undefined || c.phases.includes(p);
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,17 +84,19 @@ async function startOne(c: Contender, base: Omit<ServerOptions, 'auth'>, auth: b
  */
 async function measureMode(contenders: readonly Contender[], base: Omit<ServerOptions, 'auth'>, auth: boolean): Promise<void> {
   const running: Array<{ c: Contender; server: SipServer }> = [];
+  const modePhases = PHASES.filter((p) => (p === 'register-auth') === auth);
   try {
     for (const c of contenders) {
-      if (c.figures.note !== undefined) continue;
+      if (c.figures.note !== undefined || !modePhases.some((p) => serves(c, p))) continue;
       const server = await startOne(c, base, auth);
       if (server !== undefined) running.push({ c, server });
     }
-    for (const phase of PHASES.filter((p) => (p === 'register-auth') === auth)) {
+    for (const phase of modePhases) {
       const callees = new Map<string, Callee>();
+      const serving = running.filter(({ c }) => serves(c, phase));
       try {
         const opts = (name: string) => { const callee = callees.get(name); return { seconds: SECONDS, usersCsv: base.usersCsv, ...(callee === undefined ? {} : { callee }) }; };
-        for (const { c, server } of running) {
+        for (const { c, server } of serving) {
           if (phase === 'call') callees.set(c.name, await startCallee(server, base.dir));
           // Warm-up (JIT, hash tables). The REGISTER phases go once through every user first, so both
           // servers measure with every subscriber looked up (Kamailio's htable is filled at start;
@@ -99,13 +105,13 @@ async function measureMode(contenders: readonly Contender[], base: Omit<ServerOp
           await runLoad(server, phase, { ...opts(c.name), ...warm });
         }
         for (let k = 0; k < ROUNDS; k++) {
-          for (const { c, server } of running) {
+          for (const { c, server } of serving) {
             const r = await runLoad(server, phase, { ...opts(c.name), rate: FIXED[phase] });
             (c.figures.rounds[phase] ??= []).push(r);
             console.log(`  round ${k + 1} ${c.name} ${phase} @${FIXED[phase]}/s: ${r.ok} ok, ${r.failed} failed, ${r.serverUsPerCall.toFixed(1)} µs/call (kernel ${r.serverSysUsPerCall.toFixed(1)})${r.errors === '' ? '' : `\n    first errors: ${r.errors.slice(0, 400)}`}`);
           }
         }
-        for (const { c, server } of running) {
+        for (const { c, server } of serving) {
           const last = c.figures.rounds[phase]?.at(-1);
           const m = await maxRate(server, phase, RAMPS[phase], { ...opts(c.name), seconds: RAMP_SECONDS }, last);
           c.figures.max[phase] = m.best;
@@ -144,9 +150,10 @@ async function main(): Promise<void> {
   console.log(`bench:sip — SIPp over UDP on 127.0.0.1, ${SECONDS} s per fixed load × ${ROUNDS} alternating rounds, ${RAMP_SECONDS} s per ramp step, ${USERS} users, ${cpus().length} CPUs, node ${process.version}, work dir ${dir}`);
   const kamailio: Contender = { name: 'kamailio', start: startKamailio, figures: { rounds: {}, max: {} } };
   const sipcluster: Contender = { name: 'sipcluster', start: (o) => startSipcluster(SIPCLUSTER_CONFIG, root, o), figures: { rounds: {}, max: {} } };
-  for (const auth of [false, true]) await measureMode([kamailio, sipcluster], base, auth);
+  const floor: Contender = { name: 'node floor', start: () => startFloor(root), figures: { rounds: {}, max: {} }, phases: ['register'] };
+  for (const auth of [false, true]) await measureMode([kamailio, floor, sipcluster], base, auth);
   console.log(`\n## bench:sip results (server CPU = utime+stime of all the server's processes ÷ successful calls, "kernel" its stime part; SIPp shares the ${cpus().length} cores)`);
-  for (const c of [kamailio, sipcluster]) printTable(c.name, c.figures);
+  for (const c of [kamailio, floor, sipcluster]) printTable(c.name, c.figures);
   console.log('\n### ratio sipcluster ÷ kamailio (server CPU per call at the same rate, each round against the Kamailio run just before it; lower is better)');
   for (const p of PHASES) {
     const ours = sipcluster.figures.rounds[p] ?? [];
@@ -154,6 +161,26 @@ async function main(): Promise<void> {
     const ratios = ours.flatMap((r, k) => { const t = theirs[k]; return t === undefined ? [] : [r.serverUsPerCall / t.serverUsPerCall]; });
     console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${ratios.length === 0 ? 'n/a (sipcluster proxy not available yet)' : `median ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')})`}`);
   }
+  printFloorShare(kamailio, floor, sipcluster);
+}
+
+/**
+ * Where the REGISTER goes, per round: the Node floor ÷ Kamailio (what Node's UDP I/O alone costs
+ * against a C registrar's whole request), and sipcluster − floor (the registrar's JavaScript work
+ * above that I/O) next to what a 2× target leaves for it (2 × Kamailio − floor).
+ */
+function printFloorShare(kamailio: Contender, floor: Contender, sipcluster: Contender): void {
+  const kam = kamailio.figures.rounds.register ?? [];
+  const fl = floor.figures.rounds.register ?? [];
+  const ours = sipcluster.figures.rounds.register ?? [];
+  const rows = fl.flatMap((f, k) => { const t = kam[k]; return t === undefined ? [] : [{ f: f.serverUsPerCall, t: t.serverUsPerCall, o: ours[k]?.serverUsPerCall }]; });
+  if (rows.length === 0) { console.log(`\n### node floor on REGISTER: n/a${floor.figures.note === undefined ? '' : ` (${floor.figures.note})`}`); return; }
+  console.log(`\n### REGISTER against the bare Node UDP floor (bench/support/floor-responder.ts), µs per REGISTER @${FIXED.register}/s`);
+  console.log('| round | kamailio | node floor | floor ÷ kamailio | sipcluster | sipcluster − floor | 2 × kamailio − floor |');
+  console.log('|--:|--:|--:|--:|--:|--:|--:|');
+  rows.forEach((r, k) => console.log(`| ${k + 1} | ${r.t.toFixed(1)} | ${r.f.toFixed(1)} | ${(r.f / r.t).toFixed(2)}× | ${r.o?.toFixed(1) ?? '–'} | ${r.o === undefined ? '–' : (r.o - r.f).toFixed(1)} | ${(2 * r.t - r.f).toFixed(1)} |`));
+  const withOurs = rows.filter((r) => r.o !== undefined);
+  console.log(`median floor ÷ kamailio ${median(rows.map((r) => r.f / r.t)).toFixed(2)}×; median sipcluster − floor ${withOurs.length === 0 ? 'n/a' : `${median(withOurs.map((r) => (r.o as number) - r.f)).toFixed(1)} µs`}; median room a 2× target leaves above the floor ${median(rows.map((r) => 2 * r.t - r.f)).toFixed(1)} µs`);
 }
 
 await main();

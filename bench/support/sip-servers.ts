@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { kamailioConfig } from './kamailio-config.ts';
 import { waitSipReady } from './sip-probe.ts';
+import { startTs } from './proc.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { KyselySubscriberRepo } from '../../src/store/subscriber-repo.ts';
 
@@ -106,6 +107,25 @@ export async function startSipcluster(template: string, root: string, o: ServerO
     throw new Error(`sipcluster did not start with ${cfg}: ${(e as Error).message}\n${t.log().slice(-3000)}`);
   }
   return { name: 'sipcluster', port, pid: child.pid as number, stop: t.stop };
+}
+
+/**
+ * The bare Node UDP floor (floor-responder.ts): answers every request with a 200 built by copying
+ * Via/From/To/Call-ID/CSeq, parsing and storing nothing. Under the REGISTER load it shows what any
+ * Node server pays per REGISTER before doing a registrar's work (the issue's "Node's bare UDP I/O
+ * alone costs about 1.4× a C proxy's whole request", measured in the same run).
+ */
+export async function startFloor(root: string): Promise<SipServer> {
+  const port = await freePort();
+  const child = startTs(join(root, 'bench/support/floor-responder.ts'), [String(port)]);
+  const t = track(child, 'floor');
+  try {
+    await waitSipReady(port);
+  } catch (e) {
+    await t.stop();
+    throw new Error(`floor responder did not start: ${(e as Error).message}\n${t.log().slice(-3000)}`);
+  }
+  return { name: 'node floor', port, pid: child.pid as number, stop: t.stop };
 }
 
 /** The users CSV for register*.xml: user<i>;pw<i>;[authentication username=user<i> password=pw<i>]. */
