@@ -4,9 +4,10 @@
  * with dgram's per-send lookup tick skipped, then the highest rate each answers with ≥ 99.9 %
  * success. Prints a table; not a test.
  * The fixed load runs in alternating rounds (sipcluster, floor, literal floor, sipcluster, …): this VM's
- * CPU time per request drifts by ±20 % between runs, so one pair can mislead; the table gives each
- * round's figures and the median ratio.
- *   npm run bench:options [-- --rate 10000 --seconds 5 --rounds 3]
+ * CPU time per request drifts by tens of percent from one minute to the next, so one pair can
+ * mislead; many short rounds (9 × 3 s by default) and the median ratio with its interquartile range
+ * resist that better than a few long ones.
+ *   npm run bench:options [-- --rate 10000 --seconds 3 --rounds 9]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,15 +16,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/ports.ts';
 import { runSipp } from '../test/support/sipp.ts';
-import { cpuMs, startTs } from './support/proc.ts';
+import { cpuMs, ratioSummary, startTs } from './support/proc.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const RATE = arg('rate', 10_000);
-const SECONDS = arg('seconds', 5);
-const ROUNDS = Math.max(1, arg('rounds', 3));
+const SECONDS = arg('seconds', 3);
+const ROUNDS = Math.max(1, arg('rounds', 9));
 const MAX_RATES = [10_000, 15_000, 20_000, 25_000, 30_000, 40_000];
 process.env.SIPCLUSTER_SIPP ??= '/usr/bin/sipp';
 const scenario = fileURLToPath(new URL('../test/e2e/scenarios/options.xml', import.meta.url));
@@ -108,11 +109,8 @@ async function main(): Promise<void> {
       console.log(`| ${k + 1} | ${ours.ok} / ${ours.failed} | ${ours.cpuUsPerReq.toFixed(1)} | ${floor.ok} / ${floor.failed} | ${floor.cpuUsPerReq.toFixed(1)} | ${ratio.toFixed(2)}× | ${lit.cpuUsPerReq.toFixed(1)} | ${(ours.cpuUsPerReq / lit.cpuUsPerReq).toFixed(2)}× |`);
     });
     console.log(`\nmax rate with ≥ 99.9 % answered (tried up to 40k/s): ${servers.map((s) => `${s.name} ${maxRate[s.name]}/s`).join(', ')}`);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const m = median(ratios);
-    if (m !== undefined) console.log(`ratio sipcluster ÷ floor (CPU per request), median of ${ratios.length} rounds: ${m.toFixed(2)}× (rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')}; target ≤ 1.1×)`);
-    const ml = median(literalRatios);
-    if (ml !== undefined) console.log(`ratio sipcluster ÷ floor with literal lookup, median: ${ml.toFixed(2)}× (informational: that floor also skips dgram's lookup tick per send, as sipcluster does)`);
+    if (ratios.length > 0) console.log(`ratio sipcluster ÷ floor (CPU per request), median: ${ratioSummary(ratios)}; target ≤ 1.1×`);
+    if (literalRatios.length > 0) console.log(`ratio sipcluster ÷ floor with literal lookup, median: ${ratioSummary(literalRatios)} (informational: that floor also skips dgram's lookup tick per send, as sipcluster does)`);
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
   }

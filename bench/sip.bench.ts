@@ -6,10 +6,11 @@
  * The REGISTER load also runs against the bare Node UDP floor (bench/support/floor-responder.ts,
  * as bench:options uses): what Node's I/O alone costs per REGISTER, against Kamailio's whole request.
  * The servers run side by side and the fixed loads alternate between them in rounds (Kamailio,
- * floor, sipcluster, Kamailio, …): this VM's CPU time per request drifts by ±20–40 % from one run to the
- * next, so each round's ratio compares two runs a few seconds apart, and the table gives medians.
+ * floor, sipcluster, Kamailio, …): this VM's CPU time per request drifts by tens of percent from one
+ * minute to the next, so each round's ratio compares two runs a few seconds apart, and the summary
+ * gives the median ratio with its interquartile range over many short rounds (7 × 3 s by default).
  * Not a test: prints tables. See docs/performance.md.
- *   npm run bench:sip [-- --seconds 5 --rounds 3 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
+ *   npm run bench:sip [-- --seconds 3 --rounds 7 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
  *   (or SIPCLUSTER_BENCH_CONFIG=<file>; without a config sipcluster's rows say "not available yet")
  */
 import { mkdtempSync } from 'node:fs';
@@ -17,14 +18,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeSip } from './support/sip-probe.ts';
+import { ratioSummary } from './support/proc.ts';
 import { maxRate, REQUESTS_PER_CALL, runLoad, startCallee, type Callee, type LoadResult, type Phase } from './support/sip-loads.ts';
 import { startFloor, startKamailio, startSipcluster, writeUsersCsv, type ServerOptions, type SipServer } from './support/sip-servers.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
-const SECONDS = Number(flag('seconds') ?? 5);
+const SECONDS = Number(flag('seconds') ?? 3);
 const RAMP_SECONDS = Number(flag('ramp-seconds') ?? 3);
-const ROUNDS = Math.max(1, Number(flag('rounds') ?? 3));
+const ROUNDS = Math.max(1, Number(flag('rounds') ?? 7));
 const USERS = Number(flag('users') ?? 10_000);
 const SIPCLUSTER_CONFIG = flag('sipcluster-config') ?? process.env.SIPCLUSTER_BENCH_CONFIG ?? fileURLToPath(new URL('./configs/sipcluster-registrar.yaml', import.meta.url));
 const FIXED: Record<Phase, number> = {
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
     const ours = sipcluster.figures.rounds[p] ?? [];
     const theirs = kamailio.figures.rounds[p] ?? [];
     const ratios = ours.flatMap((r, k) => { const t = theirs[k]; return t === undefined ? [] : [r.serverUsPerCall / t.serverUsPerCall]; });
-    console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${ratios.length === 0 ? 'n/a (sipcluster proxy not available yet)' : `median ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')})`}`);
+    console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${ratios.length === 0 ? 'n/a (sipcluster proxy not available yet)' : `median ${ratioSummary(ratios)}; rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')}`}`);
   }
   printFloorShare(kamailio, floor, sipcluster);
 }
@@ -180,7 +182,7 @@ function printFloorShare(kamailio: Contender, floor: Contender, sipcluster: Cont
   console.log('|--:|--:|--:|--:|--:|--:|--:|');
   rows.forEach((r, k) => console.log(`| ${k + 1} | ${r.t.toFixed(1)} | ${r.f.toFixed(1)} | ${(r.f / r.t).toFixed(2)}× | ${r.o?.toFixed(1) ?? '–'} | ${r.o === undefined ? '–' : (r.o - r.f).toFixed(1)} | ${(2 * r.t - r.f).toFixed(1)} |`));
   const withOurs = rows.filter((r) => r.o !== undefined);
-  console.log(`median floor ÷ kamailio ${median(rows.map((r) => r.f / r.t)).toFixed(2)}×; median sipcluster − floor ${withOurs.length === 0 ? 'n/a' : `${median(withOurs.map((r) => (r.o as number) - r.f)).toFixed(1)} µs`}; median room a 2× target leaves above the floor ${median(rows.map((r) => 2 * r.t - r.f)).toFixed(1)} µs`);
+  console.log(`median floor ÷ kamailio ${ratioSummary(rows.map((r) => r.f / r.t))}; median sipcluster − floor ${withOurs.length === 0 ? 'n/a' : `${median(withOurs.map((r) => (r.o as number) - r.f)).toFixed(1)} µs`}; median room a 2× target leaves above the floor ${median(rows.map((r) => 2 * r.t - r.f)).toFixed(1)} µs`);
 }
 
 await main();

@@ -22,6 +22,18 @@ export function startTs(file: string, args: string[], env: NodeJS.ProcessEnv = p
   return spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
+/**
+ * Median and interquartile range of per-round ratios, e.g. "1.24× (IQR 1.15–1.31×, 7 rounds)".
+ * This VM's CPU time per request drifts by tens of percent from one minute to the next: many short
+ * alternating rounds and their median resist that better than a few long ones.
+ */
+export function ratioSummary(ratios: readonly number[]): string {
+  if (ratios.length === 0) return 'n/a';
+  const s = [...ratios].sort((a, b) => a - b);
+  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * (s.length - 1) + 0.5))] as number;
+  return `${q(0.5).toFixed(2)}× (IQR ${q(0.25).toFixed(2)}–${q(0.75).toFixed(2)}×, ${s.length} rounds)`;
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
