@@ -114,10 +114,15 @@ test('statelessRegisterReplies: a REGISTER answered while the script runs synchr
   assert.deepEqual(sizes, [0, 0], 'not in the table while the script ran, nor after');
   assert.equal(h.stat('tm:inuse_transactions'), 0);
   h.recv(register({ branch: 'z9hG4bKasync', cseq: 2 }));
-  assert.equal(h.proxy.serverTransactionCount, 1, 'entered when the script went async');
+  assert.equal(h.proxy.serverTransactionCount, 0, 'queued for the table until the next microtask');
+  h.recv(register({ branch: 'z9hG4bKasync', cseq: 2 }));
+  assert.equal(h.take().length, 0, 'a retransmission handled in the same loop is absorbed by the queued transaction');
+  await Promise.resolve();
+  assert.equal(h.proxy.serverTransactionCount, 1, 'entered once the script was still waiting after the microtask');
   assert.equal(h.stat('tm:inuse_transactions'), 1);
   h.recv(register({ branch: 'z9hG4bKasync', cseq: 2 }));
   assert.equal(h.take().length, 0, 'its retransmission is absorbed');
+  assert.equal(sizes.length, 3, 'the script ran once for the three copies');
   release?.();
   await new Promise((r) => setImmediate(r));
   assert.equal(only(h.take()).msg.status, 200);
@@ -127,6 +132,33 @@ test('statelessRegisterReplies: a REGISTER answered while the script runs synchr
   h.proxy.onRequest = (pr) => { pr.drop(); };
   h.recv(register({ branch: 'z9hG4bKdrop', cseq: 3 }));
   assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+});
+
+test('statelessRegisterReplies: a script that awaits a settled promise (a digest check from the cache) and then answers never puts the REGISTER in the table', async () => {
+  const h = harness({ statelessRegisterReplies: true });
+  const seen: number[] = [];
+  let runs = 0;
+  h.proxy.onRequest = async (pr) => {
+    runs++;
+    await Promise.resolve(true);
+    seen.push(h.proxy.serverTransactionCount);
+    pr.reply(200, 'OK');
+  };
+  h.recv(register({ branch: 'z9hG4bKsettled', cseq: 1 }));
+  // Same synchronous loop (several messages in one TCP read): the copy is matched before any microtask.
+  h.recv(register({ branch: 'z9hG4bKsettled', cseq: 1 }));
+  assert.equal(runs, 1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.deepEqual(seen, [0], 'not in the table when the script resumed');
+  assert.equal(h.proxy.serverTransactionCount, 0);
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  // Later copies find nothing (stateless: §8.2.7) and run the script again.
+  h.recv(register({ branch: 'z9hG4bKsettled', cseq: 1 }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(runs, 2);
+  assert.equal(only(h.take()).msg.status, 200);
   assert.equal(h.stat('tm:inuse_transactions'), 0);
 });
 

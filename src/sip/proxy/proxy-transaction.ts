@@ -75,7 +75,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    * synchronous part has run, and not at all when that part already ended it (a stateless final).
    * Nothing else runs in between, so no retransmission can miss it.
    */
-  constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, private readonly key: string, deferTable = false) {
+  constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, readonly key: string, deferTable = false) {
     this.isInvite = msg.method === 'INVITE';
     this.upstream = responseTarget(msg.topVia, src);
     const wire = new UpstreamWire(env.out, this.upstream, src.proto !== 'udp');
@@ -95,6 +95,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.ended) return;
     this.env.servers.set(this.key, this);
     this.env.counters.inuse.inc();
+  }
+
+  /** Built with deferTable, not yet entered, and not ended: enterTable() would put it in the table. */
+  get running(): boolean {
+    return this.pendingEntry && !this.ended;
   }
 
   /** The table holds this transaction, or will when enterTable() runs. */

@@ -56,6 +56,21 @@ export class SipProxy {
   private readonly env: ProxyEnv;
   private readonly checks: CheckOptions;
   private readonly statelessRegister: boolean;
+  /**
+   * Stateless REGISTER transactions still running when the script returned (it awaited), entered in
+   * the table by one microtask after the current message (enterPending). The usual await is on a
+   * promise already settled (a digest check answered from the credential cache): the script's
+   * continuation was queued first, answers, and the transaction never enters the table — no Map
+   * insert and delete per request, and no shrink of V8's table back from one entry to none.
+   * No other message is handled before a microtask runs except in the same synchronous loop (a
+   * TCP read holding several messages), so receiveRequest also matches against this list.
+   */
+  private readonly pending: ProxyTransaction[] = [];
+  private readonly enterPending = (): void => {
+    const p = this.pending;
+    for (let i = 0; i < p.length; i++) (p[i] as ProxyTransaction).enterTable();
+    p.length = 0;
+  };
 
   constructor(opts: SipProxyOptions) {
     const policy = opts.policy ?? DEFAULT_TIMER_POLICY;
@@ -92,11 +107,12 @@ export class SipProxy {
     const method = msg.method;
     if (method === 'ACK') { this.receiveAck(msg, src); return; }
     const key = keyOf(msg, method);
-    const existing = this.env.servers.get(key);
+    const existing = this.env.servers.get(key) ?? (this.pending.length === 0 ? undefined : this.pendingMatch(key));
     if (existing !== undefined) { existing.receiveRetransmission(); return; }
     if (method === 'CANCEL') { this.receiveCancel(msg, src, key); return; }
     // A REGISTER answered statelessly (registrar.statelessReplies) usually ends before the script
-    // returns: it enters the table only if it is still running then (ProxyTransaction.enterTable).
+    // returns, or in the microtask after: it enters the table only if it is still running then
+    // (ProxyTransaction.enterTable, via `pending`).
     const stateless = method === 'REGISTER' && this.statelessRegister;
     const tx = new ProxyTransaction(this.env, msg, src, key, stateless);
     if (stateless) tx.statelessFinal = true;
@@ -110,8 +126,20 @@ export class SipProxy {
       } else this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), tx));
     } finally {
       // Even when something above threw: a transaction still running must be found by its retransmissions.
-      if (stateless) tx.enterTable();
+      if (stateless) this.deferEntry(tx);
     }
+  }
+
+  /** Queues a stateless transaction for the table unless it already ended (see `pending`). */
+  private deferEntry(tx: ProxyTransaction): void {
+    if (!tx.running) { tx.enterTable(); return; }
+    if (this.pending.push(tx) === 1) queueMicrotask(this.enterPending);
+  }
+
+  /** A queued transaction with this key that has not ended, for a retransmission in the same loop. */
+  private pendingMatch(key: string): ProxyTransaction | undefined {
+    for (const tx of this.pending) if (tx.key === key && tx.running) return tx;
+    return undefined;
   }
 
   receiveResponse(res: SipMessage): void {
