@@ -54,6 +54,13 @@ const median = (xs: readonly number[]): number => {
   return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
 };
 
+/**
+ * CPU the server used during the load, in cores. Near one core a single event loop is full: requests
+ * queue, SIPp retransmits, and CPU per call then measures the overload as much as the work.
+ */
+const coresOf = (r: LoadResult): number => (r.serverUsPerCall * r.achievedRate) / 1e6;
+const SATURATED_CORES = 0.9;
+
 /** The round whose CPU per call is the median one (its other columns stay consistent with it). */
 function medianRound(rs: readonly LoadResult[]): LoadResult | undefined {
   const s = [...rs].sort((a, b) => a.serverUsPerCall - b.serverUsPerCall);
@@ -110,7 +117,7 @@ async function measureMode(contenders: readonly Contender[], base: Omit<ServerOp
           for (const { c, server } of serving) {
             const r = await runLoad(server, phase, { ...opts(c.name), rate: FIXED[phase] });
             (c.figures.rounds[phase] ??= []).push(r);
-            console.log(`  round ${k + 1} ${c.name} ${phase} @${FIXED[phase]}/s: ${r.ok} ok, ${r.failed} failed, ${r.serverUsPerCall.toFixed(1)} µs/call (kernel ${r.serverSysUsPerCall.toFixed(1)})${r.errors === '' ? '' : `\n    first errors: ${r.errors.slice(0, 400)}`}`);
+            console.log(`  round ${k + 1} ${c.name} ${phase} @${FIXED[phase]}/s: ${r.ok} ok, ${r.failed} failed, ${r.serverUsPerCall.toFixed(1)} µs/call (kernel ${r.serverSysUsPerCall.toFixed(1)}), ${coresOf(r).toFixed(2)} cores${coresOf(r) >= SATURATED_CORES ? ' — saturated' : ''}${r.errors === '' ? '' : `\n    first errors: ${r.errors.slice(0, 400)}`}`);
           }
         }
         for (const { c, server } of serving) {
@@ -133,14 +140,14 @@ async function measureMode(contenders: readonly Contender[], base: Omit<ServerOp
 function printTable(name: string, f: Figures): void {
   console.log(`\n### ${name}`);
   if (f.note !== undefined) { console.log(f.note); return; }
-  console.log(`| load | rate | ok | failed | server CPU µs/call (median of ${ROUNDS}) | of which kernel | SIP requests/call | server µs/request | SIPp CPU µs/call | max rate ≥99.9 % |`);
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log(`| load | rate | ok | failed | server CPU µs/call (median of ${ROUNDS}) | of which kernel | SIP requests/call | server µs/request | server cores | SIPp CPU µs/call | max rate ≥99.9 % |`);
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const p of PHASES) {
     const r = medianRound(f.rounds[p] ?? []);
     if (r === undefined) continue;
     const top = RAMPS[p][RAMPS[p].length - 1] as number;
     const max = f.max[p] === undefined ? '–' : f.max[p] === top ? `≥ ${top}/s` : f.max[p] === 0 ? `< ${RAMPS[p][0]}/s` : `${f.max[p]}/s`;
-    console.log(`| ${LABEL[p]} | ${r.rate}/s | ${r.ok} | ${r.failed} | ${r.serverUsPerCall.toFixed(1)} | ${r.serverSysUsPerCall.toFixed(1)} | ${REQUESTS_PER_CALL[p]} | ${(r.serverUsPerCall / REQUESTS_PER_CALL[p]).toFixed(1)} | ${r.sippUsPerCall.toFixed(1)} | ${max} |`);
+    console.log(`| ${LABEL[p]} | ${r.rate}/s | ${r.ok} | ${r.failed} | ${r.serverUsPerCall.toFixed(1)} | ${r.serverSysUsPerCall.toFixed(1)} | ${REQUESTS_PER_CALL[p]} | ${(r.serverUsPerCall / REQUESTS_PER_CALL[p]).toFixed(1)} | ${coresOf(r).toFixed(2)}${coresOf(r) >= SATURATED_CORES ? ' (saturated)' : ''} | ${r.sippUsPerCall.toFixed(1)} | ${max} |`);
   }
 }
 
