@@ -13,6 +13,7 @@ import type { Random } from '../../lib/time.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 
 export const OUR_BRANCH_PREFIX = `${BRANCH_MAGIC_COOKIE}sc`;
+const OUR_BRANCH_PREFIX_BYTES = Buffer.from(OUR_BRANCH_PREFIX, 'latin1');
 const HASH_HEX_CHARS = 16;
 
 /** Two FNV-1a lanes over a string, continued from `h` (64 bits of state, no BigInt). */
@@ -66,13 +67,23 @@ export function statelessBranch(loop: string, receivedBranch: string | undefined
 }
 
 /**
+ * Whether our branch prefix appears anywhere in the message: on the header block's string when the
+ * parser made one (a string search, a quarter of Buffer#indexOf with a string needle, which converts
+ * the needle to bytes on every call), else on the bytes.
+ */
+function mayHaveOurBranch(msg: SipMessage): boolean {
+  const head = msg.headString();
+  return head !== '' ? head.indexOf(OUR_BRANCH_PREFIX) >= 0 : msg.buffer.indexOf(OUR_BRANCH_PREFIX_BYTES, msg.start) >= 0;
+}
+
+/**
  * §16.3 step 4: a request carrying a Via that we put there (our sent-by, our branch format) has
  * been here before. Same loop hash → it came back unchanged: a loop (482). Different → a spiral.
  * The raw scan keeps the common case (no Via of ours) free of Via parsing.
  */
 export function isLoop(msg: SipMessage, own: OwnAddresses): boolean {
   const vs = msg.indexOfId(H.via);
-  if (vs < 0 || msg.buffer.indexOf(OUR_BRANCH_PREFIX, msg.start, 'latin1') < 0) return false;
+  if (vs < 0 || !mayHaveOurBranch(msg)) return false;
   const vias = msg.vias();
   if (!vias.ok) return false;
   const list = vias.value;

@@ -58,6 +58,16 @@ test('§16.3 step 4: a request back with our Via and the same loop hash → 482;
   assert.equal(only(h.take(), isReq('MESSAGE')).target.address, '192.0.2.30');
 });
 
+test('§16.3 step 4: the loop is found in a message that is not all ASCII (our branch searched in the bytes)', () => {
+  const h = harness();
+  h.recv(request({ method: 'MESSAGE', headers: ['Subject: Grüße aus Köln'] }));
+  const fwd = only(h.take(), isReq('MESSAGE')).msg;
+  assert.equal(fwd.headString(), '', 'no header string for a UTF-8 message: the byte search is the one exercised');
+  const back = fwd.bytes.toString('utf8').replace('Via: ', 'Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKhop2\r\nVia: ');
+  h.recv(back, { ...CALLER, remoteAddress: CALLEE_IP });
+  assert.equal(only(h.take()).msg.status, 482);
+});
+
 test('§16.3 step 5: an unsupported Proxy-Require → 420 with Unsupported', () => {
   const h = harness();
   h.recv(request({ method: 'OPTIONS', headers: ['Proxy-Require: foo, bar'] }));
