@@ -41,6 +41,10 @@ test('limits: message size, header count, line length, Via count', () => {
   const many = Array.from({ length: limits.MAX_HEADERS }, (_, i) => `X-${i}: v`);
   assert.equal(code(msg(many)), 'SIP_PARSE_TOO_MANY_HEADERS');
   assert.equal(code(msg([`X-Long: ${'a'.repeat(limits.MAX_LINE_BYTES + 1)}`])), 'SIP_PARSE_LINE_TOO_LONG');
+  // The scan measures a header line from its colon to the LF: `: ` + value + CR of MAX_LINE_BYTES + 1
+  // bytes passes, one more does not.
+  assert.ok(parseMessage(msg([`X-Long: ${'a'.repeat(limits.MAX_LINE_BYTES - 2)}`])).ok);
+  assert.equal(code(msg([`X-Long: ${'a'.repeat(limits.MAX_LINE_BYTES - 1)}`])), 'SIP_PARSE_LINE_TOO_LONG');
   const vias = Array.from({ length: limits.MAX_VIA_COUNT }, (_, i) => `Via: SIP/2.0/UDP h${i}.example.com;branch=z9hG4bK${i}`);
   const r = parseMessage(msg(vias));
   assert.ok(r.ok);
