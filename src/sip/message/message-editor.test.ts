@@ -135,6 +135,20 @@ test('buildResponse copies Via/From/To/Call-ID/CSeq and adds a To tag above 100 
   assert.equal(buildResponse(req, 404, 'Not Found').to.tag, buildResponse(parse(INVITE), 404, 'Not Found').to.tag);
 });
 
+test('derived To tags: one per RFC 3261 branch (a CANCEL gets its INVITE\'s, §9.2); RFC 2543 requests by Call-ID, From tag and CSeq', () => {
+  const tag = (text: string) => buildResponse(parse(text), 487, 'Request Terminated').to.tag;
+  const base = tag(INVITE);
+  assert.match(base ?? '', /^[0-9a-f]{16}$/);
+  assert.equal(tag(INVITE.replace('CSeq: 314159 INVITE', 'CSeq: 314159 CANCEL').replace('INVITE sip:', 'CANCEL sip:')), base, 'CANCEL: same branch, same tag');
+  assert.notEqual(tag(INVITE.replace('z9hG4bKnashds8', 'z9hG4bKnashds9')), base, 'another transaction, another tag');
+  // Without the magic cookie the branch does not identify the transaction (RFC 2543).
+  const old = INVITE.replace('branch=z9hG4bKnashds8', 'branch=1');
+  assert.equal(tag(old), tag(old), 'stable for a retransmission');
+  assert.notEqual(tag(old.replace('a84b4c76e66710', 'a84b4c76e66711')), tag(old), 'another Call-ID');
+  assert.notEqual(tag(old.replace('tag=1928301774', 'tag=1928301775')), tag(old), 'another From tag');
+  assert.notEqual(tag(old.replace('314159 INVITE', '314160 INVITE')), tag(old), 'another CSeq');
+});
+
 test('buildResponse writes extra headers with canonical names and UTF-8 values, and refuses Content-Length or a line break', () => {
   const req = parse(INVITE);
   const r = buildResponse(req, 200, 'OK', { headers: [['contact', '<sip:bob@192.0.2.4>;expires=60'], ['m', '<sip:b2@192.0.2.5>'], ['X-Note', 'café ☕'], ['Date', 'Sat, 13 Nov 2010 23:29:00 GMT']] });

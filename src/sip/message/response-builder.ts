@@ -8,6 +8,7 @@ import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './si
 import { headerLine, byteLength, writeAscii, writeString, copyBytes, lineSafeLength, lastWasAscii } from './serializer.ts';
 import { latin1 } from './header-values.ts';
 import { parseMessage } from './parser.ts';
+import { isRfc3261Branch } from './via.ts';
 import { canonicalName } from './header-names.ts';
 import { SipclusterError, invariant } from '../../lib/errors.ts';
 
@@ -37,9 +38,11 @@ const NO_HEADERS: ReadonlyArray<readonly [string, string]> = [];
 const EXTRA_NAMES: string[] = [];
 
 /**
- * A To tag computed from the request (FNV-1a of Call-ID, From tag and top Via branch), so that a
- * retransmitted request answered statelessly gets the same tag (RFC 3261 §16.3 / §8.2.6.2) without
- * the pure message layer needing randomness.
+ * A To tag computed from the request, so that a retransmitted request answered statelessly gets the
+ * same tag (RFC 3261 §16.3 / §8.2.6.2) without the pure message layer needing randomness: a hash of
+ * the top Via branch when it is an RFC 3261 one (unique per transaction, §8.1.1.7; a CANCEL shares
+ * its INVITE's branch and so gets the same tag, as §9.2 asks), else of Call-ID, From tag, branch and
+ * CSeq number (RFC 2543 requests).
  */
 export function deriveToTag(req: SipMessage): string {
   hashForTag(req);
@@ -53,14 +56,20 @@ const TAG_SCRATCH = Buffer.alloc(TAG_LENGTH);
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 function hashForTag(req: SipMessage): void {
-  // Two FNV-style hashes over Call-ID, From tag, branch and CSeq number (its decimal digits), fed
-  // piece by piece: a concatenated key would be built, flattened and thrown away for every reply.
+  // Two FNV-style hashes fed piece by piece: a concatenated key would be built, flattened and thrown
+  // away for every reply. The branch alone when it identifies the transaction: a third of the
+  // characters, and no From tag to slice.
   const h = SCRATCH;
   h[0] = 0x811c9dc5;
   h[1] = 0x01000193;
+  const branch = req.topVia.branch;
+  if (isRfc3261Branch(branch)) {
+    mix(h, branch);
+    return;
+  }
   mix(h, req.callId);
   mix(h, req.from.tag ?? '');
-  mix(h, req.topVia.branch ?? '');
+  mix(h, branch ?? '');
   mixDecimal(h, req.cseq.seq);
 }
 
