@@ -50,7 +50,7 @@ interface Contender { name: string; start: Starter; figures: Figures; phases?: r
 const serves = (c: Contender, p: Phase): boolean => c.phases === undefined || c.phases.includes(p);
 
 const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
 };
 
@@ -63,7 +63,8 @@ const SATURATED_CORES = 0.9;
 
 /** The round whose CPU per call is the median one (its other columns stay consistent with it). */
 function medianRound(rs: readonly LoadResult[]): LoadResult | undefined {
-  const s = [...rs].sort((a, b) => a.serverUsPerCall - b.serverUsPerCall);
+  // A round without a successful call has no CPU per call (NaN): not a candidate.
+  const s = rs.filter((r) => Number.isFinite(r.serverUsPerCall)).sort((a, b) => a.serverUsPerCall - b.serverUsPerCall);
   return s[Math.floor(s.length / 2)];
 }
 

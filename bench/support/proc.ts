@@ -28,10 +28,13 @@ export function startTs(file: string, args: string[], env: NodeJS.ProcessEnv = p
  * alternating rounds and their median resist that better than a few long ones.
  */
 export function ratioSummary(ratios: readonly number[]): string {
-  if (ratios.length === 0) return 'n/a';
-  const s = [...ratios].sort((a, b) => a - b);
+  // A round without a figure (no successful call: NaN) is left out; NaN would also break the sort.
+  const s = ratios.filter(Number.isFinite).sort((a, b) => a - b);
+  const missing = ratios.length - s.length;
+  const left = missing === 0 ? '' : `, ${missing} without a figure left out`;
+  if (s.length === 0) return `n/a${left}`;
   const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * (s.length - 1) + 0.5))] as number;
-  return `${q(0.5).toFixed(2)}× (IQR ${q(0.25).toFixed(2)}–${q(0.75).toFixed(2)}×, ${s.length} rounds)`;
+  return `${q(0.5).toFixed(2)}× (IQR ${q(0.25).toFixed(2)}–${q(0.75).toFixed(2)}×, ${s.length} rounds${left})`;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
