@@ -8,7 +8,7 @@ import { H, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
 import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, type CSeq } from './scalar-headers.ts';
 import { methodAt } from './start-line.ts';
 import { parseNameAddr } from './name-addr.ts';
-import { parseVia } from './via.ts';
+import { canonicalVia, parseVia } from './via.ts';
 import { parseUri, validUri } from './uri.ts';
 import { splitListOffsets } from './header-values.ts';
 import { parseError, type SipParseError, type PartialMessage } from './errors.ts';
@@ -86,6 +86,13 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   const vs = msg.table[b + HDR_VALUE_START] ?? 0;
   const ve = msg.table[b + HDR_VALUE_END] ?? 0;
   const folded = ((msg.table[b] ?? 0) & FOLDED_FLAG) !== 0;
+  // The usual form first, on the bytes (it refuses a comma, so it only ever sees one value).
+  const head = folded ? '' : msg.headString();
+  const canonical = head === '' ? undefined : canonicalVia(msg.buffer, vs, ve, head, msg.start);
+  if (canonical !== undefined) {
+    msg.topViaCache = canonical;
+    return undefined;
+  }
   if (!hasByte(msg.buffer, vs, ve, 0x2c)) {
     // One value on the line (the usual case): no split needed.
     const r = msg.parseRange(parseVia, vs, ve, folded);
