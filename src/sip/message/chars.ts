@@ -35,6 +35,16 @@ export const URI_PARAM = table("[]/:&+$-_.!~*'()%", true);
 /** hname / hvalue characters = hnv-unreserved / unreserved / escaped */
 export const URI_HEADER = table("[]/?:+$-_.!~*'()%", true);
 
+/**
+ * What the one-pass checks of the usual forms (canonicalSipUriEnd, canonicalNameAddr) take without
+ * asking the general parsers: subsets of the sets above with no `%` (escapes are the general
+ * parser's), and for the user part none of `;` `?` `:` (they make its end ambiguous).
+ */
+export const URI_USER_PLAIN = table("-_.!~*'()&=+$,/", true);
+/** URI parameter names the general parser takes: in both URI_PARAM and URI_HEADER, `%` left out. */
+export const URI_PARAM_NAME_PLAIN = table("[]/:+$-_.!~*'()", true);
+export const URI_PARAM_VALUE_PLAIN = table("[]/:&+$-_.!~*'()", true);
+
 /** RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 export const SCHEME = table('+-.', true);
 

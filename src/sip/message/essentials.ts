@@ -7,9 +7,9 @@
 import { H, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
 import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, type CSeq } from './scalar-headers.ts';
 import { methodAt } from './start-line.ts';
-import { parseNameAddr } from './name-addr.ts';
+import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { canonicalVia, parseVia } from './via.ts';
-import { parseUri, validUri } from './uri.ts';
+import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
 import { splitListOffsets } from './header-values.ts';
 import { parseError, type SipParseError, type PartialMessage } from './errors.ts';
 import { HDR_STRIDE, HDR_VALUE_START, HDR_VALUE_END, FOLDED_FLAG, type SipMessage } from './sip-message.ts';
@@ -75,6 +75,19 @@ function fromBytes(msg: SipMessage, seen: Seen, id: HeaderId): CSeq | number | S
   return n >= 0 ? n : undefined;
 }
 
+/** From or To: the usual form on the bytes (canonicalNameAddr), parseNameAddr for the rest. */
+function nameAddrOf(msg: SipMessage, seen: Seen, id: typeof H.from | typeof H.to): NameAddr | SipParseError {
+  const i = seen.first[id] ?? -1;
+  if (i >= 0 && (seen.dup & (1 << id)) === 0) {
+    const b = i * HDR_STRIDE;
+    const t = msg.table;
+    const head = ((t[b] ?? 0) & FOLDED_FLAG) !== 0 ? '' : msg.headString();
+    const na = head === '' ? undefined : canonicalNameAddr(msg.buffer, t[b + HDR_VALUE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, head, msg.start);
+    if (na !== undefined) return na;
+  }
+  return decodeSingle(msg, seen, id, parseNameAddr);
+}
+
 function hasByte(buf: Uint8Array, start: number, end: number, byte: number): boolean {
   for (let k = start; k < end; k++) if (buf[k] === byte) return true;
   return false;
@@ -113,7 +126,8 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
 
 /** Decodes and caches the essential headers; returns the first problem found. */
 export function checkEssentials(msg: SipMessage): SipParseError | undefined {
-  if (msg.kind === 'request') {
+  // The usual Request-URI is known valid (and without headers) after one pass over its bytes.
+  if (msg.kind === 'request' && canonicalSipUriEnd(msg.buffer, msg.uriStart, msg.uriEnd) !== msg.uriEnd) {
     // Checked here, built when read (SipMessage.uri): a stateless answer never reads it.
     const text = msg.uriText;
     if (!validUri(text, 0, text.length)) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'Request-URI is not a URI', msg.uriStart);
@@ -133,10 +147,10 @@ export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   const callId = decodeSingle(msg, seen, H.callId, parseCallId);
   if (typeof callId !== 'string') return callId;
   msg.callIdCache = callId;
-  const from = decodeSingle(msg, seen, H.from, parseNameAddr);
+  const from = nameAddrOf(msg, seen, H.from);
   if ('code' in from) return prefix(from, 'From');
   msg.fromCache = from;
-  const to = decodeSingle(msg, seen, H.to, parseNameAddr);
+  const to = nameAddrOf(msg, seen, H.to);
   if ('code' in to) return prefix(to, 'To');
   msg.toCache = to;
   if ((seen.first[H.maxForwards] ?? -1) >= 0) {

@@ -5,7 +5,8 @@
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
 import { checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
-import { parseUri, validUri, formatUri, type Uri } from './uri.ts';
+import { canonicalSipUriEnd, parseUri, validUri, formatUri, type Uri } from './uri.ts';
+import { MAX_PARAMS } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
@@ -109,6 +110,74 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
   const next = parsedParams.next;
   if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
   return { ok: true, value: new ParsedNameAddr(s, dnStart, dnEnd, uriStart, uriEnd, angle, i, end, parsedParams.tagStart, parsedParams.tagEnd) };
+}
+
+/**
+ * A name-addr in the form nearly every From and To has — an optional display name (tokens, or a
+ * quoted string without escapes), `<` a URI canonicalSipUriEnd takes `>`, then `;name[=value]`
+ * parameters without white space or quotes — checked in one pass over the message's bytes
+ * buf[start,end) (a value range: no LWS at either end). Undefined for anything else, which
+ * parseNameAddr then decides, errors included. For what it accepts it builds the name-addr
+ * parseNameAddr would (canonical-forms.property.test.ts compares them), reading `text`, the header block as a
+ * string, whose first character is buf[base].
+ */
+export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, text: string, base: number): NameAddr | undefined {
+  let i = start;
+  let dnStart = -1;
+  let dnEnd = -1;
+  const c0 = buf[i];
+  if (c0 === DQUOTE) {
+    let q = i + 1;
+    while (q < end && buf[q] !== DQUOTE && buf[q] !== 0x5c) q++;
+    if (q >= end || buf[q] !== DQUOTE) return undefined;
+    dnStart = i;
+    dnEnd = q + 1;
+    i = q + 1;
+    while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+    if (i >= end || buf[i] !== LAQUOT) return undefined;
+  } else if (c0 !== LAQUOT) {
+    // `token *(LWS token) <`: the display name ends before the white space in front of `<`.
+    let j = i;
+    while (j < end && (TOKEN[buf[j] as number] === 1 || buf[j] === 0x20 || buf[j] === 0x09)) j++;
+    if (j >= end || buf[j] !== LAQUOT) return undefined;
+    let e = j;
+    while (e > i && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
+    dnStart = i;
+    dnEnd = e;
+    i = j;
+  }
+  const uriStart = i + 1;
+  const uriEnd = canonicalSipUriEnd(buf, uriStart, end);
+  if (uriEnd < 0 || uriEnd >= end || buf[uriEnd] !== 0x3e) return undefined;
+  i = uriEnd + 1;
+  const paramsStart = i;
+  let tagStart = -1;
+  let tagEnd = -1;
+  for (let n = 0; i < end; n++) {
+    if (buf[i] !== SEMI || n >= MAX_PARAMS) return undefined;
+    const name = ++i;
+    while (i < end && TOKEN[buf[i] as number] === 1) i++;
+    if (i === name) return undefined;
+    let vs = -2;
+    let ve = -2;
+    if (i < end && buf[i] === 0x3d) {
+      vs = ++i;
+      while (i < end && (TOKEN[buf[i] as number] === 1 || buf[i] === 0x3a || buf[i] === 0x5b || buf[i] === 0x5d)) i++;
+      if (i === vs) return undefined;
+      ve = i;
+    }
+    // RFC 3261 §19.3 tag, any case (§7.3.1), first occurrence.
+    if (tagStart === -1 && isTagName(buf, name, vs < 0 ? i : vs - 1)) {
+      tagStart = vs < 0 ? -2 : vs - base;
+      tagEnd = ve - base;
+    }
+  }
+  return new ParsedNameAddr(text, dnStart < 0 ? -1 : dnStart - base, dnStart < 0 ? -1 : dnEnd - base, uriStart - base, uriEnd - base, true, paramsStart - base, end - base, tagStart, tagEnd);
+}
+
+/** buf[start,end) is `tag` in any case. */
+function isTagName(buf: Uint8Array, start: number, end: number): boolean {
+  return end - start === 3 && ((buf[start] as number) | 0x20) === 0x74 && ((buf[start + 1] as number) | 0x20) === 0x61 && ((buf[start + 2] as number) | 0x20) === 0x67;
 }
 
 /**

@@ -4,7 +4,9 @@
  * Components keep their escapes as written; decode with pctDecode(). uriEquals() is §19.1.4.
  */
 import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
-import { SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, isDigit, ieqAscii } from './chars.ts';
+import {
+  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii,
+} from './chars.ts';
 import { parseUriParams, parsedParams, NO_PARAMS, type Params, type Param } from './params.ts';
 
 export interface SipUri {
@@ -237,6 +239,49 @@ export function validUri(s: string, start: number, end: number): boolean {
     if (c <= 0x20 || c === 0x22 || c === 0x3c || c === 0x3e || c >= 0x7f) return false;
   }
   return true;
+}
+
+/**
+ * The usual SIP URI — `sip:` or `sips:` (lower case), an optional user of plain characters and `@`,
+ * a host name or IPv4 address, an optional port, `;name[=value]` parameters of plain characters —
+ * read in one pass over buf[i,end). Returns where it stops (at `end`, or at the first byte that is
+ * not part of that form, such as the `>` closing a name-addr), -1 when the form is broken. Everything
+ * it reads up to its stop, validUri accepts (canonical-forms.property.test.ts checks that on mutated URIs); a
+ * URI with escapes, a password, an IPv6 reference, headers or upper-case scheme is left to it.
+ */
+export function canonicalSipUriEnd(buf: Uint8Array, i: number, end: number): number {
+  const start = i;
+  if (end - i < 5 || buf[i] !== 0x73 || buf[i + 1] !== 0x69 || buf[i + 2] !== 0x70) return -1;
+  i += 3;
+  if (buf[i] === 0x73) i++;
+  if (buf[i] !== 0x3a) return -1;
+  i++;
+  // userinfo only when plain characters run into '@'; otherwise those characters are the host.
+  const user = i;
+  while (i < end && URI_USER_PLAIN[buf[i] as number] === 1) i++;
+  if (i > user && i < end && buf[i] === 0x40) i++;
+  else i = user;
+  const host = i;
+  while (i < end && URI_HOST[buf[i] as number] === 1) i++;
+  if (i === host) return -1;
+  if (i < end && buf[i] === 0x3a) {
+    const digits = ++i;
+    let n = 0;
+    while (i < end && i - digits < 5 && isDigit(buf[i] as number)) n = n * 10 + ((buf[i++] as number) - 0x30);
+    if (i === digits || n > 65535) return -1;
+  }
+  for (let n = 0; i < end && buf[i] === 0x3b; n++) {
+    if (n >= MAX_PARAMS) return -1;
+    const name = ++i;
+    while (i < end && URI_PARAM_NAME_PLAIN[buf[i] as number] === 1) i++;
+    if (i === name) return -1;
+    if (i < end && buf[i] === 0x3d) {
+      const value = ++i;
+      while (i < end && URI_PARAM_VALUE_PLAIN[buf[i] as number] === 1) i++;
+      if (i === value) return -1;
+    }
+  }
+  return i - start > MAX_URI_BYTES ? -1 : i;
 }
 
 function validSip(s: string, i: number, end: number): boolean {
