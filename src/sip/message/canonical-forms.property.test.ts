@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
 import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { MAX_PARAMS } from './limits.ts';
+import { parseCallId, validCallIdAt } from './scalar-headers.ts';
 
 const user = fc.constantFrom('', 'alice', 'sipp', 'user1', "a.b-c_d!e~f*g'h(i)j&k=l+m$n,o/p", '+15551234');
 const host = fc.constantFrom('127.0.0.1', 'example.com', 'h-1.example', 'x', '10.0.0.1:5060', 'host:65535', 'a:0');
@@ -94,4 +95,15 @@ test('canonicalNameAddr: on a mutated one it declines, or builds exactly what pa
     assert.ok(r.ok, `canonicalNameAddr took what parseNameAddr refuses: ${m}`);
     assert.deepEqual(fields(fast), fields(r.value), m);
   }), { numRuns: 30000 });
+});
+
+test('validCallIdAt: the same verdict as parseCallId on the bytes of a value', () => {
+  const ch = fc.constantFrom('a', 'Z', '9', '-', '.', '!', '%', '*', '_', '+', '`', "'", '~', '(', ')', '<', '>', ':', '\\', '"', '/', '[', ']', '?', '{', '}', '@', ',', ';', '=', '#', ' ', '\t');
+  fc.assert(fc.property(fc.array(ch, { minLength: 1, maxLength: 16 }), (cs) => {
+    const v = cs.join('').trim();
+    if (v === '') return;
+    const r = parseCallId(v);
+    assert.equal(validCallIdAt(Buffer.from(v, 'latin1'), 0, v.length), r.ok, v);
+    if (r.ok) assert.equal(r.value, v);
+  }), { numRuns: 20000 });
 });

@@ -5,7 +5,7 @@
  * parse could still read, so the node can answer 400 with a reason.
  */
 import { H, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
-import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, type CSeq } from './scalar-headers.ts';
+import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, validCallIdAt, type CSeq } from './scalar-headers.ts';
 import { methodAt } from './start-line.ts';
 import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { canonicalVia, parseVia } from './via.ts';
@@ -75,6 +75,20 @@ function fromBytes(msg: SipMessage, seen: Seen, id: HeaderId): CSeq | number | S
   return n >= 0 ? n : undefined;
 }
 
+/** Call-ID checked on the bytes and sliced from the header string when plain; parseCallId otherwise (and for every error). */
+function callIdOf(msg: SipMessage, seen: Seen): string | SipParseError {
+  const i = seen.first[H.callId] ?? -1;
+  if (i >= 0 && (seen.dup & (1 << H.callId)) === 0) {
+    const b = i * HDR_STRIDE;
+    const t = msg.table;
+    const vs = t[b + HDR_VALUE_START] ?? 0;
+    const ve = t[b + HDR_VALUE_END] ?? 0;
+    const head = ((t[b] ?? 0) & FOLDED_FLAG) !== 0 ? '' : msg.headString();
+    if (head !== '' && validCallIdAt(msg.buffer, vs, ve)) return head.slice(vs - msg.start, ve - msg.start);
+  }
+  return decodeSingle(msg, seen, H.callId, parseCallId);
+}
+
 /** From or To: the usual form on the bytes (canonicalNameAddr), parseNameAddr for the rest. */
 function nameAddrOf(msg: SipMessage, seen: Seen, id: typeof H.from | typeof H.to): NameAddr | SipParseError {
   const i = seen.first[id] ?? -1;
@@ -127,7 +141,9 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
 /** Decodes and caches the essential headers; returns the first problem found. */
 export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   // The usual Request-URI is known valid (and without headers) after one pass over its bytes.
-  if (msg.kind === 'request' && canonicalSipUriEnd(msg.buffer, msg.uriStart, msg.uriEnd) !== msg.uriEnd) {
+  if (msg.kind === 'request' && canonicalSipUriEnd(msg.buffer, msg.uriStart, msg.uriEnd) === msg.uriEnd) {
+    msg.uriSchemeCache = msg.buffer[msg.uriStart + 3] === 0x73 ? 'sips' : 'sip';
+  } else if (msg.kind === 'request') {
     // Checked here, built when read (SipMessage.uri): a stateless answer never reads it.
     const text = msg.uriText;
     if (!validUri(text, 0, text.length)) return parseError('SIP_PARSE_BAD_REQUEST_URI', 'Request-URI is not a URI', msg.uriStart);
@@ -144,7 +160,7 @@ export function checkEssentials(msg: SipMessage): SipParseError | undefined {
   const cseq = fromBytes(msg, seen, H.cseq) ?? decodeSingle(msg, seen, H.cseq, parseCSeq);
   if ('code' in cseq) return cseq;
   msg.cseqCache = cseq;
-  const callId = decodeSingle(msg, seen, H.callId, parseCallId);
+  const callId = callIdOf(msg, seen);
   if (typeof callId !== 'string') return callId;
   msg.callIdCache = callId;
   const from = nameAddrOf(msg, seen, H.from);

@@ -124,3 +124,17 @@ test('the essential headers read the same from the ASCII header block (ranges of
     assert.equal(view(a), view(m), head[0]);
   }
 });
+
+test('the Request-URI scheme, read in passing for a plain sip:/sips: URI and from the text otherwise', () => {
+  const scheme = (uri: string) => {
+    const r = parseMessage(msg([], '', [`OPTIONS ${uri} SIP/2.0`, ...BASE.slice(1)]));
+    assert.ok(r.ok, uri);
+    return r.value.uriScheme;
+  };
+  assert.equal(scheme('sip:bob@example.com'), 'sip');
+  assert.equal(scheme('sips:bob@example.com:5061;transport=tcp'), 'sips');
+  assert.equal(scheme('SIPS:bob@example.com'), 'sips');
+  assert.equal(scheme('sip:%62ob@example.com'), 'sip');
+  assert.equal(scheme('tel:+1-555-0100'), 'tel');
+  assert.equal(scheme('urn:service:sos'), 'urn');
+});

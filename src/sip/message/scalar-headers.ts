@@ -100,6 +100,18 @@ export function parseExpires(s: string): Result<number, SipParseError> {
   return { ok: true, value: n[0] };
 }
 
+/** parseCallId's verdict on bytes buf[start,end) (a value range: no LWS at either end), without a string. */
+export function validCallIdAt(buf: Uint8Array, start: number, end: number): boolean {
+  if (start >= end) return false;
+  let at = -1;
+  for (let j = start; j < end; j++) {
+    const c = buf[j] as number;
+    if (c === 0x40 && at < 0 && j > start) at = j;
+    else if (WORD[c] !== 1) return false;
+  }
+  return at !== end - 1;
+}
+
 /**
  * Call-ID = word [ "@" word ] (RFC 4475 intmeth uses most word characters). Like parseCSeq and
  * parseMaxForwards, reads all of `s` or the range s[start,stop).

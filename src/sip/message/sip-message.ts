@@ -70,6 +70,8 @@ export class SipMessage {
 
   // Caches, set by the parser's essential check or by the first read.
   requestUri: Uri | undefined = undefined;
+  /** The Request-URI's scheme when parseMessage read it in passing (a plain sip:/sips: URI). */
+  uriSchemeCache: string | undefined = undefined;
   private uriTextCache: string | undefined = undefined;
   /** The header block as Latin-1 when the datagram is ASCII, '' when not, undefined until needed. */
   private headText: string | undefined = undefined;
@@ -109,7 +111,7 @@ export class SipMessage {
 
   /** The Request-URI's scheme, lower-cased, read without building the URI (RFC 3261 §8.2.2.1 checks it on every request). */
   get uriScheme(): string {
-    return this.requestUri?.scheme ?? schemeOf(this.uriText);
+    return this.requestUri?.scheme ?? this.uriSchemeCache ?? schemeOf(this.uriText);
   }
 
   get topVia(): Via {
