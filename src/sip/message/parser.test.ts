@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage, limits, type SipParseError } from './index.ts';
+import { parseNameAddr } from './name-addr.ts';
 
 const BASE = [
   'OPTIONS sip:bob@example.com SIP/2.0',
@@ -137,4 +138,15 @@ test('the Request-URI scheme, read in passing for a plain sip:/sips: URI and fro
   assert.equal(scheme('sip:%62ob@example.com'), 'sip');
   assert.equal(scheme('tel:+1-555-0100'), 'tel');
   assert.equal(scheme('urn:service:sos'), 'urn');
+});
+
+test('Contact lists: usual and unusual elements in one line and across lines, in order, the same as parsed one by one', () => {
+  const values = ['<sip:a@192.0.2.1:5060>;expires=60', '"B, the second" <sip:b@h.example;transport=tcp>;q=0.5', 'sip:c@h.example', 'Dee <sip:%64@h>;+sip.instance="<urn:uuid:1>"'];
+  const r = parseMessage(msg([`Contact: ${values[0]} , ${values[1]},${values[2]}`, `m: ${values[3]}`]));
+  assert.ok(r.ok);
+  const c = r.value.contacts();
+  assert.ok(c.ok && !c.value.star);
+  const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
+  assert.deepEqual(c.value.values.map(json), values.map((v) => { const p = parseNameAddr(v); assert.ok(p.ok, v); return json(p.value); }));
+  assert.deepEqual(c.value.values.map((na) => na.uri.raw), ['sip:a@192.0.2.1:5060', 'sip:b@h.example;transport=tcp', 'sip:c@h.example', 'sip:%64@h']);
 });

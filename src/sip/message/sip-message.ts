@@ -7,7 +7,7 @@
 import { H, CANONICAL_NAMES, headerIdOf, nameEqualsAt, type HeaderId } from './header-names.ts';
 import { decodeValue, splitListOffsets, splitListInto, latin1 } from './header-values.ts';
 import { parseVia, type Via } from './via.ts';
-import { parseNameAddr, type NameAddr } from './name-addr.ts';
+import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { parseExpires, type CSeq } from './scalar-headers.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import { MAX_LIST_VALUES, MAX_VIA_COUNT } from './limits.ts';
@@ -277,16 +277,31 @@ export class SipMessage {
     return decodeValue(this.buffer, s, e, ((this.table[i * HDR_STRIDE] ?? 0) & FOLDED_FLAG) !== 0);
   }
 
-  /** Parses every element of every line with this id using `parse`. */
-  private listOf<T>(id: HeaderId, max: number, parse: (s: string) => Result<T, SipParseError>): Result<T[], SipParseError> {
+  /**
+   * Parses every element of every line with this id using `parse`; with `canonical`, an element in
+   * the usual form is first read from the bytes (its result then reads the header string, like the
+   * essential headers': a value kept for long must be copied, see ownString).
+   */
+  private listOf<T>(
+    id: HeaderId, max: number, parse: (s: string) => Result<T, SipParseError>,
+    canonical?: (buf: Uint8Array, start: number, end: number, text: string, base: number) => T | undefined,
+  ): Result<T[], SipParseError> {
     const out: T[] = [];
     const offs = LIST_OFFS;
     for (let i = this.indexOfId(id); i >= 0; i = this.indexOfId(id, i + 1)) {
       const room = max - out.length;
       const n = this.splitLineInto(i, offs, room);
       if (n > room) return { ok: false, error: parseError(id === H.via ? 'SIP_PARSE_TOO_MANY_VIAS' : 'SIP_PARSE_TOO_MANY_VALUES', `more than ${max} ${CANONICAL_NAMES[id] ?? ''} values`) };
+      const head = canonical === undefined || ((this.table[i * HDR_STRIDE] ?? 0) & FOLDED_FLAG) !== 0 ? '' : this.headString();
       for (let k = 0; k < 2 * n; k += 2) {
-        const r = parse(this.decodeRange(i, offs[k] ?? 0, offs[k + 1] ?? 0));
+        const s = offs[k] ?? 0;
+        const e = offs[k + 1] ?? 0;
+        const fast = head === '' || canonical === undefined ? undefined : canonical(this.buffer, s, e, head, this.start);
+        if (fast !== undefined) {
+          out.push(fast);
+          continue;
+        }
+        const r = parse(this.decodeRange(i, s, e));
         if (!r.ok) return r;
         out.push(r.value);
       }
@@ -315,7 +330,7 @@ export class SipMessage {
       if (this.countId(H.contact) !== 1) return { ok: false, error: parseError('SIP_PARSE_BAD_NAME_ADDR', 'Contact: * mixed with other contacts') };
       return { ok: true, value: { star: true, values: [] } };
     }
-    const r = this.listOf(H.contact, MAX_LIST_VALUES, parseNameAddr);
+    const r = this.listOf(H.contact, MAX_LIST_VALUES, parseNameAddr, canonicalNameAddr);
     return r.ok ? { ok: true, value: { star: false, values: r.value } } : r;
   }
   /** The Expires header, undefined when absent. */

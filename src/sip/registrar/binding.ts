@@ -104,7 +104,8 @@ export function makeBinding(aor: string, contactId: bigint, f: BindingFields, no
   return new Binding(
     aor,
     contactId,
-    previous !== undefined && previous.contact === f.contact ? previous.contact : f.contact,
+    // The contact and instance may be slices of the REGISTER's header block too (ownString).
+    previous !== undefined && previous.contact === f.contact ? previous.contact : ownString(f.contact),
     f.expiresSec,
     f.q ?? Q_UNSPECIFIED,
     // A new Call-ID is copied out of the REGISTER's header block (ownString): the binding outlives it.
@@ -117,7 +118,7 @@ export function makeBinding(aor: string, contactId: bigint, f: BindingFields, no
     f.methods ?? ALL_METHODS,
     f.flags ?? 0,
     pool.intern(f.cflags ?? ''),
-    f.instance,
+    f.instance === undefined ? undefined : previous !== undefined && previous.instance === f.instance ? previous.instance : ownString(f.instance),
     f.regId ?? 0,
     nowSec,
     f.attrs,
