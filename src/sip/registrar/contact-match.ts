@@ -1,4 +1,4 @@
-import { parseUri, uriEquals } from '../message/index.ts';
+import { parseUri, uriEquals, type Uri } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 
 /** Compares two URIs as RFC 3261 §19.1.4 says; the store takes one so src/app can pass message's `uriEquals`. */
@@ -90,13 +90,22 @@ export function simpleUriEquals(a: string, b: string): boolean {
   return true;
 }
 
+/** The last first argument of messageUriEquals and its parse (parsing is pure: a string gives one Uri). */
+let lastA = '';
+let lastX: Uri | undefined;
+
 /**
  * RFC 3261 §19.1.4 through the message layer's parser and `uriEquals`; falls back to
  * simpleUriEquals when either side does not parse (a stored contact from an old database row).
  */
 export function messageUriEquals(a: string, b: string): boolean {
   if (a === b) return true;
-  const x = parseUri(a);
+  // The store compares one new Contact with each binding of the AoR in turn: `a` is parsed once.
+  if (a !== lastA) {
+    lastA = a;
+    lastX = parseUri(a);
+  }
+  const x = lastX;
   const y = parseUri(b);
   return x !== undefined && y !== undefined ? uriEquals(x, y) : simpleUriEquals(a, b);
 }
