@@ -75,7 +75,7 @@ export function copyBytes(src: Uint8Array, start: number, end: number, out: Buff
   const n = end - start;
   if (n <= SHORT_COPY) {
     for (let k = 0; k < n; k++) out[o + k] = src[start + k] as number;
-  } else out.set(src.subarray(start, end), o);
+  } else out.set(start === 0 && end === src.length ? src : src.subarray(start, end), o);
   return o + n;
 }
 
