@@ -47,6 +47,7 @@ test('canonicalSipUriEnd: wherever it stops on a mutated URI, validUri takes wha
     const stop = at(v);
     if (stop < 0) return;
     assert.ok(validUri(v, 0, stop), `${v} read to ${stop}`);
+    assert.ok(parseUri(v.slice(0, stop)) !== undefined, `${v} read to ${stop}`);
   }), { numRuns: 30000 });
 });
 
