@@ -1,8 +1,8 @@
 /**
- * The one-pass checks of the usual Request-URI and From/To forms (canonicalSipUriEnd,
- * canonicalNameAddr) against the general parsers they stand in front of: on canonical values they
- * must take them, on mutated ones they may decline, and whatever they take the general parser must
- * take with the same result. (canonicalVia has the same pair of tests in via.property.test.ts.)
+ * The one-pass checks of the usual Via, Request-URI, From/To/Contact and Call-ID forms
+ * (canonicalVia, canonicalSipUriEnd, canonicalNameAddr, validCallIdAt) against the general parsers
+ * they stand in front of: on canonical values they must take them, on mutated ones they may
+ * decline, and whatever they take the general parser must take with the same result.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
 import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { MAX_PARAMS } from './limits.ts';
+import { canonicalVia, parseVia, type Via } from './via.ts';
 import { parseCallId, validCallIdAt } from './scalar-headers.ts';
 
 const user = fc.constantFrom('', 'alice', 'sipp', 'user1', "a.b-c_d!e~f*g'h(i)j&k=l+m$n,o/p", '+15551234');
@@ -107,4 +108,55 @@ test('validCallIdAt: the same verdict as parseCallId on the bytes of a value', (
     assert.equal(validCallIdAt(Buffer.from(v, 'latin1'), 0, v.length), r.ok, v);
     if (r.ok) assert.equal(r.value, v);
   }), { numRuns: 20000 });
+});
+
+/** Every field a Via reader sees, params included (the list is built on read). */
+function viaFields(v: Via): unknown {
+  const { protocol, version, transport, host, port, branch, received, rport, maddr, ttl } = v;
+  return { protocol, version, transport, host, port, branch, received, rport, maddr, ttl, params: v.params.map((p) => ({ ...p })) };
+}
+
+const VIA_KNOWN = ['branch', 'received', 'rport', 'maddr', 'ttl', 'tag'];
+const viaParamName = fc.oneof(
+  fc.constantFrom(...VIA_KNOWN).chain((n) => fc.array(fc.boolean(), { minLength: n.length, maxLength: n.length }).map((up) => [...n].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''))),
+  fc.constantFrom('x', 'lr', 'rportx', 'ttl2', 'branc', 'tags'),
+);
+const canonicalViaParam = fc.tuple(viaParamName, fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9]{1,12}$/), fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/), fc.constantFrom('z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', 'a:b')))
+  .map(([n, v]) => (v === undefined ? `;${n}` : `;${n}=${v}`));
+const viaTransport = fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP');
+const viaSentBy = fc.constantFrom('127.0.0.1', '127.0.0.1:5061', 'host.example', 'h-1.example:0', 'a:65535', 'x');
+const viaAt = (block: string, start: number, end: number) => canonicalVia(Buffer.from(block, 'latin1'), start, end, block, 0);
+
+test('canonicalVia: takes the usual form, and builds what parseVia builds', () => {
+  fc.assert(fc.property(viaTransport, fc.constantFrom(' ', '\t', '  '), viaSentBy, fc.array(canonicalViaParam, { maxLength: 8 }), (t, sp, h, ps) => {
+    const text = `SIP/2.0/${t}${sp}${h}${ps.join('')}`;
+    const fast = viaAt(text, 0, text.length);
+    assert.ok(fast !== undefined, text);
+    const r = parseVia(text);
+    assert.ok(r.ok, text);
+    assert.deepEqual(viaFields(fast), viaFields(r.value), text);
+  }), { numRuns: 3000 });
+});
+
+test('canonicalVia: near the usual form it says nothing, or exactly what parseVia says (offsets into a larger block too)', () => {
+  const canonical = fc.tuple(viaTransport, viaSentBy, fc.array(canonicalViaParam, { maxLength: 4 })).map(([t, h, ps]) => `SIP/2.0/${t} ${h}${ps.join('')}`);
+  const viaPiece = fc.constantFrom('', ' ', '\t', ':', ';', '=', ',', '"', '[', ']', '/', '@', 'é', '0', '9', '65536', '123456', 'udp', 'X', ';rport', ';ttl=256', ';branch', ';branch=', '=1');
+  fc.assert(fc.property(canonical, fc.array(fc.tuple(fc.nat(80), fc.nat(3), viaPiece), { minLength: 1, maxLength: 3 }), fc.nat(5), (base, muts, pad) => {
+    const value = mutate(base, muts).trim();
+    if (value === '') return;
+    const block = `${'x'.repeat(pad)}${value}\r\n`;
+    const fast = viaAt(block, pad, pad + value.length);
+    if (fast === undefined) return;
+    const r = parseVia(value);
+    assert.ok(r.ok, `canonicalVia took what parseVia refuses: ${value}`);
+    assert.deepEqual(viaFields(fast), viaFields(r.value), value);
+  }), { numRuns: 30000 });
+});
+
+test('canonicalVia: the parameter limit is parseVia\'s (MAX_PARAMS)', () => {
+  const via = (n: number) => `SIP/2.0/UDP 127.0.0.1${';x=1'.repeat(n - 1)};branch=z9hG4bK1`;
+  assert.equal(viaAt(via(MAX_PARAMS), 0, via(MAX_PARAMS).length)?.branch, 'z9hG4bK1');
+  assert.ok(parseVia(via(MAX_PARAMS)).ok);
+  assert.equal(viaAt(via(MAX_PARAMS + 1), 0, via(MAX_PARAMS + 1).length), undefined);
+  assert.equal(parseVia(via(MAX_PARAMS + 1)).ok, false);
 });

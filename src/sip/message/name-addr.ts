@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
+import { checkedHeaderParams, checkHeaderParams, isGenValueChar, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
 import { canonicalSipUriEnd, parseUri, validUri, formatUri, type Uri } from './uri.ts';
 import { MAX_PARAMS } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
@@ -162,7 +162,7 @@ export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, t
     let ve = -2;
     if (i < end && buf[i] === 0x3d) {
       vs = ++i;
-      while (i < end && (TOKEN[buf[i] as number] === 1 || buf[i] === 0x3a || buf[i] === 0x5b || buf[i] === 0x5d)) i++;
+      while (i < end && isGenValueChar(buf[i] as number)) i++;
       if (i === vs) return undefined;
       ve = i;
     }

@@ -93,8 +93,8 @@ function finish(scratch: Param[], n: number, next: number): boolean {
   return true;
 }
 
-/** Header-value characters allowed in an unquoted gen-value: token, plus host (IPv6 `[...]`, `:`). */
-function isGenValueChar(c: number): boolean {
+/** Header-value characters allowed in an unquoted gen-value: token, plus host (IPv6 `[...]`, `:`); a character code or a byte. */
+export function isGenValueChar(c: number): boolean {
   return c <= 0xff && (TOKEN[c] === 1 || c === 0x3a || c === 0x5b || c === 0x5d);
 }
 

@@ -9,10 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalVia, parseVia, type Via } from './via.ts';
+import { parseVia } from './via.ts';
 import { parseNameAddr } from './name-addr.ts';
 import { paramGet } from './params.ts';
-import { MAX_PARAMS } from './limits.ts';
 
 const KNOWN = ['branch', 'received', 'rport', 'maddr', 'ttl', 'tag'];
 const name = fc.oneof(
@@ -65,55 +64,3 @@ test('parseNameAddr: the tag read while checking equals the tag in the parameter
   }), { numRuns: 2000 });
 });
 
-/** Every field a Via reader sees, params included (the list is built on read). */
-function fields(v: Via): unknown {
-  const { protocol, version, transport, host, port, branch, received, rport, maddr, ttl } = v;
-  return { protocol, version, transport, host, port, branch, received, rport, maddr, ttl, params: v.params.map((p) => ({ ...p })) };
-}
-
-const canonicalParam = fc.tuple(name, fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9]{1,12}$/), fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/), fc.constantFrom('z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', 'a:b')))
-  .map(([n, v]) => (v === undefined ? `;${n}` : `;${n}=${v}`));
-const canonicalTransportText = fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP');
-const canonicalHost = fc.constantFrom('127.0.0.1', '127.0.0.1:5061', 'host.example', 'h-1.example:0', 'a:65535', 'x');
-
-test('canonicalVia: takes the usual form, and builds what parseVia builds', () => {
-  fc.assert(fc.property(canonicalTransportText, fc.constantFrom(' ', '\t', '  '), canonicalHost, fc.array(canonicalParam, { maxLength: 8 }), (t, sp, h, ps) => {
-    const text = `SIP/2.0/${t}${sp}${h}${ps.join('')}`;
-    const fast = canonicalVia(Buffer.from(text, 'latin1'), 0, text.length, text, 0);
-    assert.ok(fast !== undefined, text);
-    const r = parseVia(text);
-    assert.ok(r.ok, text);
-    assert.deepEqual(fields(fast), fields(r.value), text);
-  }), { numRuns: 3000 });
-});
-
-test('canonicalVia: near the usual form it says nothing, or exactly what parseVia says (offsets into a larger block too)', () => {
-  const canonical = fc.tuple(canonicalTransportText, canonicalHost, fc.array(canonicalParam, { maxLength: 4 })).map(([t, h, ps]) => `SIP/2.0/${t} ${h}${ps.join('')}`);
-  const piece = fc.constantFrom('', ' ', '\t', ':', ';', '=', ',', '"', '[', ']', '/', '@', 'é', '0', '9', '65536', '123456', 'udp', 'X', ';rport', ';ttl=256', ';branch', ';branch=', '=1');
-  // Mutations: a piece inserted at, or replacing a stretch from, a random position.
-  const mutation = fc.tuple(fc.nat(80), fc.nat(3), piece);
-  fc.assert(fc.property(canonical, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.nat(5), (base, muts, pad) => {
-    let value = base;
-    for (const [at, cut, p] of muts) {
-      const k = at % (value.length + 1);
-      value = value.slice(0, k) + p + value.slice(k + cut);
-    }
-    value = value.trim();
-    if (value === '') return;
-    const block = `${'x'.repeat(pad)}${value}\r\n`;
-    const fast = canonicalVia(Buffer.from(block, 'latin1'), pad, pad + value.length, block, 0);
-    if (fast === undefined) return;
-    const r = parseVia(value);
-    assert.ok(r.ok, `canonicalVia took what parseVia refuses: ${value}`);
-    assert.deepEqual(fields(fast), fields(r.value), value);
-  }), { numRuns: 30000 });
-});
-
-test('canonicalVia: the parameter limit is parseVia\'s (MAX_PARAMS)', () => {
-  const via = (n: number) => `SIP/2.0/UDP 127.0.0.1${';x=1'.repeat(n - 1)};branch=z9hG4bK1`;
-  const at = (text: string) => canonicalVia(Buffer.from(text, 'latin1'), 0, text.length, text, 0);
-  assert.equal(at(via(MAX_PARAMS))?.branch, 'z9hG4bK1');
-  assert.ok(parseVia(via(MAX_PARAMS)).ok);
-  assert.equal(at(via(MAX_PARAMS + 1)), undefined);
-  assert.equal(parseVia(via(MAX_PARAMS + 1)).ok, false);
-});

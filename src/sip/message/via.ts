@@ -6,7 +6,7 @@
 import { TOKEN, URI_HOST, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
 import { MAX_PARAMS } from './limits.ts';
 import {
-  checkedHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
+  checkedHeaderParams, checkHeaderParams, isGenValueChar, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
 } from './params.ts';
 import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
@@ -136,10 +136,10 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
  * quoted value or comma after the sent-by — checked in one pass over the message's bytes
  * buf[start,end) (a value range: no LWS at either end). Undefined for anything else, which parseVia
  * then decides, errors included. For what it accepts it builds the ParsedVia parseVia would
- * (via.property.test.ts compares them field by field), its strings sliced from `text`, the header
- * block as a string, whose first character is buf[base]. parseVia's general grammar (SWS around
- * every separator, quoted values, IPv6 references) cost ~0.5 µs of a SIPp OPTIONS' ~2.5 µs parse;
- * this takes ~0.2 of it.
+ * (canonical-forms.property.test.ts compares them field by field), its strings sliced from `text`,
+ * the header block as a string, whose first character is buf[base]. parseVia's general grammar
+ * (SWS around every separator, quoted values, IPv6 references) cost ~0.5 µs of a SIPp OPTIONS'
+ * ~2.5 µs parse; this takes ~0.2 of it.
  */
 export function canonicalVia(buf: Uint8Array, start: number, end: number, text: string, base: number): Via | undefined {
   let i = start;
@@ -178,7 +178,7 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
     let ve = -2;
     if (i < end && buf[i] === 0x3d) {
       vs = ++i;
-      while (i < end && isGenValueByte(buf[i] as number)) i++;
+      while (i < end && isGenValueChar(buf[i] as number)) i++;
       if (i === vs) return undefined;
       ve = i;
     }
@@ -210,11 +210,6 @@ function canonicalTransport(buf: Uint8Array, i: number, end: number): string | u
     if (j === t.length && (buf[i + j] === 0x20 || buf[i + j] === 0x09)) return t;
   }
   return undefined;
-}
-
-/** params.ts isGenValueChar on a byte: token characters, plus `:` `[` `]` (host values). */
-function isGenValueByte(c: number): boolean {
-  return TOKEN[c] === 1 || c === 0x3a || c === 0x5b || c === 0x5d;
 }
 
 const VIA_SLOT_NAMES = ['branch', 'received', 'rport', 'maddr', 'ttl'];
