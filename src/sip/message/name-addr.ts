@@ -122,6 +122,7 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
  * string, whose first character is buf[base].
  */
 export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, text: string, base: number): NameAddr | undefined {
+  if (start >= end) return undefined;
   let i = start;
   let dnStart = -1;
   let dnEnd = -1;
