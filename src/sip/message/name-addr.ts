@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { checkedHeaderParams, checkHeaderParams, isGenValueChar, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
+import { canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
 import { canonicalSipUriEnd, parseUri, validUri, formatUri, type Uri } from './uri.ts';
 import { MAX_PARAMS } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
@@ -155,22 +155,14 @@ export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, t
   let tagStart = -1;
   let tagEnd = -1;
   for (let n = 0; i < end; n++) {
-    if (buf[i] !== SEMI || n >= MAX_PARAMS) return undefined;
-    const name = ++i;
-    while (i < end && TOKEN[buf[i] as number] === 1) i++;
-    if (i === name) return undefined;
-    let vs = -2;
-    let ve = -2;
-    if (i < end && buf[i] === 0x3d) {
-      vs = ++i;
-      while (i < end && isGenValueChar(buf[i] as number)) i++;
-      if (i === vs) return undefined;
-      ve = i;
-    }
+    if (n >= MAX_PARAMS) return undefined;
+    i = canonicalParamAt(buf, i, end);
+    if (i < 0) return undefined;
+    const p = canonicalParam;
     // RFC 3261 §19.3 tag, any case (§7.3.1), first occurrence.
-    if (tagStart === -1 && isTagName(buf, name, vs < 0 ? i : vs - 1)) {
-      tagStart = vs < 0 ? -2 : vs - base;
-      tagEnd = ve - base;
+    if (tagStart === -1 && isTagName(buf, p.nameStart, p.nameEnd)) {
+      tagStart = p.valueStart < 0 ? -2 : p.valueStart - base;
+      tagEnd = p.valueEnd - base;
     }
   }
   return new ParsedNameAddr(text, dnStart < 0 ? -1 : dnStart - base, dnStart < 0 ? -1 : dnEnd - base, uriStart - base, uriEnd - base, true, paramsStart - base, end - base, tagStart, tagEnd);

@@ -98,6 +98,35 @@ export function isGenValueChar(c: number): boolean {
   return c <= 0xff && (TOKEN[c] === 1 || c === 0x3a || c === 0x5b || c === 0x5d);
 }
 
+/** Where canonicalParamAt() found its parameter: name range, value range (-2, -2 for a flag). A holder: the checks are synchronous. */
+export const canonicalParam = { nameStart: 0, nameEnd: 0, valueStart: -2, valueEnd: -2 };
+
+/**
+ * One `;name[=value]` at buf[i] in the usual form of a header parameter (RFC 3261 §25.1
+ * generic-param without white space or a quoted value), for the one-pass checks of Via, From, To
+ * and Contact: the index after it, its ranges in canonicalParam; -1 for anything else, which the
+ * general parser (headerParams) then decides.
+ */
+export function canonicalParamAt(buf: Uint8Array, i: number, end: number): number {
+  if (buf[i] !== SEMI) return -1;
+  const name = ++i;
+  while (i < end && TOKEN[buf[i] as number] === 1) i++;
+  if (i === name) return -1;
+  const p = canonicalParam;
+  p.nameStart = name;
+  p.nameEnd = i;
+  p.valueStart = -2;
+  p.valueEnd = -2;
+  if (i < end && buf[i] === EQUAL) {
+    const value = ++i;
+    while (i < end && isGenValueChar(buf[i] as number)) i++;
+    if (i === value) return -1;
+    p.valueStart = value;
+    p.valueEnd = i;
+  }
+  return i;
+}
+
 /**
  * Parses `*( SEMI generic-param )` starting at s[i] in a header value (SWS allowed) into parsedParams.
  * Returns false on a malformed parameter (empty name `;;`, `=` with no value, too many).

@@ -6,7 +6,7 @@
 import { TOKEN, URI_HOST, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
 import { MAX_PARAMS } from './limits.ts';
 import {
-  checkedHeaderParams, checkHeaderParams, isGenValueChar, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
+  canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
 } from './params.ts';
 import { parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
@@ -166,23 +166,13 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
   const paramsStart = i;
   // Value ranges of the parameters the Via getters read, first occurrence (any case) wins: -1 absent, -2 a flag.
   let branchS = -1, branchE = -1, receivedS = -1, receivedE = -1, rportS = -1, rportE = -1, maddrS = -1, maddrE = -1, ttlS = -1, ttlE = -1;
-  let count = 0;
-  while (i < end) {
-    if (buf[i] !== 0x3b || count >= MAX_PARAMS) return undefined;
-    count++;
-    const nameStart = ++i;
-    while (i < end && TOKEN[buf[i] as number] === 1) i++;
-    const nameEnd = i;
-    if (nameEnd === nameStart) return undefined;
-    let vs = -2;
-    let ve = -2;
-    if (i < end && buf[i] === 0x3d) {
-      vs = ++i;
-      while (i < end && isGenValueChar(buf[i] as number)) i++;
-      if (i === vs) return undefined;
-      ve = i;
-    }
-    switch (viaSlot(buf, nameStart, nameEnd)) {
+  for (let n = 0; i < end; n++) {
+    if (n >= MAX_PARAMS) return undefined;
+    i = canonicalParamAt(buf, i, end);
+    if (i < 0) return undefined;
+    const vs = canonicalParam.valueStart;
+    const ve = canonicalParam.valueEnd;
+    switch (viaSlot(buf, canonicalParam.nameStart, canonicalParam.nameEnd)) {
       case SLOT_BRANCH: if (branchS === -1) { branchS = vs; branchE = ve; } break;
       case SLOT_RECEIVED: if (receivedS === -1) { receivedS = vs; receivedE = ve; } break;
       case SLOT_RPORT: if (rportS === -1) { rportS = vs; rportE = ve; } break;
