@@ -118,8 +118,8 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
  * parameters without white space or quotes — checked in one pass over the message's bytes
  * buf[start,end) (a value range: no LWS at either end). Undefined for anything else, which
  * parseNameAddr then decides, errors included. For what it accepts it builds the name-addr
- * parseNameAddr would (canonical-forms.property.test.ts compares them), reading `text`, the header block as a
- * string, whose first character is buf[base].
+ * parseNameAddr would (canonical-forms.property.test.ts compares them), reading `text`, the header
+ * block as a string, whose first character is buf[base].
  */
 export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, text: string, base: number): NameAddr | undefined {
   if (start >= end) return undefined;

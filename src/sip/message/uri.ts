@@ -241,13 +241,36 @@ export function validUri(s: string, start: number, end: number): boolean {
   return true;
 }
 
+/** Where canonicalHostPortEnd() found the host's end and the port (undefined without one). A holder: the checks are synchronous. */
+export const canonicalHost: { hostEnd: number; port: number | undefined } = { hostEnd: 0, port: undefined };
+
+/**
+ * parseHost's rules on bytes for a host name or IPv4 address (no IPv6 reference): host characters,
+ * then an optional `:` and at most five digits up to 65535. The index after them, or -1.
+ */
+export function canonicalHostPortEnd(buf: Uint8Array, i: number, end: number): number {
+  const host = i;
+  while (i < end && URI_HOST[buf[i] as number] === 1) i++;
+  if (i === host) return -1;
+  canonicalHost.hostEnd = i;
+  canonicalHost.port = undefined;
+  if (i < end && buf[i] === 0x3a) {
+    const digits = ++i;
+    let n = 0;
+    while (i < end && i - digits < 5 && isDigit(buf[i] as number)) n = n * 10 + ((buf[i++] as number) - 0x30);
+    if (i === digits || n > 65535) return -1;
+    canonicalHost.port = n;
+  }
+  return i;
+}
+
 /**
  * The usual SIP URI — `sip:` or `sips:` (lower case), an optional user of plain characters and `@`,
  * a host name or IPv4 address, an optional port, `;name[=value]` parameters of plain characters —
  * read in one pass over buf[i,end). Returns where it stops (at `end`, or at the first byte that is
  * not part of that form, such as the `>` closing a name-addr), -1 when the form is broken. Everything
- * it reads up to its stop, validUri accepts (canonical-forms.property.test.ts checks that on mutated URIs); a
- * URI with escapes, a password, an IPv6 reference, headers or upper-case scheme is left to it.
+ * it reads up to its stop, validUri accepts (canonical-forms.property.test.ts checks that on mutated
+ * URIs); a URI with escapes, a password, an IPv6 reference, headers or upper-case scheme is left to it.
  */
 export function canonicalSipUriEnd(buf: Uint8Array, i: number, end: number): number {
   const start = i;
@@ -261,15 +284,8 @@ export function canonicalSipUriEnd(buf: Uint8Array, i: number, end: number): num
   while (i < end && URI_USER_PLAIN[buf[i] as number] === 1) i++;
   if (i > user && i < end && buf[i] === 0x40) i++;
   else i = user;
-  const host = i;
-  while (i < end && URI_HOST[buf[i] as number] === 1) i++;
-  if (i === host) return -1;
-  if (i < end && buf[i] === 0x3a) {
-    const digits = ++i;
-    let n = 0;
-    while (i < end && i - digits < 5 && isDigit(buf[i] as number)) n = n * 10 + ((buf[i++] as number) - 0x30);
-    if (i === digits || n > 65535) return -1;
-  }
+  i = canonicalHostPortEnd(buf, i, end);
+  if (i < 0) return -1;
   for (let n = 0; i < end && buf[i] === 0x3b; n++) {
     if (n >= MAX_PARAMS) return -1;
     const name = ++i;

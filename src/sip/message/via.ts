@@ -3,12 +3,12 @@
  * (RFC 4475 wsinv), sent-by with IPv6 references, and the parameters the transaction and proxy
  * layers read: branch (§8.1.1.7), received (§18.2.1), rport (RFC 3581), maddr, ttl.
  */
-import { TOKEN, URI_HOST, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
+import { TOKEN, SLASH, skipLws, trimLwsEnd, isDigit, sliceKnown } from './chars.ts';
 import { MAX_PARAMS } from './limits.ts';
 import {
   canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
 } from './params.ts';
-import { parseHost, parsedHost } from './uri.ts';
+import { canonicalHost, canonicalHostPortEnd, parseHost, parsedHost } from './uri.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -152,17 +152,10 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
   i += transport.length;
   while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
   const hostStart = i;
-  while (i < end && URI_HOST[buf[i] as number] === 1) i++;
-  if (i === hostStart) return undefined;
-  const hostEnd = i;
-  let port: number | undefined;
-  if (i < end && buf[i] === 0x3a) {
-    const digits = ++i;
-    let n = 0;
-    while (i < end && i - digits < 5 && isDigit(buf[i] as number)) n = n * 10 + ((buf[i++] as number) - 0x30);
-    if (i === digits || n > 65535) return undefined;
-    port = n;
-  }
+  i = canonicalHostPortEnd(buf, i, end);
+  if (i < 0) return undefined;
+  const hostEnd = canonicalHost.hostEnd;
+  const port = canonicalHost.port;
   const paramsStart = i;
   // Value ranges of the parameters the Via getters read, first occurrence (any case) wins: -1 absent, -2 a flag.
   let branchS = -1, branchE = -1, receivedS = -1, receivedE = -1, rportS = -1, rportE = -1, maddrS = -1, maddrE = -1, ttlS = -1, ttlE = -1;
