@@ -16,6 +16,7 @@ import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo } from './proxy-types.ts';
 import { isReliable, type SipTarget } from './sip-source.ts';
+import { TargetWire } from './target-wire.ts';
 
 export interface BranchOwner {
   onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void;
@@ -74,8 +75,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     this.isInvite = method === 'INVITE';
     // Flat and of its own (ownString): it stays in the client table for up to 64·T1.
     this.key = ownString(clientKey(branch, method));
-    const t = target;
-    this.wire = { send: (d) => t !== undefined && env.out.send(t, d), reliable: t !== undefined && isReliable(t.proto) };
+    this.wire = new TargetWire(env.out, target, target !== undefined && isReliable(target.proto));
   }
 
   /** A branch that never went out (unroutable URI, no listener, DNS failure): final at once. */

@@ -6,7 +6,7 @@
  */
 import { invariant } from '../../lib/errors.ts';
 import { buildResponseBytes, type SipMessage } from '../message/index.ts';
-import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser, type TxWire } from '../transaction/index.ts';
+import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
@@ -19,19 +19,14 @@ import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
-import type { SipOutput, SipSource, SipTarget } from './sip-source.ts';
+import type { SipSource, SipTarget } from './sip-source.ts';
+import { TargetWire } from './target-wire.ts';
 import { responseTarget } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
   onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined;
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
-}
-
-/** The server transaction's way back to the caller (a class: no closure per transaction). */
-class UpstreamWire implements TxWire {
-  constructor(private readonly out: SipOutput, private readonly target: SipTarget, readonly reliable: boolean) {}
-  send(data: Buffer): boolean { return this.out.send(this.target, data); }
 }
 
 export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
@@ -78,7 +73,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, readonly key: string, deferTable = false) {
     this.isInvite = msg.method === 'INVITE';
     this.upstream = responseTarget(msg.topVia, src);
-    const wire = new UpstreamWire(env.out, this.upstream, src.proto !== 'udp');
+    const wire = new TargetWire(env.out, this.upstream, src.proto !== 'udp');
     this.server = this.isInvite ? new ServerInviteTransaction(wire, env.timers, env.policy, this) : new ServerNonInviteTransaction(wire, env.timers, env.policy, this);
     env.counters.uasTransactions.inc();
     if (deferTable) this.pendingEntry = true;
