@@ -1,13 +1,13 @@
 /**
  * The one-pass checks of the usual Via, Request-URI, From/To/Contact and Call-ID forms
- * (canonicalVia, canonicalSipUriEnd, canonicalNameAddr, validCallIdAt) against the general parsers
+ * (canonicalVia, canonicalSipUriEnd, canonicalSip, canonicalNameAddr, validCallIdAt) against the general parsers
  * they stand in front of: on canonical values they must take them, on mutated ones they may
  * decline, and whatever they take the general parser must take with the same result.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
+import { canonicalSip, canonicalSipUriEnd, parseUri, parseUriGeneral, validUri } from './uri.ts';
 import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { MAX_PARAMS } from './limits.ts';
 import { canonicalVia, parseVia, type Via } from './via.ts';
@@ -55,6 +55,43 @@ test('canonicalSipUriEnd: wherever it stops on a mutated URI, validUri takes wha
     assert.ok(validUri(v, 0, stop), `${v} read to ${stop}`);
     assert.ok(parseUri(v.slice(0, stop)) !== undefined, `${v} read to ${stop}`);
   }), { numRuns: 30000 });
+});
+
+/** canonicalSip on a whole URI string, as parseUri calls it. */
+function oneP(u: string) {
+  if (u.startsWith('sips:')) return canonicalSip(u, 'sips', 5);
+  return u.startsWith('sip:') ? canonicalSip(u, 'sip', 4) : undefined;
+}
+
+test('canonicalSip: takes the usual URI, and builds what the general parser builds', () => {
+  fc.assert(fc.property(canonicalUri, (u) => {
+    const fast = oneP(u);
+    assert.ok(fast !== undefined, u);
+    assert.deepEqual(fast, parseUriGeneral(u), u);
+    assert.deepEqual(parseUri(u), fast, u);
+  }), { numRuns: 3000 });
+});
+
+test('canonicalSip: on a mutated URI it declines, or builds exactly what the general parser builds', () => {
+  fc.assert(fc.property(canonicalUri, mutations, (u, muts) => {
+    const v = mutate(u, muts);
+    const fast = oneP(v);
+    const general = parseUriGeneral(v);
+    if (fast !== undefined) assert.deepEqual(fast, general, v);
+    assert.deepEqual(parseUri(v), general, v);
+  }), { numRuns: 30000 });
+});
+
+test('canonicalSip: the limits are the general parser\'s', () => {
+  const withParams = (n: number) => `sip:a@h${';x'.repeat(n)}`;
+  assert.ok(oneP(withParams(MAX_PARAMS)) !== undefined);
+  assert.equal(oneP(withParams(MAX_PARAMS + 1)), undefined);
+  assert.equal(parseUri(withParams(MAX_PARAMS + 1)), undefined);
+  for (const port of ['0', '65535', '05060']) assert.deepEqual(oneP(`sip:h:${port}`), parseUriGeneral(`sip:h:${port}`), port);
+  for (const bad of ['sip:h:65536', 'sip:h:123456', 'sip:h:', 'sip:a@', 'sip:@h', 'sip:a@h;', 'sip:a@h;x=', 'sip:a%41@h', 'sip:a:pw@h', 'sip:[::1]', 'sip:a@h?x=y']) {
+    assert.equal(oneP(bad), undefined, bad);
+  }
+  assert.deepEqual(parseUri('sip:a%41@h'), parseUriGeneral('sip:a%41@h'));
 });
 
 test('canonicalSipUriEnd: the parameter and length limits are validUri\'s', () => {

@@ -82,7 +82,8 @@ export const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
 export const parsedParams = { params: NO_PARAMS, next: 0, tagStart: -1, tagEnd: -1 };
 
 /** Parameter names most messages carry (Via, From/To, Contact, Route), shared instead of sliced. */
-const COMMON_NAMES = ['branch', 'tag', 'rport', 'received', 'lr', 'transport', 'expires', 'maddr', 'ttl', 'user', 'q'];
+/** Parameter names shared as constants instead of sliced per message (sliceKnown). */
+export const COMMON_NAMES = ['branch', 'tag', 'rport', 'received', 'lr', 'transport', 'expires', 'maddr', 'ttl', 'user', 'q'];
 
 const HEADER_SCRATCH: Param[] = [];
 const URI_SCRATCH: Param[] = [];

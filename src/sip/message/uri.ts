@@ -5,9 +5,9 @@
  */
 import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
 import {
-  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii,
+  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii, sliceKnown,
 } from './chars.ts';
-import { parseUriParams, parsedParams, NO_PARAMS, type Params, type Param } from './params.ts';
+import { parseUriParams, parsedParams, NO_PARAMS, COMMON_NAMES, type Params, type Param } from './params.ts';
 
 export interface SipUri {
   readonly kind: 'sip';
@@ -186,8 +186,74 @@ function lowerAt(s: string, i: number): number {
   return s.charCodeAt(i) | 0x20;
 }
 
+/** canonicalSip's parameters before they are copied out (a holder: parsing is synchronous). */
+const CANONICAL_SCRATCH: Param[] = [];
+
+/**
+ * The usual SIP URI read in one pass and built as parseSip builds it: the form canonicalSipUriEnd
+ * reads (a user of plain characters and `@`, a host name or IPv4 address, an optional port of at
+ * most five digits up to 65535, `;name[=value]` parameters of plain characters, nothing after them),
+ * without the escape checks and second look at parameter names that the general path needs.
+ * Undefined for anything else (escapes, a password, IPv6, headers, limits), which parseSip decides.
+ * canonical-forms.property.test.ts holds it to parseUriGeneral on usual and mutated URIs.
+ */
+export function canonicalSip(raw: string, scheme: 'sip' | 'sips', i: number): SipUri | undefined {
+  const end = raw.length;
+  const userStart = i;
+  let c = 0;
+  while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_USER_PLAIN[c] === 1) i++;
+  let user: string | undefined;
+  // Plain user characters exclude '@': the '@' that ends them is the URI's first, as parseSip reads it.
+  if (i > userStart && i < end && c === 0x40) user = raw.slice(userStart, i++);
+  else i = userStart;
+  const hostStart = i;
+  while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_HOST[c] === 1) i++;
+  if (i === hostStart) return undefined;
+  const host = raw.slice(hostStart, i);
+  let port: number | undefined;
+  if (i < end && raw.charCodeAt(i) === 0x3a) {
+    const digits = ++i;
+    let n = 0;
+    while (i < end && i - digits < 5 && isDigit(c = raw.charCodeAt(i))) { n = n * 10 + (c - 0x30); i++; }
+    if (i === digits || n > 65535) return undefined;
+    port = n;
+  }
+  let n = 0;
+  while (i < end && raw.charCodeAt(i) === 0x3b) {
+    if (n >= MAX_PARAMS) return undefined;
+    const nameStart = ++i;
+    while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_NAME_PLAIN[c] === 1) i++;
+    if (i === nameStart) return undefined;
+    const name = sliceKnown(raw, nameStart, i, COMMON_NAMES);
+    let value: string | undefined;
+    if (i < end && raw.charCodeAt(i) === 0x3d) {
+      const valueStart = ++i;
+      while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_VALUE_PLAIN[c] === 1) i++;
+      if (i === valueStart) return undefined;
+      value = raw.slice(valueStart, i);
+    }
+    CANONICAL_SCRATCH[n++] = { name, value };
+  }
+  if (i !== end) return undefined;
+  // Copied out at their count, as parseUriParams does (an array grown by push reserves 17 slots).
+  const params = n === 0 ? NO_PARAMS : CANONICAL_SCRATCH.slice(0, n);
+  return { kind: 'sip', scheme, user, password: undefined, host, port, params, headers: NO_PARAMS, raw };
+}
+
 /** Parses a whole URI string (no surrounding white space or angle brackets). */
 export function parseUri(raw: string): Uri | undefined {
+  if (raw.length === 0 || raw.length > MAX_URI_BYTES) return undefined;
+  // Most URIs a proxy reads (Request-URI, From, To, Contact, Route) take the one-pass path.
+  const c3 = raw.charCodeAt(3);
+  if (raw.charCodeAt(0) === 0x73 && raw.charCodeAt(1) === 0x69 && raw.charCodeAt(2) === 0x70 && (c3 === 0x3a || (c3 === 0x73 && raw.charCodeAt(4) === 0x3a))) {
+    const u = c3 === 0x3a ? canonicalSip(raw, 'sip', 4) : canonicalSip(raw, 'sips', 5);
+    if (u !== undefined) return u;
+  }
+  return parseUriGeneral(raw);
+}
+
+/** parseUri without its one-pass path for the usual SIP URI: every form, every check (exported for the property tests). */
+export function parseUriGeneral(raw: string): Uri | undefined {
   if (raw.length === 0 || raw.length > MAX_URI_BYTES) return undefined;
   let i = 0;
   const c0 = raw.charCodeAt(0);
