@@ -130,6 +130,42 @@ test('nonce-counts: bounded slots; the nonce issued capacity later takes the old
   assert.throws(() => new NonceCounts(30, 0), RangeError);
 });
 
+test('nonce-counts: a nonce pushed out of its slot does not come back new (its nc=1 is not replayable)', () => {
+  const c = new NonceCounts(30, 4);
+  const a = { index: 1, salt: 11, issuedSec: 0 };
+  const b = { index: 5, salt: 22, issuedSec: 0 }; // 5 % 4 === 1 % 4, issued after a
+  assert.equal(c.use(a, 1, 0), 'ok');
+  assert.equal(c.use(b, 1, 0), 'ok', 'the newer nonce takes the slot');
+  assert.equal(c.use(a, 1, 0), 'unknown', 'the replayed nc=1 of the older one is refused (stale=true)');
+  assert.equal(c.use(b, 2, 0), 'ok', 'and it did not take the slot back');
+  // An older nonce seen first after a newer one: refused as well; in a later second, or once the slot's nonce expired, taken.
+  const later = { index: 9, salt: 33, issuedSec: 2 };
+  assert.equal(c.use(later, 1, 2), 'ok');
+  assert.equal(c.use({ index: 1, salt: 44, issuedSec: 1 }, 1, 2), 'unknown');
+  assert.equal(c.use({ index: 13, salt: 55, issuedSec: 1 }, 1, 40), 'ok', 'the slot\'s nonce expired');
+  // Indexes count modulo 2^32: 3 comes after 0xffff_ffff (same second).
+  const d = new NonceCounts(30, 4);
+  assert.equal(d.use({ index: 0xffff_ffff, salt: 1, issuedSec: 0 }, 1, 0), 'ok');
+  assert.equal(d.use({ index: 3, salt: 1, issuedSec: 0 }, 1, 0), 'ok');
+  assert.equal(d.use({ index: 0xffff_ffff, salt: 1, issuedSec: 0 }, 1, 0), 'unknown');
+});
+
+test('nonce-counts: a jump of exactly the window keeps the old highest count (bit 31), one more forgets it', () => {
+  const c = new NonceCounts(30, 8);
+  const id = { index: 7, salt: 9, issuedSec: 0 };
+  assert.equal(c.use(id, 1, 0), 'ok');
+  assert.equal(c.use(id, 33, 0), 'ok');
+  assert.equal(c.use(id, 1, 0), 'replay', '1 is 32 back: still in the window');
+  assert.equal(c.use(id, 2, 0), 'ok', 'an unused count inside the window');
+  assert.equal(c.use(id, 66, 0), 'ok');
+  assert.equal(c.use(id, 33, 0), 'replay', '33 back: outside the window, refused as too old');
+  const e = new NonceCounts(30, 8);
+  assert.equal(e.use(id, 1, 0), 'ok');
+  assert.equal(e.use(id, 34, 0), 'ok');
+  assert.equal(e.use(id, 1, 0), 'replay', '33 back');
+  assert.equal(e.use(id, 2, 0), 'ok', '32 back and never used');
+});
+
 test('nonces carry consecutive indexes and verify with their index and salt; nonce-counts keyed by them stay per nonce', () => {
   const clock = new FakeClock();
   const svc = new NonceService({ secret: 'a sixteen+ byte secret', clock, random: new SeededRandom(3) });
@@ -151,7 +187,7 @@ class Subscribers implements CredentialStore {
   }
 }
 
-function clientAnswer(challengeValue: string, opts: { user: string; password: string; method: string; uri: string; nc?: number; algorithm?: DigestAlgorithm }): string {
+function clientAnswer(challengeValue: string, opts: { user: string; password: string; method: string; uri: string; nc?: number; algorithm?: DigestAlgorithm; qop?: 'auth' | 'auth-int' }): string {
   const p = parseAuthParams(challengeValue);
   assert.ok(p.ok);
   const realm = p.value.params.get('realm') as string;
@@ -161,10 +197,10 @@ function clientAnswer(challengeValue: string, opts: { user: string; password: st
   const nc = (opts.nc ?? 1).toString(16).padStart(8, '0');
   const cnonce = 'client-nonce';
   const response = computeDigestResponse({
-    algorithm, ha1: computeHa1(hash, opts.user, realm, opts.password), nonce, method: opts.method, uri: opts.uri, qop: 'auth', ncText: nc, cnonce,
+    algorithm, ha1: computeHa1(hash, opts.user, realm, opts.password), nonce, method: opts.method, uri: opts.uri, qop: opts.qop ?? 'auth', ncText: nc, cnonce, body: '',
   });
   return `Digest username="${opts.user}", realm="${realm}", nonce="${nonce}", uri="${opts.uri}", response="${response}", ` +
-    `algorithm=${algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+    `algorithm=${algorithm}, qop=${opts.qop ?? 'auth'}, nc=${nc}, cnonce="${cnonce}"`;
 }
 
 function setup() {
@@ -218,8 +254,33 @@ test('verify from password, ha1 and ha1_sha256; wrong password and replays are r
   const wrong = clientAnswer(ch[0] as string, { user: 'alice', password: 'wrong', method: 'REGISTER', uri: 'sip:example.com', nc: 3 });
   const bad = await auth.verify(req(wrong));
   assert.ok(!bad.ok && bad.error.code === 'SIP_AUTH_BAD_RESPONSE' && bad.error.action === 'challenge');
+  // RFC 7616 §3.4: the credentials use an algorithm the challenge offered; MD5-sess was not.
   const sess = clientAnswer(chBob[1] as string, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', nc: 2, algorithm: 'MD5-sess' });
-  assert.ok((await auth.verify(req(sess))).ok, 'MD5-sess from the stored ha1');
+  const notOffered = await auth.verify(req(sess));
+  assert.ok(!notOffered.ok && notOffered.error.code === 'SIP_AUTH_UNSUPPORTED', 'MD5-sess not offered');
+});
+
+test('an -sess algorithm verifies from the stored ha1 when it is the one offered', async () => {
+  const auth = new DigestAuthenticator({
+    secret: 'cluster-wide digest secret', clock: new FakeClock(), random: new SeededRandom(5), algorithms: ['MD5-sess'],
+    credentials: new Subscribers({ 'bob@example.com': { ha1: computeHa1('MD5', 'bob', 'example.com', 'builder') } }),
+  });
+  const ch = auth.challenge('www', 'example.com').values[0] as string;
+  assert.match(ch, /algorithm=MD5-sess/);
+  const sess = clientAnswer(ch, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', algorithm: 'MD5-sess' });
+  assert.ok((await auth.verify({ credentials: sess, method: 'REGISTER', realm: 'example.com', requestUri: 'sip:example.com' })).ok);
+});
+
+test('qop: only the offered qop=auth (or none, RFC 2069 form) is accepted; auth-int was not offered', async () => {
+  const { auth } = setup();
+  const ch = auth.challenge('www', 'example.com').values[1] as string;
+  assert.match(ch, /qop="auth"/);
+  const req = (credentials: string) => ({ credentials, method: 'REGISTER', realm: 'example.com', requestUri: 'sip:example.com', body: '' });
+  const authInt = clientAnswer(ch, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', qop: 'auth-int' });
+  const r = await auth.verify(req(authInt));
+  assert.ok(!r.ok && r.error.code === 'SIP_AUTH_UNSUPPORTED' && r.error.action === 'challenge');
+  const plain = clientAnswer(ch, { user: 'bob', password: 'builder', method: 'REGISTER', uri: 'sip:example.com', qop: 'auth' });
+  assert.ok((await auth.verify(req(plain))).ok);
 });
 
 test('verify failures map to challenge, stale or 400', async () => {
@@ -240,4 +301,7 @@ test('verify failures map to challenge, stale or 400', async () => {
   assert.deepEqual(await run(answer().replace('algorithm=SHA-256', 'algorithm=SHA-1')), ['SIP_AUTH_UNSUPPORTED', 'challenge']);
   clock.advance(30_000);
   assert.deepEqual(await run(answer()), ['SIP_AUTH_NONCE_STALE', 'stale']);
+  // RFC 2617 §3.2.1: stale=true only with a valid digest for the old nonce; a wrong password is a plain challenge.
+  const wrong = clientAnswer(ch, { user: 'alice', password: 'guess', method: 'REGISTER', uri: 'sip:example.com' });
+  assert.deepEqual(await run(wrong), ['SIP_AUTH_BAD_RESPONSE', 'challenge']);
 });

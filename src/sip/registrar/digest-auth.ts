@@ -105,11 +105,14 @@ export class DigestAuthenticator {
     // RFC 3261 §22.4: credentials for another realm are not ours to check; challenge for ours.
     if (c.realm !== req.realm) return fail('SIP_AUTH_REALM', 'challenge', `realm ${c.realm} is not ${req.realm}`);
     const algo = algorithmInfo(c.algorithm);
-    if (algo === undefined || !this.offers(algo.hash, algo.name)) {
+    if (algo === undefined || !this.offers(algo.name)) {
       return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `algorithm ${c.algorithm} not offered`);
     }
     if (c.userhash) return fail('SIP_AUTH_UNSUPPORTED', 'challenge', 'userhash is not offered');
-    if (c.qop !== undefined && c.qop !== 'auth' && c.qop !== 'auth-int') return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `qop ${c.qop}`);
+    // RFC 7616 §3.4 / RFC 2617 §3.2.2: qop "MUST be one of the alternatives the server indicated it
+    // supports": the challenge offers qop="auth" (or none, with qopAuth false). Without qop, the
+    // RFC 2069 compatible form of RFC 2617 §3.2.2.1 is accepted.
+    if (c.qop !== undefined && (c.qop !== 'auth' || this.options.qopAuth === false)) return fail('SIP_AUTH_UNSUPPORTED', 'challenge', `qop ${c.qop} not offered`);
     if (req.requestUri !== undefined) {
       const same = req.uriEquals ?? ((a: string, b: string) => a === b);
       if (!same(c.uri, req.requestUri)) return fail('SIP_AUTH_URI_MISMATCH', 'bad-request', 'digest uri differs from the Request-URI');
@@ -118,7 +121,7 @@ export class DigestAuthenticator {
     const issued = this.nonces.identify(c.nonce, req.realm);
     const nonceState = this.nonces.stateOf(issued);
     if (nonceState === 'invalid') return fail('SIP_AUTH_NONCE_INVALID', 'challenge', 'nonce not issued by this cluster');
-    if (nonceState === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
+    // An expired nonce is told apart only once the response proved the password (verifyWith).
 
     const creds = this.options.credentials.get(c.username, req.realm);
     if (creds !== undefined && typeof (creds as Promise<unknown>).then === 'function') {
@@ -138,6 +141,10 @@ export class DigestAuthenticator {
       qop: c.qop as 'auth' | 'auth-int' | undefined, ncText: ncText(c), cnonce: c.cnonce, body: req.body,
     });
     if (!hexEquals(expected, c.response)) return fail('SIP_AUTH_BAD_RESPONSE', 'challenge', 'digest response does not match');
+    // RFC 2617 §3.2.1 (RFC 3261 §22.4 builds on it): stale=true only "if it receives a request for
+    // which the nonce is invalid but with a valid digest for that nonce" — a wrong password on an
+    // old nonce is a plain challenge, so stale=true never tells a guesser anything.
+    if (this.nonces.stateOf(issued) === 'stale') return fail('SIP_AUTH_NONCE_STALE', 'stale', 'nonce expired');
 
     // Only now, with a proven password, spend the nonce-count: an attacker cannot burn them.
     const used = this.counts.use(issued, c.nc ?? 1, Math.floor(this.options.clock.wallMs() / 1000));
@@ -146,14 +153,9 @@ export class DigestAuthenticator {
     return ok({ username: c.username, realm: req.realm, algorithm: algo.name });
   }
 
-  /** Was `name` offered: the algorithm itself, or the -sess form of an offered one (same hash)? */
-  private offers(hash: string, name: DigestAlgorithm): boolean {
-    const sess = name.endsWith('-sess');
-    for (const a of this.algorithms) {
-      if (a === name) return true;
-      if (sess && a === hash) return true;
-    }
-    return false;
+  /** Was `name` offered? RFC 7616 §3.4: the algorithm of the credentials is one the challenge named (MD5-sess only when configured). */
+  private offers(name: DigestAlgorithm): boolean {
+    return this.algorithms.includes(name);
   }
 }
 

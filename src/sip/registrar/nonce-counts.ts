@@ -19,8 +19,11 @@ export interface NonceId {
  *
  * Bounded by construction: a slot is taken over by the next nonce that maps to it, which for this
  * node's own nonces (consecutive indexes) is the one issued `capacity` challenges later — the
- * oldest is forgotten first. A forgotten nonce with nc > 1 is `unknown`: the caller answers
- * stale=true, which an honest client follows with a fresh nonce and nc=1. A nonce past its
+ * oldest is forgotten first. A forgotten nonce is `unknown`, whatever its nc (a newer nonce holds
+ * its slot, see `replaces`): the caller answers stale=true, which an honest client follows with a
+ * fresh nonce and nc=1. The state is this node's: a request verified here could be replayed to
+ * another node of the cluster within the nonce's lifetime (OpenSIPS's and Kamailio's nonce-count
+ * state is per instance too; sharing it is a later issue's). A nonce past its
  * lifetime is never valid here (the caller refuses it as stale before asking). Nonces issued by
  * another node land on the slot their index gives; the salt and issue time tell them apart, so a
  * collision only makes one of them `unknown` early. Without qop there is no nc; the caller passes
@@ -62,7 +65,9 @@ export class NonceCounts {
     const same = max !== 0 && this.index[s] === id.index && this.salt[s] === id.salt && this.issued[s] === id.issuedSec
       && nowSec - id.issuedSec < this.lifetimeSec;
     if (!same) {
-      if (nc !== 1) return 'unknown';
+      // A nonce seen for the first time takes the slot over, but never from a newer one: the nonce
+      // it pushed out (or that pushed it out) would otherwise be new again, and its nc=1 replayable.
+      if (nc !== 1 || (max !== 0 && !this.replaces(s, id, nowSec))) return 'unknown';
       this.index[s] = id.index;
       this.salt[s] = id.salt;
       this.issued[s] = id.issuedSec;
@@ -72,8 +77,11 @@ export class NonceCounts {
     }
     if (nc > max) {
       const shift = nc - max;
-      // Slide the window: the old max becomes bit (shift - 1).
-      this.seen[s] = shift >= NC_WINDOW ? 0 : (((this.seen[s] as number) << shift) | (1 << (shift - 1))) >>> 0;
+      // Slide the window: the old max becomes bit (shift - 1), still remembered up to bit 31
+      // (NC_WINDOW back); a 32-bit shift is no shift in JavaScript, hence the two cases.
+      if (shift > NC_WINDOW) this.seen[s] = 0;
+      else if (shift === NC_WINDOW) this.seen[s] = (1 << (NC_WINDOW - 1)) >>> 0;
+      else this.seen[s] = (((this.seen[s] as number) << shift) | (1 << (shift - 1))) >>> 0;
       this.max[s] = nc;
       return 'ok';
     }
@@ -84,5 +92,20 @@ export class NonceCounts {
     if ((seen & bit) !== 0) return 'replay';
     this.seen[s] = (seen | bit) >>> 0;
     return 'ok';
+  }
+
+  /**
+   * May nonce `id` take slot `s` over? When the slot's nonce has expired (it can never verify
+   * again), or `id` is newer: issued in a later second, or in the same second with an index after
+   * the slot's (this node's indexes count up, modulo 2^32). Older nonces get `unknown` (stale=true:
+   * the client asks for a fresh one), so a pair of nonces sharing a slot cannot take it back and
+   * forth, each turning new again.
+   */
+  private replaces(s: number, id: NonceId, nowSec: number): boolean {
+    const issued = this.issued[s] as number;
+    if (nowSec - issued >= this.lifetimeSec || id.issuedSec > issued) return true;
+    if (id.issuedSec < issued) return false;
+    const ahead = (id.index - (this.index[s] as number)) >>> 0;
+    return ahead !== 0 && ahead < 0x8000_0000;
   }
 }
