@@ -1,5 +1,4 @@
 import { parseUri, uriEquals, type Uri } from '../message/index.ts';
-import type { Binding } from './binding.ts';
 
 /** Compares two URIs as RFC 3261 §19.1.4 says; the store takes one so src/app can pass message's `uriEquals`. */
 export type UriEquality = (a: string, b: string) => boolean;
@@ -12,13 +11,13 @@ export interface ContactKey {
 }
 
 /**
- * Does `key` designate binding `b`? RFC 5626 §6: with `+sip.instance` the binding is keyed by
+ * Does `key` designate binding `b` (or the binding another Contact of the same REGISTER designates)? RFC 5626 §6: with `+sip.instance` the binding is keyed by
  * (instance, reg-id) — an outbound UA changes its Contact URI across flows and must still refresh
  * the same binding; without an instance, RFC 3261 §10.3 step 8 compares the Contact URIs.
  */
-export function matchesBinding(b: Binding, key: ContactKey, uriEquals: UriEquality): boolean {
+export function matchesBinding(b: ContactKey, key: ContactKey, uriEquals: UriEquality): boolean {
   if (key.instance !== undefined && b.instance !== undefined) {
-    return key.instance === b.instance && (key.regId ?? 0) === b.regId;
+    return key.instance === b.instance && (key.regId ?? 0) === (b.regId ?? 0);
   }
   return uriEquals(b.contact, key.contact);
 }

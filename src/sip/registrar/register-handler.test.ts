@@ -173,3 +173,39 @@ test('a To URI without a user is 404 (RFC 3261 §10.3 step 5)', () => {
   const { handler } = setup();
   assert.deepEqual([handler.handle(register({ to: '<sip:example.com>' }), rcv).status], [404]);
 });
+
+test('a Contact the REGISTER repeats: the first one decides, once, and nothing throws mid-commit (§10.3 step 7)', () => {
+  // A new binding listed twice: one binding, with the first Contact's expiry.
+  let s = setup();
+  let r = s.handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>;expires=600', '<sip:bob@192.0.2.10>;expires=900'] }), rcv);
+  assert.equal(r.status, 200);
+  assert.deepEqual(header(r.headers, 'Contact'), ['<sip:bob@192.0.2.10>;expires=600']);
+  // §19.1.4: a transport parameter in only one URI is ignored, so the second is the first again.
+  r = s.handler.handle(register({ contacts: ['<sip:bob@192.0.2.20>', '<sip:bob@192.0.2.20;transport=udp>', '<sip:bob@192.0.2.21>'], cseq: 1900 }), rcv);
+  assert.deepEqual(s.store.lookup('bob@example.com').map((b) => b.contact), ['sip:bob@192.0.2.10', 'sip:bob@192.0.2.20', 'sip:bob@192.0.2.21']);
+  // An existing binding refreshed then removed in one request: the refresh decides (the removal threw before).
+  s = setup();
+  s.handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>'], expires: 600 }), rcv);
+  r = s.handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>;expires=1200', '<sip:bob@192.0.2.10>;expires=0'], cseq: 1827 }), rcv);
+  assert.equal(r.status, 200);
+  assert.deepEqual(header(r.headers, 'Contact'), ['<sip:bob@192.0.2.10>;expires=1200']);
+  r = s.handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>;expires=0', '<sip:bob@192.0.2.10>;expires=900'], cseq: 1828 }), rcv);
+  assert.equal(r.status, 200);
+  assert.equal(s.store.lookup('bob@example.com').length, 0, 'removed, not half-applied');
+  // RFC 5626: two Contacts with one +sip.instance and reg-id are one binding too.
+  s = setup();
+  const inst = ';+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>";reg-id=1';
+  r = s.handler.handle(register({ contacts: [`<sip:bob@192.0.2.10:5060>${inst}`, `<sip:bob@192.0.2.10:5070>${inst}`], expires: 600 }), rcv);
+  assert.equal(r.status, 200);
+  assert.deepEqual(s.store.lookup('bob@example.com').map((b) => b.contact), ['sip:bob@192.0.2.10:5060']);
+});
+
+test('Path (RFC 3327 §5.3): the 200 carries this REGISTER\'s Path, never the one another binding stored', () => {
+  const { handler } = setup();
+  const viaEdge = handler.handle(register({ contacts: ['<sip:bob@198.51.100.7>'], expires: 600, callId: 'a', extra: ['Path: <sip:edge1.example.net;lr>'] }), rcv);
+  assert.deepEqual(header(viaEdge.headers, 'Path'), ['<sip:edge1.example.net;lr>']);
+  const direct = handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>'], expires: 600, callId: 'b' }), rcv);
+  assert.equal(direct.status, 200);
+  assert.equal(header(direct.headers, 'Contact').length, 2, 'both bindings listed');
+  assert.deepEqual(header(direct.headers, 'Path'), [], 'the edge proxy of the other UA is not echoed');
+});

@@ -10,6 +10,7 @@ import {
   DEFAULT_EXPIRES_SEC, DEFAULT_MAX_CONTACTS_PER_AOR, DEFAULT_MAX_EXPIRES_SEC, DEFAULT_MIN_EXPIRES_SEC,
 } from './limits.ts';
 import { bindingContactValue, contactIsBehindNat, receivedUri, registerAor } from './register-contact.ts';
+import { matchesBinding, messageUriEquals, type ContactKey } from './contact-match.ts';
 
 /** OpenSIPS registrar path modes: `off` ignores Path, `lazy` stores it, `strict` also requires Supported: path. */
 export type PathMode = 'off' | 'lazy' | 'strict';
@@ -53,9 +54,13 @@ export interface RegisterReply {
 }
 
 interface Planned {
-  /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding); undefined: unchanged (a retransmission). */
+  /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding); undefined: unchanged (a retransmission, a repeated Contact). */
   readonly fields: BindingFields | undefined;
   readonly existing: Binding | undefined;
+  /** What identifies the binding (ContactKey), to tell a Contact the request repeats. */
+  readonly contact: string;
+  readonly instance: string | undefined;
+  readonly regId: number;
 }
 
 /**
@@ -145,12 +150,20 @@ export class RegisterHandler {
       key.contact = contact;
       key.instance = instance;
       key.regId = regId;
+      // A Contact the request already listed (same URI, or same instance and reg-id): the first one
+      // decides, as OpenSIPS's save() does (the copy has the binding's Call-ID and CSeq, so §10.3
+      // step 7 would not let it change what the first did). Without this, two plans on one binding
+      // made two bindings, or an update of a binding the first had removed (which threw mid-commit).
+      if (i > 0 && repeats(plans, i, key)) {
+        plans[i] = { fields: undefined, existing: undefined, contact, instance, regId };
+        continue;
+      }
       const existing = this.store.find(aor, key);
       // §10.3 step 7: a binding refreshed within the same Call-ID needs a higher CSeq.
       if (existing !== undefined && existing.callId === callId && cseq <= existing.cseq) {
         if (!this.isRetransmission(cseq, existing, nowSec)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
         // A retransmission of the REGISTER that set this binding: it stays as it is.
-        plans[i] = { fields: undefined, existing };
+        plans[i] = { fields: undefined, existing, contact, instance, regId };
         continue;
       }
       const f: { -readonly [K in keyof BindingFields]: BindingFields[K] } = {
@@ -161,7 +174,7 @@ export class RegisterHandler {
       if (path !== undefined) f.path = path;
       if (instance !== undefined) f.instance = instance;
       if (contactIsBehindNat(na, rcv)) f.received = receivedUri(rcv);
-      plans[i] = { fields: f, existing };
+      plans[i] = { fields: f, existing, contact, instance, regId };
     }
 
     // Expires 0 on a contact removes it (§10.3 step 8); count what would remain before changing anything.
@@ -188,7 +201,9 @@ export class RegisterHandler {
         this.store.insert(aor, p.fields);
       }
     }
-    return this.ok(aor, nowSec);
+    // RFC 3327 §5.3: the 200 carries this request's Path (not the Path another binding of the AoR
+    // stored: that one names another UA's edge proxies).
+    return this.ok(aor, nowSec, path);
   }
 
   /**
@@ -214,17 +229,13 @@ export class RegisterHandler {
     if (this.cfg.pathMode === 'off') return undefined;
     const values = req.getList('Path');
     if (values.length === 0) return undefined;
-    const supported = req.getList('Supported').some((s) => s.trim().toLowerCase() === 'path');
-    if (!supported && this.cfg.pathMode === 'strict') return 'reject';
+    if (this.cfg.pathMode === 'strict' && !supportsPath(req)) return 'reject';
     return values.join(',');
   }
 
-  private ok(aor: string, nowSec: number): RegisterReply {
+  /** The 200: every current binding (§10.3 step 8), and `path` (this REGISTER's, to echo) when given. */
+  private ok(aor: string, nowSec: number, path?: string): RegisterReply {
     const bindings = this.store.lookup(aor);
-    let path: string | undefined;
-    for (const b of bindings) {
-      if (b.path !== undefined) { path = b.path; break; }
-    }
     // RFC 3261 §10.3 step 8: a Date header lets simple UAs learn the time.
     const date = httpDate(nowSec);
     if (bindings.length === 1 && path === undefined) {
@@ -233,11 +244,21 @@ export class RegisterHandler {
     }
     const headers: Array<readonly [string, string]> = [];
     for (const b of bindings) headers.push(['Contact', bindingContactValue(b, nowSec)]);
-    // RFC 3327 §5.3: the registrar returns the stored Path in the 200.
     if (path !== undefined) headers.push(['Path', path]);
     headers.push(['Date', date]);
     return { status: 200, reason: 'OK', headers, aor, bindings };
   }
+}
+
+/** Supported: path (RFC 3327 §5.1: the UA understands Path in the 200). */
+function supportsPath(req: SipMessage): boolean {
+  return req.getList('Supported').some((s) => s.trim().toLowerCase() === 'path');
+}
+
+/** Does Contact i of the request designate a binding an earlier Contact of it already did? */
+function repeats(plans: readonly Planned[], i: number, key: ContactKey): boolean {
+  for (let j = 0; j < i; j++) if (matchesBinding(plans[j] as Planned, key, messageUriEquals)) return true;
+  return false;
 }
 
 /** The expiry the UA asked for, before limits: contact param first, then the header (§10.2.1.1). */
