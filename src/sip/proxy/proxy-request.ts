@@ -4,7 +4,7 @@
  * t_reply, $ru / $du, record_route, loose_route, t_relay (forking), forward, drop — plus the
  * transaction variables (AVPs) and the reply / failure hooks (onreply_route, failure_route).
  */
-import type { SipMessage } from '../message/index.ts';
+import { buildResponseBytes, type SipMessage } from '../message/index.ts';
 import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
@@ -14,6 +14,7 @@ import type { RouteState } from './route-set.ts';
 import { forwardRequestStateless } from './stateless-forward.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { SipSource } from './sip-source.ts';
+import { responseTarget } from './via-routing.ts';
 
 /** What the script decided; 'pending' when it has not (yet) decided anything. */
 export type RequestDisposition = 'pending' | 'relayed' | 'replied' | 'stateless' | 'dropped';
@@ -59,9 +60,12 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   /** In-dialog request (To tag present), the usual test before looseRoute(). */
   get hasToTag(): boolean { return this.msg.to.tag !== undefined; }
 
-  /** A response through the server transaction (stateful, t_reply). False for ACK or after a final. */
+  /**
+   * A response through the server transaction (stateful, t_reply). A request without one (a CANCEL
+   * without a response context, §16.10) is answered statelessly. False for ACK or after a final.
+   */
   reply(status: number, reason: string, opts?: ReplyOptions): boolean {
-    if (this.transaction === undefined) return false;
+    if (this.transaction === undefined) return this.replyStateless(status, reason, opts);
     if (this.disposition === 'pending') this.disposition = 'replied';
     return this.transaction.reply(status, reason, opts);
   }
@@ -88,11 +92,18 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
 
   /**
    * Forwards statefully to `targets` (default: the Request-URI and $du). Equal q in parallel,
-   * lower q serially; resolves when the transaction's final answer is known.
+   * lower q serially; resolves when the transaction's final answer is known. A request without a
+   * transaction (the ACK of a 2xx, a CANCEL without a response context) is forwarded statelessly,
+   * to the first target when there are targets: without state there is no forking.
    */
   relay(targets?: readonly RelayTarget[], opts: RelayOptions = NO_OPTIONS): RelayResult {
     const tx = this.transaction;
     if (tx === undefined) {
+      const first = targets?.[0];
+      if (first !== undefined) {
+        this.edits.requestUri = first.uri;
+        this.edits.destination = first.destination;
+      }
       const ok = this.forwardStateless();
       return RelayResult.now({ result: ok ? 'answered' : 'refused', status: 0, ...(ok ? {} : { code: 'SIP_PROXY_NO_TARGET' as const }) });
     }
@@ -107,6 +118,18 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     // Stateless forwarding leaves the server transaction nothing to do.
     this.transaction?.forget();
     return forwardRequestStateless(this.env, this);
+  }
+
+  /** A final response sent without a transaction (as SipCore answers), back along the top Via (§18.2.2). */
+  private replyStateless(status: number, reason: string, opts: ReplyOptions | undefined): boolean {
+    // §17.1.1.3: an ACK is never answered; a provisional response without a transaction means nothing.
+    if (this.msg.method === 'ACK' || status < 200 || this.disposition !== 'pending') return false;
+    this.disposition = 'replied';
+    const res = buildResponseBytes(this.msg, status, reason, {
+      prepared: this.env.serverLine, headers: opts?.headers, body: opts?.body, toTag: opts?.toTag,
+    });
+    this.env.counters.localReplies.inc();
+    return this.env.out.send(responseTarget(this.msg.topVia, this.src), res);
   }
 
   /** Discards the request (OpenSIPS drop / end of route): no answer, no transaction kept. */

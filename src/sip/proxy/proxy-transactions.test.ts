@@ -85,10 +85,36 @@ test('§9.1 a branch without a provisional response is CANCELled once its first 
   assert.equal(only(h.take()).msg.method, 'CANCEL', 'the 180 is not forwarded after the final; the CANCEL goes out');
 });
 
-test('§9.2 unmatched CANCEL → 481', () => {
+test('§16.10 a CANCEL without a response context is forwarded statelessly (no script: by its Request-URI)', () => {
   const h = harness();
   h.recv(request({ method: 'CANCEL', branch: 'z9hG4bKnothing' }));
-  assert.equal(only(h.take()).msg.status, 481);
+  const out = only(h.take());
+  assert.equal(out.msg.method, 'CANCEL');
+  assert.deepEqual(out.target, { proto: 'udp', address: CALLEE_IP, port: 5060 });
+  assert.equal(h.stat('tm:UAS_transactions'), 0, 'no transaction for it');
+});
+
+test('§16.10 the CANCEL of a statelessly forwarded INVITE follows it, with the same branch (§16.11), so the callee matches it', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.forwardStateless(); };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.recv(request({ method: 'CANCEL' }));
+  const cancel = only(h.take(), isReq('CANCEL')).msg;
+  assert.equal(cancel.topVia.branch, inv.topVia.branch);
+});
+
+test('§16.10 a script answers an unmatched CANCEL statelessly, or relays it to its first target', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { if (pr.msg.callId === 'gone') pr.reply(481, 'Call/Transaction Does Not Exist'); else pr.relay([{ uri: 'sip:bob@192.0.2.99:5070' }, { uri: 'sip:bob@192.0.2.98' }]); };
+  h.recv(request({ method: 'CANCEL', callId: 'gone' }));
+  const res = only(h.take());
+  assert.equal(res.msg.status, 481);
+  assert.deepEqual(res.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  h.recv(request({ method: 'CANCEL' }));
+  const fwd = only(h.take());
+  assert.equal(fwd.msg.method, 'CANCEL');
+  assert.deepEqual(fwd.target, { proto: 'udp', address: '192.0.2.99', port: 5070 }, 'no forking without state: the first target');
 });
 
 test('Timer C → 408 upstream and a CANCEL to the ringing branch', () => {

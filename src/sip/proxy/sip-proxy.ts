@@ -160,20 +160,26 @@ export class SipProxy {
     this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
   }
 
-  /** §9.2 / §16.10: a CANCEL gets its own transaction and 200 when the INVITE is known, else 481. */
+  /**
+   * §16.10: a CANCEL whose INVITE has a response context gets its own transaction and 200, and
+   * cancels the INVITE's pending branches. Without one, "the element does not have any knowledge of
+   * the request to apply the CANCEL to. It MUST statelessly forward the CANCEL request (it may have
+   * statelessly forwarded the associated request previously)": it goes to the script without a
+   * transaction, which routes it as it routed the INVITE (relay() forwards it statelessly, reply()
+   * answers statelessly, e.g. 481), or, without a script, it is forwarded by its Request-URI/Route.
+   */
   private receiveCancel(msg: SipMessage, src: SipSource, key: string): void {
-    const cancelTx = new ProxyTransaction(this.env, msg, src, key);
     const invite = this.env.servers.get(keyOf(msg, 'INVITE'));
     if (invite instanceof AcceptedInvite) {
-      // §16.10: the response context exists (kept compact after its 2xx); the CANCEL changes nothing.
-      cancelTx.reply(200, 'OK');
+      // The response context exists (kept compact after its 2xx); the CANCEL changes nothing.
+      new ProxyTransaction(this.env, msg, src, key).reply(200, 'OK');
       return;
     }
     if (!(invite instanceof ProxyTransaction)) {
-      cancelTx.reply(481, 'Call/Transaction Does Not Exist');
+      this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
       return;
     }
-    cancelTx.reply(200, 'OK');
+    new ProxyTransaction(this.env, msg, src, key).reply(200, 'OK');
     invite.receiveCancel();
   }
 
