@@ -34,6 +34,11 @@ export const H = {
   identityInfo: 25,
   require: 26,
   proxyRequire: 27,
+  // Read on every REGISTER (the binding's user agent, RFC 3327 Path, digest credentials): an id
+  // spares get() a lower-cased name and a byte comparison per header line.
+  userAgent: 28,
+  path: 29,
+  authorization: 30,
 } as const;
 
 export type HeaderId = (typeof H)[keyof typeof H];
@@ -44,6 +49,7 @@ export const CANONICAL_NAMES: readonly string[] = [
   'Expires', 'Content-Length', 'Content-Type', 'Content-Encoding', 'Subject', 'Supported', 'Refer-To',
   'Allow-Events', 'Session-Expires', 'Event', 'Identity', 'Referred-By', 'Accept-Contact',
   'Reject-Contact', 'Request-Disposition', 'Identity-Info', 'Require', 'Proxy-Require',
+  'User-Agent', 'Path', 'Authorization',
 ];
 
 /** Compact forms: RFC 3261 §7.3.3 (c e f i k l m s t v) and the IANA SIP header registry. */

@@ -5,7 +5,7 @@
  * decoded and checked by parseMessage, so these getters never fail on a message it returned.
  */
 import { H, CANONICAL_NAMES, headerIdOf, nameEqualsAt, type HeaderId } from './header-names.ts';
-import { decodeValue, splitListOffsets, splitListInto, latin1 } from './header-values.ts';
+import { decodeValue, ownString, splitListOffsets, splitListInto, latin1 } from './header-values.ts';
 import { parseVia, type Via } from './via.ts';
 import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { parseExpires, type CSeq } from './scalar-headers.ts';
@@ -191,11 +191,20 @@ export class SipMessage {
     return head === '' ? parse(decodeValue(this.buffer, start, end, folded)) : parse(head, start - this.start, end - this.start);
   }
 
-  /** The value of header line i, unfolded. */
+  /**
+   * The value of header line i, unfolded. From headString() when there is one (an all-ASCII
+   * message: its Latin-1 and UTF-8 decodings agree), copied out (ownString) so that a value kept
+   * for long (a binding's User-Agent, a script's map) does not hold the whole header block: a
+   * quarter of a native UTF-8 decode per call.
+   */
   headerValue(i: number): string {
     const b = i * HDR_STRIDE;
     const t = this.table;
-    return decodeValue(this.buffer, t[b + HDR_VALUE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, ((t[b + HDR_ID] ?? 0) & FOLDED_FLAG) !== 0);
+    const start = t[b + HDR_VALUE_START] ?? 0;
+    const end = t[b + HDR_VALUE_END] ?? 0;
+    const folded = ((t[b + HDR_ID] ?? 0) & FOLDED_FLAG) !== 0;
+    const head = folded ? '' : this.headString();
+    return head === '' ? decodeValue(this.buffer, start, end, folded) : ownString(head.slice(start - this.start, end - this.start));
   }
 
   /** Index of the first header line at or after `from` with this name (any case, compact forms), or -1. */
