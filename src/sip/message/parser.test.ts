@@ -108,7 +108,8 @@ test('the essential headers read the same from the ASCII header block (ranges of
   const heads = [
     BASE,
     ['INVITE sips:%61lice@[2001:db8::1]:5061;transport=tcp;lr SIP/2.0', 'v: SIP / 2.0 / tcp [2001:db8::9]:5070 ; branch = z9hG4bK-x ;rport;received=192.0.2.9, SIP/2.0/UDP h.example', 'f: "A \\"q\\" <x>" <sip:a@x.example;user=phone>;TAG=t-1;x="a;b"', 't:sip:b@y.example;tag=2', 'i: abc@host', 'CSeq: 7 INVITE', 'Max-Forwards: 9'],
-    ['REGISTER sip:registrar.example SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.1:5060', ' ;branch=z9hG4bKfold', 'From: Bob  Smith <tel:+1-555-0100>;tag=9', 'To: Bob <tel:+1-555-0100>', 'Call-ID: 1234', 'CSeq: 2', ' REGISTER'],
+    ['REGISTER sip:registrar.example SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.1:5060', ' ;branch=z9hG4bKfold', 'From: Bob  Smith <tel:+1-555-0100>;tag=9', 'To: Bob <tel:+1-555-0100>', 'Call-ID: 1234', 'CSeq: 2', ' REGISTER',
+      'User-Agent: Phone/1.0 (a long enough user agent)', 's: folded', '\tsubject', 'Expires:  600 ', 'X-Other: a,b'],
   ];
   for (const head of heads) {
     const ascii = parseMessage(msg([], 'body', head));
@@ -121,6 +122,8 @@ test('the essential headers read the same from the ASCII header block (ranges of
     const view = (x: typeof a) => JSON.stringify({
       uri: x.uri, uriText: x.uriText, via: x.topVia, from: x.from, fromTag: x.from.tag, fromParams: x.from.params,
       to: x.to, toTag: x.to.tag, callId: x.callId, cseq: x.cseq, mf: x.maxForwards,
+      // Every other value too (headerValue: slices of the block, or decoded; folded lines unfolded).
+      values: x.headers(), ua: x.get('user-agent'), subject: x.get('s'), expires: x.expires(),
     });
     assert.equal(view(a), view(m), head[0]);
   }
