@@ -4,6 +4,8 @@ import { parseMessage, type SipMessage } from '../sip/message/index.ts';
 import { defineRoutes, type RelayTarget } from './api.ts';
 import type { AuthPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 import { ScriptHost } from './script-host.ts';
+import { portOf } from './proxy-binding.ts';
+import { harness, request } from '../../test/support/proxy-harness.ts';
 
 function msg(method: string, extra = ''): SipMessage {
   const r = parseMessage(Buffer.from([
@@ -93,6 +95,18 @@ test('a throwing handler gets 500 and the error handler runs; the host keeps goi
   host(defineRoutes({ request: async () => { await Promise.resolve(); throw new Error('later'); } })).handleRequest(rejecting);
   await flush();
   assert.deepEqual(rejecting.replies.map((r) => r.status), [500]);
+});
+
+test('through the proxy: a handler that throws at once gets 500 also when an (async) error handler runs first', async () => {
+  for (const error of [undefined, () => {}, async () => { await flush(); }]) {
+    const h = harness();
+    const sh = new ScriptHost(defineRoutes({ request: () => { throw new Error('boom'); }, ...(error === undefined ? {} : { error }) }), { registrar, auth, cluster: undefined, logger });
+    h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+    h.recv(request({ method: 'INVITE' }));
+    await flush(); await flush();
+    const sent = h.take().map((x) => (x.msg.isRequest ? x.msg.method : x.msg.status));
+    assert.deepEqual(sent, [100, 500], `error handler: ${String(error)}`);
+  }
 });
 
 test('a handler that neither answers nor drops gets 500 with a warning; an explicit drop stays silent', async () => {

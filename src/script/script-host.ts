@@ -60,8 +60,9 @@ export class ScriptHost {
     try {
       r = routes.request(pr.msg, ctx);
     } catch (e) {
-      void this.failed(e, routes, ctx, 'request');
-      return;
+      // The promise goes back to the proxy: it keeps the request until the error handler (which
+      // may be async) and the 500 are done, instead of dropping it as undecided.
+      return this.failed(e, routes, ctx, 'request');
     }
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
       return (r as Promise<void>).then(() => this.finished(ctx), (e: unknown) => this.failed(e, routes, ctx, 'request'));
