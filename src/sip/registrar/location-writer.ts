@@ -4,15 +4,25 @@ import type { LocationPersistence, PersistenceChange, PersistenceMode } from './
 
 /**
  * Carries location changes to a LocationPersistence in one of OpenSIPS usrloc's modes.
- * write-through: each change is written at once; `settled()` lets the REGISTER path wait for
- * it before answering 200 (OpenSIPS db_mode 1 writes before replying). write-back: changes are
- * coalesced per contact id and written by `flush()` (db_mode 2's timer), so a contact refreshed
- * ten times between flushes costs one row write. A failed write is counted and reported; in
- * write-back mode its changes go back in the queue unless a newer change superseded them.
+ * write-through: changes are written in the order they happen, one write at a time (a change made
+ * while a write runs joins the next one: group commit); `settled()` lets the REGISTER path wait
+ * for what was issued so far before answering 200 (OpenSIPS db_mode 1 writes before replying),
+ * and not for writes issued after it. write-back: changes are coalesced per contact id and written
+ * by `flush()` (db_mode 2's timer), so a contact refreshed ten times between flushes costs one row
+ * write. A failed write is counted and reported; in write-back mode its changes go back in the
+ * queue unless a newer change superseded them.
+ *
+ * One write at a time matters: the repositories upsert as UPDATE then INSERT, so two writes of one
+ * contact running at once could leave the older state (an insert finishing after the delete that
+ * followed it brought a removed binding back at the next start).
  */
 export class LocationWriter {
   private readonly pending = new Map<bigint, PersistenceChange>();
-  private readonly writing = new Set<Promise<void>>();
+  /** write-through: the changes the next write will carry, until it starts. */
+  private next: PersistenceChange[] | undefined;
+  /** write-through: settles when the last write issued has (never rejects). */
+  private tail: Promise<void> = Promise.resolve();
+  private unsettled = 0;
   private readonly writes: Counter;
   private readonly failures: Counter;
   private flushing: Promise<void> | undefined;
@@ -35,9 +45,9 @@ export class LocationWriter {
     this.submit({ op: 'delete', aor: b.aor, contactId: b.contactId }, b.contactId);
   }
 
-  /** Write-through writes issued and not yet settled. */
+  /** Write-through changes issued and not yet written (or failed). */
   inFlight(): number {
-    return this.writing.size;
+    return this.unsettled;
   }
 
   /** Changes queued for the next write-back flush. */
@@ -53,12 +63,18 @@ export class LocationWriter {
       this.pending.set(id, change);
       return;
     }
-    this.track(this.persistence.write([change]).then(() => this.done([change]), (e: unknown) => this.failed(e, 1)));
-  }
-
-  private track(p: Promise<void>): void {
-    this.writing.add(p);
-    void p.finally(() => this.writing.delete(p));
+    this.unsettled++;
+    if (this.next !== undefined) {
+      this.next.push(change);
+      return;
+    }
+    const batch = [change];
+    this.next = batch;
+    this.tail = this.tail.then(() => {
+      // The write starts: later changes go to the write after this one.
+      if (this.next === batch) this.next = undefined;
+      return this.persistence.write(batch).then(() => this.done(batch), (e: unknown) => this.failed(e, batch.length));
+    }).finally(() => { this.unsettled -= batch.length; });
   }
 
   private done(changes: readonly PersistenceChange[]): void {
@@ -71,14 +87,19 @@ export class LocationWriter {
     this.onError?.(error);
   }
 
-  async settled(): Promise<void> {
-    while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
+  /** Settles once the write-through changes issued so far are written (or failed); later ones are not waited for. */
+  settled(): Promise<void> {
+    return this.tail;
   }
 
-  /** Writes everything queued (write-back); concurrent calls share one write. */
+  /**
+   * Writes everything queued (write-back). A flush already running is joined, then what was
+   * queued meanwhile is written too: a caller (the node stopping) gets every change made before it
+   * asked.
+   */
   flush(): Promise<void> {
     if (this.mode !== 'write-back') return this.settled();
-    if (this.flushing !== undefined) return this.flushing;
+    if (this.flushing !== undefined) return this.flushing.then(() => this.flush());
     if (this.pending.size === 0) return Promise.resolve();
     const batch = [...this.pending.entries()];
     this.pending.clear();

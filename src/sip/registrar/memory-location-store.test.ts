@@ -138,7 +138,79 @@ test('write-through writes each change and marks the binding synced', async () =
   assert.equal(a2.state, 'dirty');
   store.remove(a2);
   await store.persisted();
-  assert.deepEqual(db.writes.map((w) => w.map((c) => c.op)), [['upsert'], ['upsert'], ['delete']]);
+  // Changes made together go in one write (group commit), in the order they were made.
+  assert.deepEqual(db.writes.map((w) => w.map((c) => c.op)), [['upsert'], ['upsert', 'delete']]);
+});
+
+/** A database whose writes finish when the test says: one write at a time must be what it sees. */
+class SlowDb implements LocationPersistence {
+  writes: PersistenceChange[][] = [];
+  running = 0;
+  maxRunning = 0;
+  private waiting: Array<() => void> = [];
+  async *load(): AsyncIterable<PersistedBinding> { /* no rows */ }
+  async write(changes: readonly PersistenceChange[]): Promise<void> {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.writes.push([...changes]);
+    this.running--;
+  }
+  finishOne(): void { this.waiting.shift()?.(); }
+  get pending(): number { return this.waiting.length; }
+}
+const turns = async (n: number) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
+
+test('write-through: one write at a time, in order; persisted() waits for what was issued, not for later writes', async () => {
+  const db = new SlowDb();
+  const store = new MemoryLocationStore({ clock: new FakeClock(), persistence: db, persistenceMode: 'write-through' });
+  const a = store.insert('a@x', fields('sip:a@h', 60));
+  const first = store.persisted();
+  let firstDone = false;
+  void first.then(() => { firstDone = true; });
+  await turns(2);
+  assert.equal(db.pending, 1);
+  // While it runs: the binding is removed, another is inserted (the review's insert-then-delete race).
+  store.remove(a);
+  const b = store.insert('b@x', fields('sip:b@h', 60));
+  await turns(2);
+  assert.equal(db.pending, 1, 'the next write waits for the running one');
+  db.finishOne();
+  await turns(2);
+  assert.equal(firstDone, true, 'the first REGISTER\'s write is done: it does not wait for the later ones');
+  assert.equal(db.pending, 1, 'the later changes, in one write');
+  // A steady stream of new writes does not hold back a waiter.
+  const second = store.persisted();
+  let secondDone = false;
+  void second.then(() => { secondDone = true; });
+  store.update(b, fields('sip:b@h', 90));
+  db.finishOne();
+  await turns(2);
+  assert.equal(secondDone, true);
+  db.finishOne();
+  await store.persisted();
+  assert.deepEqual(db.writes.map((w) => w.map((c) => (c.op === 'delete' ? `delete ${c.aor}` : `upsert ${c.binding.aor}`))),
+    [['upsert a@x'], ['delete a@x', 'upsert b@x'], ['upsert b@x']]);
+  assert.equal(db.maxRunning, 1);
+  assert.equal(store.writesPending(), false);
+});
+
+test('write-back: a flush asked while one runs also writes what was queued meanwhile (the node stopping loses nothing)', async () => {
+  const db = new SlowDb();
+  const store = new MemoryLocationStore({ clock: new FakeClock(), persistence: db, persistenceMode: 'write-back' });
+  store.insert('a@x', fields('sip:a@h', 60));
+  const timerFlush = store.flush();
+  store.insert('b@x', fields('sip:b@h', 60));
+  const stopFlush = store.flush();
+  let stopped = false;
+  void stopFlush.then(() => { stopped = true; });
+  db.finishOne();
+  await timerFlush;
+  await turns(2);
+  assert.equal(stopped, false, 'b@x is still to write');
+  db.finishOne();
+  await stopFlush;
+  assert.deepEqual(db.writes.map((w) => w.map((c) => (c.op === 'upsert' ? c.binding.aor : c.op))), [['a@x'], ['b@x']]);
 });
 
 test('write-back coalesces per contact and requeues a failed flush', async () => {
