@@ -54,8 +54,20 @@ export class SipService implements Service {
 
   private constructor(rt: NodeRuntime) {
     const cfg = rt.config.sip;
+    const internalErrors = rt.stats.counter('core:internal_errors', 'messages whose handling threw (a bug): dropped and logged, the node keeps running');
     this.transport = new SipTransport(
-      (data, info) => { if (this.held === undefined) this.core.receive(data, info); else this.hold(data, info); },
+      (data, info) => {
+        // DESIGN.md §4: whatever a datagram or stream message makes our code do, the node keeps
+        // running. Bad input is refused where it is read; this catches what was missed, so one
+        // packet cannot end the process through the socket's 'message' handler.
+        try {
+          if (this.held === undefined) this.core.receive(data, info);
+          else this.hold(data, info);
+        } catch (err) {
+          internalErrors.inc();
+          rt.logger.error({ err, source: `${info.proto}:${info.remoteAddress}:${info.remotePort}` }, 'handling a SIP message threw; dropped');
+        }
+      },
       (target, code, message) => rt.logger.warn({ target, code, message }, 'SIP send failed'),
       rt.stats,
       {

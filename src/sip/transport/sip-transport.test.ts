@@ -131,3 +131,16 @@ test('TCP: dialling out, idle timeout, connection cap, and a failed connect repo
     await server.t.close();
   }
 });
+
+test('a target with port 0 (valid SIP grammar, refused by Node) is refused and counted, never thrown: UDP and TCP', async () => {
+  const { t, stats } = makeTransport();
+  await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }]);
+  try {
+    for (const proto of ['udp', 'tcp'] as const) {
+      for (const port of [0, 65536, -1]) assert.equal(t.send({ proto, address: '127.0.0.1', port }, Buffer.from('x')), 'bad-target', `${proto} ${port}`);
+    }
+    assert.equal(stats.get(['net:bad_send_targets'])['net:bad_send_targets'], 6);
+  } finally {
+    await t.close();
+  }
+});

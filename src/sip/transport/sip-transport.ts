@@ -55,6 +55,7 @@ export class SipTransport {
   private readonly tcp: TcpConnections;
   private readonly rcvBytes: Counter;
   private readonly udpSendErrors: Counter;
+  private readonly badTargets: Counter;
 
   constructor(
     private readonly onMessage: MessageSink,
@@ -65,6 +66,7 @@ export class SipTransport {
     this.tcp = new TcpConnections(tcpLimits, onMessage, onSendError, counters);
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
     this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
+    this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
   }
 
   async listen(specs: readonly ListenSpec[]): Promise<ListenerInfo[]> {
@@ -84,6 +86,11 @@ export class SipTransport {
   }
 
   send(target: SendTarget, data: Buffer): SendResult {
+    // Targets come from the network (Via sent-by and rport, Contact, Route). Port 0 is valid SIP
+    // grammar (port = 1*DIGIT) but Node throws synchronously for it (ERR_SOCKET_BAD_PORT): that
+    // would escape the receive path and end the process. Refused and counted instead.
+    const port = target.port;
+    if (!(port >= 1 && port <= 65535)) return this.badTarget();
     if (target.proto === 'tcp') return this.tcp.send(target, data);
     // An IPv6 literal always contains ':'; cheaper than isIPv6() on every datagram.
     const v6 = target.address.includes(':');
@@ -91,8 +98,18 @@ export class SipTransport {
     if (l === undefined) return 'no-listener';
     // No completion callback: it costs a closure and a request wrap per datagram, and send
     // errors on UDP surface as the socket's 'error' event (counted in net:udp_send_errors).
-    l.socket.send(data, target.port, target.address);
+    try {
+      l.socket.send(data, port, target.address);
+    } catch {
+      // Anything else Node refuses before sending (an address it cannot use): never thrown out.
+      return this.badTarget();
+    }
     return 'sent';
+  }
+
+  private badTarget(): SendResult {
+    this.badTargets.inc();
+    return 'bad-target';
   }
 
   /** Closes listeners first (no new work), then connections. */

@@ -20,7 +20,8 @@ export interface SendTarget {
   readonly connectionId?: number;
 }
 
-export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded';
+/** `bad-target`: no port 1–65535 or an address Node refuses (a Via may say port 0: the grammar allows it). */
+export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded' | 'bad-target';
 
 export interface ListenerInfo {
   readonly proto: SipProto;
