@@ -157,7 +157,9 @@ export class TcpConnections {
             localAddress: s.localAddress ?? localAddress, localPort: s.localPort ?? localPort, connectionId: c.id,
           });
         } else if (e.kind === 'keepalive-ping') {
-          s.write(CRLF);
+          // RFC 5626 §3.5.1 pong, under the same write cap as messages: a peer that pings and
+          // never reads is closed, not buffered for without bound.
+          if (!this.write(c, CRLF)) return;
         } else {
           this.framingErrors.inc();
           s.destroy();
