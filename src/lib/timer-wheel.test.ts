@@ -69,3 +69,26 @@ test('a cancelled timer lets go of its callback at once, not when its slot comes
   assert.equal(entries[0]?.fn.toString().includes('payload'), false, 'the callback (and its closure) is released');
   assert.ok(ref.deref() !== undefined);
 });
+
+test('a timer set from a firing callback is placed from the next slot, never a revolution late', () => {
+  // "Timers fire no earlier than due and at most one tick late", also when set inside a tick:
+  // the last pending timer's callback (the wheel idle), a callback at a slot's exact end, and a
+  // delay of a whole number of revolutions (512 × 10 ms).
+  const cases: Array<{ name: string; keepBusy: boolean; delay: number }> = [
+    { name: 'idle wheel, after(0)', keepBusy: false, delay: 0 },
+    { name: 'idle wheel, after(10)', keepBusy: false, delay: 10 },
+    { name: 'busy wheel, after(0)', keepBusy: true, delay: 0 },
+    { name: 'busy wheel, one revolution', keepBusy: true, delay: 5120 },
+    { name: 'idle wheel, two revolutions', keepBusy: false, delay: 10_240 },
+  ];
+  for (const c of cases) {
+    const clock = new FakeClock();
+    const wheel = new TimerWheel(clock, clock);
+    let setAt = -1;
+    let firedAt = -1;
+    if (c.keepBusy) wheel.after(60_000, () => {});
+    wheel.after(500, () => { setAt = clock.nowMs(); wheel.after(c.delay, () => { firedAt = clock.nowMs(); }); });
+    clock.advance(30_000);
+    assert.ok(firedAt >= setAt + c.delay && firedAt <= setAt + c.delay + 10, `${c.name}: set at ${setAt}, fired at ${firedAt}`);
+  }
+});

@@ -33,6 +33,8 @@ export class TimerWheel implements Timers {
   private cursorEndMs: number;
   private live = 0;
   private ticking: TimerHandle | undefined;
+  /** Inside onTick: the cursor is in use, the idle restart in after() must not move it. */
+  private running = false;
 
   constructor(
     private readonly clock: Clock,
@@ -52,7 +54,7 @@ export class TimerWheel implements Timers {
   }
 
   after(delayMs: number, fn: () => void): TimerHandle {
-    if (this.live === 0 && this.ticking === undefined) {
+    if (this.live === 0 && this.ticking === undefined && !this.running) {
       // Idle wheel: restart the cursor at the present so we do not replay empty slots.
       this.cursorEndMs = this.clock.nowMs() + this.tickMs;
     }
@@ -75,31 +77,41 @@ export class TimerWheel implements Timers {
   private onTick(): void {
     this.ticking = undefined;
     const now = this.clock.nowMs();
-    // Catch up on every slot whose time has passed (the event loop may have been busy).
-    while (this.cursorEndMs <= now + 0.001 && this.live > 0) {
-      this.runSlot(now);
-      this.cursor = (this.cursor + 1) & this.mask;
-      this.cursorEndMs += this.tickMs;
+    this.running = true;
+    try {
+      // Catch up on every slot whose time has passed (the event loop may have been busy).
+      while (this.cursorEndMs <= now + 0.001 && this.live > 0) {
+        const due = this.takeDue(now);
+        // The cursor moves on before the callbacks run: a timer they set is placed from the next
+        // slot, never in the one just swept (it would wait a whole revolution there).
+        this.cursor = (this.cursor + 1) & this.mask;
+        this.cursorEndMs += this.tickMs;
+        if (due === undefined) continue;
+        for (const e of due) {
+          this.live--;
+          if (!e.cancelled) e.fn();
+        }
+      }
+    } finally {
+      this.running = false;
     }
     if (this.live === 0) return;
     this.ensureTicking();
   }
 
-  private runSlot(now: number): void {
+  /** Takes the cursor's slot's due entries out (undefined when none), sweeps cancelled ones, counts rounds down. */
+  private takeDue(now: number): WheelEntry[] | undefined {
     const slot = this.slots[this.cursor] as WheelEntry[];
-    if (slot.length === 0) return;
-    const due: WheelEntry[] = [];
+    if (slot.length === 0) return undefined;
+    let due: WheelEntry[] | undefined;
     let keep = 0;
     for (const e of slot) {
       if (e.cancelled) { this.live--; continue; }
       if (e.rounds > 0) { e.rounds--; slot[keep++] = e; continue; }
       if (e.dueMs > now) { slot[keep++] = e; continue; }
-      due.push(e);
+      (due ??= []).push(e);
     }
     slot.length = keep;
-    for (const e of due) {
-      this.live--;
-      if (!e.cancelled) e.fn();
-    }
+    return due;
   }
 }
