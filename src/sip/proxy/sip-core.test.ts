@@ -85,6 +85,9 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), src), { proto: 'udp', address: '192.0.2.7', port: 5070 });
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1'), src), { proto: 'udp', address: '198.51.100.1', port: 5060 });
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=239.1.1.1'), src), { proto: 'udp', address: '239.1.1.1', port: 5060 });
+  // §18.2.2: the request's connection first; if it closed, the source address at the sent-by port (or the default).
   assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),
-    { proto: 'tcp', address: '192.0.2.7', port: 40000, connectionId: 9 });
+    { proto: 'tcp', address: '192.0.2.7', port: 5060, connectionId: 9 });
+  assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com:5090;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),
+    { proto: 'tcp', address: '192.0.2.7', port: 5090, connectionId: 9 });
 });

@@ -42,15 +42,16 @@ export function applyReceived(viaParm: string, p: ReceivedParams): string {
 
 /**
  * Where a response to this request goes (RFC 3261 §18.2.2, RFC 3581 §4): over a reliable
- * transport, back on the connection the request came on (the transport falls back to a new
- * connection to the same address); over UDP, to the source address when it differs from sent-by
- * (`received`), to the source port when rport was asked for, else to the sent-by port; `maddr`
- * wins when present.
+ * transport, back on the connection the request came on; when it has closed, the transport opens
+ * one to the source address ("received") and the sent-by port, or the transport's default port —
+ * not to the connection's ephemeral source port, where nothing listens. Over UDP, to the source
+ * address when it differs from sent-by (`received`), to the source port when rport was asked for,
+ * else to the sent-by port; `maddr` wins when present.
  */
 export function responseTarget(via: Via, src: SipSource): SipTarget {
   const proto = src.proto;
   if (proto !== 'udp') {
-    const t: SipTarget = { proto, address: src.remoteAddress, port: src.remotePort };
+    const t: SipTarget = { proto, address: src.remoteAddress, port: via.port ?? defaultPort(via.transport) };
     return src.connectionId === undefined ? t : { ...t, connectionId: src.connectionId };
   }
   if (via.maddr !== undefined) return { proto, address: via.maddr, port: via.port ?? defaultPort(via.transport) };
