@@ -50,3 +50,28 @@ test('Content-Length is found in long and compact form, case-insensitive, with s
   assert.equal(h('A\r\nL:7\r\n\r\n'), 7);
   assert.equal(h('A\r\nLocation: 5\r\n\r\n'), 'Content-Length is mandatory on stream transports (RFC 3261 §18.3)');
 });
+
+test('a folded Content-Length (RFC 3261 §7.3.1 continuation line) frames as the parser reads it', () => {
+  const folded = 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nContent-Length:\r\n 5\r\nX-A: 1\r\n\r\nhello';
+  assert.deepEqual(feed(new StreamFramer(), [folded]).map((e) => (e.kind === 'message' ? e.data.toString('latin1') : e.kind)), [folded]);
+  assert.equal(contentLengthOf(Buffer.from('l:\r\n\t12 \r\n', 'latin1'), 10), 12);
+  assert.equal(contentLengthOf(Buffer.from('Content-Length: 1\r\n 2\r\n', 'latin1'), 22), 'Content-Length is not a number', 'a folded value is one value: "1 2"');
+});
+
+test('a message trickled in byte by byte is copied O(size) times, not once per byte (a growing store, not a concat per chunk)', () => {
+  const body = 'x'.repeat(16_000);
+  const whole = Buffer.from(msg(body), 'latin1');
+  const framer = new StreamFramer();
+  const allocUnsafe = Buffer.allocUnsafe;
+  let allocated = 0;
+  Buffer.allocUnsafe = ((n: number) => { allocated += n; return allocUnsafe(n); }) as typeof Buffer.allocUnsafe;
+  const out: FramerEvent[] = [];
+  try {
+    for (let i = 0; i < whole.length; i++) framer.push(whole.subarray(i, i + 1), out);
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe;
+  }
+  assert.deepEqual(out.map((e) => (e.kind === 'message' ? e.data.equals(whole) : e.kind)), [true]);
+  assert.ok(allocated <= 8 * whole.length, `${allocated} bytes allocated for a ${whole.length}-byte message`);
+  assert.equal(framer.bufferedBytes(), 0);
+});

@@ -17,9 +17,17 @@ const LF = 10;
  * Pure: no sockets; whole messages are sub-arrays of the received chunk when they fit in one.
  */
 export class StreamFramer {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
+  /**
+   * Where a partial message accumulates: grown by doubling, so a message trickled in byte by byte
+   * costs O(size) copies, not O(size²) (one Buffer.concat per chunk did). `buf` is a view of it.
+   */
+  private store: Buffer | undefined;
+  private storeUsed = 0;
   /** Where the CRLFCRLF search resumes, so a slow trickle of bytes is not rescanned. */
   private scanFrom = 0;
+  /** Size of the message at the start of `buf` once its headers were read (-1: not yet), so a trickled body does not re-read Content-Length per chunk. */
+  private expected = -1;
   private failed = false;
 
   constructor(private readonly maxMessageBytes = MAX_SIP_MESSAGE_BYTES) {}
@@ -31,14 +39,15 @@ export class StreamFramer {
 
   push(chunk: Buffer, out: FramerEvent[]): void {
     if (this.failed) return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     for (;;) {
       const ev = this.next();
       if (ev === undefined) return;
       out.push(ev);
       if (ev.kind === 'error') {
         this.failed = true;
-        this.buf = Buffer.alloc(0);
+        this.buf = EMPTY;
+        this.store = undefined;
         return;
       }
     }
@@ -59,15 +68,19 @@ export class StreamFramer {
       this.consume(2);
     }
     const b = this.buf;
-    const end = this.findHeaderEnd();
-    if (end < 0) {
-      if (b.length > MAX_STREAM_HEADER_BYTES) return fail(`no end of headers within ${MAX_STREAM_HEADER_BYTES} bytes`);
-      return undefined;
+    let total = this.expected;
+    if (total < 0) {
+      const end = this.findHeaderEnd();
+      if (end < 0) {
+        if (b.length > MAX_STREAM_HEADER_BYTES) return fail(`no end of headers within ${MAX_STREAM_HEADER_BYTES} bytes`);
+        return undefined;
+      }
+      const cl = contentLengthOf(b, end);
+      if (typeof cl === 'string') return fail(cl);
+      total = end + 4 + cl;
+      if (total > this.maxMessageBytes) return fail(`message of ${total} bytes exceeds ${this.maxMessageBytes}`);
+      this.expected = total;
     }
-    const cl = contentLengthOf(b, end);
-    if (typeof cl === 'string') return fail(cl);
-    const total = end + 4 + cl;
-    if (total > this.maxMessageBytes) return fail(`message of ${total} bytes exceeds ${this.maxMessageBytes}`);
     if (b.length < total) return undefined;
     const data = b.subarray(0, total);
     this.consume(total);
@@ -86,8 +99,44 @@ export class StreamFramer {
   private consume(n: number): void {
     this.buf = this.buf.subarray(n);
     this.scanFrom = 0;
+    this.expected = -1;
+    // Nothing partial left: an idle connection keeps no store (messages handed out are views of it
+    // and keep it alive themselves as long as they need it).
+    if (this.buf.length === 0) {
+      this.buf = EMPTY;
+      this.store = undefined;
+    }
+  }
+
+  /** Appends a chunk: kept as is when nothing is buffered (whole messages stay views of it), else copied into the store. */
+  private append(chunk: Buffer): void {
+    const b = this.buf;
+    if (b.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const store = this.store;
+    // The bytes held end where the store's used part ends: the chunk goes right after them.
+    if (store !== undefined && b.buffer === store.buffer && b.byteOffset + b.length === store.byteOffset + this.storeUsed
+      && this.storeUsed + chunk.length <= store.length) {
+      chunk.copy(store, this.storeUsed);
+      this.storeUsed += chunk.length;
+      this.buf = store.subarray(b.byteOffset - store.byteOffset, this.storeUsed);
+      return;
+    }
+    const need = b.length + chunk.length;
+    const next = Buffer.allocUnsafe(Math.max(2 * need, MIN_STORE_BYTES));
+    b.copy(next, 0);
+    chunk.copy(next, b.length);
+    this.store = next;
+    this.storeUsed = need;
+    this.buf = next.subarray(0, need);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+/** First store for a partial message: most fit, and a second chunk then costs no allocation. */
+const MIN_STORE_BYTES = 4096;
 
 function isCrlfPrefix(b: Buffer): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== (i % 2 === 0 ? CR : LF)) return false;
@@ -108,6 +157,11 @@ export function contentLengthOf(b: Buffer, end: number): number | string {
   while (lineStart < end) {
     let lineEnd = b.indexOf(CR, lineStart);
     if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    // RFC 3261 §7.3.1: a line starting with SP or HTAB continues the header above it.
+    while (lineEnd + 2 < end && (b[lineEnd + 2] === 32 || b[lineEnd + 2] === 9)) {
+      const next = b.indexOf(CR, lineEnd + 2);
+      lineEnd = next < 0 || next > end ? end : next;
+    }
     const v = headerValueIfContentLength(b, lineStart, lineEnd);
     if (v !== undefined) {
       if (typeof v === 'string') return v;
@@ -130,10 +184,10 @@ function headerValueIfContentLength(b: Buffer, s: number, e: number): number | s
   } else {
     return undefined;
   }
-  while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+  while (p < e && isLws(b[p])) p++;
   if (b[p] !== 58 /* : */) return undefined;
   p++;
-  while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+  while (p < e && isLws(b[p])) p++;
   let n = 0;
   let digits = 0;
   while (p < e && (b[p] as number) >= 48 && (b[p] as number) <= 57) {
@@ -141,10 +195,15 @@ function headerValueIfContentLength(b: Buffer, s: number, e: number): number | s
     digits++;
     p++;
   }
-  while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+  while (p < e && isLws(b[p])) p++;
   if (digits === 0 || p !== e) return 'Content-Length is not a number';
   if (digits > MAX_CONTENT_LENGTH_DIGITS) return 'Content-Length has too many digits';
   return n;
+}
+
+/** SP, HTAB, or the CRLF of a continuation line (the logical line spans it, RFC 3261 §7.3.1). */
+function isLws(c: number | undefined): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
 function isTokenChar(c: number): boolean {
