@@ -119,4 +119,8 @@ test('§17.2.3 RFC 2543 fallback without the magic cookie: ACK with our To tag m
   assert.equal(serverKey({ ...old, method: 'ACK', toTag: 'ours' }), serverKey(old));
   assert.notEqual(serverKey({ ...old, cseqNumber: 1 }), serverKey(old));
   assert.notEqual(serverKey({ ...base, branch: '1234' }), serverKey(base));
+  // Other requests match on the To tag too: BYEs to two forked dialogs are two transactions.
+  const bye = { ...old, method: 'BYE', toTag: 'dialogA' };
+  assert.notEqual(serverKey({ ...bye, toTag: 'dialogB' }), serverKey(bye));
+  assert.equal(serverKey({ ...bye }), serverKey(bye));
 });

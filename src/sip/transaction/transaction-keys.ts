@@ -29,9 +29,11 @@ export interface ServerKeyInput {
 export function serverKey(k: ServerKeyInput): string {
   const method = k.method === 'ACK' ? 'INVITE' : k.method;
   if (k.branch !== undefined && k.branch.startsWith(MAGIC_COOKIE)) return `${k.branch}\u0000${k.sentBy}\u0000${method}`;
-  // RFC 2543: the ACK's To tag is ours, not in the INVITE; the caller stores the INVITE under
-  // a key without To tag and looks ACKs up the same way (§17.2.3, last paragraphs).
-  return `2543\u0000${k.requestUri}\u0000${k.fromTag}\u0000${k.callId}\u0000${k.cseqNumber}\u0000${k.topVia}\u0000${method}`;
+  // RFC 2543: "the Request-URI, To tag, From tag, Call-ID, CSeq, and top Via" (§17.2.3). The ACK's
+  // To tag is ours, not in the INVITE, so INVITE and ACK match without it (last paragraphs); every
+  // other request keeps it (two BYEs to two forked dialogs are two transactions).
+  const toTag = method === 'INVITE' ? '' : k.toTag;
+  return `2543\u0000${k.requestUri}\u0000${toTag}\u0000${k.fromTag}\u0000${k.callId}\u0000${k.cseqNumber}\u0000${k.topVia}\u0000${method}`;
 }
 
 /** Key of the INVITE server transaction that a CANCEL targets (§9.2). */
