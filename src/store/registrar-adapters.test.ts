@@ -26,6 +26,10 @@ test('bindings written through to the location table come back after a restart (
     assert.equal(loaded.q, 500);
     assert.equal(loaded.received, 'sip:198.51.100.2:40000');
     assert.equal(loaded.expiresSec, nowSec + 3600);
+    // RFC 5626: instance and reg-id survive (reg-id in kv_store), so the UA's next refresh finds its binding.
+    assert.equal(loaded.instance, '<urn:uuid:1>');
+    assert.equal(loaded.regId, 1);
+    assert.equal(again.find('alice@example.com', { contact: 'sip:alice@192.0.2.9:5070', instance: '<urn:uuid:1>', regId: 1 })?.contactId, b.contactId);
     a.remove(b);
     await a.persisted();
     assert.equal((await store.locations.loadAll()).length, 0);

@@ -75,7 +75,23 @@ function toRow(b: Binding): LocationInput {
     expires: b.expiresSec, q: qToTable(b.q), callid: b.callId, cseq: b.cseq, lastModified: new Date(b.lastModifiedSec * 1000),
     flags: b.flags, cflags: b.cflags === '' ? null : b.cflags, userAgent: b.userAgent, socket: b.socket === '' ? null : b.socket,
     methods: b.methods, sipInstance: b.instance ?? null, attr: b.attrs === undefined ? null : JSON.stringify(b.attrs),
+    // OpenSIPS's location table has no reg-id column; its kv_store (a JSON object) carries it, so an
+    // RFC 5626 binding is matched by (instance, reg-id) after a restart as before it.
+    kvStore: b.instance !== undefined && b.regId !== 0 ? JSON.stringify({ [REG_ID_KEY]: b.regId }) : null,
   };
+}
+
+const REG_ID_KEY = 'reg_id';
+
+/** The reg-id kept in kv_store by toRow (0 when absent or not ours). */
+function regIdOf(kvStore: string | null): number {
+  if (kvStore === null || kvStore === '') return 0;
+  try {
+    const v = (JSON.parse(kvStore) as Record<string, unknown>)[REG_ID_KEY];
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff ? v : 0;
+  } catch {
+    return 0; // another writer's kv_store that is not JSON: not ours
+  }
 }
 
 function fromRow(r: LocationContact): PersistedBinding {
@@ -90,7 +106,10 @@ function fromRow(r: LocationContact): PersistedBinding {
   if (r.socket !== null) p.socket = r.socket;
   if (r.methods !== null) p.methods = r.methods;
   if (r.cflags !== null) p.cflags = r.cflags;
-  if (r.sipInstance !== null) p.instance = r.sipInstance;
+  if (r.sipInstance !== null) {
+    p.instance = r.sipInstance;
+    p.regId = regIdOf(r.kvStore);
+  }
   if (r.attr !== null) {
     try { p.attrs = JSON.parse(r.attr) as Record<string, string>; } catch { /* an OpenSIPS attr that is not ours: leave it */ }
   }

@@ -209,3 +209,15 @@ test('Path (RFC 3327 §5.3): the 200 carries this REGISTER\'s Path, never the on
   assert.equal(header(direct.headers, 'Contact').length, 2, 'both bindings listed');
   assert.deepEqual(header(direct.headers, 'Path'), [], 'the edge proxy of the other UA is not echoed');
 });
+
+test('RFC 5626 §4.1: reg-id is 1*DIGIT from 1 to 2^31-1; anything else is 400', () => {
+  const inst = ';+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"';
+  for (const bad of ['reg-id', 'reg-id=', 'reg-id=0', 'reg-id=0x10', 'reg-id=1e3', 'reg-id=2147483648', 'reg-id=-1']) {
+    const { handler } = setup();
+    const r = handler.handle(register({ contacts: [`<sip:bob@192.0.2.10>${inst};${bad}`], expires: 600 }), rcv);
+    assert.deepEqual([r.status, r.code], [400, 'SIP_REG_BAD_CONTACT'], bad);
+  }
+  const { handler, store } = setup();
+  assert.equal(handler.handle(register({ contacts: [`<sip:bob@192.0.2.10>${inst};reg-id=2147483647`], expires: 600 }), rcv).status, 200);
+  assert.equal(store.lookup('bob@example.com')[0]?.regId, 2147483647);
+});

@@ -2,7 +2,7 @@ import type { CounterFactory, Counter } from '../../lib/counter.ts';
 import { nullCounters } from '../../lib/counter.ts';
 import type { Clock } from '../../lib/time.ts';
 import type { NameAddr, SipMessage } from '../message/index.ts';
-import { paramValue, unquote } from '../message/index.ts';
+import { paramGet, paramValue, unquote } from '../message/index.ts';
 import type { Binding, BindingFields } from './binding.ts';
 import { parseQ } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
@@ -144,9 +144,11 @@ export class RegisterHandler {
       const instRaw = paramValue(na.params, '+sip.instance');
       const instance = instRaw === undefined ? undefined : unquote(instRaw);
       // RFC 5626 §6: reg-id without +sip.instance is ignored.
-      const regIdText = instance === undefined ? undefined : paramValue(na.params, 'reg-id');
-      const regId = regIdText === undefined ? 0 : Number(regIdText);
-      if (!Number.isInteger(regId) || regId < 0 || regId > 0xffff_ffff) return refuse(400, 'Invalid reg-id', 'SIP_REG_BAD_CONTACT');
+      const regIdParam = instance === undefined ? undefined : paramGet(na.params, 'reg-id');
+      const regIdText = regIdParam === undefined ? undefined : (regIdParam.value ?? '');
+      // RFC 5626 §4.1: reg-id = 1*DIGIT, "1 to (2^31 - 1)" (Number() alone took '', '0x10', '1e3').
+      const regId = regIdText === undefined ? 0 : /^[0-9]{1,10}$/.test(regIdText) ? Number(regIdText) : NaN;
+      if (regIdText !== undefined && !(regId >= 1 && regId <= 0x7fff_ffff)) return refuse(400, 'Invalid reg-id', 'SIP_REG_BAD_CONTACT');
       key.contact = contact;
       key.instance = instance;
       key.regId = regId;
