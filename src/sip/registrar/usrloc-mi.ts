@@ -108,12 +108,13 @@ export function ulShowContact(store: LocationStore, clock: Clock, tableName: str
   return ok({ AOR: key, Contacts: bindings.map((b) => contactOf(b, now)) });
 }
 
-/** `usrloc:rm` / `ul_rm` {table_name, aor}: removes the AoR and all its contacts; "OK". */
+/**
+ * `usrloc:rm` / `ul_rm` {table_name, aor}: removes the AoR and all its contacts; "OK", also for
+ * an AoR with none (OpenSIPS's mi_usrloc_rm_aor: delete_urecord of a missing record succeeds).
+ */
 export function ulRm(store: LocationStore, tableName: string, aor: string): Result<'OK', MiError> {
   const bad = checkTarget(tableName, aor);
   if (bad !== undefined) return err(bad);
-  if (store.removeAor(canonicalAor(aor), 'admin') === 0) {
-    return err({ rpcCode: 404, code: 'SIP_REG_AOR_NOT_FOUND', message: 'AOR not found' });
-  }
+  store.removeAor(canonicalAor(aor), 'admin');
   return ok('OK');
 }
