@@ -111,3 +111,23 @@ test('sendRouted answers OpenSIPS codes: unreachable without a path, disabled wh
   assert.equal(n1.enabled, false);
   assert.equal(n1.sendRouted(msg), 'disabled');
 });
+
+test('a packet naming node id 0 or a negative one anywhere is dropped whole (CLUSTER_BAD_NODE_ID), nothing learnt', () => {
+  const { n1, counters } = pair();
+  const d = desc(9);
+  const hostile = [
+    { kind: 'node-description' as const, clusterId: 1, sourceNodeId: -5, ...d, path: [-5] },
+    { kind: 'node-description' as const, clusterId: 1, sourceNodeId: 0, ...d, path: [0] },
+    { kind: 'node-description' as const, clusterId: 1, sourceNodeId: 9, ...d, path: [9, -1] },
+    { kind: 'pong' as const, clusterId: 1, sourceNodeId: 9, knownNodeIds: [2, 0] },
+    { kind: 'generic-msg' as const, clusterId: 1, sourceNodeId: -2, destinationNodeId: 1, isRequest: true, tag: '1-2-x', payload: Buffer.from('hi') },
+  ];
+  for (const m of hostile) {
+    const p = decodeBinPacket(encodeBinMessage(m as Parameters<typeof encodeBinMessage>[0]));
+    assert.ok(p.ok, m.kind);
+    const out = n1.receive(p.value, { connId: 'x' });
+    assert.deepEqual(out.filter((o) => o.kind === 'send' || o.kind === 'reply'), [], m.kind);
+  }
+  assert.equal(counters.values.get('clusterer:drop_CLUSTER_BAD_NODE_ID'), hostile.length);
+  assert.deepEqual(miList(n1).Nodes.map((n) => n.node_id), [], 'no node learnt');
+});

@@ -18,6 +18,7 @@ import type { LinkStateDb } from './topology/link-state-db.ts';
 import type { CapabilityTable } from './capability/capability-table.ts';
 import { NodeCore } from './node-core.ts';
 import { receiveInternal, receiveRouted } from './node-receive.ts';
+import { nodeIdsValid } from './node-ids-check.ts';
 import type { ClusterNodeConfig, NodeOutput, PacketSource, RoutedMessage, SendResult } from './node-types.ts';
 
 export type { ClusterNodeConfig, NodeOutput, PacketSource, RoutedMessage, SendResult } from './node-types.ts';
@@ -75,6 +76,7 @@ export class ClusterNode {
     // cl_set_state: a disabled node ignores what it receives (bin_rcv_cl_packets).
     if (!c.on) return c.rejected('CLUSTER_NODE_DISABLED');
     if (packet.kind === 'unknown-capability') return c.rejected('CLUSTER_UNKNOWN_CAPABILITY');
+    if (!nodeIdsValid(packet)) return c.rejected('CLUSTER_BAD_NODE_ID');
     const m = packet;
     if ('destinationNodeId' in m) return receiveRouted(c, m, from);
     const im = m as ClustererInternalMessage;

@@ -28,6 +28,7 @@ export const FOLDER_RULES: readonly FolderRule[] = [
   { folder: 'cluster/node-mi.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/node-types.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/node-core.ts', mayImport: ['lib', 'cluster'], pure: true },
+  { folder: 'cluster/node-ids-check.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/node-receive.ts', mayImport: ['lib', 'cluster'], pure: true },
   { folder: 'cluster/net', mayImport: ['lib', 'cluster/wire', 'cluster/node.ts'] },
   {

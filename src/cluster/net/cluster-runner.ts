@@ -7,7 +7,7 @@
  */
 import type { Clock, TimerHandle, Timers } from '../../lib/time.ts';
 import type { CounterFactory } from '../../lib/counter.ts';
-import { nodeId as toNodeId } from '../../lib/ids.ts';
+import { isValidId, nodeId as toNodeId } from '../../lib/ids.ts';
 import type { NodeId } from '../../lib/ids.ts';
 import { decodeBinPacket, encodeBinMessage } from '../wire/index.ts';
 import type { BinMessage, DecodedPacket } from '../wire/index.ts';
@@ -52,7 +52,9 @@ export class ClusterRunner {
     this.transport = new BinTransport({
       ...o.transport, clock: o.clock, counters: o.counters,
       onPacket: (p, from) => this.onPacket(p, from),
-      onLinkBroken: (id) => this.handle(this.node.connectionClosed(toNodeId(id))),
+      // Ids here come from our own directory (ClusterNode.receive refuses invalid ones); checked
+      // anyway, since a throw in a socket callback would end the process.
+      onLinkBroken: (id) => { if (isValidId(id)) this.handle(this.node.connectionClosed(toNodeId(id))); },
     });
   }
 
@@ -115,6 +117,7 @@ export class ClusterRunner {
       const t = transmitterOf(p.value);
       if (t !== undefined && t !== from.nodeId) return this.dropped('CLUSTER_NET_IDENTITY_MISMATCH');
     }
+    if (from.nodeId !== undefined && !isValidId(from.nodeId)) return this.dropped('CLUSTER_BAD_NODE_ID');
     this.handle(this.node.receive(p.value, { connId: String(from.connectionId), ...(from.nodeId === undefined ? {} : { nodeId: toNodeId(from.nodeId) }) }));
   }
 
