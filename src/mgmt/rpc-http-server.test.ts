@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcHttpServer } from './rpc-http-server.ts';
+import { connect } from 'node:net';
+import { MAX_RPC_BATCH, RpcHttpServer } from './rpc-http-server.ts';
 import { RpcError, RpcRegistry, requireInt } from './rpc-registry.ts';
 
 function server() {
@@ -45,6 +46,32 @@ test('over HTTP: POST /mi, parse errors, batches, other paths', async () => {
     assert.equal((await fetch(url)).status, 405);
     assert.equal((await fetch(`http://127.0.0.1:${addr.port}/other`, { method: 'POST', body: '{}' })).status, 404);
   } finally {
+    await s.close();
+  }
+});
+
+test('a client gone mid-body leaves no rejected promise; a batch of more than MAX_RPC_BATCH calls is one error', async () => {
+  const rejections: unknown[] = [];
+  const onRej = (r: unknown) => { rejections.push(r); };
+  process.on('unhandledRejection', onRej);
+  const s = server();
+  const addr = await s.listen();
+  try {
+    const sock = connect(addr.port, '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":"2.0",');
+    await new Promise((r) => setTimeout(r, 50));
+    sock.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(rejections.map(String), []);
+    const post = async (body: string) => (await fetch(`http://127.0.0.1:${addr.port}/mi`, { method: 'POST', body })).json() as Promise<unknown>;
+    const call = '{"jsonrpc":"2.0","method":"test:int","params":[1],"id":1}';
+    assert.equal((await post(`[${Array(MAX_RPC_BATCH).fill(call).join(',')}]`) as unknown[]).length, MAX_RPC_BATCH);
+    const big = await post(`[${Array(MAX_RPC_BATCH + 1).fill('0').join(',')}]`) as { error: { code: number; data: { code: string } } };
+    assert.deepEqual([big.error.code, big.error.data.code], [-32600, 'RPC_BATCH_TOO_LARGE']);
+  } finally {
+    process.off('unhandledRejection', onRej);
     await s.close();
   }
 });

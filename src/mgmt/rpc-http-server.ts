@@ -7,6 +7,8 @@ import {
 
 /** Largest request body the MI accepts; management calls are small. */
 export const MAX_RPC_BODY_BYTES = 1 << 20;
+/** Most calls one JSON-RPC batch may carry (JSON-RPC 2.0 §6 sets none; the answer must stay small too). */
+export const MAX_RPC_BATCH = 100;
 
 export interface RpcServerOptions {
   host: string;
@@ -37,7 +39,10 @@ export class RpcHttpServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    const server = createServer((req, res) => { void this.onRequest(req, res); });
+    // A client that goes away mid-body makes the body's iterator reject (ECONNRESET): nothing to
+    // answer, and not a bug to count as an unhandled rejection (nor, before the process-wide
+    // handler is installed, a reason to exit).
+    const server = createServer((req, res) => { this.onRequest(req, res).catch(() => { if (!res.headersSent) res.destroy(); }); });
     server.keepAliveTimeout = 5000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -122,6 +127,8 @@ export class RpcHttpServer {
     }
     if (Array.isArray(body)) {
       if (body.length === 0) { send(res, errorResponse(null, RPC_INVALID_REQUEST, 'Invalid Request', 'RPC_INVALID_REQUEST')); return; }
+      // Each item gets a ~60-byte error at least: a 1 MB body of `0,` items answered ~59 MB.
+      if (body.length > MAX_RPC_BATCH) { send(res, errorResponse(null, RPC_INVALID_REQUEST, `Invalid Request: more than ${MAX_RPC_BATCH} calls in a batch`, 'RPC_BATCH_TOO_LARGE')); return; }
       const out: JsonRpcResponse[] = [];
       for (const item of body) out.push(await this.call(item));
       send(res, out);
