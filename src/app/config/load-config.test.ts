@@ -50,6 +50,16 @@ test('broken YAML is a ConfigError with the line, not an exception from the pars
   assert.match(problems[0]?.message ?? '', /YAML line \d+/);
 });
 
+test('a YAML alias bomb and out-of-range durations are ConfigErrors naming the problem', () => {
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]', ''].join('\n');
+  assert.match(problemsOf(bomb)[0]?.message ?? '', /YAML: .*alias/i);
+  // Node timers hold at most 2^31-1 ms; a longer one fires after 1 ms.
+  const p = problemsOf('shutdown: { drainTimeoutMs: 3000000000 }\n');
+  assert.equal(p[0]?.path, 'shutdown.drainTimeoutMs');
+  assert.equal(parseConfigText('shutdown: { drainTimeoutMs: 2147483647 }\n').shutdown.drainTimeoutMs, 2147483647);
+});
+
 test('duplicate keys are refused', () => {
   const problems = problemsOf('mi: { port: 1 }\nmi: { port: 2 }\n');
   assert.match(problems[0]?.message ?? '', /YAML/);

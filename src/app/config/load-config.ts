@@ -50,7 +50,13 @@ export function parseConfigText(text: string, file = '<inline>'): NodeConfig {
       message: `YAML line ${lineAt(text, e.pos[0])}: ${e.message.split('\n')[0]}`,
     })));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // The yaml library refuses an alias-expansion bomb ("Excessive alias count") here, as a plain error.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '', message: `YAML: ${(e as Error).message.split('\n')[0]}` }]);
+  }
   const parsed = nodeConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
   return parsed.data;
