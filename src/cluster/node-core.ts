@@ -72,6 +72,7 @@ export class NodeCore {
     const src = m.sourceNodeId as NodeId;
     const r = this.directory.learn(src, { url: m.url, sipAddr: m.sipAddr, priority: m.priority, noPingRetries: m.noPingRetries });
     if (r.kind === 'collision') return this.collision(r.id, r.knownUrl, r.claimedUrl);
+    if (r.kind === 'full') return this.drop('CLUSTER_TOO_MANY_NODES');
     if (r.kind !== 'added') return;
     this.ensureLink(src);
     this.updateGauges();

@@ -51,3 +51,14 @@ test('send_cap_update content: ourselves first, then every known node; MI list_c
   assert.deepEqual(u.entries.map((e) => e.nodeId), [1, 2]);
   assert.deepEqual(t.miList(), [{ name: UL, state: 'Ok', enabled: 'yes' }]);
 });
+
+test('a node\'s capability names are bounded as the wire bounds them (64): a stream of new names cannot grow the table', () => {
+  const t = new CapabilityTable(n(1));
+  for (let i = 0; i < 1000; i++) t.apply([{ nodeId: n(2), caps: [{ name: `cap-${i}`, ok: true }] }], () => true);
+  const entries = t.build(0).entries.find((e) => e.nodeId === 2);
+  assert.equal(entries?.caps.length, 64);
+  assert.ok(t.hasCapability(n(2), 'cap-0') && !t.hasCapability(n(2), 'cap-64'));
+  // Known names still change state.
+  t.apply([{ nodeId: n(2), caps: [{ name: 'cap-0', ok: false }] }], () => true);
+  assert.equal(t.build(1).entries.find((e) => e.nodeId === 2)?.caps.find((c) => c.name === 'cap-0')?.ok, false);
+});

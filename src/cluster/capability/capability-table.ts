@@ -1,4 +1,5 @@
 import type { NodeId } from '../../lib/ids.ts';
+import { MAX_CAPABILITIES_PER_NODE } from '../wire/limits.ts';
 
 /** One node's capabilities as carried by CAP_UPDATE: `ok` is the wire state 1 ("synced"). */
 export interface CapabilityEntry {
@@ -72,7 +73,11 @@ export class CapabilityTable {
         this.remote.set(e.nodeId, caps);
       }
       for (const c of e.caps) {
-        if (caps.get(c.name) === c.ok) continue;
+        const had = caps.get(c.name);
+        if (had === c.ok) continue;
+        // Names only accumulate: bounded as the wire bounds one node's list (nr_cap), or a stream
+        // of updates naming new capabilities grows the table and our own CAP_UPDATE stops encoding.
+        if (had === undefined && caps.size >= MAX_CAPABILITIES_PER_NODE) continue;
         caps.set(c.name, c.ok);
         changes.push({ nodeId: e.nodeId, name: c.name, ok: c.ok });
         // A node in state OK may serve a pending sync of ours (handle_cap_update).

@@ -1,4 +1,5 @@
 import type { NodeId } from '../../lib/ids.ts';
+import { MAX_NODES } from '../wire/limits.ts';
 
 /** What a NODE_DESCRIPTION or a FULL_TOP_UPDATE entry says about a node (topology.c bin_push_node_info). */
 export interface NodeDescription {
@@ -24,7 +25,12 @@ export type LearnOutcome =
   | { readonly kind: 'added'; readonly node: KnownNode }
   | { readonly kind: 'known' }
   | { readonly kind: 'collision'; readonly id: NodeId; readonly knownUrl: string; readonly claimedUrl: string }
-  | { readonly kind: 'self' };
+  | { readonly kind: 'self' }
+  /** The cluster already has MAX_NODES nodes with us: more could not be listed on the wire (PONG, FULL_TOP_UPDATE). */
+  | { readonly kind: 'full' };
+
+/** Collisions kept for the MI (most recent); each is also counted and reported as it happens. */
+export const MAX_COLLISIONS_KEPT = 64;
 
 /**
  * The set of nodes of one cluster that this node knows, with their descriptions.
@@ -55,6 +61,10 @@ export class NodeDirectory {
     }
     const known = this.nodes.get(id);
     if (known === undefined) {
+      // Anyone may send a NODE_DESCRIPTION: without a bound, a stranger grew the directory (and a
+      // heartbeat link per entry, dialling URLs of its choice) until PONGs and FULL_TOP_UPDATEs to
+      // the real neighbours no longer encoded.
+      if (this.nodes.size + 1 >= MAX_NODES) return { kind: 'full' };
       const node: KnownNode = { id, description, origin: 'learned', dbId: -1, comment: '' };
       this.nodes.set(id, node);
       return { kind: 'added', node };
@@ -70,7 +80,10 @@ export class NodeDirectory {
   }
 
   private collide(id: NodeId, knownUrl: string, claimedUrl: string): LearnOutcome {
-    this.collisions.set(`${id} ${claimedUrl}`, { id, knownUrl, claimedUrl });
+    const key = `${id} ${claimedUrl}`;
+    this.collisions.delete(key);
+    if (this.collisions.size >= MAX_COLLISIONS_KEPT) this.collisions.delete(this.collisions.keys().next().value as string);
+    this.collisions.set(key, { id, knownUrl, claimedUrl });
     return { kind: 'collision', id, knownUrl, claimedUrl };
   }
 
@@ -101,7 +114,7 @@ export class NodeDirectory {
     return this.list().map((n) => n.id);
   }
 
-  /** Distinct collisions seen so far (id, known URL, claimed URL). */
+  /** Distinct collisions seen, the most recent MAX_COLLISIONS_KEPT (id, known URL, claimed URL). */
   collisionReports(): Array<{ id: NodeId; knownUrl: string; claimedUrl: string }> {
     return [...this.collisions.values()];
   }

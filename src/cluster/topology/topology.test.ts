@@ -152,3 +152,15 @@ test('node-id collision: a second URL for a known id is reported, never adopted,
   assert.equal(dir.collisionReports().length, 1);
   assert.equal(dir.learn(n(1), clash).kind, 'collision', 'someone else claiming our own id');
 });
+
+test('the directory is bounded: at MAX_NODES (with us) a new node is not learnt; collisions keep the most recent 64', () => {
+  const d = new NodeDirectory(nodeId(1), { url: 'bin:127.0.0.1:5001', sipAddr: '', priority: 3, noPingRetries: 1 });
+  const at = (i: number) => ({ url: `bin:10.0.${i >> 8}.${i & 255}:5000`, sipAddr: '', priority: 3, noPingRetries: 1 });
+  for (let i = 2; i <= 128; i++) assert.equal(d.learn(nodeId(i), at(i)).kind, 'added', `node ${i}`);
+  assert.equal(d.learn(nodeId(129), at(129)).kind, 'full');
+  assert.equal(d.ids().length, 127, '127 others and us: the 128 a PONG can list');
+  for (let i = 0; i < 1000; i++) d.learn(nodeId(1), at(1000 + i));
+  const kept = d.collisionReports();
+  assert.equal(kept.length, 64);
+  assert.equal(kept.at(-1)?.claimedUrl, at(1999).url, 'the most recent one is kept');
+});
