@@ -114,3 +114,23 @@ describe('EslFrameParser', () => {
     }
   });
 });
+
+test('a read of many small frames copies O(read) bytes, not O(frames × read) (each frame\'s rest was copied back out)', () => {
+  const frame = Buffer.from('Content-Type: command/reply\nReply-Text: +OK\n\n');
+  const read = Buffer.concat(Array(2000).fill(frame));
+  const parser = new EslFrameParser(1 << 20);
+  const from = Buffer.from;
+  const concat = Buffer.concat;
+  let copied = 0;
+  Buffer.from = ((...a: Parameters<typeof Buffer.from>) => { const b = (from as (...x: unknown[]) => Buffer)(...a); copied += b.length; return b; }) as typeof Buffer.from;
+  Buffer.concat = ((list: readonly Uint8Array[], n?: number) => { const b = concat(list, n); copied += b.length; return b; }) as typeof Buffer.concat;
+  let frames = 0;
+  try {
+    frames = parser.push(read).out.length;
+  } finally {
+    Buffer.from = from;
+    Buffer.concat = concat;
+  }
+  assert.equal(frames, 2000);
+  assert.ok(copied <= 3 * read.length, `${copied} bytes copied for a ${read.length}-byte read`);
+});

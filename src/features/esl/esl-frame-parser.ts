@@ -86,7 +86,10 @@ export class EslFrameParser {
       // Header state: take bytes up to the header limit (plus the terminator's 3), then look for
       // the empty line from where the last search stopped.
       const room = MAX_FRAME_HEADER_BYTES + 3 - this.headLen;
-      const take = data.subarray(0, Math.min(room, data.length));
+      // Up to the first empty line when there is one: what follows it (the body, the next frames)
+      // is not copied in and back out for every frame (a read of many small frames was quadratic).
+      const cut = afterBlankLine(data, room);
+      const take = data.subarray(0, Math.min(room, cut < 0 ? data.length : cut));
       data = data.subarray(take.length);
       this.append(take);
       const end = this.findHeaderEnd();
@@ -201,4 +204,13 @@ export class EslFrameParser {
     }
     return data.subarray(n);
   }
+}
+
+/** Index just after the first empty line (LF LF or LF CR LF) that starts before `limit`, or -1. */
+function afterBlankLine(b: Buffer, limit: number): number {
+  for (let i = b.indexOf(LF); i >= 0 && i < limit; i = b.indexOf(LF, i + 1)) {
+    if (b[i + 1] === LF) return i + 2;
+    if (b[i + 1] === CR && b[i + 2] === LF) return i + 3;
+  }
+  return -1;
 }
