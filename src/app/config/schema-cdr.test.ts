@@ -49,3 +49,12 @@ test('cdr: a sender whose writerNodeId is this node is reported at cdr.writerNod
   assert.deepEqual(problems.map((p) => p.path), ['cdr.writerNodeId']);
   assert.match(problems[0]?.message ?? '', /this node.*role: writer/);
 });
+
+test('cdr: a node id above 65535 (a CDR carries 16 bits of it) is reported at cluster.nodeId, for senders and writers', () => {
+  for (const cdr of ['cdr: { role: sender, writerNodeId: 2 }', 'cdr: { role: writer }']) {
+    const problems = problemsOf(`cluster: { nodeId: 70000, listen: "bin:127.0.0.1:5602" }\n${ROUTES}${cdr}`);
+    assert.deepEqual(problems.map((p) => p.path), ['cluster.nodeId'], cdr);
+    assert.match(problems[0]?.message ?? '', /65535/);
+  }
+  assert.equal(parseConfigText(`cluster: { nodeId: 65535, listen: "bin:127.0.0.1:5602" }\n${ROUTES}cdr: { role: writer }`).cluster?.nodeId, 65535);
+});

@@ -53,6 +53,11 @@ export function checkCdr(
   const c = cfg.cdr;
   if (c === undefined) return;
   if (cfg.cluster === undefined) problem(['cdr'], 'call accounting sends CDRs to the writer node as cluster requests: it needs a `cluster:` section');
-  else if (c.role === 'sender' && c.writerNodeId === cfg.cluster.nodeId) problem(['cdr', 'writerNodeId'], `node ${c.writerNodeId} is this node; make it role: writer`);
+  else {
+    if (c.role === 'sender' && c.writerNodeId === cfg.cluster.nodeId) problem(['cdr', 'writerNodeId'], `node ${c.writerNodeId} is this node; make it role: writer`);
+    // A CDR names its node in 16 bits (cdr-codec.ts, as the acc row's node column): the writer
+    // refused every CDR of a node id above that for good, and they were dropped.
+    if (cfg.cluster.nodeId > 0xffff) problem(['cluster', 'nodeId'], `call accounting (cdr:) needs a node id up to 65535; ${cfg.cluster.nodeId} cannot be written in a CDR`);
+  }
   if (cfg.routes === undefined) problem(['cdr'], 'calls are accounted by the routing script (ctx.cdr.account()): it needs a `routes:` section');
 }

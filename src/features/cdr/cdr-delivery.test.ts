@@ -126,4 +126,24 @@ describe('CdrDelivery', () => {
     assert.equal(h.spool.status().count, 0);
     assert.equal(h.counters.get('cdr:retries'), 1);
   });
+
+  test('a CDR the writer keeps failing as retryable does not hold back the ones behind it; it stays spooled', async () => {
+    const written: string[] = [];
+    const { clock, delivery, spool } = make(async (text) => {
+      const cid = (decodeCdr(text) as { ok: true; value: { callid: string } }).value.callid;
+      if (cid === 'poison') return answerOf({ ok: false, code: 'FEATURE_CDR_WRITE_FAILED' });
+      written.push(cid);
+      return { kind: 'written', id: written.length };
+    }, { spoolBytes: 4000 });
+    await delivery.submit(callRecord({ callid: 'poison' }));
+    await settle();
+    for (let i = 0; i < 20; i++) {
+      const r = await delivery.submit(callRecord({ callid: `good-${i}` }));
+      assert.equal(r.ok, true, `good-${i} refused: the spool filled behind the poisoned CDR`);
+      await settle();
+      for (let k = 0; k < 10; k++) { clock.advance(4000); await settle(); }
+    }
+    assert.equal(written.length, 20);
+    assert.equal(spool.status().count, 1, 'the refused one is still spooled, never lost');
+  });
 });

@@ -65,6 +65,8 @@ export class CdrDelivery {
   private stateNow: DeliveryState = 'idle';
   private readonly inFlight = new Set<string>();
   private failures = 0;
+  /** The entry the last probe sent: the next probe takes the one after it (see pump). */
+  private lastProbed: string | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
   private readonly spooled: Counter;
@@ -141,13 +143,42 @@ export class CdrDelivery {
 
   private pump(): void {
     if (this.stopped || this.stateNow === 'backoff') return;
-    const limit = this.stateNow === 'probing' ? 1 : this.params.maxInFlight;
+    if (this.stateNow === 'probing') {
+      this.probe();
+      return;
+    }
+    const limit = this.params.maxInFlight;
     for (const e of this.deps.spool.pending()) {
       if (this.inFlight.size >= limit) break;
       if (!this.inFlight.has(e.id)) this.sendOne(e);
     }
     if (this.inFlight.size === 0) this.stateNow = 'idle';
     else if (this.stateNow === 'idle') this.stateNow = 'sending';
+  }
+
+  /**
+   * After a failure, one CDR at a time tells whether the writer answers again. Probes go round the
+   * spool rather than always sending its oldest entry: a CDR the writer keeps refusing as
+   * retryable (a row its database cannot store) would otherwise hold every CDR behind it until the
+   * spool filled and new ones were lost. It stays in the spool and is tried again each round.
+   */
+  private probe(): void {
+    if (this.inFlight.size > 0) return;
+    let first: SpoolEntry | undefined;
+    let next: SpoolEntry | undefined;
+    let passed = this.lastProbed === undefined;
+    for (const e of this.deps.spool.pending()) {
+      first ??= e;
+      if (passed) { next = e; break; }
+      if (e.id === this.lastProbed) passed = true;
+    }
+    const e = next ?? first;
+    if (e === undefined) {
+      this.stateNow = 'idle';
+      return;
+    }
+    this.lastProbed = e.id;
+    this.sendOne(e);
   }
 
   private sendOne(e: SpoolEntry): void {
