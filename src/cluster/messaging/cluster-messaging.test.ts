@@ -5,7 +5,7 @@ import { nullCounters } from '../../lib/counter.ts';
 import { decodeBinPacket, encodeBinMessage, type GenericMessage } from '../wire/index.ts';
 import { goldenPackets } from '../../../test/support/golden-bin.ts';
 import { skipWithoutVectors } from '../../../test/support/vectors.ts';
-import { ClusterMessaging, type GenericEvent } from './cluster-messaging.ts';
+import { ClusterMessaging, MAX_PENDING_REQUESTS, type GenericEvent } from './cluster-messaging.ts';
 
 /** N messaging endpoints on a fake network with 1 ms latency; `down` nodes drop what they get. */
 function mesh(n: number, clock = new FakeClock()) {
@@ -153,4 +153,36 @@ test('interop: the GENERIC_MSG packets of vectors 03 become the events our handl
       assert.deepEqual(out, b);
     }
   }
+});
+
+test('a wait takes one reply per node asked: another node\'s reply with the tag, or a second copy, goes to the reply handler', async () => {
+  const m = mesh(3);
+  const uni = m.node(1).request(1, 'q', { nodeId: 3, timeoutMs: 500, collect: 'first' });
+  // Node 2 was not asked but knows the tag: it cannot answer for node 3.
+  m.node(2).sendRpl(1, 1, 'impostor', uni.tag);
+  m.clock.advance(2);
+  m.node(3).sendRpl(1, 1, 'real', uni.tag);
+  m.clock.advance(2);
+  const got = await uni.replies;
+  assert.deepEqual(got.replies.map((r) => [r.srcId, r.msg]), [[3, 'real']]);
+  assert.deepEqual(m.unsolicited.map((r) => [r.srcId, r.msg]), [[2, 'impostor']]);
+  const all = m.node(1).request(1, 'q', { timeoutMs: 500, collect: 'all' });
+  m.node(2).sendRpl(1, 1, 'a', all.tag);
+  m.node(2).sendRpl(1, 1, 'a again', all.tag);
+  m.node(3).sendRpl(1, 1, 'b', all.tag);
+  m.clock.advance(2);
+  const both = await all.replies;
+  assert.deepEqual(both.replies.map((r) => r.srcId).sort(), [2, 3], 'one answer per node');
+  assert.equal(both.complete, true);
+});
+
+test('request(): the timeout must be an integer of 1 ms to 10 min; at most MAX_PENDING_REQUESTS waits at once', () => {
+  const m = mesh(2);
+  for (const timeoutMs of [Number.NaN, -1, 0, 1.5, 2 ** 31, undefined as unknown as number]) {
+    assert.throws(() => m.node(1).request(1, 'q', { timeoutMs, collect: 'all' }), RangeError, String(timeoutMs));
+  }
+  for (let i = 0; i < MAX_PENDING_REQUESTS; i++) assert.equal(m.node(1).request(1, 'q', { timeoutMs: 600_000, collect: 'all' }).result, 'sent');
+  const refused = m.node(1).request(1, 'q', { timeoutMs: 1000, collect: 'all' });
+  assert.equal(refused.result, 'failed');
+  assert.equal(m.node(1).pending(), MAX_PENDING_REQUESTS);
 });

@@ -30,6 +30,11 @@ export interface MessagingPorts {
   onReply(ev: GenericEvent): void;
 }
 
+/** Longest a script may wait for cluster replies (a typo of seconds for milliseconds stays visible). */
+export const MAX_REQUEST_TIMEOUT_MS = 600_000;
+/** Requests waited for at once; beyond, request() answers 'failed' without sending (a script looping on request()). */
+export const MAX_PENDING_REQUESTS = 10_000;
+
 export interface RequestOptions {
   readonly nodeId?: number;
   readonly timeoutMs: number;
@@ -66,11 +71,15 @@ export class ClusterMessaging {
   private readonly sent: Counter;
   private readonly received: Counter;
   private readonly lateReplies: Counter;
+  private readonly unexpectedReplies: Counter;
+  private readonly refused: Counter;
 
   constructor(private readonly p: MessagingPorts) {
     this.sent = p.counters.counter('clusterer:generic_msg_sent', 'script-level cluster messages sent (one per destination)');
     this.received = p.counters.counter('clusterer:generic_msg_received', 'script-level cluster messages received');
     this.lateReplies = p.counters.counter('clusterer:generic_rpl_late', 'replies that arrived after their request stopped waiting');
+    this.unexpectedReplies = p.counters.counter('clusterer:generic_rpl_unexpected', 'replies to a waiting request from a node not asked, or a second one');
+    this.refused = p.counters.counter('clusterer:generic_req_refused', 'requests refused: too many already waiting for replies');
   }
 
   /** Requests being waited for. */
@@ -104,6 +113,15 @@ export class ClusterMessaging {
 
   /** Broadcast (or unicast with nodeId) and wait for replies with the same tag. */
   request(clusterId: number, msg: string, o: RequestOptions): { tag: string; result: MessagingResult; replies: Promise<Collected> } {
+    const t = o.timeoutMs;
+    // NaN, negative or overflowing delays became a 1 ms timer: "nobody answered" without asking.
+    if (!(Number.isInteger(t) && t >= 1 && t <= MAX_REQUEST_TIMEOUT_MS)) {
+      throw new RangeError(`cluster request timeoutMs must be an integer from 1 to ${MAX_REQUEST_TIMEOUT_MS}, not ${String(t)}`);
+    }
+    if (this.waits.size >= MAX_PENDING_REQUESTS) {
+      this.refused.inc();
+      return { tag: '', result: 'failed', replies: Promise.resolve({ replies: [], complete: false }) };
+    }
     const r = o.nodeId === undefined ? this.broadcastReq(clusterId, msg, o.includeSelf ?? false) : { ...this.sendReq(clusterId, o.nodeId, msg), sentTo: o.nodeId === this.p.nodeId ? [] : [o.nodeId] };
     const expected = new Set<number>('sentTo' in r ? r.sentTo : []);
     if ((o.includeSelf ?? false) || o.nodeId === this.p.nodeId) expected.add(this.p.nodeId);
@@ -145,8 +163,14 @@ export class ClusterMessaging {
       this.p.onReply(ev);
       return;
     }
+    // Only the nodes asked, once each: a node that knows the tag cannot answer for another, nor
+    // fill the wait with copies. What is not expected goes to onReply like a late reply.
+    if (!w.expected.delete(ev.srcId)) {
+      this.unexpectedReplies.inc();
+      this.p.onReply(ev);
+      return;
+    }
     w.replies.push(ev);
-    w.expected.delete(ev.srcId);
     if (w.collect === 'first' || w.expected.size === 0) this.finish(ev.tag, w);
   }
 
