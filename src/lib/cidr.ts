@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { SocketAddress, isIP } from 'node:net';
 
 /**
  * IPv4/IPv6 networks in CIDR form ("10.0.0.0/8", "::1/128", a bare address = one host), for
@@ -65,4 +65,16 @@ function addressBytes(addr: string): Uint8Array | undefined {
   const out = new Uint8Array(16);
   words.forEach((w, i) => { const v = parseInt(w, 16); out[2 * i] = v >> 8; out[2 * i + 1] = v & 0xff; });
   return out;
+}
+
+/**
+ * One IPv4/IPv6 address in the text form sockets report it (inet_ntop: lower case, the longest run
+ * of zero groups compressed, `::ffff:a.b.c.d` for mapped IPv4), so a ban typed `2001:DB8:0:0::1`
+ * matches the source `2001:db8::1`. Undefined for anything else, a network (`a/len`) included.
+ */
+export function canonicalAddress(text: string): string | undefined {
+  const family = isIP(text);
+  if (family === 4) return text;
+  if (family !== 6) return undefined;
+  return new SocketAddress({ address: text, family: 'ipv6' }).address;
 }

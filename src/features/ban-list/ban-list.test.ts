@@ -125,3 +125,17 @@ describe('BanList', () => {
     assert.throws(() => new BanList({ ...CFG, trustedNetworks: ['10.0.0.0/33'] }, { clock: new FakeClock(), counters: counting().factory, isPeer: () => false }));
   });
 });
+
+test('a ban is one address in the form sockets report it; a network, a bad duration, or a differently written IPv6 address is handled', () => {
+  const clock = new FakeClock();
+  const list = new BanList(CFG, { clock, counters: counting().factory, isPeer: () => false });
+  assert.deepEqual(list.ban('203.0.113.0/24', { reason: 'x', banMs: 1000 }), { ok: false, code: 'FEATURE_BAN_INVALID_ADDRESS' }, 'networks are not bans');
+  for (const banMs of [Number.NaN, 0, -5, undefined as unknown as number]) {
+    assert.deepEqual(list.ban('198.51.100.1', { reason: 'x', banMs }), { ok: false, code: 'FEATURE_BAN_INVALID_DURATION' }, String(banMs));
+  }
+  assert.equal(list.ban('2001:DB8:0:0::1', { reason: 'x', banMs: 1000 }).ok, true);
+  assert.ok(list.check('2001:db8::1') !== undefined, 'the source as the socket reports it is banned');
+  assert.equal(list.isBanned('2001:db8:0::1'), true);
+  assert.equal(list.unban('2001:0DB8::1'), true);
+  assert.equal(list.check('2001:db8::1'), undefined);
+});

@@ -1,4 +1,4 @@
-import { anyNetworkContains, parseNetwork, type Network } from '../../lib/cidr.ts';
+import { anyNetworkContains, canonicalAddress, parseNetwork, type Network } from '../../lib/cidr.ts';
 import type { Counter, CounterFactory, Gauge } from '../../lib/counter.ts';
 import type { Clock } from '../../lib/time.ts';
 import { BanTable, type Ban } from './ban-table.ts';
@@ -26,7 +26,7 @@ export interface BanDetected {
 
 export type BanOutcome =
   | { readonly ok: true; readonly change: 'added' | 'extended' | 'kept' }
-  | { readonly ok: false; readonly code: 'FEATURE_BAN_TRUSTED' | 'FEATURE_BAN_PEER' | 'FEATURE_BAN_TABLE_FULL' | 'FEATURE_BAN_INVALID_ADDRESS' };
+  | { readonly ok: false; readonly code: 'FEATURE_BAN_TRUSTED' | 'FEATURE_BAN_PEER' | 'FEATURE_BAN_TABLE_FULL' | 'FEATURE_BAN_INVALID_ADDRESS' | 'FEATURE_BAN_INVALID_DURATION' };
 
 export interface BanListDeps {
   readonly clock: Clock;
@@ -85,7 +85,7 @@ export class BanList {
   }
 
   isBanned(address: string): boolean {
-    return this.table.get(address) !== undefined;
+    return this.table.get(canonicalAddress(address) ?? address) !== undefined;
   }
 
   isProtected(address: string): 'FEATURE_BAN_TRUSTED' | 'FEATURE_BAN_PEER' | undefined {
@@ -111,8 +111,13 @@ export class BanList {
   }
 
   /** Sets or extends a ban (merge rule: the later expiry wins). */
-  ban(address: string, input: { reason: string; userAgent?: string; banMs: number; originNodeId?: number }): BanOutcome {
-    if (parseNetwork(address) === undefined) return { ok: false, code: 'FEATURE_BAN_INVALID_ADDRESS' };
+  ban(rawAddress: string, input: { reason: string; userAgent?: string; banMs: number; originNodeId?: number }): BanOutcome {
+    // One address, in the form the socket reports sources: a network (`a/24`) or a differently
+    // written IPv6 address was accepted and could never match a request.
+    const address = canonicalAddress(rawAddress);
+    if (address === undefined) return { ok: false, code: 'FEATURE_BAN_INVALID_ADDRESS' };
+    // NaN (a missing banMs) made a ban that lapsed at once while reporting success.
+    if (!(Number.isFinite(input.banMs) && input.banMs > 0)) return { ok: false, code: 'FEATURE_BAN_INVALID_DURATION' };
     const prot = this.isProtected(address);
     if (prot !== undefined) {
       this.refused.inc();
@@ -127,7 +132,7 @@ export class BanList {
   }
 
   unban(address: string): boolean {
-    const had = this.table.delete(address);
+    const had = this.table.delete(canonicalAddress(address) ?? address);
     if (had) this.removed.inc();
     this.active.set(this.table.size);
     return had;
