@@ -153,3 +153,18 @@ test('RFC 3263 (simplified): a host name goes through the Resolver port; no addr
   await new Promise((r) => setImmediate(r));
   assert.equal(only(h.take()).msg.status, 503);
 });
+
+test('a request at the parser\'s limits that our Via and Record-Route would push past them gets 513, not a branch we could not CANCEL or ACK', () => {
+  const n = request().split('\r\n').length - 3;
+  const cases = [
+    request({ headers: Array.from({ length: 256 - n }, (_, i) => `X-H${i}: v`) }),
+    request({ via: `SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlong;p=${'x'.repeat(8192 - 80)};rport` }),
+  ];
+  for (const req of cases) {
+    const h = harness();
+    h.proxy.onRequest = (pr) => { pr.recordRoute(); pr.relay(); };
+    h.recv(req);
+    const sent = h.take();
+    assert.deepEqual(sent.map((x) => (x.msg.isRequest ? x.msg.method : x.msg.status)), [100, 513]);
+  }
+});

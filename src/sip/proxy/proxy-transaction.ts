@@ -5,7 +5,7 @@
  * cancelling what is pending, serial forking by q, and the script's failure hook in between.
  */
 import { invariant } from '../../lib/errors.ts';
-import { buildResponseBytes, type SipMessage } from '../message/index.ts';
+import { buildResponseBytes, limits, parseMessage, type SipMessage } from '../message/index.ts';
 import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
@@ -291,10 +291,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     return true;
   }
 
-  private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string): void {
+  private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string, status = 503): void {
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, '', Buffer.alloc(0), this.msg.method, p.timerCMs);
     this.branches.push(b);
-    b.finishLocally(503, reason);
+    b.finishLocally(status, reason);
   }
 
   private startBranch(
@@ -312,6 +312,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
     const branch = statefulBranch(this.loop, this.env.random);
     const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
+    // The request as forwarded must stay within our own parser's limits: its CANCEL and the ACK of
+    // a non-2xx are built from its parse. One received at the limits (256 header lines, a Via line
+    // near 8 KiB, 64 KiB) grew past them with our Via, rport and Record-Route, and that parse then
+    // failed inside the receive path. Checked only near the limits; such a branch ends as 513.
+    if (nearParserLimits(msg, bytes) && !parseMessage(bytes, { framing: 'stream' }).ok) {
+      this.localBranch(p, target, 'Message Too Large', 513);
+      return;
+    }
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
     b.plan = plan;
     b.recurse = p.recurse;
@@ -473,4 +481,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals)));
     this.finished(best.status, 'failed');
   }
+}
+
+/** Could the forwarded form of `msg` exceed the parser's limits? (Then it is parsed to know.) */
+function nearParserLimits(msg: SipMessage, bytes: Buffer): boolean {
+  return bytes.length > limits.MAX_MESSAGE_BYTES - 4096 || msg.headerCount > limits.MAX_HEADERS - 16
+    || msg.headersEnd - msg.start > limits.MAX_LINE_BYTES - 512;
 }
