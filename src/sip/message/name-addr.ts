@@ -129,7 +129,8 @@ export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, t
   const c0 = buf[i];
   if (c0 === DQUOTE) {
     let q = i + 1;
-    while (q < end && buf[q] !== DQUOTE && buf[q] !== 0x5c) q++;
+    // A quoted-pair, or a CR/LF (never in a quoted-string, §25.1): the general parser decides.
+    while (q < end && buf[q] !== DQUOTE && buf[q] !== 0x5c && buf[q] !== 0x0d && buf[q] !== 0x0a) q++;
     if (q >= end || buf[q] !== DQUOTE) return undefined;
     dnStart = i;
     dnEnd = q + 1;

@@ -46,14 +46,23 @@ export function skipQuoted(s: string, i: number, end: number): number {
   if (s.charCodeAt(i) !== DQUOTE) return -1;
   for (let j = i + 1; j < end; j++) {
     const c = s.charCodeAt(j);
+    // RFC 3261 §25.1: neither qdtext nor quoted-pair holds CR or LF (folding is unfolded before
+    // this runs). A bare CR in a display name was accepted, copied into the ACK of a non-2xx, and
+    // the request builder refused it by throwing inside the receive path.
+    if (c === CR_CODE || c === LF_CODE) return -1;
     if (c === BACKSLASH) {
       j++;
+      const e = s.charCodeAt(j);
+      if (e === CR_CODE || e === LF_CODE) return -1;
       continue;
     }
     if (c === DQUOTE) return j + 1;
   }
   return -1;
 }
+
+const CR_CODE = 0x0d;
+const LF_CODE = 0x0a;
 
 /** The text of a quoted-string with the quotes removed and quoted-pairs resolved. */
 export function unquote(raw: string): string {

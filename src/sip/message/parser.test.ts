@@ -153,3 +153,15 @@ test('Contact lists: usual and unusual elements in one line and across lines, in
   assert.deepEqual(c.value.values.map(json), values.map((v) => { const p = parseNameAddr(v); assert.ok(p.ok, v); return json(p.value); }));
   assert.deepEqual(c.value.values.map((na) => na.uri.raw), ['sip:a@192.0.2.1:5060', 'sip:b@h.example;transport=tcp', 'sip:c@h.example', 'sip:%64@h']);
 });
+
+test('RFC 3261 §25.1: a CR or LF inside a quoted string (qdtext, quoted-pair) is refused, not carried into what we build', () => {
+  const to = (v: string) => BASE.map((l) => (l.startsWith('To:') ? `To: ${v}` : l));
+  for (const bad of ['"B\rob" <sip:bob@example.com>', '"B\\\rob" <sip:bob@example.com>', '"Bob\r" <sip:bob@example.com>']) {
+    assert.equal(code(msg([], '', to(bad))), 'SIP_PARSE_BAD_NAME_ADDR', JSON.stringify(bad));
+  }
+  assert.equal(code(msg(['Route: "x\ry" <sip:192.0.2.21;lr>'])), 'ok', 'parsed lazily');
+  const r = parseMessage(msg(['Route: "x\ry" <sip:192.0.2.21;lr>']));
+  assert.ok(r.ok && !r.value.routes().ok, 'a Route with one is refused when read');
+  // Folding is unfolded first: a folded display name is still fine.
+  assert.equal(code(msg([], '', to('"Bob\r\n Smith" <sip:bob@example.com>'))), 'ok');
+});

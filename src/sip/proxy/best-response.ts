@@ -46,6 +46,8 @@ function appendChallenges(out: Array<[string, string]> | undefined, msg: SipMess
   const values = msg.getAll(name);
   if (values.length === 0) return out;
   const o = out ?? [];
-  for (const v of values) o.push([name, v]);
+  // Values are copied into the response we build; a CR or LF in one (never valid in a header
+  // value, and not checked since this header is never parsed) would make the builder throw.
+  for (const v of values) if (v.indexOf('\r') < 0 && v.indexOf('\n') < 0) o.push([name, v]);
   return o;
 }

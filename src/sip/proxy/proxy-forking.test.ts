@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipMessage } from '../message/index.ts';
+import { parseMessage, type SipMessage } from '../message/index.ts';
+import { aggregatedChallenges } from './best-response.ts';
 import type { BranchInfo } from './proxy-types.ts';
 import { harness, isReq, only, request, type Sent } from '../../../test/support/proxy-harness.ts';
 
@@ -157,4 +158,15 @@ test('the script replies through the transaction: final once, relay refused afte
   assert.deepEqual(after, { result: 'refused', status: 302, code: 'SIP_PROXY_ALREADY_ANSWERED' });
   h.recv(request({ method: 'ACK', toTag: r.to.tag ?? '' }));
   assert.equal(h.take().length, 0, 'the ACK of the 302 is absorbed');
+});
+
+test('§16.7 step 7: a challenge value holding a CR or LF (never valid; the header is not parsed) is left out of the merge, not thrown on', () => {
+  const res = (status: number, hdr: string) => {
+    const r = parseMessage(Buffer.from(`SIP/2.0 ${status} X\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n${hdr}\r\nContent-Length: 0\r\n\r\n`, 'latin1'));
+    assert.ok(r.ok);
+    return r.value;
+  };
+  const best = { status: 401, reason: 'X', msg: res(401, 'WWW-Authenticate: Digest realm="a"'), branch: undefined };
+  const other = { status: 407, reason: 'X', msg: res(407, 'Proxy-Authenticate: Digest realm="b\rc"\r\nProxy-Authenticate: Digest realm="d"'), branch: undefined };
+  assert.deepEqual(aggregatedChallenges(best, [best, other]), [['Proxy-Authenticate', 'Digest realm="d"']]);
 });
