@@ -202,3 +202,12 @@ test('a script that throws gets the request answered 500; one that decides nothi
   assert.equal(h.take().length, 0);
   assert.equal(h.stat('core:drop_requests'), 1);
 });
+
+test('§16.3 step 3: a CANCEL without a response context and Max-Forwards 0 is answered 483, not forwarded (with or without a script)', () => {
+  for (const script of [false, true]) {
+    const h = harness();
+    if (script) h.proxy.onRequest = (pr) => { pr.relay(); };
+    h.recv(request({ method: 'CANCEL', mf: '0' }));
+    assert.deepEqual(h.take().map((x) => (x.msg.isRequest ? x.msg.method : x.msg.status)), [483], `script: ${script}`);
+  }
+});

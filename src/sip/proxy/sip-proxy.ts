@@ -176,7 +176,14 @@ export class SipProxy {
       return;
     }
     if (!(invite instanceof ProxyTransaction)) {
-      this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
+      const pr = new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined);
+      // §16.3 step 3 before forwarding it: Max-Forwards 0 is answered 483, never decremented below zero.
+      if (msg.maxForwards === 0) {
+        this.env.counters.errRequests.inc();
+        pr.reply(483, 'Too Many Hops');
+        return;
+      }
+      this.dispatch(pr);
       return;
     }
     new ProxyTransaction(this.env, msg, src, key).reply(200, 'OK');
