@@ -83,7 +83,13 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
   assert.equal(applyReceived('SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1', withRport),
     'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7');
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), src), { proto: 'udp', address: '192.0.2.7', port: 5070 });
-  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1'), src), { proto: 'udp', address: '198.51.100.1', port: 5060 });
+  // received/rport values the sender wrote itself do not steer the response (a reflection): the packet's source does.
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1'), src), { proto: 'udp', address: '192.0.2.7', port: 5060 });
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1;rport=7777'), src), { proto: 'udp', address: '192.0.2.7', port: 40000 });
+  const claimed = receivedParams(via('SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=6.6.6.6;rport=7777'), src);
+  assert.deepEqual(claimed, { received: '192.0.2.7', rport: 40000 });
+  assert.equal(applyReceived('SIP/2.0/UDP 192.0.2.7:5060;received=6.6.6.6;rport=7777;branch=z9hG4bK1', claimed),
+    'SIP/2.0/UDP 192.0.2.7:5060;received=192.0.2.7;rport=40000;branch=z9hG4bK1', 'written over, in place');
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=239.1.1.1'), src), { proto: 'udp', address: '239.1.1.1', port: 5060 });
   // §18.2.2: the request's connection first; if it closed, the source address at the sent-by port (or the default).
   assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),

@@ -17,10 +17,14 @@ export interface ReceivedParams {
  * client asked for rport), and the source port as the value of a bare `rport`.
  */
 export function receivedParams(via: Via, src: SipSource): ReceivedParams {
-  const wantsRport = via.rport === true;
+  const wantsRport = via.rport !== undefined;
   const differs = stripBrackets(via.host).toLowerCase() !== src.remoteAddress.toLowerCase();
+  // A received or rport value the sender wrote itself is its claim, not what we saw: §18.2.1
+  // ("MUST contain the source address from which the packet was received") and RFC 3581 §4 have
+  // us write the packet's source over it, or the false address travels on in the Via.
+  const claimed = via.received !== undefined && via.received !== src.remoteAddress;
   return {
-    received: (wantsRport || differs) && via.received === undefined ? src.remoteAddress : undefined,
+    received: wantsRport || differs || claimed ? src.remoteAddress : undefined,
     rport: wantsRport ? src.remotePort : undefined,
   };
 }
@@ -33,10 +37,14 @@ export function receivedParams(via: Via, src: SipSource): ReceivedParams {
 export function applyReceived(viaParm: string, p: ReceivedParams): string {
   let out = viaParm;
   if (p.rport !== undefined) {
-    const m = /;\s*rport(?=\s*(?:;|,|$))/i.exec(out);
-    if (m !== null) out = `${out.slice(0, m.index + m[0].length)}=${p.rport}${out.slice(m.index + m[0].length)}`;
+    // A bare `;rport` gets the value; one the sender filled in itself is replaced.
+    const m = /;\s*rport(?:\s*=\s*[^;,\s]*)?(?=\s*(?:;|,|$))/i.exec(out);
+    if (m !== null) out = `${out.slice(0, m.index)};rport=${p.rport}${out.slice(m.index + m[0].length)}`;
   }
-  if (p.received !== undefined) out += `;received=${p.received}`;
+  if (p.received !== undefined) {
+    const m = /;\s*received\s*=\s*[^;,\s]*/i.exec(out);
+    out = m === null ? `${out};received=${p.received}` : `${out.slice(0, m.index)};received=${p.received}${out.slice(m.index + m[0].length)}`;
+  }
   return out;
 }
 
@@ -55,8 +63,10 @@ export function responseTarget(via: Via, src: SipSource): SipTarget {
     return src.connectionId === undefined ? t : { ...t, connectionId: src.connectionId };
   }
   if (via.maddr !== undefined) return { proto, address: via.maddr, port: via.port ?? defaultPort(via.transport) };
-  const port = via.rport === true ? src.remotePort : typeof via.rport === 'number' ? via.rport : (via.port ?? defaultPort(via.transport));
-  return { proto, address: via.received ?? src.remoteAddress, port };
+  // The packet's source, whatever received/rport values the sender wrote into its own Via (they
+  // would steer our responses, retransmissions included, to any address: a reflection).
+  const port = via.rport !== undefined ? src.remotePort : (via.port ?? defaultPort(via.transport));
+  return { proto, address: src.remoteAddress, port };
 }
 
 function stripBrackets(h: string): string {
