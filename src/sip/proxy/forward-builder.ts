@@ -59,9 +59,11 @@ export function viaWithReceived(v: Via, p: ReceivedParams): string {
   let s = `${v.protocol}/${v.version}/${v.transport} ${v.host}`;
   if (v.port !== undefined) s += `:${v.port}`;
   for (const prm of v.params) {
-    if (prm.value === undefined) {
-      s += p.rport !== undefined && prm.name.toLowerCase() === 'rport' ? `;rport=${p.rport}` : `;${prm.name}`;
-    } else s += `;${prm.name}=${prm.value}`;
+    const name = prm.name.toLowerCase();
+    // Ours replace whatever the sender wrote for them (§18.2.1, RFC 3581 §4).
+    if (name === 'rport' && p.rport !== undefined) s += `;rport=${p.rport}`;
+    else if (name === 'received' && p.received !== undefined) continue;
+    else s += prm.value === undefined ? `;${prm.name}` : `;${prm.name}=${prm.value}`;
   }
   if (p.received !== undefined) s += `;received=${p.received}`;
   return s;

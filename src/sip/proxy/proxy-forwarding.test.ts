@@ -168,3 +168,15 @@ test('a request at the parser\'s limits that our Via and Record-Route would push
     assert.deepEqual(sent.map((x) => (x.msg.isRequest ? x.msg.method : x.msg.status)), [100, 513]);
   }
 });
+
+test('§18.2.1 / RFC 3581: received and rport the sender wrote itself are replaced by what we saw, in the response target and in the forwarded Via', () => {
+  const h = harness();
+  h.recv(request({ via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr2;received=6.6.6.6;rport=7777' }));
+  const s = h.take();
+  const trying = only(s, isRes(100));
+  assert.deepEqual([trying.target.address, trying.target.port], [CALLER.remoteAddress, CALLER.remotePort]);
+  const fwd = only(s, isReq('INVITE')).msg.vias();
+  assert.ok(fwd.ok);
+  assert.deepEqual([fwd.value[1]?.received, fwd.value[1]?.rport], [CALLER.remoteAddress, CALLER.remotePort]);
+  assert.equal(fwd.value[1]?.params.filter((p) => p.name === 'received').length, 1);
+});
