@@ -5,7 +5,7 @@
  * cancelling what is pending, serial forking by q, and the script's failure hook in between.
  */
 import { invariant } from '../../lib/errors.ts';
-import { buildResponseBytes, limits, parseMessage, type SipMessage } from '../message/index.ts';
+import { H, buildResponseBytes, limits, parseMessage, type SipMessage } from '../message/index.ts';
 import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
@@ -333,6 +333,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (hook !== undefined) {
       try { hook(res, b); } catch { this.env.counters.dropReplies.inc(); }
     }
+    // §16.7 step 3: "If no Via header field values remain in the response, the response was meant
+    // for this element and MUST NOT be forwarded". A final of that kind is answered by us (below).
+    if (status < 300 && !hasViaBelowOurs(res)) {
+      this.env.counters.dropReplies.inc();
+      // A 2xx we cannot relay still ends the caller's wait: 502, as for a next hop that answers nonsense.
+      if (status >= 200 && this.finalStatus === 0) this.reply(502, 'Bad Gateway');
+      return;
+    }
     if (status < 200) {
       // §16.7 step 5: provisional responses other than 100 go up while no final did.
       if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res));
@@ -473,9 +481,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   private sendBest(best: BestResponse, finals: readonly BestResponse[]): void {
     // §16.7 step 6: a received 503 means "this proxy's next hop is unavailable", not "retry here".
-    if (best.msg === undefined || best.status === 503) {
+    if (best.msg === undefined || best.status === 503 || !hasViaBelowOurs(best.msg)) {
       if (best.msg === undefined) this.reply(best.status, best.reason);
-      else this.reply(500, 'Server Internal Error');
+      else if (best.status === 503) this.reply(500, 'Server Internal Error');
+      else this.reply(best.status, best.reason);
       return;
     }
     this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals)));
@@ -487,4 +496,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 function nearParserLimits(msg: SipMessage, bytes: Buffer): boolean {
   return bytes.length > limits.MAX_MESSAGE_BYTES - 4096 || msg.headerCount > limits.MAX_HEADERS - 16
     || msg.headersEnd - msg.start > limits.MAX_LINE_BYTES - 512;
+}
+
+/** Does a Via remain once ours (the top one) is removed? Two Via lines say yes at once; one line is parsed for a second value. */
+function hasViaBelowOurs(res: SipMessage): boolean {
+  if (res.countId(H.via) >= 2) return true;
+  const v = res.vias();
+  return v.ok && v.value.length >= 2;
 }

@@ -211,3 +211,17 @@ test('§16.3 step 3: a CANCEL without a response context and Max-Forwards 0 is a
     assert.deepEqual(h.take().map((x) => (x.msg.isRequest ? x.msg.method : x.msg.status)), [483], `script: ${script}`);
   }
 });
+
+test('§16.7 step 3: a response whose only Via is ours is not forwarded; a final of that kind is answered by us', () => {
+  for (const [status, upstream] of [[180, []], [486, [486]], [200, [502]]] as const) {
+    const h = harness();
+    h.proxy.onRequest = (pr) => { pr.relay(); };
+    h.recv(request());
+    const inv = only(h.take(), isReq('INVITE')).msg;
+    const ourVia = inv.get('Via') ?? '';
+    h.core.receive(Buffer.from([`SIP/2.0 ${status} X`, `Via: ${ourVia}`, 'From: Alice <sip:alice@example.com>;tag=a1', 'To: Bob <sip:bob@example.com>;tag=b9',
+      'Call-ID: call-1@192.0.2.10', 'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n')), { proto: 'udp', remoteAddress: CALLEE_IP, remotePort: 5060, localAddress: '10.0.0.1', localPort: 5060 });
+    const up = h.take().filter((x) => !x.msg.isRequest).map((x) => x.msg.status);
+    assert.deepEqual(up, upstream, String(status));
+  }
+});
