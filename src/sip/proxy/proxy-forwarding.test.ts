@@ -180,3 +180,28 @@ test('§18.2.1 / RFC 3581: received and rport the sender wrote itself are replac
   assert.deepEqual([fwd.value[1]?.received, fwd.value[1]?.rport], [CALLER.remoteAddress, CALLER.remotePort]);
   assert.equal(fwd.value[1]?.params.filter((p) => p.name === 'received').length, 1);
 });
+
+test('script edits are checked when made: CR/LF in a value, a non-token name, the headers the proxy keeps, a Request-URI that is not one', () => {
+  const h = harness();
+  const errors: string[] = [];
+  h.proxy.onRequest = (pr) => {
+    const attempts: Array<() => void> = [
+      () => pr.addHeader('X-A', 'v\r\nInjected: 1'), () => pr.addHeader('X A', 'v'), () => pr.addHeader('', 'v'),
+      () => pr.addHeader('Content-Length', '0'), () => pr.addHeader('l', '0'), () => pr.addHeader('v', 'SIP/2.0/UDP x'),
+      () => pr.removeHeader('Call-ID'), () => pr.removeHeader('CSeq'), () => pr.removeHeader('Max-Forwards'), () => pr.removeHeader('f'),
+      () => pr.setRequestUri('sip:bob@192.0.2.20 x'), () => pr.setDestination('not a uri'),
+    ];
+    for (const a of attempts) {
+      try { a(); errors.push('accepted'); } catch (e) { errors.push(e instanceof TypeError ? 'TypeError' : String(e)); }
+    }
+    pr.addHeader('X-Ok', 'fine\tvalue');
+    pr.removeHeader('Subject');
+    pr.relay();
+  };
+  h.recv(request({ headers: ['Subject: hi'] }));
+  assert.deepEqual(errors, Array(12).fill('TypeError'));
+  const fwd = only(h.take(), isReq('INVITE')).msg;
+  assert.equal(fwd.get('X-Ok'), 'fine\tvalue');
+  assert.equal(fwd.has('Subject'), false);
+  assert.equal(fwd.maxForwards, 69);
+});

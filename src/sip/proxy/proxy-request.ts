@@ -4,7 +4,8 @@
  * t_reply, $ru / $du, record_route, loose_route, t_relay (forking), forward, drop — plus the
  * transaction variables (AVPs) and the reply / failure hooks (onreply_route, failure_route).
  */
-import { buildResponseBytes, type SipMessage } from '../message/index.ts';
+import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
+import { TOKEN } from '../message/chars.ts';
 import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
@@ -70,13 +71,21 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     return this.transaction.reply(status, reason, opts);
   }
 
-  setRequestUri(uri: string): void { this.edits.requestUri = uri; }
+  // The script's edits are checked when made (a TypeError the script sees, its request a 500),
+  // not when the request is built: a bad one then threw inside relay() and left the caller with a
+  // 100 Trying and a transaction that never ended.
+  setRequestUri(uri: string): void { this.edits.requestUri = checkedUri(uri, 'Request-URI'); }
   /** $du: send to this URI's host/port/transport whatever Route and Request-URI say. */
-  setDestination(uri: string | undefined): void { this.edits.destination = uri; }
+  setDestination(uri: string | undefined): void { this.edits.destination = uri === undefined ? undefined : checkedUri(uri, 'destination'); }
   addHeader(name: string, value: string, position: 'top' | 'bottom' = 'bottom'): void {
+    checkEditable(name, 'add');
+    if (!isFieldValue(value)) throw new TypeError(`header ${name}: the value holds CR, LF or another control character`);
     (this.edits.added ??= []).push([name, value, position]);
   }
-  removeHeader(name: string): void { (this.edits.removed ??= []).push(name); }
+  removeHeader(name: string): void {
+    checkEditable(name, 'remove');
+    (this.edits.removed ??= []).push(name);
+  }
   /** Adds our Record-Route (two when the request leaves on another interface) on forwarding. */
   recordRoute(): void { this.edits.recordRoute = true; }
 
@@ -139,4 +148,34 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     this.transaction?.forget();
     this.env.counters.dropRequests.inc();
   }
+}
+
+/**
+ * Headers the proxy writes itself (Via, Max-Forwards §16.6 steps 3 and 8; Content-Length) or that
+ * name the transaction and dialog (From, To, Call-ID, CSeq, §8.1.1): adding one made a request
+ * with two, removing one a request without (its next response then could not be matched).
+ */
+const MANAGED: ReadonlySet<HeaderId> = new Set<HeaderId>([H.via, H.from, H.to, H.callId, H.cseq, H.maxForwards, H.contentLength]);
+
+function checkEditable(name: string, what: 'add' | 'remove'): void {
+  if (name.length === 0) throw new TypeError(`cannot ${what} a header without a name`);
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f || TOKEN[c] !== 1) throw new TypeError(`header name ${JSON.stringify(name)} is not a token (RFC 3261 §25.1)`);
+  }
+  if (MANAGED.has(headerIdOf(name))) throw new TypeError(`cannot ${what} ${canonicalName(name)}: the proxy keeps it (RFC 3261 §16.6, §8.1.1)`);
+}
+
+/** TEXT-UTF8 and LWS without line breaks: no CR, LF or other control character but HTAB. */
+function isFieldValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+function checkedUri(uri: string, what: string): string {
+  if (parseUri(uri) === undefined) throw new TypeError(`${what} ${JSON.stringify(uri.slice(0, 80))} is not a URI`);
+  return uri;
 }
