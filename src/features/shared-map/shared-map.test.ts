@@ -113,6 +113,16 @@ describe('SharedMap', () => {
     assert.equal(bus.counter(2, 'map:conference_entries'), 1);
   });
 
+  test('a TTL that is not a finite number is the caller\'s error (FEATURE_MAP_INVALID_TTL), before anything is asked or stored', async () => {
+    const bus = three();
+    for (const ttlMs of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(bus.map(1).claim('k', 'v', { ttlMs }), (e: Error & { code?: string }) => e.code === 'FEATURE_MAP_INVALID_TTL');
+      assert.throws(() => bus.map(1).set('k', 'v', { ttlMs }), (e: Error & { code?: string }) => e.code === 'FEATURE_MAP_INVALID_TTL');
+    }
+    assert.equal(bus.map(1).get('k'), undefined);
+    assert.equal(bus.owner(2, 'k'), undefined);
+  });
+
   test('get-or-claim: a claim of a key another node owns returns that owner and claims nothing', async () => {
     const bus = three();
     await bus.map(1).claim('conf-100', 'sip:node1');

@@ -136,6 +136,7 @@ export class SharedMap {
    */
   async claim(key: string, value: string, opts: ClaimOptions = {}): Promise<EntryView> {
     checkKeyValue(key, value);
+    checkTtl(opts.ttlMs);
     const have = this.table.get(key);
     if (have !== undefined && have.ownerNodeId !== this.deps.nodeId) return this.view(have);
     if (have === undefined && opts.ask !== false) {
@@ -157,6 +158,7 @@ export class SharedMap {
    */
   set(key: string, value: string, opts: Omit<ClaimOptions, 'ask'> = {}): EntryView {
     checkKeyValue(key, value);
+    checkTtl(opts.ttlMs);
     const ttlMs = clampTtl(opts.ttlMs ?? this.defaultTtlMs);
     const old = this.table.get(key);
     const claimedAtMs = old !== undefined && old.ownerNodeId === this.deps.nodeId ? old.claimedAtMs : Math.round(this.deps.clock.wallMs());
@@ -357,6 +359,11 @@ export class SharedMap {
 
 function clampTtl(ms: number): number {
   return Math.min(Math.max(Math.round(ms), MIN_TTL_MS), MAX_TTL_MS);
+}
+
+/** A TTL that is not a number (NaN) made an entry that read back as gone and a throw inside the map. */
+function checkTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && !Number.isFinite(ttlMs)) throw new SipclusterError('FEATURE_MAP_INVALID_TTL', `ttlMs must be a number of milliseconds, not ${String(ttlMs)}`);
 }
 
 /** Keys and values come from scripts and the MI: a bad one is the caller's error. */
