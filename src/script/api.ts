@@ -84,10 +84,17 @@ export interface RequestContext extends BaseContext {
   recordRoute(): void;
   /** OpenSIPS loose_route(): true when the request carried a Route set to follow (in-dialog). */
   looseRoute(): boolean;
+  /** $ru. Throws a TypeError for a string that is not a URI. */
   setRequestUri(uri: string): void;
-  /** Next hop without touching the Request-URI ($du). */
+  /** Next hop without touching the Request-URI ($du). Throws a TypeError for a string that is not a URI. */
   setDestination(uri: string): void;
+  /**
+   * Adds a header to the forwarded request. Throws a TypeError for a name that is not a token, a
+   * value with CR, LF or another control character, or a header the proxy keeps itself (Via, From,
+   * To, Call-ID, CSeq, Max-Forwards, Content-Length).
+   */
   addHeader(name: string, value: string): void;
+  /** Removes every line of a header from the forwarded request; the headers addHeader refuses are refused here too. */
   removeHeader(name: string): void;
   /** True when this request has a To tag (in-dialog). */
   readonly inDialog: boolean;
