@@ -4,7 +4,8 @@ import { StatisticsRegistry } from '../../mgmt/statistics.ts';
 import { parseMessage } from '../message/index.ts';
 import { SipCore } from './sip-core.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
-import { applyReceived, receivedParams, responseTarget } from './via-routing.ts';
+import { receivedParams, responseTarget } from './via-routing.ts';
+import { viaWithReceived } from './forward-builder.ts';
 
 const src: SipSource = { proto: 'udp', remoteAddress: '192.0.2.7', remotePort: 40000, localAddress: '127.0.0.1', localPort: 5060 };
 
@@ -80,7 +81,7 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
   assert.deepEqual(receivedParams(via('SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1'), src), { received: undefined, rport: undefined });
   const withRport = receivedParams(via('SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;rport'), src);
   assert.deepEqual(withRport, { received: '192.0.2.7', rport: 40000 });
-  assert.equal(applyReceived('SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1', withRport),
+  assert.equal(viaWithReceived(via('SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1'), withRport),
     'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7');
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), src), { proto: 'udp', address: '192.0.2.7', port: 5070 });
   // received/rport values the sender wrote itself do not steer the response (a reflection): the packet's source does.
@@ -88,8 +89,8 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1;rport=7777'), src), { proto: 'udp', address: '192.0.2.7', port: 40000 });
   const claimed = receivedParams(via('SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=6.6.6.6;rport=7777'), src);
   assert.deepEqual(claimed, { received: '192.0.2.7', rport: 40000 });
-  assert.equal(applyReceived('SIP/2.0/UDP 192.0.2.7:5060;received=6.6.6.6;rport=7777;branch=z9hG4bK1', claimed),
-    'SIP/2.0/UDP 192.0.2.7:5060;received=192.0.2.7;rport=40000;branch=z9hG4bK1', 'written over, in place');
+  assert.equal(viaWithReceived(via('SIP/2.0/UDP 192.0.2.7:5060;received=6.6.6.6;rport=7777;branch=z9hG4bK1'), claimed),
+    'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7', 'the claimed values are replaced');
   assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=239.1.1.1'), src), { proto: 'udp', address: '239.1.1.1', port: 5060 });
   // §18.2.2: the request's connection first; if it closed, the source address at the sent-by port (or the default).
   assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),

@@ -30,25 +30,6 @@ export function receivedParams(via: Via, src: SipSource): ReceivedParams {
 }
 
 /**
- * The top via-parm text with those parameters written in: a bare `;rport` gets its value in
- * place, `;received=` is appended. Used when a proxy forwards the request (§16.6 keeps the
- * received Via below its own).
- */
-export function applyReceived(viaParm: string, p: ReceivedParams): string {
-  let out = viaParm;
-  if (p.rport !== undefined) {
-    // A bare `;rport` gets the value; one the sender filled in itself is replaced.
-    const m = /;\s*rport(?:\s*=\s*[^;,\s]*)?(?=\s*(?:;|,|$))/i.exec(out);
-    if (m !== null) out = `${out.slice(0, m.index)};rport=${p.rport}${out.slice(m.index + m[0].length)}`;
-  }
-  if (p.received !== undefined) {
-    const m = /;\s*received\s*=\s*[^;,\s]*/i.exec(out);
-    out = m === null ? `${out};received=${p.received}` : `${out.slice(0, m.index)};received=${p.received}${out.slice(m.index + m[0].length)}`;
-  }
-  return out;
-}
-
-/**
  * Where a response to this request goes (RFC 3261 §18.2.2, RFC 3581 §4): over a reliable
  * transport, back on the connection the request came on; when it has closed, the transport opens
  * one to the source address ("received") and the sent-by port, or the transport's default port —
