@@ -51,10 +51,12 @@ export class SipService implements Service {
   private heldBytes = 0;
   private failedStart = false;
   private droppedStarting: Counter | undefined;
+  private readonly internalErrors: Counter;
 
   private constructor(rt: NodeRuntime) {
     const cfg = rt.config.sip;
-    const internalErrors = rt.stats.counter('core:internal_errors', 'messages whose handling threw (a bug): dropped and logged, the node keeps running');
+    const internalErrors = rt.stats.counter('core:internal_errors', 'messages or timers whose handling threw (a bug): dropped and logged, the node keeps running');
+    this.internalErrors = internalErrors;
     this.transport = new SipTransport(
       (data, info) => {
         // DESIGN.md §4: whatever a datagram or stream message makes our code do, the node keeps
@@ -127,7 +129,11 @@ export class SipService implements Service {
     this.proxy = new SipProxy({
       out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
       counters: rt.stats,
-      timers: new TimerWheel(realClock, realTimers),
+      timers: new TimerWheel(realClock, realTimers, undefined, undefined, (err) => {
+        // As for a received message above: a transaction timer that throws is a bug, logged and counted.
+        this.internalErrors.inc();
+        rt.logger.error({ err }, 'a SIP timer callback threw; the other timers go on');
+      }),
       random: realRandom,
       listeners: this.listeners.map((l) => {
         const a = adv.get(`${l.proto}:${l.address}:${l.port}`);

@@ -92,3 +92,31 @@ test('a timer set from a firing callback is placed from the next slot, never a r
     assert.ok(firedAt >= setAt + c.delay && firedAt <= setAt + c.delay + 10, `${c.name}: set at ${setAt}, fired at ${firedAt}`);
   }
 });
+
+test('a callback that throws is reported to onError; the timers due with it and later still fire', () => {
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  const wheel = new TimerWheel(clock, clock, 10, 8, (err) => errors.push(err));
+  const fired: string[] = [];
+  wheel.after(20, () => fired.push('a'));
+  wheel.after(20, () => { throw new Error('boom'); });
+  wheel.after(20, () => fired.push('b'));
+  wheel.after(500, () => fired.push('c'));
+  assert.doesNotThrow(() => clock.advance(1000));
+  assert.deepEqual(fired, ['a', 'b', 'c']);
+  assert.equal(errors.length, 1);
+  assert.equal(wheel.size(), 0);
+});
+
+test('without onError the error is rethrown after the tick, and the wheel keeps its other timers', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock, 10, 8);
+  const fired: string[] = [];
+  wheel.after(20, () => { throw new Error('boom'); });
+  wheel.after(20, () => fired.push('same tick'));
+  wheel.after(500, () => fired.push('later'));
+  assert.throws(() => clock.advance(100), /boom/);
+  assert.deepEqual(fired, ['same tick']);
+  clock.advance(1000);
+  assert.deepEqual(fired, ['same tick', 'later']);
+});

@@ -41,6 +41,12 @@ export class TimerWheel implements Timers {
     private readonly base: Timers,
     private readonly tickMs = DEFAULT_WHEEL_TICK_MS,
     slotCount = DEFAULT_WHEEL_SLOTS,
+    /**
+     * Told of a callback that threw. The wheel goes on with the other due timers either way: one
+     * faulty callback must neither end the process from the underlying timer nor drop the timers
+     * due in the same tick. Without it, the error is rethrown once the tick is done.
+     */
+    private readonly onError?: (err: unknown) => void,
   ) {
     if ((slotCount & (slotCount - 1)) !== 0) throw new RangeError('slotCount must be a power of two');
     this.slots = Array.from({ length: slotCount }, () => []);
@@ -78,6 +84,7 @@ export class TimerWheel implements Timers {
     this.ticking = undefined;
     const now = this.clock.nowMs();
     this.running = true;
+    let failed: { err: unknown } | undefined;
     try {
       // Catch up on every slot whose time has passed (the event loop may have been busy).
       while (this.cursorEndMs <= now + 0.001 && this.live > 0) {
@@ -89,14 +96,20 @@ export class TimerWheel implements Timers {
         if (due === undefined) continue;
         for (const e of due) {
           this.live--;
-          if (!e.cancelled) e.fn();
+          if (e.cancelled) continue;
+          try {
+            e.fn();
+          } catch (err) {
+            if (this.onError !== undefined) this.onError(err);
+            else failed ??= { err };
+          }
         }
       }
     } finally {
       this.running = false;
     }
-    if (this.live === 0) return;
     this.ensureTicking();
+    if (failed !== undefined) throw failed.err;
   }
 
   /** Takes the cursor's slot's due entries out (undefined when none), sweeps cancelled ones, counts rounds down. */
