@@ -17,9 +17,28 @@ function common(req: SipMessage, method: string, to: string): Array<[string, str
     ['Call-ID', req.callId],
     ['CSeq', `${req.cseq.seq} ${method}`],
   ];
-  const routes = req.getList('Route');
-  if (routes.length > 0) h.push(['Route', routes.join(', ')]);
+  packRoutes(req.getList('Route'), h);
   return h;
+}
+
+/** A Route line of a request we generate stays well under the parser's line limit (8 KiB). */
+const ROUTE_LINE_BYTES = 2048;
+
+/**
+ * The Route values in order, as few lines as fit ROUTE_LINE_BYTES each (§7.3.1: values on one line
+ * or on several are the same set). All on one line, a Route set the request carried on several
+ * lines could make a line longer than any parser takes; one line per value, more lines than it takes.
+ */
+function packRoutes(routes: readonly string[], h: Array<[string, string]>): void {
+  let line = '';
+  for (const r of routes) {
+    if (line !== '' && line.length + 2 + r.length > ROUTE_LINE_BYTES) {
+      h.push(['Route', line]);
+      line = '';
+    }
+    line = line === '' ? r : `${line}, ${r}`;
+  }
+  if (line !== '') h.push(['Route', line]);
 }
 
 /** §9.1: the CANCEL of a branch; the To is the request's (no tag from a response). */

@@ -11,7 +11,7 @@ import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
-import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
+import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
@@ -316,7 +316,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     // a non-2xx are built from its parse. One received at the limits (256 header lines, a Via line
     // near 8 KiB, 64 KiB) grew past them with our Via, rport and Record-Route, and that parse then
     // failed inside the receive path. Checked only near the limits; such a branch ends as 513.
-    if (nearParserLimits(msg, bytes) && !parseMessage(bytes, { framing: 'stream' }).ok) {
+    if (nearParserLimits(msg, bytes, f.edits, routes) && !parseMessage(bytes, { framing: 'stream' }).ok) {
       this.localBranch(p, target, 'Message Too Large', 513);
       return;
     }
@@ -492,10 +492,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   }
 }
 
-/** Could the forwarded form of `msg` exceed the parser's limits? (Then it is parsed to know.) */
-function nearParserLimits(msg: SipMessage, bytes: Buffer): boolean {
-  return bytes.length > limits.MAX_MESSAGE_BYTES - 4096 || msg.headerCount > limits.MAX_HEADERS - 16
-    || msg.headersEnd - msg.start > limits.MAX_LINE_BYTES - 512;
+/**
+ * Could the forwarded request exceed the parser's limits? (Then it is parsed to know.) No line can
+ * be longer than the whole request, so one shorter than a line's limit is safe whatever the script
+ * added; the header count adds what the script and a Path put in to what was received.
+ */
+function nearParserLimits(msg: SipMessage, bytes: Buffer, edits: RequestEdits, routes: readonly string[] | undefined): boolean {
+  return bytes.length > limits.MAX_LINE_BYTES - 512
+    || msg.headerCount + (edits.added?.length ?? 0) + (routes?.length ?? 0) > limits.MAX_HEADERS - 16;
 }
 
 /** Does a Via remain once ours (the top one) is removed? Two Via lines say yes at once; one line is parsed for a second value. */
