@@ -4,10 +4,11 @@
  * when absent and the status is above 100, Content-Length is computed.
  */
 import { H } from './header-names.ts';
-import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
+import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
 import { headerLine, byteLength, writeAscii, writeString, copyBytes, lineSafeLength, lastWasAscii } from './serializer.ts';
-import { latin1 } from './header-values.ts';
+import { latin1, listElement } from './header-values.ts';
 import { parseMessage } from './parser.ts';
+import { MAX_LINE_BYTES } from './limits.ts';
 import { isRfc3261Branch } from './via.ts';
 import { canonicalName } from './header-names.ts';
 import { SipclusterError, invariant } from '../../lib/errors.ts';
@@ -19,6 +20,11 @@ export interface ResponseOptions {
   /** Header lines built once with prepareHeaders() (constant sets: Server, Allow…), after `headers`. */
   readonly prepared?: PreparedHeaders | undefined;
   readonly body?: Buffer | string | undefined;
+  /**
+   * The request's top Via value as the response carries it when the server completed it with
+   * received/rport (RFC 3261 §18.2.1, RFC 3581 §4); the other Via values are copied as received.
+   */
+  readonly topVia?: string | undefined;
 }
 
 /** Header lines validated and encoded once, for the header sets a node sends with every reply. */
@@ -143,8 +149,25 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   const toTag = opts.toTag;
   // `SIP/2.0 NNN reason CRLF`
   let total = 12 + byteLength(reason) + 2;
+  // The first Via line, rewritten: `Via: ` topVia, then the line's other values (`, ` rest).
+  const topVia = opts.topVia;
+  let viaLine = -1;
+  let viaRest = 0;
+  let viaEnd = 0;
+  if (topVia !== undefined) {
+    invariant(lineSafeLength(topVia) === topVia.length && lastWasAscii, 'topVia must be one line of ASCII');
+    viaLine = req.indexOfId(H.via);
+    invariant(viaLine >= 0, 'a request without Via');
+    const b = viaLine * HDR_STRIDE;
+    viaEnd = t[b + HDR_VALUE_END] ?? 0;
+    viaRest = listElement(buf, t[b + HDR_VALUE_START] ?? 0, viaEnd, 1);
+    const line = 5 + topVia.length + (viaRest < viaEnd ? 2 + viaEnd - viaRest : 0);
+    // A Via already at the line limit stays as received: a response no parser takes helps nobody.
+    if (line > MAX_LINE_BYTES - 2) viaLine = -1;
+    else total += line + 2;
+  }
   for (let i = 0; i < req.headerCount; i++) {
-    if (!copied(req.headerId(i))) continue;
+    if (!copied(req.headerId(i)) || i === viaLine) continue;
     const b = i * HDR_STRIDE;
     total += (t[b + HDR_VALUE_END] ?? 0) - (t[b + HDR_LINE_START] ?? 0) + 2;
   }
@@ -191,6 +214,14 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   for (let i = 0; i < req.headerCount; i++) {
     const id = req.headerId(i);
     if (!copied(id)) continue;
+    if (i === viaLine) {
+      if (runStart >= 0) o = writeCrlf(out, copyBytes(buf, runStart, runEnd, out, o));
+      runStart = -1;
+      o = writeString(out, topVia as string, writeString(out, 'Via: ', o));
+      if (viaRest < viaEnd) o = copyBytes(buf, viaRest, viaEnd, out, writeString(out, ', ', o));
+      o = writeCrlf(out, o);
+      continue;
+    }
     const b = i * HDR_STRIDE;
     const ls = t[b + HDR_LINE_START] ?? 0;
     const ve = t[b + HDR_VALUE_END] ?? 0;

@@ -4,12 +4,12 @@
  * are spliced in — Request-URI, Route, Max-Forwards, Record-Route, script header edits, the
  * received/rport of the previous hop's Via and our own Via on top.
  */
-import { MessageEditor, formatVia, type SipMessage, type Via } from '../message/index.ts';
+import { MessageEditor, formatVia, type SipMessage } from '../message/index.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyListener } from './proxy-types.ts';
 import type { RouteState } from './route-set.ts';
 import type { SipSource } from './sip-source.ts';
-import { receivedParams, type ReceivedParams } from './via-routing.ts';
+import { receivedParams, viaWithReceived } from './via-routing.ts';
 
 /** What the script changed on the request; applied to every branch forwarded afterwards. */
 export class RequestEdits {
@@ -52,21 +52,6 @@ export function hopUriOf(
 /** The Request-URI a branch starts from when the script names no target: edited, restored or received. */
 export function currentRequestUri(f: ForwardInput): string {
   return f.edits.requestUri ?? f.routes?.restoredUri ?? f.msg.uriText;
-}
-
-/** The previous hop's Via with received/rport filled in (§18.2.1, RFC 3581 §4), from the parsed form. */
-export function viaWithReceived(v: Via, p: ReceivedParams): string {
-  let s = `${v.protocol}/${v.version}/${v.transport} ${v.host}`;
-  if (v.port !== undefined) s += `:${v.port}`;
-  for (const prm of v.params) {
-    const name = prm.name.toLowerCase();
-    // Ours replace whatever the sender wrote for them (§18.2.1, RFC 3581 §4).
-    if (name === 'rport' && p.rport !== undefined) s += `;rport=${p.rport}`;
-    else if (name === 'received' && p.received !== undefined) continue;
-    else s += prm.value === undefined ? `;${prm.name}` : `;${prm.name}=${prm.value}`;
-  }
-  if (p.received !== undefined) s += `;received=${p.received}`;
-  return s;
 }
 
 export function buildForwardBytes(

@@ -15,7 +15,7 @@ import type { RouteState } from './route-set.ts';
 import { forwardRequestStateless } from './stateless-forward.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { SipSource } from './sip-source.ts';
-import { responseTarget } from './via-routing.ts';
+import { responseTarget, responseTopVia } from './via-routing.ts';
 
 /** What the script decided; 'pending' when it has not (yet) decided anything. */
 export type RequestDisposition = 'pending' | 'relayed' | 'replied' | 'stateless' | 'dropped';
@@ -136,6 +136,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     this.disposition = 'replied';
     const res = buildResponseBytes(this.msg, status, reason, {
       prepared: this.env.serverLine, headers: opts?.headers, body: opts?.body, toTag: opts?.toTag,
+      topVia: responseTopVia(this.msg.topVia, this.src),
     });
     this.env.counters.localReplies.inc();
     return this.env.out.send(responseTarget(this.msg.topVia, this.src), res);

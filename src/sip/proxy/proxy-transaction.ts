@@ -21,7 +21,7 @@ import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
-import { responseTarget } from './via-routing.ts';
+import { responseTarget, responseTopVia } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
@@ -56,6 +56,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   /** Targets added from 3xx Contacts so far (§16.5 recursion, bounded by the relay option). */
   private recursed = 0;
   private readonly upstream: SipTarget;
+  /** The top Via of our own responses when received/rport must be written in (responseTopVia). */
+  private readonly topVia: string | undefined;
   private readonly isInvite: boolean;
   /** Built with deferTable and enterTable() has not run yet. */
   private pendingEntry = false;
@@ -73,6 +75,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   constructor(private readonly env: ProxyEnv, readonly msg: SipMessage, src: SipSource, readonly key: string, deferTable = false) {
     this.isInvite = msg.method === 'INVITE';
     this.upstream = responseTarget(msg.topVia, src);
+    this.topVia = responseTopVia(msg.topVia, src);
     const wire = new TargetWire(env.out, this.upstream, src.proto !== 'udp');
     this.server = this.isInvite ? new ServerInviteTransaction(wire, env.timers, env.policy, this) : new ServerNonInviteTransaction(wire, env.timers, env.policy, this);
     env.counters.uasTransactions.inc();
@@ -120,7 +123,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /** §16.2: the 100 Trying that stops the caller's INVITE retransmissions. */
   sendTrying(): void {
-    this.server.respond(100, buildResponseBytes(this.msg, 100, 'Trying', { prepared: this.env.serverLine }));
+    this.server.respond(100, buildResponseBytes(this.msg, 100, 'Trying', { prepared: this.env.serverLine, topVia: this.topVia }));
   }
 
   receiveRetransmission(): void { this.server.receiveRetransmission(); }
@@ -141,7 +144,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     // Bytes only: a local reply is sent, never read again, so it is not parsed back (DESIGN.md §8).
     // One options object of one shape (no spreads: each was a CopyDataProperties call per reply).
     const res = buildResponseBytes(this.msg, status, reason, {
-      prepared: this.env.serverLine, headers: opts.headers, body: opts.body, toTag: opts.toTag,
+      prepared: this.env.serverLine, headers: opts.headers, body: opts.body, toTag: opts.toTag, topVia: this.topVia,
     });
     this.env.counters.localReplies.inc();
     if (status >= 200 && this.statelessFinal && !this.relaying && this.server instanceof ServerNonInviteTransaction) {

@@ -4,8 +4,7 @@ import { StatisticsRegistry } from '../../mgmt/statistics.ts';
 import { parseMessage } from '../message/index.ts';
 import { SipCore } from './sip-core.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
-import { receivedParams, responseTarget } from './via-routing.ts';
-import { viaWithReceived } from './forward-builder.ts';
+import { receivedParams, responseTarget, viaWithReceived } from './via-routing.ts';
 
 const src: SipSource = { proto: 'udp', remoteAddress: '192.0.2.7', remotePort: 40000, localAddress: '127.0.0.1', localPort: 5060 };
 
@@ -97,4 +96,17 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
     { proto: 'tcp', address: '192.0.2.7', port: 5060, connectionId: 9 });
   assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com:5090;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),
     { proto: 'tcp', address: '192.0.2.7', port: 5090, connectionId: 9 });
+});
+
+test('RFC 3581 §4, §18.2.1: our own responses carry received and the filled-in rport in the top Via; the line\'s other values follow as received', () => {
+  const { c, sent } = core();
+  c.receive(req('OPTIONS', '', 'SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK77;rport , SIP/2.0/TCP 10.9.9.9;branch=z9hG4bK2'), src);
+  assert.match(sent[0]?.text ?? '',
+    /\r\nVia: SIP\/2\.0\/UDP pc\.example\.com:5070;branch=z9hG4bK77;rport=40000;received=192\.0\.2\.7, SIP\/2\.0\/TCP 10\.9\.9\.9;branch=z9hG4bK2\r\n/);
+  const r = parseMessage(Buffer.from(sent[0]?.text ?? ''));
+  assert.ok(r.ok);
+  assert.equal(r.value.topVia.rport, 40000);
+  // Sent-by equal to the source and no rport: the Via is copied byte for byte.
+  c.receive(req('OPTIONS', '', 'SIP/2.0/UDP 192.0.2.7:40000;branch=z9hG4bK78'), src);
+  assert.match(sent[1]?.text ?? '', /\r\nVia: SIP\/2\.0\/UDP 192\.0\.2\.7:40000;branch=z9hG4bK78\r\n/);
 });

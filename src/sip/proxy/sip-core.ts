@@ -3,7 +3,7 @@ import {
   buildResponseBytes, checkRequestSemantics, prepareHeaders, type PreparedHeaders, parseMessage, type PartialMessage, type SipMessage, type SipParseError,
 } from '../message/index.ts';
 import { buildResponseFromPartial } from './partial-response.ts';
-import { responseTarget } from './via-routing.ts';
+import { responseTarget, responseTopVia } from './via-routing.ts';
 import type { SipOutput, SipSource } from './sip-source.ts';
 
 /** What the node does with well-formed traffic once the core has checked it. */
@@ -89,14 +89,14 @@ export class SipCore {
 
   /** Answers a request statelessly (sl_send_reply); extra headers are added after the copied ones. */
   reply(req: SipMessage, src: SipSource, status: number, reason: string, headers: ReadonlyArray<readonly [string, string]> = []): boolean {
-    const res = buildResponseBytes(req, status, reason, { headers, prepared: this.serverOnly });
+    const res = buildResponseBytes(req, status, reason, { headers, prepared: this.serverOnly, topVia: responseTopVia(req.topVia, src) });
     this.sentReplies[Math.floor(status / 100) - 1]?.inc();
     return this.opts.out.send(responseTarget(req.topVia, src), res);
   }
 
   private send(req: SipMessage, src: SipSource, status: number, reason: string, prepared: PreparedHeaders): void {
     this.sentReplies[Math.floor(status / 100) - 1]?.inc();
-    this.opts.out.send(responseTarget(req.topVia, src), buildResponseBytes(req, status, reason, { prepared }));
+    this.opts.out.send(responseTarget(req.topVia, src), buildResponseBytes(req, status, reason, { prepared, topVia: responseTopVia(req.topVia, src) }));
   }
 
   private stateless(req: SipMessage, src: SipSource): void {

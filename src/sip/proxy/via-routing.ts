@@ -29,6 +29,31 @@ export function receivedParams(via: Via, src: SipSource): ReceivedParams {
   };
 }
 
+/** The previous hop's Via with received/rport filled in (§18.2.1, RFC 3581 §4), from the parsed form. */
+export function viaWithReceived(v: Via, p: ReceivedParams): string {
+  let s = `${v.protocol}/${v.version}/${v.transport} ${v.host}`;
+  if (v.port !== undefined) s += `:${v.port}`;
+  for (const prm of v.params) {
+    const name = prm.name.toLowerCase();
+    // Ours replace whatever the sender wrote for them (§18.2.1, RFC 3581 §4).
+    if (name === 'rport' && p.rport !== undefined) s += `;rport=${p.rport}`;
+    else if (name === 'received' && p.received !== undefined) continue;
+    else s += prm.value === undefined ? `;${prm.name}` : `;${prm.name}=${prm.value}`;
+  }
+  if (p.received !== undefined) s += `;received=${p.received}`;
+  return s;
+}
+
+/**
+ * The top Via of a response this node generates for a request from `src` (§8.2.6.2 copies the
+ * request's Via, which §18.2.1 and RFC 3581 §4 have the server transport complete with received and
+ * rport): the completed text, or undefined when the request's own is already right (the usual case).
+ */
+export function responseTopVia(via: Via, src: SipSource): string | undefined {
+  const p = receivedParams(via, src);
+  return p.received === undefined && p.rport === undefined ? undefined : viaWithReceived(via, p);
+}
+
 /**
  * Where a response to this request goes (RFC 3261 §18.2.2, RFC 3581 §4): over a reliable
  * transport, back on the connection the request came on; when it has closed, the transport opens
