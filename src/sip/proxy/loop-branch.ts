@@ -8,7 +8,7 @@
  * topmost Via" as an input; we take its sent-by and branch only, because we added received/rport
  * to it when forwarding, and a later check must find the same value under our own Via.
  */
-import { H, BRANCH_MAGIC_COOKIE, type SipMessage, type Via } from '../message/index.ts';
+import { H, BRANCH_MAGIC_COOKIE, isRfc3261Branch, type SipMessage, type Via } from '../message/index.ts';
 import type { Random } from '../../lib/time.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 
@@ -48,6 +48,19 @@ export function loopHash(msg: SipMessage, requestUri: string, below: Via | undef
   if (msg.indexOfId(H.proxyRequire) >= 0) f.add(msg.getAll('Proxy-Require').join(','));
   if (msg.indexOf('Proxy-Authorization') >= 0) f.add(msg.getAll('Proxy-Authorization').join(','));
   return f.add(viaKey(below)).hex();
+}
+
+/**
+ * The loop hash of a statelessly forwarded request whose received branch has the magic cookie:
+ * without the To tag, Proxy-Require and Proxy-Authorization, which its CANCEL lacks (§9.1) and the
+ * ACK of a non-2xx changes (the response's To tag, §17.1.1.3). §16.11: the CANCEL and that ACK must
+ * get the INVITE's branch, or the next hop matches neither (481 to the CANCEL, the final
+ * retransmitted until timer H); RFC 3261 recommends hashing the received branch for such
+ * requests, and the received Via (sent-by and branch) stays in here. Loops are still found: isLoop
+ * accepts this hash under a Via of ours too.
+ */
+export function statelessLoopHash(msg: SipMessage, requestUri: string, below: Via | undefined): string {
+  return new Fnv().add(requestUri).add(msg.from.tag ?? '').add(msg.callId).add(String(msg.cseq.seq)).add(viaKey(below)).hex();
 }
 
 /** A branch for a stateful client transaction: loop hash plus 8 random hex chars. */
@@ -92,7 +105,9 @@ export function isLoop(msg: SipMessage, own: OwnAddresses): boolean {
     const v = list[k] as Via;
     if (v.branch === undefined || !v.branch.startsWith(OUR_BRANCH_PREFIX) || !own.isOwnVia(v)) continue;
     const hash = v.branch.slice(OUR_BRANCH_PREFIX.length, OUR_BRANCH_PREFIX.length + HASH_HEX_CHARS);
-    if (hash === loopHash(msg, uri, list[k + 1])) return true;
+    const below = list[k + 1];
+    if (hash === loopHash(msg, uri, below)) return true;
+    if (isRfc3261Branch(below?.branch) && hash === statelessLoopHash(msg, uri, below)) return true;
   }
   return false;
 }

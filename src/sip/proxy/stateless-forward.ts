@@ -4,9 +4,9 @@
  * that match no client transaction (§16.7 step 1 / §18.1.2: the element then acts statelessly,
  * which is how 2xx retransmissions reach the caller after the transaction is gone).
  */
-import type { SipMessage, Via } from '../message/index.ts';
+import { isRfc3261Branch, type SipMessage, type Via } from '../message/index.ts';
 import { buildForwardBytes, currentRequestUri, hopUriOf, stripTopVia, type ForwardInput } from './forward-builder.ts';
-import { loopHash, statelessBranch } from './loop-branch.ts';
+import { loopHash, statelessBranch, statelessLoopHash } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { SipTarget } from './sip-source.ts';
@@ -17,7 +17,9 @@ function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolea
   if (out === undefined) { env.counters.dropRequests.inc(); return false; }
   const msg = f.msg;
   // §16.11: the same branch for every retransmission of the same request.
-  const branch = statelessBranch(loopHash(msg, msg.uriText, msg.topVia), msg.topVia.branch);
+  const top = msg.topVia;
+  const loop = isRfc3261Branch(top.branch) ? statelessLoopHash(msg, msg.uriText, top) : loopHash(msg, msg.uriText, top);
+  const branch = statelessBranch(loop, top.branch);
   env.counters.fwdRequests.inc();
   return env.out.send(target, buildForwardBytes(f, uri, strict, out, branch));
 }
