@@ -20,7 +20,9 @@ import { preprocessRoutes } from './route-set.ts';
 import type { SipCore } from './sip-core.ts';
 import type { SipOutput, SipSource } from './sip-source.ts';
 import { forwardResponseStateless } from './stateless-forward.ts';
-import { defaultPort } from './via-routing.ts';
+import { defaultPort, viaWithReceived, type ReceivedParams } from './via-routing.ts';
+
+const AS_RECEIVED: ReceivedParams = { received: undefined, rport: undefined };
 
 /** The routing script's entry point; a returned promise is awaited before the request counts as unhandled. */
 export type RequestHandler = (pr: ProxyRequest) => void | Promise<void>;
@@ -239,6 +241,8 @@ function keyParts(msg: SipMessage, method: string): string {
   const toTag = method === 'INVITE' || method === 'ACK' ? '' : (msg.to.tag ?? '');
   return serverKey({
     method, branch: v.branch, sentBy, requestUri: msg.uriText, fromTag: msg.from.tag ?? '', toTag,
-    callId: msg.callId, cseqNumber: msg.cseq.seq, topVia: msg.get('Via') ?? '',
+    // §17.2.3 "the top Via header field": its first value, not the whole first line (the ACK and
+    // CANCEL carry only that value, §17.1.1.3, §9.1), in one canonical form.
+    callId: msg.callId, cseqNumber: msg.cseq.seq, topVia: viaWithReceived(v, AS_RECEIVED),
   });
 }

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
+
+// An RFC 2543 peer (no magic cookie) behind another 2543 proxy: the INVITE's top Via line holds two
+// values. The hop-by-hop ACK / CANCEL carry a single Via equal to the top Via *value* (§17.1.1.3, §9.1),
+// and §17.2.3 matches on the "top Via header field" value, not on the first header line's text.
+const TWO_VIAS = 'SIP/2.0/UDP 192.0.2.10:5060;branch=2543abc, SIP/2.0/UDP 192.0.2.5:5060';
+const TOP_ONLY = 'SIP/2.0/UDP 192.0.2.10:5060;branch=2543abc';
+
+test('§17.2.3 RFC 2543 fallback: the ACK of our 486 (single top Via) matches the INVITE server transaction', () => {
+  const h = harness();
+  h.recv(request({ via: TWO_VIAS }));
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 486, 'Busy Here');
+  only(h.take(), isRes(486));
+  h.recv(request({ method: 'ACK', via: TOP_ONLY, toTag: 't486' }));
+  assert.equal(h.take().length, 0, 'the ACK is absorbed by the server transaction, not forwarded');
+  h.clock.advance(600);
+  assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 486).length, 0, 'timer G stopped: no 486 retransmission after the ACK');
+});
+
+test('§9.2/§17.2.3 RFC 2543 fallback: a CANCEL with the single top Via finds the INVITE and gets 200 + 487', () => {
+  const h = harness();
+  h.recv(request({ via: TWO_VIAS }));
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  h.recv(request({ method: 'CANCEL', via: TOP_ONLY }));
+  const s = h.take();
+  assert.equal(s.filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 1, '487 for the INVITE');
+  assert.equal(s.filter((x) => x.msg.isRequest && x.msg.method === 'CANCEL' && x.msg.topVia.branch === inv.topVia.branch).length, 1, 'CANCEL of our branch');
+});
