@@ -30,7 +30,7 @@ export const cdrSchema = z.strictObject({
   maxInFlight: z.number().int().min(1).max(256).default(16),
   /** Dialog timeout: an answered call without BYE ends here (OpenSIPS dialog default_timeout, 12 h). */
   maxCallMs: positiveMs.default(43_200_000),
-  /** An accounted INVITE without a 2xx is forgotten after this (longer than timer C's 180 s). */
+  /** An accounted INVITE without a 2xx is forgotten after this (longer than timer C's 181 s). */
   setupTimeoutMs: positiveMs.default(200_000),
   /** Calls followed at once; more are not accounted (counted in `cdr:account_refused`). */
   maxCalls: z.number().int().min(1).max(10_000_000).default(100_000),

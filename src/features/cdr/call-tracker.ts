@@ -6,7 +6,7 @@
  * `sweep()` is called by the driver once a second.
  *
  * A call that never gets a 2xx (every branch failed, CANCEL) leaves no record; it is forgotten
- * after `setupTimeoutMs`, longer than any INVITE transaction can last (timer C, 180 s by default),
+ * after `setupTimeoutMs`, longer than any INVITE transaction can last (timer C, 181 s by default),
  * because one branch's 4xx does not end a forked call while another branch may still answer.
  * A 2xx that arrives after the call was answered (a retransmission, another fork's dialog) is
  * ignored: the first dialog is the accounted one.

@@ -46,7 +46,7 @@ test('§16.8 timer C on a ringing branch with a long Route set must not throw fr
   const inv = only(h.take(), isReq('INVITE')).msg;
   h.answer(inv, 180, 'Ringing');
   h.take();
-  assert.doesNotThrow(() => h.clock.advance(181_000));
+  assert.doesNotThrow(() => h.clock.advance(200_000));
 });
 
 test('§16.6 a script-added header longer than a line may be is caught before forwarding: the branch ends 513, nothing throws later', () => {

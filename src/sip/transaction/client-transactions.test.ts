@@ -117,3 +117,7 @@ test('§17.1.2.2 a final response completes; timer K (T4 over UDP) absorbs retra
   assert.deepEqual(log, ['rsp 200 200', 'terminated']);
   assert.deepEqual(wire.times('REG'), [0]);
 });
+
+test('§16.6 step 11: timer C "MUST be larger than 3 minutes"', () => {
+  assert.ok(P.timerCMs > 180_000, `timer C ${P.timerCMs} ms`);
+});

@@ -9,11 +9,11 @@ export interface TimerPolicy {
   readonly t2Ms: number;
   /** Maximum time a message stays in the network, default 5 s. */
   readonly t4Ms: number;
-  /** Proxy INVITE timer C (§16.6 step 11): more than 3 minutes. */
+  /** Proxy INVITE timer C (§16.6 step 11): "MUST be larger than 3 minutes"; 181 s by default. */
   readonly timerCMs: number;
 }
 
-export const DEFAULT_TIMER_POLICY: TimerPolicy = { t1Ms: 500, t2Ms: 4000, t4Ms: 5000, timerCMs: 180_000 };
+export const DEFAULT_TIMER_POLICY: TimerPolicy = { t1Ms: 500, t2Ms: 4000, t4Ms: 5000, timerCMs: 181_000 };
 
 /** Timer B, F, H, J (unreliable), L and M: 64·T1 (§17.1.1.2, §17.1.2.2, §17.2.1, RFC 6026). */
 export function sixtyFourT1(p: TimerPolicy): number {
