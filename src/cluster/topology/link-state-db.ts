@@ -123,14 +123,18 @@ export class LinkStateDb {
     };
     entries.forEach((e, i) => {
       if (e.nodeId === this.selfId || !learn(e.nodeId)) return;
-      // The source's own entry (i = 0) is taken as is: it is the freshest word on its links.
-      // Its stamp only ever moves forward, though: a FULL_TOP_UPDATE built before the source's
-      // latest LS_UPDATEs would otherwise rewind the stamp, every copy of those updates still
-      // travelling the mesh would be accepted and flooded again, and at 12+ nodes the copies
-      // multiplied without bound (sim, 16-node bootstrap).
-      const fresh = judgeUpdate(this.lsStamp.get(e.nodeId) ?? NO_SEQ, e.ls) !== 'stale';
-      if (i > 0 && !fresh) return;
-      if (fresh) this.lsStamp.set(e.nodeId, e.ls);
+      // The source's own entry (i = 0) is the freshest word on its links (OpenSIPS applies it as
+      // is), unless we already hold a later LS_UPDATE of the source: a FULL_TOP_UPDATE that reached
+      // us by flooding can be overtaken by the source's own LS_UPDATE, and applied after it, it
+      // brought back a link the source had reported Down (a dead node stayed reachable until the
+      // source's next link change). An entry with the seq we hold is applied (the usual case
+      // right after link-up). The stamp only ever moves forward: rewound, every copy of the later
+      // updates still travelling the mesh was accepted and flooded again, and at 12+ nodes the
+      // copies multiplied without bound (sim, 16-node bootstrap).
+      const held = this.lsStamp.get(e.nodeId) ?? NO_SEQ;
+      const fresh = judgeUpdate(held, e.ls) !== 'stale';
+      if (!fresh && (i > 0 || e.ls.seq !== held.seq)) return;
+      if (fresh) this.lsStamp.set(e.nodeId, keepTimestamp(held, e.ls));
       const present = new Set<NodeId>();
       for (const n of e.neighbors) {
         if (n === this.selfId) {
@@ -218,4 +222,14 @@ export class LinkStateDb {
     this.hops = undefined;
     return true;
   }
+}
+
+/**
+ * OpenSIPS stamps its own FULL_TOP_UPDATE entry with ls_timestamp 0 (send_ls_update never sets
+ * current_node->ls_timestamp; every FULL_TOP_UPDATE in the 4.0.1 vectors shows it): 0 says
+ * nothing, so the timestamp we held is kept with the new seq (seq-rules.ts reads a stored 0 as
+ * unknown).
+ */
+function keepTimestamp(held: SeqStamp, ls: SeqStamp): SeqStamp {
+  return ls.timestamp !== 0 || held.timestamp === 0 ? ls : { seq: ls.seq, timestamp: held.timestamp };
 }

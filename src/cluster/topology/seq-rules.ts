@@ -24,8 +24,12 @@ export interface SeqStamp {
 export const NO_SEQ: SeqStamp = { seq: -1, timestamp: 0 };
 
 export function judgeUpdate(stored: SeqStamp, msg: SeqStamp): SeqVerdict {
+  // A stored timestamp of 0 is unknown (an OpenSIPS FULL_TOP_UPDATE's own entry, link-state-db
+  // keepTimestamp): "seq went back while time went forward" cannot be told, so only a higher seq
+  // is news. Without this, any older update still travelling the mesh passed as a restart (and
+  // was applied and flooded again). A real restart is still caught by reachability (see above).
+  if (stored.seq >= 0 && stored.timestamp === 0) return msg.seq > stored.seq ? 'newer' : 'stale';
   if (msg.seq === 0) {
-    if (stored.seq < 0) return 'newer';
     // Ours: seq 0 is a restart only when its timestamp moved on. OpenSIPS takes any seq 0 as a
     // restart, but in a mesh late copies of a node's *first* update keep arriving along longer
     // paths after its later ones; each rewound the stamp, re-opened every later update for
