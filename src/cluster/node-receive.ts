@@ -13,6 +13,10 @@ export function receiveInternal(c: NodeCore, m: ClustererInternalMessage, from: 
   const src = m.sourceNodeId as NodeId;
   const known = c.directory.has(src);
   const transmitter = ('path' in m ? (m.path[m.path.length - 1] as NodeId | undefined) : src) ?? src;
+  // handle_pong hands this PONG's node list to set_link_w_neigh_up: the FULL_TOP_UPDATE that the
+  // link input below sends on link-up leaves out the descriptions it says the peer has (it used
+  // the previous PONG's list: none on first contact, a stale one after the peer restarted).
+  if (m.kind === 'pong' && known) c.pongKnown.set(src, m.knownNodeIds as NodeId[]);
   if (c.directory.has(transmitter)) c.linkInput(transmitter, m.kind === 'ping' ? 'ping' : m.kind === 'pong' ? 'pong' : 'traffic', false);
   if (!known) {
     // handle_internal_msg_unknown: PING → UNKNOWN_ID on the same connection; NODE_DESCRIPTION → learn + flood.
@@ -26,7 +30,6 @@ export function receiveInternal(c: NodeCore, m: ClustererInternalMessage, from: 
       c.send(src, { kind: 'pong', clusterId: c.clusterId, sourceNodeId: c.selfId, knownNodeIds: m.requestNodeList ? c.directory.ids().filter((id) => id !== src) : [] });
       return;
     case 'pong':
-      c.pongKnown.set(src, m.knownNodeIds as NodeId[]);
       return; // the link input above did the rest (link-up sends FULL_TOP/CAP)
     case 'unknown-id':
       // handle_unknown_id: describe ourselves, then restart pinging.
