@@ -90,3 +90,45 @@ test('BinTransport: a refused dial backs off instead of reconnecting on every se
     await t2.stop();
   }
 });
+
+test('a stranger cannot hold inbound connections without bound: a packet begun must finish in time, silence closes, and past the limit connections are refused', async () => {
+  const c = counters();
+  const t = new BinTransport({
+    listen: { tls: false, host: '127.0.0.1', port: 0 }, allowNetworks: [], maxQueuedBytes: 1 << 20,
+    reconnectMinMs: 50, reconnectMaxMs: 500, connectTimeoutMs: 500, clock: realClock, counters: c,
+    maxInboundConnections: 3, maxPacketTimeMs: 200, inboundIdleMs: 400,
+    onPacket: () => {}, onLinkBroken: () => {},
+  });
+  const { port } = await t.start();
+  const socks: Socket[] = [];
+  const closed = new Set<Socket>();
+  const open = (): Promise<Socket> => new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.on('error', () => {});
+    s.on('close', () => closed.add(s));
+    socks.push(s);
+  });
+  try {
+    // A prefix declaring 65515 bytes, and nothing after it.
+    const half = await open();
+    half.write(Buffer.from([0x50, 0x34, 0x43, 0x4b, 0xeb, 0xff, 0x00, 0x00]));
+    // A connection that says nothing at all.
+    const quiet = await open();
+    const third = await open();
+    await until('three inbound connections', () => t.connectionCount() === 3);
+    const fourth = await open();
+    await until('the fourth refused', () => closed.has(fourth));
+    assert.equal(c.values.get('clusterer:refused_connections'), 1);
+    await until('the half packet timed out', () => closed.has(half), 2000);
+    assert.equal(c.values.get('clusterer:drop_CLUSTER_NET_PACKET_TIMEOUT'), 1);
+    await until('the silent ones closed', () => closed.has(quiet) && closed.has(third), 2000);
+    await until('room again', () => t.connectionCount() === 0);
+    const again = await open();
+    again.write(ping(2));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!closed.has(again), 'a new connection is taken once the others are gone');
+  } finally {
+    for (const s of socks) s.destroy();
+    await t.stop();
+  }
+});

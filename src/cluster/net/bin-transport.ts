@@ -26,6 +26,12 @@ export interface BinTransportOptions {
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly connectTimeoutMs: number;
+  /** Inbound connections open at once; more are refused (OpenSIPS tcp_max_connections). Default 512. */
+  readonly maxInboundConnections?: number;
+  /** A packet begun must be whole within this, or the connection closes (OpenSIPS tcp_max_msg_time, 4 s). */
+  readonly maxPacketTimeMs?: number;
+  /** An inbound connection silent this long is closed (OpenSIPS tcp_connection_lifetime); peers ping far more often. Default 120 s. */
+  readonly inboundIdleMs?: number;
   readonly clock: Clock;
   readonly counters: CounterFactory;
   onPacket(packet: Buffer, from: PacketSource): void;
@@ -44,7 +50,13 @@ interface Conn {
   connected: boolean;
   pending: Buffer[];
   pendingBytes: number;
+  /** Armed while a packet is incomplete: closes the connection if that packet is not whole in time. */
+  slowTimer: ReturnType<typeof setTimeout> | undefined;
 }
+
+const DEFAULT_MAX_INBOUND = 512;
+const DEFAULT_MAX_PACKET_TIME_MS = 4000;
+const DEFAULT_INBOUND_IDLE_MS = 120_000;
 
 /**
  * The BIN network driver (proto_bin's job): one outbound connection per neighbor, used for all
@@ -61,9 +73,10 @@ export class BinTransport {
   private readonly dropCounters = new Map<string, Counter>();
   private readonly refused: Counter;
   private closing = false;
+  private inbound = 0;
 
   constructor(private readonly o: BinTransportOptions) {
-    this.refused = o.counters.counter('clusterer:refused_connections', 'inbound BIN connections refused by the allow-list or TLS identity');
+    this.refused = o.counters.counter('clusterer:refused_connections', 'inbound BIN connections refused by the allow-list, the TLS identity or the connection limit');
   }
 
   async start(): Promise<{ host: string; port: number }> {
@@ -135,7 +148,7 @@ export class BinTransport {
 
   private accept(socket: Socket): void {
     const remote = socket.remoteAddress ?? '';
-    if (this.closing || !this.allowed(remote)) {
+    if (this.closing || !this.allowed(remote) || this.inbound >= (this.o.maxInboundConnections ?? DEFAULT_MAX_INBOUND)) {
       this.refused.inc();
       socket.destroy();
       return;
@@ -179,8 +192,12 @@ export class BinTransport {
   }
 
   private track(socket: Socket, outbound: boolean, nodeId: number | undefined, connected: boolean): Conn {
-    const c: Conn = { id: this.nextId++, socket, outbound, nodeId, reasm: new StreamReassembler(), connected, pending: [], pendingBytes: 0 };
+    const c: Conn = { id: this.nextId++, socket, outbound, nodeId, reasm: new StreamReassembler(), connected, pending: [], pendingBytes: 0, slowTimer: undefined };
     this.conns.set(c.id, c);
+    if (!outbound) {
+      this.inbound++;
+      socket.setTimeout(this.o.inboundIdleMs ?? DEFAULT_INBOUND_IDLE_MS, () => socket.destroy());
+    }
     socket.setNoDelay(true);
     socket.on('error', () => { /* 'close' follows; the peer's failure is an event, not an exception */ });
     socket.on('data', (chunk: Buffer) => {
@@ -190,9 +207,13 @@ export class BinTransport {
       if (error !== undefined) {
         this.drop(error.code);
         socket.destroy();
+        return;
       }
+      if (c.reasm.pendingBytes > 0 && c.slowTimer === undefined) this.armSlowTimer(c, c.reasm.packetsDone);
     });
     socket.on('close', () => {
+      if (c.slowTimer !== undefined) clearTimeout(c.slowTimer);
+      if (!outbound) this.inbound--;
       this.conns.delete(c.id);
       if (outbound && nodeId !== undefined && this.outboundByNode.get(nodeId) === c) {
         this.outboundByNode.delete(nodeId);
@@ -223,6 +244,22 @@ export class BinTransport {
     const prev = this.backoff.get(nodeId);
     const delayMs = prev === undefined ? this.o.reconnectMinMs : Math.min(prev.delayMs * 2, this.o.reconnectMaxMs);
     this.backoff.set(nodeId, { untilMs: this.o.clock.nowMs() + delayMs, delayMs });
+  }
+
+  /**
+   * A packet that starts and never finishes would hold its connection (and the bytes gathered) for
+   * as long as the peer keeps it open: once `done` packets are complete, the next one has
+   * maxPacketTimeMs to arrive whole. A later packet still incomplete when the timer fires gets its own.
+   */
+  private armSlowTimer(c: Conn, done: number): void {
+    c.slowTimer = setTimeout(() => {
+      c.slowTimer = undefined;
+      if (c.reasm.pendingBytes === 0) return;
+      if (c.reasm.packetsDone !== done) { this.armSlowTimer(c, c.reasm.packetsDone); return; }
+      this.drop('CLUSTER_NET_PACKET_TIMEOUT');
+      c.socket.destroy();
+    }, this.o.maxPacketTimeMs ?? DEFAULT_MAX_PACKET_TIME_MS);
+    c.slowTimer.unref();
   }
 
   private drop(code: string): void {

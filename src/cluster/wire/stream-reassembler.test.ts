@@ -142,3 +142,18 @@ test('many small chunks cost linear time (no re-concatenation)', () => {
   for (let i = 0; i < big.length; i++) out = out.concat(r.feed(big.subarray(i, i + 1)).packets);
   assert.deepEqual(out, [big]);
 });
+
+test('a declared length is not allocated before its bytes come: the buffer grows with them, and the packet is whole at the end', () => {
+  // A big generic message, trickled: prefix only, then pieces.
+  const big = encodeBinMessage({ kind: 'generic-msg', clusterId: 1, sourceNodeId: 1, destinationNodeId: 3, isRequest: true, tag: '1-1-x', payload: Buffer.alloc(60_000, 0x61) });
+  const r = new StreamReassembler({ maxChunksPerPacket: 0 });
+  assert.equal(r.feed(big.subarray(0, 8)).packets.length, 0);
+  const held = (r as unknown as { packet: Buffer }).packet;
+  assert.ok(held.length <= 4096, `${held.length} bytes held for 8 received`);
+  const out: Buffer[] = [];
+  for (let at = 8; at < big.length; at += 1000) out.push(...r.feed(big.subarray(at, Math.min(big.length, at + 1000))).packets);
+  assert.equal(out.length, 1);
+  assert.deepEqual(out[0], big);
+  assert.equal(r.packetsDone, 1);
+  assert.equal(r.pendingBytes, 0);
+});
