@@ -1,9 +1,18 @@
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { SipclusterError } from '../lib/errors.ts';
 import type { Routes } from './api.ts';
 
 const HANDLERS = ['request', 'reply', 'failure', 'error', 'clusterRequest', 'clusterReply', 'nodeStateChanged', 'banDetected', 'eslEvent'] as const;
 let generation = 0;
+let selfResolve = false;
+
+/** Once per process: 'sipcluster' resolves to this installation's API from any folder (self-resolve-hooks.ts). */
+function ensureSelfResolve(): void {
+  if (selfResolve) return;
+  selfResolve = true;
+  register(new URL('./self-resolve-hooks.ts', import.meta.url), { data: { apiUrl: new URL('./api.ts', import.meta.url).href } });
+}
 
 /**
  * Imports a routes module (TypeScript compiled on the fly by the tsx loader the node runs
@@ -13,7 +22,8 @@ let generation = 0;
 export async function loadRoutes(file: string): Promise<Routes> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(`${pathToFileURL(file).href}?generation=${++generation}`)) as { default?: unknown };
+    ensureSelfResolve();
+    mod = (await import(`${pathToFileURL(file).href}?sipcluster-routes=${++generation}`)) as { default?: unknown };
   } catch (e) {
     throw new SipclusterError('SCRIPT_LOAD_FAILED', `cannot load routes module ${file}: ${(e as Error).message}`, { cause: String((e as Error).stack ?? e) });
   }
