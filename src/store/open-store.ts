@@ -32,7 +32,14 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** Connections per pool for PostgreSQL/MySQL (default 5). */
   poolSize?: number;
+  /**
+   * How long opening a PostgreSQL/MySQL connection may take (default 10 s). Without it pg waits
+   * for ever on a server that accepts the connection and never answers: the node hung at start.
+   */
+  connectTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface OpenedStore extends Store {
   /** What opening did to the schema; undefined when `migrate: false`. */
@@ -45,7 +52,7 @@ export interface OpenedStore extends Store {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<OpenedStore> {
   const target = parseStoreUrl(url, options.baseDir);
-  const db = new Kysely<StoreDatabase>({ dialect: createDialect(target, options.poolSize ?? 5) });
+  const db = new Kysely<StoreDatabase>({ dialect: createDialect(target, options.poolSize ?? 5, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) });
   try {
     await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
   } catch (e) {
@@ -76,7 +83,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
   return { ...store, migration };
 }
 
-function createDialect(target: StoreTarget, poolSize: number): Dialect {
+function createDialect(target: StoreTarget, poolSize: number, connectTimeoutMs: number): Dialect {
   switch (target.dialect) {
     case 'sqlite':
       return new SqliteDialect({
@@ -98,6 +105,7 @@ function createDialect(target: StoreTarget, poolSize: number): Dialect {
       const pool = new pg.Pool({
         connectionString: target.url,
         max: poolSize,
+        connectionTimeoutMillis: connectTimeoutMs,
         // DATETIME columns stay text (see tables.ts); pg would otherwise read them in local time.
         types: {
           getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -114,6 +122,7 @@ function createDialect(target: StoreTarget, poolSize: number): Dialect {
         pool: createPool({
           uri: target.url,
           connectionLimit: poolSize,
+          connectTimeout: connectTimeoutMs,
           dateStrings: true, // same reason as for pg above
           supportBigNumbers: true,
           bigNumberStrings: true, // location.contact_id is BIGINT UNSIGNED

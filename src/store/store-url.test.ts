@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createServer, type Socket } from 'node:net';
 import { openStore } from './open-store.ts';
 import { parseStoreUrl, redact } from './store-url.ts';
 
@@ -46,5 +47,22 @@ describe('openStore', () => {
       (e: Error & { code?: string }) => e.code === 'STORE_CONNECT_FAILED' && !e.message.includes('secret'));
     await assert.rejects(openStore('mysql://root@127.0.0.1:1/db', { baseDir: '/' }), { code: 'STORE_CONNECT_FAILED' });
     await assert.rejects(openStore('sqlite:no/such/dir/x.db', { baseDir: '/nonexistent' }), { code: 'STORE_CONNECT_FAILED' });
+  });
+
+  it('gives up on a server that accepts the connection and never answers (STORE_CONNECT_FAILED, not a hang)', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((c) => { held.push(c); }); // accepts, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      for (const url of [`postgres://u:secret@127.0.0.1:${port}/db`, `mysql://u:secret@127.0.0.1:${port}/db`]) {
+        const t0 = Date.now();
+        await assert.rejects(openStore(url, { baseDir: '/', connectTimeoutMs: 300 }), { code: 'STORE_CONNECT_FAILED' }, url);
+        assert.ok(Date.now() - t0 < 5000, `${url} took ${Date.now() - t0} ms`);
+      }
+    } finally {
+      for (const c of held) c.destroy();
+      silent.close();
+    }
   });
 });
