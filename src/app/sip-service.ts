@@ -1,7 +1,8 @@
 import { SipCore, SipProxy } from '../sip/proxy/index.ts';
 import { TimerWheel } from '../lib/timer-wheel.ts';
 import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
-import { invariant } from '../lib/errors.ts';
+import { SipclusterError, invariant } from '../lib/errors.ts';
+import { RpcError } from '../mgmt/rpc-registry.ts';
 import { loadRoutes } from '../script/load-routes.ts';
 import { ScriptHost } from '../script/script-host.ts';
 import { portOf } from '../script/proxy-binding.ts';
@@ -95,7 +96,12 @@ export class SipService implements Service {
     // Without routes: there is no proxy, so no call accounting; the config schema refuses cdr: then (checkCdr).
     invariant(routesCfg !== undefined || rt.config.cdr === undefined, 'cdr: without routes: the config schema should have refused it');
     const s = new SipService(rt);
-    if (routesCfg !== undefined) {
+    if (routesCfg === undefined) {
+      rt.rpc.register({
+        name: 'core:reload_routes', aliases: ['reload_routes'],
+        handler: () => { throw new RpcError(400, 'SCRIPT_NOT_CONFIGURED', 'this node has no routing script (routes.module in its config)'); },
+      });
+    } else {
       s.held = [];
       s.droppedStarting = rt.stats.counter('core:dropped_starting', 'messages received while the node was starting, beyond what it holds');
     }
@@ -190,7 +196,17 @@ export class SipService implements Service {
     rt.rpc.register({
       name: 'core:reload_routes', aliases: ['reload_routes'],
       handler: async () => {
-        host.swap(await loadRoutes(routesFile));
+        let routes;
+        try {
+          routes = await loadRoutes(routesFile);
+        } catch (e) {
+          // The old script keeps running; the caller is told why the new one was refused (the
+          // compiler's or the checker's words), and the log says it once, without stack traces.
+          if (!(e instanceof SipclusterError)) throw e;
+          rt.logger.warn({ file: routesFile, code: e.code }, `routing script not reloaded: ${e.message}`);
+          throw new RpcError(500, e.code, e.message);
+        }
+        host.swap(routes);
         rt.logger.info({ file: routesFile }, 'routing script reloaded');
         return 'OK';
       },

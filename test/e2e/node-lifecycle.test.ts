@@ -109,3 +109,69 @@ test('requests that arrive while the routing script is still loading wait for it
     await node.exited;
   }
 });
+
+/** Sends one MESSAGE to the node and returns the status line of its answer. */
+async function statusOf(sipPort: number, id: string): Promise<string> {
+  const sock = createSocket('udp4');
+  try {
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const got = new Promise<string>((r) => sock.once('message', (m) => r(m.toString().split('\r\n')[0] ?? '')));
+    sock.send([
+      `MESSAGE sip:x@127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${sock.address().port};branch=z9hG4bK${id}`,
+      `From: <sip:a@127.0.0.1>;tag=f${id}`, 'To: <sip:x@127.0.0.1>', `Call-ID: ${id}`, 'CSeq: 1 MESSAGE', 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+    ].join('\r\n'), sipPort, '127.0.0.1');
+    return await got;
+  } finally {
+    sock.close();
+  }
+}
+
+test('core:reload_routes: a routes module beside the config (outside the checkout) loads and reloads; a broken edit is refused with the reason, and the node keeps the old script', async () => {
+  const dir = tempDir(); // under the system temp folder: no package.json, not inside the checkout
+  const miPort = await freePort();
+  const sipPort = await freePort();
+  const routes = join(dir, 'routes.ts');
+  writeFileSync(routes, "import { defineRoutes } from 'sipcluster';\nexport default defineRoutes({ request(_req, ctx) { ctx.reply(486, 'Busy One'); } });\n");
+  const file = writeConfig(dir, 'node.yaml', [
+    'node: { name: e2e-reload, logLevel: warn }',
+    `mi: { host: 127.0.0.1, port: ${miPort} }`,
+    `sip: { listen: [ { proto: udp, host: 127.0.0.1, port: ${sipPort} } ] }`,
+    `store: { url: "sqlite:${join(dir, 'node.db')}" }`,
+    'routes: { module: routes.ts }',
+    '',
+  ].join('\n'));
+  const node = startNode(file);
+  const url = `http://127.0.0.1:${miPort}/mi`;
+  try {
+    await waitFor('the MI to answer', async () => ((await mi(url, 'core:uptime').catch(() => ({ result: undefined }))).result !== undefined ? true : undefined));
+    assert.equal(await statusOf(sipPort, 'r1'), 'SIP/2.0 486 Busy One');
+    writeFileSync(routes, 'export default {{{');
+    const broken = await mi(url, 'core:reload_routes');
+    assert.equal(broken.error?.code, 500);
+    assert.match(broken.error?.message ?? '', /routes\.ts/);
+    assert.match(broken.error?.message ?? '', /Expected|Unexpected/, `the compiler's words: ${broken.error?.message}`);
+    assert.equal(await statusOf(sipPort, 'r2'), 'SIP/2.0 486 Busy One', 'the old script still answers');
+    writeFileSync(routes, "import { defineRoutes } from 'sipcluster';\nexport default defineRoutes({ request(_req, ctx) { ctx.reply(486, 'Busy Two'); } });\n");
+    assert.deepEqual(await mi(url, 'core:reload_routes'), { jsonrpc: '2.0', result: 'OK', id: 1 });
+    assert.equal(await statusOf(sipPort, 'r3'), 'SIP/2.0 486 Busy Two');
+  } finally {
+    node.child.kill('SIGTERM');
+    await node.exited;
+  }
+  // A node without routes: the method says so instead of "Method not found".
+  const plain = writeConfig(dir, 'plain.yaml', [
+    'node: { name: e2e-plain, logLevel: warn }',
+    `mi: { host: 127.0.0.1, port: ${miPort} }`,
+    `sip: { listen: [ { proto: udp, host: 127.0.0.1, port: ${sipPort} } ] }`,
+    '',
+  ].join('\n'));
+  const n2 = startNode(plain);
+  try {
+    await waitFor('the MI to answer', async () => ((await mi(url, 'core:uptime').catch(() => ({ result: undefined }))).result !== undefined ? true : undefined));
+    const r = await mi(url, 'core:reload_routes');
+    assert.equal(r.error?.code, 400);
+  } finally {
+    n2.child.kill('SIGTERM');
+    await n2.exited;
+  }
+});
