@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, parseConfigText } from './load-config.ts';
 import { nodeConfigJsonSchema } from './schema.ts';
@@ -93,4 +94,48 @@ test('registrar.statelessReplies: off unless asked for, and a boolean only', () 
   assert.equal(parseConfigText('registrar:\n  statelessReplies: true\n').registrar.statelessReplies, true);
   const problems = problemsOf('registrar:\n  statelessReplies: sometimes\n');
   assert.deepEqual(problems.map((p) => p.path), ['registrar.statelessReplies']);
+});
+
+test('rules across sections: expiry bounds, the store URL scheme and two sockets on one port are problems with their paths', () => {
+  const problems = problemsOf([
+    'registrar: { minExpiresSec: 600, maxExpiresSec: 60 }',
+    'store: { url: "sqllite:foo.db" }',
+    'mi: { host: 127.0.0.1, port: 5079 }',
+    'sip:',
+    '  listen:',
+    '    - { proto: udp, host: 127.0.0.1, port: 5060 }',
+    '    - { proto: udp, host: 0.0.0.0, port: 5060 }',
+    '    - { proto: tcp, host: 127.0.0.1, port: 5079 }',
+    '',
+  ].join('\n'));
+  const byPath = new Map(problems.map((p) => [p.path, p.message]));
+  assert.match(byPath.get('registrar.minExpiresSec') ?? '', /above maxExpiresSec/);
+  assert.match(byPath.get('registrar.defaultExpiresSec') ?? '', /above maxExpiresSec/);
+  assert.match(byPath.get('store.url') ?? '', /sqllite/);
+  assert.match(byPath.get('sip.listen.1') ?? '', /UDP port 5060 .* sip\.listen\[0\]/);
+  assert.match(byPath.get('sip.listen.2') ?? '', /TCP port 5079 .* the MI/);
+  // The same port on different hosts, or UDP and TCP: no clash.
+  parseConfigText('sip: { listen: [ { proto: udp, host: 127.0.0.1, port: 5060 }, { proto: tcp, host: 127.0.0.1, port: 5060 }, { proto: udp, host: 127.0.0.2, port: 5060 } ] }');
+});
+
+test('files the config names must exist: the routes module and the cluster TLS material, named by their keys', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-files-'));
+  const file = join(dir, 'node.yaml');
+  writeFileSync(file, [
+    'routes: { module: missing-routes.ts }',
+    'cluster:',
+    '  clusterId: 1',
+    '  nodeId: 1',
+    '  listen: "bins:127.0.0.1:5571"',
+    '  tls: { keyFile: node.key, certFile: node.crt, caFile: ca.crt }',
+    '',
+  ].join('\n'));
+  try {
+    loadConfigFile(file);
+    assert.fail('expected a ConfigError');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.deepEqual(e.problems.map((p) => p.path), ['routes.module', 'cluster.tls.keyFile', 'cluster.tls.certFile', 'cluster.tls.caFile']);
+    assert.match(e.problems[0]?.message ?? '', /missing-routes\.ts/);
+  }
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -38,7 +38,32 @@ export function loadConfigFile(file: string): LoadedConfig {
     throw new ConfigError(file, [{ path: '', message: `cannot read file: ${(e as Error).message}` }]);
   }
   const abs = resolve(file);
-  return { config: parseConfigText(text, abs), file: abs, baseDir: dirname(abs) };
+  const config = parseConfigText(text, abs);
+  const baseDir = dirname(abs);
+  const missing = missingFiles(config, baseDir);
+  if (missing.length > 0) throw new ConfigError(abs, missing);
+  return { config, file: abs, baseDir };
+}
+
+/**
+ * Files the config names that are not there: the routes module and the cluster's TLS material
+ * (relative to the config's folder). `config check` reports them; before, `start` failed with a
+ * bare ENOENT that did not say which key named the file.
+ */
+function missingFiles(c: NodeConfig, baseDir: string): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  const need = (path: string, p: string): void => {
+    const f = resolveFromConfig(baseDir, p);
+    if (!existsSync(f)) out.push({ path, message: `no such file: ${f}` });
+  };
+  if (c.routes !== undefined) need('routes.module', c.routes.module);
+  const tls = c.cluster?.tls;
+  if (tls !== undefined) {
+    need('cluster.tls.keyFile', tls.keyFile);
+    need('cluster.tls.certFile', tls.certFile);
+    need('cluster.tls.caFile', tls.caFile);
+  }
+  return out;
 }
 
 /** Parses YAML and validates it; throws ConfigError with every problem at once. */
