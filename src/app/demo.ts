@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfigFile } from './config/load-config.ts';
@@ -14,10 +16,20 @@ export async function runDemo(): Promise<void> {
   const cli = join(root, 'bin', 'sipcluster.mjs');
   const files = [1, 2, 3].map((i) => join(dir, `node${i}.yaml`));
   const configs = files.map((f) => loadConfigFile(f).config);
+  // A second demo (or anything else) on these ports: say so before starting, instead of nodes that
+  // fail one by one while the MIs of the other demo answer that all is Up.
+  const busy = await busyPorts(configs);
+  if (busy.length > 0) {
+    process.stderr.write(`sipcluster demo: ${busy.join(', ')} already in use (is another demo running?)\n`);
+    process.exit(1);
+  }
   const children: ChildProcess[] = files.map((f, i) => {
     const c = spawn(process.execPath, [cli, 'start', '-c', f], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (/"level":(4|5|6)0/.test(line)) process.stderr.write(`[node ${i + 1}] ${line}\n`);
+      // Warnings and errors of the JSON log, and any plain line (a start-up failure is printed plain).
+      for (const line of d.toString().split('\n')) {
+        if (line.trim() !== '' && (!line.startsWith('{') || /"level":(4|5|6)0/.test(line))) process.stderr.write(`[node ${i + 1}] ${line}\n`);
+      }
     });
     return c;
   });
@@ -75,4 +87,31 @@ async function waitAllUp(mis: string[], timeoutMs: number, stopped: () => boolea
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
+}
+
+/** The demo's ports that something already holds, as `node N mi.port 127.0.0.1:8891`. */
+async function busyPorts(configs: ReturnType<typeof loadConfigFile>['config'][]): Promise<string[]> {
+  const out: string[] = [];
+  for (const [i, c] of configs.entries()) {
+    const probes: Array<[string, 'tcp' | 'udp', string, number]> = [[`mi.port`, 'tcp', c.mi.host, c.mi.port]];
+    const bin = /^bins?:(.+):(\d+)$/.exec(c.cluster?.listen ?? '');
+    if (bin !== null) probes.push(['cluster.listen', 'tcp', bin[1] as string, Number(bin[2])]);
+    for (const l of c.sip.listen) probes.push([`sip.listen ${l.proto}`, l.proto === 'udp' ? 'udp' : 'tcp', l.host, l.port]);
+    for (const [what, proto, host, port] of probes) if (await inUse(proto, host, port)) out.push(`node ${i + 1} ${what} ${host}:${port}`);
+  }
+  return out;
+}
+
+function inUse(proto: 'tcp' | 'udp', host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (proto === 'udp') {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', () => { s.close(); resolve(true); });
+      s.bind(port, host, () => s.close(() => resolve(false)));
+      return;
+    }
+    const s = createServer();
+    s.once('error', () => resolve(true));
+    s.listen(port, host, () => s.close(() => resolve(false)));
+  });
 }
