@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { MAX_RPC_BATCH, RpcHttpServer } from './rpc-http-server.ts';
-import { RpcError, RpcRegistry, requireInt } from './rpc-registry.ts';
+import { RpcError, RpcRegistry, requireInt, requireString } from './rpc-registry.ts';
 
 function server() {
   const reg = new RpcRegistry();
@@ -74,4 +74,11 @@ test('a client gone mid-body leaves no rejected promise; a batch of more than MA
     process.off('unhandledRejection', onRej);
     await s.close();
   }
+});
+
+test('a string parameter given as a number is its decimal text (OpenSIPS get_mi_string_param); a missing one says missing', () => {
+  assert.equal(requireString({ key: 100 }, 'key'), '100');
+  assert.equal(requireString({ key: 'room' }, 'key'), 'room');
+  assert.throws(() => requireString({}, 'aor'), /missing parameter 'aor'/);
+  assert.throws(() => requireString({ aor: [1] }, 'aor'), /parameter 'aor' must be a string/);
 });

@@ -61,10 +61,16 @@ export function param(params: RpcParams, name: string): unknown {
   return params[name];
 }
 
+/**
+ * A string parameter. A number is taken as its decimal text, as OpenSIPS's get_mi_string_param
+ * does: `sipcluster mi map:remove conference 100` sends 100 as a number.
+ */
 export function requireString(params: RpcParams, name: string): string {
   const v = params[name];
-  if (typeof v !== 'string') throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', `parameter '${name}' must be a string`);
-  return v;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (v === undefined) throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', `missing parameter '${name}'`);
+  throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', `parameter '${name}' must be a string`);
 }
 
 export function requireInt(params: RpcParams, name: string): number {
