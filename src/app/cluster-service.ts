@@ -32,6 +32,7 @@ import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
 import { registerClustererMethods, registerRemoteMiMethods } from './cluster-mi.ts';
 import { RemoteMi } from './cluster-remote-mi.ts';
+import { listening } from './listen-error.ts';
 import { CAP_SIPCLUSTER_MI } from '../cluster/wire/index.ts';
 
 export type NodeStateEvent = { readonly nodeId: NodeId; readonly state: 'up' | 'down' };
@@ -87,7 +88,7 @@ export class ClusterService implements Service {
     svc.store = store;
     runner.on((e) => svc.log(e));
     try {
-      const addr = await runner.start();
+      const addr = await listening('cluster.listen', runner.start());
       rt.logger.info({ nodeId: cfg.nodeId, clusterId: cfg.clusterId, listen: `${addr.host}:${addr.port}`, nodes: nodes.length }, 'cluster listening');
     } catch (e) {
       await store?.close();

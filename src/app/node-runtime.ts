@@ -13,6 +13,7 @@ import { SipService } from './sip-service.ts';
 import { RegistrarService } from './registrar-service.ts';
 import { ClusterService } from './cluster-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { listening } from './listen-error.ts';
 import { startEsl, type EslBridge } from './esl-wiring.ts';
 
 export interface NodeRuntimeOptions {
@@ -30,6 +31,8 @@ export class NodeRuntime {
   readonly baseDir: string;
   readonly logger: Logger;
   readonly stats = new StatisticsRegistry();
+  /** The OpenSIPS log level last set through core:log_level (reported back as set). */
+  private miLogLevel: number | undefined;
   readonly rpc = new RpcRegistry();
   readonly startedAtWallMs = realClock.wallMs();
   private readonly services: Service[] = [];
@@ -81,15 +84,17 @@ export class NodeRuntime {
       wallMs: () => realClock.wallMs(),
       pid: process.pid,
       stats: this.stats,
-      getLogLevel: () => toOpensipsLevel(this.logger.level),
-      setLogLevel: (l) => { this.logger.level = fromOpensipsLevel(l); },
+      // The level last set is the one reported (several OpenSIPS levels share a pino level:
+      // notice and info, err and -2…), as long as the logger still runs at it.
+      getLogLevel: () => (this.miLogLevel !== undefined && fromOpensipsLevel(this.miLogLevel) === this.logger.level ? this.miLogLevel : toOpensipsLevel(this.logger.level)),
+      setLogLevel: (l) => { this.logger.level = fromOpensipsLevel(l); this.miLogLevel = l; },
     });
     if (cfg.mi.enabled) {
       const mi = new RpcHttpServer({
         host: cfg.mi.host, port: cfg.mi.port, registry: this.rpc,
         onError: (err, method) => this.logger.error({ err, method }, 'MI method failed'),
       });
-      this.miAddress = await mi.listen();
+      this.miAddress = await listening('mi.port', mi.listen());
       this.mi = mi;
       this.logger.info({ url: this.miUrl() }, 'management interface listening');
     }

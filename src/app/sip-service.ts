@@ -18,6 +18,7 @@ import type { ListenerInfo, ReceiveInfo } from '../sip/transport/types.ts';
 import type { Counter } from '../lib/counter.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
+import { listening } from './listen-error.ts';
 import type { ClusterPort } from '../script/ports.ts';
 
 /** Methods a node without a routing script answers (it is the stateless node of issue #3). */
@@ -106,7 +107,7 @@ export class SipService implements Service {
       s.droppedStarting = rt.stats.counter('core:dropped_starting', 'messages received while the node was starting, beyond what it holds');
     }
     try {
-      s.listeners = await s.transport.listen(rt.config.sip.listen);
+      s.listeners = await listening('sip.listen', s.transport.listen(rt.config.sip.listen));
       if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
     } catch (e) {
       // The node does not start: what was held, and what arrives until the sockets close, is

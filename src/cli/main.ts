@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { SipclusterError } from '../lib/errors.ts';
 import { ConfigError, loadConfigFile } from '../app/config/load-config.ts';
 import { nodeConfigJsonSchema } from '../app/config/schema.ts';
 import { NodeRuntime } from '../app/node-runtime.ts';
@@ -41,10 +42,16 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<method>', 'e.g. core:uptime, clusterer:list, statistics:get')
     .argument('[params...]', 'positional params, or key=value named params')
     .option('-c, --config <file>', "read the MI address from this node's config")
-    .option('--url <url>', 'MI URL, e.g. http://127.0.0.1:8888/mi')
+    .option('--url <url>', 'MI URL (default http://127.0.0.1:8888/mi, the default mi: of a config)')
     .action(async (method: string, words: string[], o: { config?: string; url?: string }) => {
       const url = o.url ?? (o.config !== undefined ? miUrlOf(o.config) : 'http://127.0.0.1:8888/mi');
-      const reply = await callMi(url, method, wordsToParams(words));
+      let reply;
+      try {
+        reply = await callMi(url, method, wordsToParams(words, method));
+      } catch (e) {
+        const cause = (e as Error & { cause?: { code?: string } }).cause?.code;
+        throw new Error(`cannot reach the MI at ${url}: ${cause ?? (e as Error).message}${o.url === undefined && o.config === undefined ? ' (the default; give -c <node config> or --url)' : ''}`);
+      }
       if (reply.error !== undefined) {
         process.stderr.write(`error ${reply.error.code}: ${reply.error.message}` +
           `${reply.error.data?.code !== undefined ? ` (${reply.error.data.code})` : ''}\n`);
@@ -63,7 +70,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    process.stderr.write(`sipcluster: ${(e as Error).message}\n`);
+    // With our stable code when there is one (docs/reference/errors.md), as the subscriber command prints it.
+    const code = e instanceof SipclusterError && !(e instanceof ConfigError) ? `${e.code}: ` : '';
+    process.stderr.write(`sipcluster: ${code}${(e as Error).message}\n`);
     process.exit(1);
   }
 }

@@ -55,7 +55,7 @@ export function registerCoreMethods(reg: RpcRegistry, ports: CorePorts): void {
       const raw = p.level;
       const level = typeof raw === 'string' && raw in OPENSIPS_LOG_LEVELS
         ? OPENSIPS_LOG_LEVELS[raw as keyof typeof OPENSIPS_LOG_LEVELS]
-        : Number(raw);
+        : typeof raw === 'number' || (typeof raw === 'string' && /^-?\d+$/.test(raw)) ? Number(raw) : NaN;
       if (!Number.isInteger(level) || level < -3 || level > 4) {
         throw new RpcError(RPC_INVALID_PARAMS, 'RPC_INVALID_PARAMS', 'level must be an integer from -3 to 4 or a level name');
       }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.ts';
@@ -31,6 +32,14 @@ test('a started node answers core:uptime, core:which and statistics:get through 
     assert.equal(which.code, 0, which.stderr);
     const methods = JSON.parse(which.stdout) as string[];
     for (const m of ['core:uptime', 'core:which', 'core:version', 'core:log_level', 'statistics:get']) assert.ok(methods.includes(m), m);
+
+    // core:log_level reports the level it set (notice and info share a logger level), and refuses a non-level.
+    for (const level of [2, -2, 4]) {
+      assert.deepEqual((await mi(url, 'core:log_level', { level })).result, { 'New global log level': level });
+      const now = (await mi(url, 'core:log_level')).result as { Processes: Array<Record<string, unknown>> };
+      assert.equal(now.Processes[0]?.['Log level'], level);
+    }
+    assert.equal((await mi(url, 'core:log_level', { level: null })).error?.code, -32602);
 
     const stats = await runCli(['mi', '-c', file, 'statistics:get', 'all']);
     assert.equal(stats.code, 0, stats.stderr);
@@ -173,5 +182,26 @@ test('core:reload_routes: a routes module beside the config (outside the checkou
   } finally {
     n2.child.kill('SIGTERM');
     await n2.exited;
+  }
+});
+
+test('a port already taken stops the start with NODE_LISTEN_FAILED naming the config key', async () => {
+  const dir = tempDir();
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const taken = (holder.address() as { port: number }).port;
+  const sipPort = await freePort();
+  const file = writeConfig(dir, 'node.yaml', [
+    'node: { name: e2e-busy, logLevel: warn }',
+    `mi: { host: 127.0.0.1, port: ${taken} }`,
+    `sip: { listen: [ { proto: udp, host: 127.0.0.1, port: ${sipPort} } ] }`,
+    '',
+  ].join('\n'));
+  try {
+    const r = await runCli(['start', '-c', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^sipcluster: NODE_LISTEN_FAILED: mi\\.port: listen EADDRINUSE.*127\\.0\\.0\\.1:${taken}`, 'm'));
+  } finally {
+    holder.close();
   }
 });
