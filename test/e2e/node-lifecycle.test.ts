@@ -185,7 +185,7 @@ test('core:reload_routes: a routes module beside the config (outside the checkou
   }
 });
 
-test('a port already taken stops the start with NODE_LISTEN_FAILED naming the config key', async () => {
+test('a port already taken stops the start with CONFIG_LISTEN_FAILED naming the config key', async () => {
   const dir = tempDir();
   const holder = createServer();
   await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
@@ -200,7 +200,7 @@ test('a port already taken stops the start with NODE_LISTEN_FAILED naming the co
   try {
     const r = await runCli(['start', '-c', file]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^sipcluster: NODE_LISTEN_FAILED: mi\\.port: listen EADDRINUSE.*127\\.0\\.0\\.1:${taken}`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sipcluster: CONFIG_LISTEN_FAILED: mi\\.port: listen EADDRINUSE.*127\\.0\\.0\\.1:${taken}`, 'm'));
   } finally {
     holder.close();
   }
