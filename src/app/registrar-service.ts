@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { realClock, realRandom } from '../lib/real-time.ts';
 import { parseUri, pctDecode } from '../sip/message/index.ts';
 import {
-  DigestAuthenticator, MemoryLocationStore, RegisterHandler, messageUriEquals, ulDump, ulRm, ulShowContact,
+  DigestAuthenticator, MemoryLocationStore, RegisterHandler, messageUriEquals, ulDump, ulRm, ulRmContact, ulShowContact,
   type LocationStore,
 } from '../sip/registrar/index.ts';
-import { RpcError, requireString } from '../mgmt/rpc-registry.ts';
+import { RpcError, optionalInt, requireString } from '../mgmt/rpc-registry.ts';
 import { credentialStoreOf, locationPersistenceOf } from '../store/registrar-adapters.ts';
 import type { Store } from '../store/open-store.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -83,7 +83,10 @@ export class RegistrarService implements Service {
 
 function registerUsrlocMethods(rt: NodeRuntime, store: LocationStore): void {
   const fail = (e: { rpcCode: number; code: string; message: string }): never => { throw new RpcError(e.rpcCode, e.code, e.message); };
-  rt.rpc.register({ name: 'usrloc:dump', aliases: ['ul_dump'], handler: () => ulDump(store, realClock) });
+  rt.rpc.register({
+    name: 'usrloc:dump', aliases: ['ul_dump'], params: ['brief'],
+    handler: (p) => ulDump(store, realClock, (optionalInt(p, 'brief') ?? 0) !== 0),
+  });
   rt.rpc.register({
     name: 'usrloc:show_contact', aliases: ['ul_show_contact'], params: ['table_name', 'aor'],
     handler: (p) => {
@@ -97,5 +100,17 @@ function registerUsrlocMethods(rt: NodeRuntime, store: LocationStore): void {
       const r = ulRm(store, requireString(p, 'table_name'), requireString(p, 'aor'));
       return r.ok ? r.value : fail(r.error);
     },
+  });
+  rt.rpc.register({
+    name: 'usrloc:rm_contact', aliases: ['ul_rm_contact'], params: ['table_name', 'aor', 'contact'],
+    handler: (p) => {
+      const r = ulRmContact(store, requireString(p, 'table_name'), requireString(p, 'aor'), requireString(p, 'contact'));
+      return r.ok ? r.value : fail(r.error);
+    },
+  });
+  rt.rpc.register({
+    // OpenSIPS ul_flush: write what write-back holds now (a no-op without write-back).
+    name: 'usrloc:flush', aliases: ['ul_flush'], params: [],
+    handler: async () => { await store.flush(); await store.persisted(); return 'OK'; },
   });
 }

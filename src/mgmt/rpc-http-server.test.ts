@@ -28,6 +28,8 @@ test('errors are JSON-RPC errors with our stable code in data.code', async () =>
   assert.deepEqual(unknown, { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found', data: { code: 'RPC_METHOD_NOT_FOUND' } }, id: '7' });
   assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:int', params: { n: 'x' }, id: 1 })).error?.code, -32602);
   assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:echo', params: [1, 2, 3], id: 1 })).error?.code, -32602);
+  assert.deepEqual((await s.call({ jsonrpc: '2.0', method: 'test:echo', params: { a: 1, bogus: 2 }, id: 1 })).error,
+    { code: -32602, message: "Unknown parameter 'bogus'", data: { code: 'RPC_INVALID_PARAMS' } }, 'a named parameter the method does not take');
   assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:fail', id: 1 })).error?.code, 404);
   assert.equal((await s.call({ jsonrpc: '2.0', method: 'test:boom', id: 1 })).error?.code, -32603);
   assert.equal((await s.call({ method: 'x' })).error?.code, -32600);

@@ -83,7 +83,13 @@ export class RpcHttpServer {
       }
       params = {};
       o.params.forEach((v, i) => { params[names[i] as string] = v; });
-    } else if (typeof o.params === 'object' && o.params !== null) params = o.params as RpcParams;
+    } else if (typeof o.params === 'object' && o.params !== null) {
+      params = o.params as RpcParams;
+      // As OpenSIPS matches named params to a method's recipes: a name no recipe has is an error,
+      // not silently ignored (`usrloc:dump brief=1` answered the full dump when brief was unknown).
+      const unknown = method.params === undefined ? undefined : Object.keys(params).find((k) => !(method.params as readonly string[]).includes(k));
+      if (unknown !== undefined) return errorResponse(id, RPC_INVALID_PARAMS, `Unknown parameter '${unknown}'`, 'RPC_INVALID_PARAMS');
+    }
     else return errorResponse(id, RPC_INVALID_PARAMS, 'Invalid params', 'RPC_INVALID_PARAMS');
     try {
       const result = await method.handler(params);

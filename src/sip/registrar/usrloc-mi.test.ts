@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipWithoutVectors, vectorsDir } from '../../../test/support/vectors.ts';
 import { MemoryLocationStore } from './memory-location-store.ts';
-import { ulDump, ulRm, ulShowContact } from './usrloc-mi.ts';
+import { ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
 
 const skip = skipWithoutVectors('opensips-bin');
 
@@ -60,4 +60,25 @@ test('ul_rm removes the AoR and answers "OK", as the vector; again "OK" (OpenSIP
   assert.deepEqual(events, ['delete:admin'], 'nothing more removed');
   const table = ulShowContact(store, clock, 'aliases', 'alice@127.0.0.1');
   assert.ok(!table.ok && table.error.code === 'SIP_REG_TABLE_NOT_FOUND');
+});
+
+test('ul_dump brief lists the AoR names only (OpenSIPS w_mi_usrloc_dump_1)', () => {
+  const { clock, store } = aliceStore();
+  assert.deepEqual(ulDump(store, clock, true), { Domains: [{ name: 'location', hash_size: 512, AORs: [{ AOR: 'alice@127.0.0.1' }] }] });
+});
+
+test('ul_rm_contact removes one contact named as ul_dump shows it; 404 AOR not found / Contact not found (mi_usrloc_rm_contact)', () => {
+  const { clock, store } = aliceStore();
+  const now = Math.floor(clock.wallMs() / 1000);
+  store.insert('alice@127.0.0.1', { contact: 'sip:alice@192.0.2.9:5060', expiresSec: now + 60, callId: 'c2', cseq: 1 });
+  const events: string[] = [];
+  store.subscribe((e) => events.push(`${e.kind}:${'origin' in e ? e.origin : ''}`));
+  const missingContact = ulRmContact(store, 'location', 'alice@127.0.0.1', 'sip:alice@192.0.2.10:5060');
+  assert.ok(!missingContact.ok && missingContact.error.rpcCode === 404 && missingContact.error.message === 'Contact not found');
+  const missingAor = ulRmContact(store, 'location', 'bob@127.0.0.1', 'sip:bob@192.0.2.9');
+  assert.ok(!missingAor.ok && missingAor.error.message === 'AOR not found');
+  const r = ulRmContact(store, 'location', 'alice@127.0.0.1', 'sip:alice@192.0.2.9:5060');
+  assert.ok(r.ok && r.value === 'OK');
+  assert.deepEqual(store.lookup('alice@127.0.0.1').map((b) => b.contact), ['sip:alice@127.0.0.1:33140']);
+  assert.deepEqual(events, ['delete:admin']);
 });

@@ -13,7 +13,7 @@ import { LOCATION_TABLE, USRLOC_HASH_SIZE } from './limits.ts';
  */
 export interface MiError {
   readonly rpcCode: number;
-  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND';
+  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_CONTACT_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND';
   readonly message: string;
 }
 
@@ -39,7 +39,8 @@ export interface UlContact {
 
 export interface UlAor {
   readonly AOR: string;
-  readonly Contacts: readonly UlContact[];
+  /** Absent in a brief dump (OpenSIPS `ul_dump brief`: the AoR names only). */
+  readonly Contacts?: readonly UlContact[];
 }
 
 export interface UlDump {
@@ -73,13 +74,17 @@ function contactOf(b: Binding, nowSec: number): UlContact {
 
 const nowSecOf = (clock: Clock): number => Math.floor(clock.wallMs() / 1000);
 
-/** `usrloc:dump` / `ul_dump`: every AoR with its contacts, under the one `location` table. */
-export function ulDump(store: LocationStore, clock: Clock): UlDump {
+/**
+ * `usrloc:dump` / `ul_dump` [brief]: every AoR with its contacts, under the one `location` table;
+ * with a non-zero `brief`, the AoR names only (OpenSIPS w_mi_usrloc_dump_1).
+ */
+export function ulDump(store: LocationStore, clock: Clock, brief = false): UlDump {
   const now = nowSecOf(clock);
   const aors: UlAor[] = [];
   for (const aor of store.aors()) {
     const bindings = store.lookup(aor);
-    if (bindings.length > 0) aors.push({ AOR: aor, Contacts: bindings.map((b) => contactOf(b, now)) });
+    if (bindings.length === 0) continue;
+    aors.push(brief ? { AOR: aor } : { AOR: aor, Contacts: bindings.map((b) => contactOf(b, now)) });
   }
   return { Domains: [{ name: LOCATION_TABLE, hash_size: USRLOC_HASH_SIZE, AORs: aors }] };
 }
@@ -116,5 +121,21 @@ export function ulRm(store: LocationStore, tableName: string, aor: string): Resu
   const bad = checkTarget(tableName, aor);
   if (bad !== undefined) return err(bad);
   store.removeAor(canonicalAor(aor), 'admin');
+  return ok('OK');
+}
+
+/**
+ * `usrloc:rm_contact` / `ul_rm_contact` {table_name, aor, contact}: removes one contact, named as
+ * ul_dump shows it (OpenSIPS get_simple_ucontact compares the string as it is); 404 "AOR not
+ * found" or "Contact not found" as OpenSIPS's mi_usrloc_rm_contact.
+ */
+export function ulRmContact(store: LocationStore, tableName: string, aor: string, contact: string): Result<'OK', MiError> {
+  const bad = checkTarget(tableName, aor);
+  if (bad !== undefined) return err(bad);
+  const bindings = store.lookup(canonicalAor(aor));
+  if (bindings.length === 0) return err({ rpcCode: 404, code: 'SIP_REG_AOR_NOT_FOUND', message: 'AOR not found' });
+  const b = bindings.find((x) => x.contact === contact);
+  if (b === undefined) return err({ rpcCode: 404, code: 'SIP_REG_CONTACT_NOT_FOUND', message: 'Contact not found' });
+  store.remove(b, 'admin');
   return ok('OK');
 }
