@@ -47,8 +47,10 @@ export function miList(node: ClusterNode): MiClusterList {
         db_id: n.dbId,
         url: n.description.url,
         link_state: link === undefined ? 'Down' : miLinkState(link),
-        // cl_set_state applies to the current node: its state shows on every row.
-        state: node.enabled ? 'enabled' : 'disabled',
+        // The listed node's state as this node holds it (OpenSIPS prints each node_info's own
+        // NODE_STATE_ENABLED flag; cl_set_state on the current node leaves those alone, and its
+        // links going Down is what the rows show). We do not disable other nodes, so: enabled.
+        state: 'enabled',
         next_hop: hop === undefined ? 'none' : String(hop),
         description: n.comment === '' ? 'none' : n.comment,
       };

@@ -74,6 +74,10 @@ test('discovery through the seed, step by step (vectors 01 #1-#26): UNKNOWN_ID g
   assert.deepEqual(miListTopology(n1).Nodes.map((n) => n.node_id), [1, 2]);
   // capability sync is not run yet, so the state stays "not synced" (vectors show "Ok" after sync)
   assert.deepEqual(miListCap(n1).Capabilities.map((c) => [c.name, c.enabled]), [['usrloc-contact-repl', 'yes']]);
+  // clusterer_list shows each listed node's own state (OpenSIPS prints its node_info flags), not
+  // the current node's: disabling ourselves brings the links Down and leaves the rows enabled.
+  n1.setEnabled(false);
+  assert.deepEqual(miList(n1).Nodes.map((n) => [n.node_id, n.link_state, n.state]), [[2, 'Down', 'enabled']]);
 });
 
 test('PING from an unknown node gets UNKNOWN_ID as a reply on its connection, not a send to a node id', () => {
