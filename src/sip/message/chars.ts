@@ -66,9 +66,15 @@ export function isWs(c: number): boolean {
   return c === SP || c === HTAB;
 }
 
-/** Linear white space inside a decoded (unfolded) value: SP, HTAB, and CR/LF left by folding. */
+/**
+ * Linear white space inside a value as the parsers see it: SP and HTAB. A folded value is
+ * unfolded first (decodeValue turns each CRLF and the white space after it into one SP), and an
+ * unfolded line holds no CR or LF, so one found here is a bare CR (RFC 3261 §25.1: CR only in
+ * CRLF) and refused, not taken as white space: `From: <sip:a@x>\r;tag=1` parsed, and the CR
+ * travelled on in copies of the line and in the ACK built from it.
+ */
 export function isLws(c: number): boolean {
-  return c === SP || c === HTAB || c === CR || c === LF;
+  return c === SP || c === HTAB;
 }
 
 export function isDigit(c: number): boolean {
@@ -127,4 +133,9 @@ export function sliceKnown(s: string, start: number, end: number, known: readonl
     return w;
   }
   return s.slice(start, end);
+}
+
+/** A non-empty RFC 3261 §25.1 token (a method, a header name, a tag). */
+export function isToken(s: string): boolean {
+  return s.length > 0 && allIn(TOKEN, s, 0, s.length);
 }

@@ -39,8 +39,10 @@ export function splitListOffsets(buf: Uint8Array, start: number, end: number, ou
 
 /**
  * Index of the comma ending the list element that starts at i in buf[i,end), or `end`: commas inside
- * quoted strings (with quoted-pairs) and angle brackets do not split (RFC 3261 §7.3.1). `end + 1`
- * when a quoted-pair's backslash is the last byte: that unterminated element is not counted.
+ * quoted strings (with quoted-pairs) and angle brackets do not split (RFC 3261 §7.3.1). An element
+ * whose quoted string never closes (a quoted-pair's backslash as the last byte, say) runs to `end`
+ * and is handed to its parser like any other, which refuses it: dropped from the list, it left a
+ * line that parsed as valid with no top Via at all.
  */
 function elementEnd(buf: Uint8Array, i: number, end: number): number {
   let inQuote = false;
@@ -48,7 +50,7 @@ function elementEnd(buf: Uint8Array, i: number, end: number): number {
   for (; i < end; i++) {
     const c = buf[i];
     if (inQuote) {
-      if (c === BACKSLASH && ++i >= end) return end + 1;
+      if (c === BACKSLASH && ++i >= end) return end;
       if (c === DQUOTE) inQuote = false;
       continue;
     }
@@ -69,7 +71,6 @@ export function splitListInto(buf: Uint8Array, start: number, end: number, out: 
   let count = 0;
   for (let elStart = start; elStart <= end; count++) {
     const i = elementEnd(buf, elStart, end);
-    if (i > end) break;
     if (count >= max) return max + 1;
     let s = elStart;
     let e = i;
@@ -120,7 +121,6 @@ export function listElement(buf: Uint8Array, start: number, end: number, k: numb
   let count = 0;
   for (let elStart = start; elStart <= end; count++) {
     const i = elementEnd(buf, elStart, end);
-    if (i > end) break;
     if (count === k) {
       let s = elStart;
       while (s < i && isLwsByte(buf[s])) s++;

@@ -218,6 +218,11 @@ class ParsedNameAddr implements NameAddr {
     return this.tagCache;
   }
 
+  /** The first `tag` parameter has no value (`;tag`): a From/To refuses it (RFC 3261 §19.3 tag-param = "tag" EQUAL token). */
+  get tagWithoutValue(): boolean {
+    return this.tagStart === -2;
+  }
+
   get uri(): Uri {
     if (this.uriCache === undefined) {
       const u = parseUri(this.#text.slice(this.uriStart, this.uriEnd));
@@ -243,4 +248,9 @@ export function formatNameAddr(na: NameAddr): string {
   if (na.displayName !== undefined) s += `"${na.displayName.replace(/(["\\])/g, '\\$1')}" `;
   s += `<${na.uri.raw !== '' ? na.uri.raw : formatUri(na.uri)}>`;
   return s + formatParams(na.params);
+}
+
+/** True for a name-addr whose first `tag` parameter has no value (essentials refuses it in From/To). */
+export function hasTagWithoutValue(na: NameAddr): boolean {
+  return na instanceof ParsedNameAddr && na.tagWithoutValue;
 }

@@ -64,6 +64,7 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
   // finishScan() gives the message an exact-size copy (pushing into a fresh array per message
   // reallocated its backing store three times for a dozen headers).
   const t = SCRATCH_TABLE;
+  const stream = options?.framing === 'stream';
   let n = 0;
   let clSeen = false;
   for (;;) {
@@ -75,6 +76,8 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
       break;
     }
     if (c === LF) {
+      // On a stream the framer cuts at CRLF CRLF; an LF-only end here would put the body elsewhere.
+      if (stream) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_STREAM_FRAMING', 'header section not ended by CRLF CRLF on a stream', p);
       msg.headersEnd = p;
       msg.bodyStart = p + 1;
       break;
@@ -90,6 +93,9 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
     const colon = p;
     lf = lineEnd(buf, p);
     if (lf < 0) return finishScan(msg, n), stop(msg, startLineError, buf.indexOf(LF, p) < 0 ? 'SIP_PARSE_UNTERMINATED_HEADERS' : 'SIP_PARSE_LINE_TOO_LONG', 'header line not terminated or too long', lineStart);
+    // The framer reads lines by CRLF (its Content-Length among them): an LF-only line on a stream
+    // could hide a header from one of the two.
+    if (stream && buf[lf - 1] !== CR) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_STREAM_FRAMING', 'header line not ended by CRLF on a stream', lineStart);
     // RFC 3261 §7.3.1: a line starting with SP or HTAB continues the previous header value.
     let continued = false;
     while (buf[lf + 1] === SP || buf[lf + 1] === HTAB) {
@@ -98,10 +104,12 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
       if (next < 0) return finishScan(msg, n), stop(msg, startLineError, 'SIP_PARSE_UNTERMINATED_HEADERS', 'continuation line not terminated or too long', lf + 1);
       lf = next;
     }
-    let vs = colon + 1;
+    // The end is trimmed first, so an empty value sits right after the colon: trimmed from the
+    // front first, it sat after the line's CR, and a copy of the line up to its value kept a bare CR.
     let ve = lf;
+    while (ve > colon + 1 && (buf[ve - 1] === SP || buf[ve - 1] === HTAB || buf[ve - 1] === CR || buf[ve - 1] === LF)) ve--;
+    let vs = colon + 1;
     while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB || buf[vs] === CR || buf[vs] === LF)) vs++;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB || buf[ve - 1] === CR || buf[ve - 1] === LF)) ve--;
     const id = headerIdAt(buf, lineStart, nameEnd);
     // Layout: HDR_ID, HDR_LINE_START, HDR_NAME_END, HDR_VALUE_START, HDR_VALUE_END.
     const b = n * HDR_STRIDE;
@@ -131,6 +139,10 @@ export function parseMessage(buf: Buffer, options?: ParseOptions): Result<SipMes
       return fail(msg, 'SIP_PARSE_CONTENT_LENGTH_EXCEEDS_DATAGRAM', `Content-Length ${msg.contentLengthValue} but ${avail} body bytes`, msg.bodyStart);
     }
     msg.bodyEnd = msg.bodyStart + msg.contentLengthValue;
+    // The framer handed exactly one message: bytes after its body mean the two disagree on framing.
+    if (stream && msg.bodyEnd !== len) {
+      return fail(msg, 'SIP_PARSE_STREAM_FRAMING', `${len - msg.bodyEnd} bytes after the body on a stream`, msg.bodyEnd);
+    }
   } else if (options?.framing === 'stream') {
     return fail(msg, 'SIP_PARSE_MISSING_CONTENT_LENGTH', 'Content-Length is mandatory on stream transports', msg.headersEnd);
   } else msg.bodyEnd = len;

@@ -6,7 +6,7 @@
 import { formatMessage } from './serializer.ts';
 import { parseMessage } from './parser.ts';
 import { canonicalName } from './header-names.ts';
-import { TOKEN } from './chars.ts';
+import { isToken } from './chars.ts';
 import type { SipMessage } from './sip-message.ts';
 import { SipclusterError, invariant } from '../../lib/errors.ts';
 
@@ -19,14 +19,6 @@ export interface RequestInit {
   readonly body?: Buffer | string;
 }
 
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || TOKEN[c] !== 1) return false;
-  }
-  return true;
-}
 
 /** Builds a request; throws (programming error) when the parts do not make a valid message. */
 export function buildRequest(init: RequestInit): SipMessage {

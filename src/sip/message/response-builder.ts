@@ -7,6 +7,7 @@ import { H } from './header-names.ts';
 import { HDR_STRIDE, HDR_LINE_START, HDR_VALUE_START, HDR_VALUE_END, type SipMessage } from './sip-message.ts';
 import { headerLine, byteLength, writeAscii, writeString, copyBytes, lineSafeLength, lastWasAscii } from './serializer.ts';
 import { latin1, listElement } from './header-values.ts';
+import { isToken } from './chars.ts';
 import { parseMessage } from './parser.ts';
 import { MAX_LINE_BYTES } from './limits.ts';
 import { isRfc3261Branch } from './via.ts';
@@ -147,6 +148,8 @@ export function buildResponseBytes(req: SipMessage, status: number, reason: stri
   const t = req.table;
   const needTag = status > 100 && req.to.tag === undefined;
   const toTag = opts.toTag;
+  // RFC 3261 §25.1 tag-param = "tag" EQUAL token: anything else (a CR/LF) would end the To line.
+  if (toTag !== undefined) invariant(isToken(toTag), 'toTag must be a token');
   // `SIP/2.0 NNN reason CRLF`
   let total = 12 + byteLength(reason) + 2;
   // The first Via line, rewritten: `Via: ` topVia, then the line's other values (`, ` rest).
