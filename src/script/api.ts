@@ -283,7 +283,11 @@ export interface Routes {
    * up, a retransmitted 2xx is forwarded by the transaction layer without calling this again.
    */
   reply?(res: Response, ctx: ReplyContext): void | Promise<void>;
-  /** A branch set ended without 2xx (failure_route): relay again to serial-fork, or let the best response go up. */
+  /**
+   * A branch set ended without 2xx (failure_route): relay again to serial-fork or fail over, or let
+   * the best response go up. A relay from here calls this again if its branch set fails too (as
+   * t_on_failure before t_relay in OpenSIPS; at most 16 rounds); awaiting that relay is fine.
+   */
   failure?(best: Response | undefined, status: number, ctx: RequestContext): void | Promise<void>;
   /** A handler threw: the request gets 500 unless this handler answers it. */
   error?(err: unknown, ctx: RequestContext | undefined): void | Promise<void>;

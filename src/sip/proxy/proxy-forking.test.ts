@@ -125,6 +125,51 @@ test('failure hook serial-forks to a new target (voicemail) before any response 
   assert.deepEqual(outcome, { result: 'answered', status: 200 });
 });
 
+test('failure hook that awaits its own relay: when that branch set fails too, the best response goes up and both relays resolve (it hung with 100 Trying)', async () => {
+  const h = harness();
+  const outcomes: unknown[] = [];
+  h.proxy.onRequest = async (pr) => {
+    let rounds = 0;
+    pr.onFailure = async () => { if (rounds++ === 0) outcomes.push(await pr.relay([{ uri: 'sip:vm@192.0.2.99' }])); };
+    outcomes.push(await pr.relay());
+  };
+  h.recv(request());
+  h.answer(branchTo(h.take(), '192.0.2.20'), 486, 'Busy Here');
+  await new Promise((r) => setImmediate(r));
+  const vm = branchTo(h.take(), '192.0.2.99');
+  h.answer(vm, 480, 'Temporarily Unavailable');
+  // The second set failed: the hook runs again (re-armed by its relay) and this time relays nothing.
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  const finals = upstreamFinals(h.take());
+  assert.equal(finals.length, 1, 'one final upstream (the best of 486 and 480, §16.7 step 6)');
+  assert.deepEqual(outcomes, [{ result: 'failed', status: finals[0] }, { result: 'failed', status: finals[0] }]);
+});
+
+test('failover across three destinations through the failure hook: each relay from the hook arms it again (OpenSIPS t_on_failure + t_relay)', async () => {
+  const h = harness();
+  const dests = ['192.0.2.41', '192.0.2.42', '192.0.2.43'];
+  const seen: number[] = [];
+  h.proxy.onRequest = (pr) => {
+    let next = 1;
+    pr.onFailure = (best) => {
+      seen.push(best.status);
+      const d = dests[next++];
+      if (d !== undefined && best.status === 503) void pr.relay([{ uri: `sip:bob@${d}` }]);
+    };
+    void pr.relay([{ uri: `sip:bob@${dests[0]}` }]);
+  };
+  h.recv(request());
+  h.answer(branchTo(h.take(), '192.0.2.41'), 503, 'Service Unavailable');
+  await new Promise((r) => setImmediate(r));
+  h.answer(branchTo(h.take(), '192.0.2.42'), 503, 'Service Unavailable');
+  await new Promise((r) => setImmediate(r));
+  const third = branchTo(h.take(), '192.0.2.43');
+  h.answer(third, 200, 'OK');
+  assert.deepEqual(upstreamFinals(h.take()), [200]);
+  assert.deepEqual(seen, [503, 503]);
+});
+
 test('failure hook that does nothing: the best response goes up; reply hook sees every response on its branch', () => {
   const h = harness();
   const replies: string[] = [];

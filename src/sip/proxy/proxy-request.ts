@@ -29,9 +29,10 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   /** Called for every response a branch receives (OpenSIPS onreply_route). */
   onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined = undefined;
   /**
-   * Called once when every branch ended without a 2xx (OpenSIPS failure_route), before the best
-   * response goes upstream; it may reply or relay again (serial forking). One-shot: set it again
-   * before relaying from inside it to be called for the new branches too.
+   * Called when every branch ended without a 2xx (OpenSIPS failure_route), before the best
+   * response goes upstream; it may reply or relay again (serial forking, failover). A relay from
+   * inside it arms it again for that new branch set (as t_on_failure before t_relay), at most
+   * MAX_FAILURE_ROUNDS times; it may await that relay's outcome.
    */
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined = undefined;
 

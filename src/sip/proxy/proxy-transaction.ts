@@ -29,6 +29,9 @@ export interface TransactionHooks {
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
 }
 
+/** Failure-hook rounds per transaction (each a relay from the hook whose branch set failed again). */
+export const MAX_FAILURE_ROUNDS = 16;
+
 export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
   readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
   readonly branches: ClientBranch[] = [];
@@ -46,6 +49,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   cancelled = false;
   private got6xx = false;
   private inFailureHook = false;
+  /** Branches there were when the running failure hook began (what it relays comes after). */
+  private failureHookBase = 0;
+  /** The failure hook, held while it runs; a relay() from inside it arms it again for that new branch set. */
+  private runningFailureHook: TransactionHooks['onFailure'] = undefined;
+  private failureRounds = 0;
   private starting = false;
   private resolving = 0;
   private readonly groups: PendingTarget[][] = [];
@@ -173,6 +181,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
     if (targets.length === 0) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
     this.relaying = true;
+    // A relay from the failure hook (serial forking, failover): when that branch set ends without a
+    // 2xx, the hook runs again, as OpenSIPS scripts get by t_on_failure() before t_relay(); bounded.
+    if (this.inFailureHook && this.hooks.onFailure === undefined && this.failureRounds < MAX_FAILURE_ROUNDS) this.hooks.onFailure = this.runningFailureHook;
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
     const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
@@ -454,18 +465,26 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   /** §16.7 step 4: all branches done without a 2xx → next q group, the failure hook, or the best response. */
   private checkDone(): void {
-    if (this.starting || this.inFailureHook || this.finalStatus !== 0 || this.hasPending()) return;
+    if (this.starting || this.finalStatus !== 0 || this.hasPending()) return;
+    // While the failure hook runs, only the branches it relayed may end the transaction: it may be
+    // awaiting their outcome, which only this settles (waiting for the hook here never ended).
+    if (this.inFailureHook && this.branches.length === this.failureHookBase && this.groups.length === 0) return;
     if (this.groups.length > 0) { this.startNextGroup(); return; }
     const finals = this.finals();
     const best = chooseBest(finals);
     const hook = this.hooks.onFailure;
     if (hook === undefined) { this.sendBest(best, finals); return; }
-    // One-shot, as OpenSIPS t_on_failure: the script arms it again before relaying if it wants.
+    // One-shot, as OpenSIPS t_on_failure; relay() from inside the hook arms it again (see relay).
     this.hooks.onFailure = undefined;
+    this.runningFailureHook = hook;
+    this.failureRounds++;
     const before = this.branches.length;
+    const outer = { inHook: this.inFailureHook, base: this.failureHookBase };
     this.inFailureHook = true;
+    this.failureHookBase = before;
     const after = (): void => {
-      this.inFailureHook = false;
+      this.inFailureHook = outer.inHook;
+      this.failureHookBase = outer.base;
       if (this.finalStatus !== 0) return;
       if (this.branches.length !== before || this.resolving > 0 || this.groups.length > 0) this.checkDone();
       else this.sendBest(best, finals);
