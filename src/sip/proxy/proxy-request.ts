@@ -67,6 +67,10 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
    * without a response context, §16.10) is answered statelessly. False for ACK or after a final.
    */
   reply(status: number, reason: string, opts?: ReplyOptions): boolean {
+    // Checked before anything changes: a bad status, reason or header threw inside the response
+    // builder after the request was marked answered, so the error path sent no 500 and the caller
+    // kept a 100 Trying and nothing else.
+    checkReply(status, reason, opts);
     if (this.transaction === undefined) return this.replyStateless(status, reason, opts);
     if (this.disposition === 'pending') this.disposition = 'replied';
     return this.transaction.reply(status, reason, opts);
@@ -166,6 +170,16 @@ function checkEditable(name: string, what: 'add' | 'remove'): void {
     if (c > 0x7f || TOKEN[c] !== 1) throw new TypeError(`header name ${JSON.stringify(name)} is not a token (RFC 3261 §25.1)`);
   }
   if (MANAGED.has(headerIdOf(name))) throw new TypeError(`cannot ${what} ${canonicalName(name)}: the proxy keeps it (RFC 3261 §16.6, §8.1.1)`);
+}
+
+/** A reply the script asks for: a status 100–699, a one-line reason, headers it may add (not those copied from the request). */
+function checkReply(status: number, reason: string, opts: ReplyOptions | undefined): void {
+  if (!Number.isInteger(status) || status < 100 || status > 699) throw new TypeError(`reply status ${String(status)} is not 100-699 (RFC 3261 §7.2)`);
+  if (typeof reason !== 'string' || !isFieldValue(reason)) throw new TypeError('a reason phrase holds no CR, LF or control character (RFC 3261 §25.1)');
+  for (const [name, value] of opts?.headers ?? []) {
+    checkEditable(name, 'add');
+    if (typeof value !== 'string' || !isFieldValue(value)) throw new TypeError(`header ${name}: CR, LF or a control character in the value`);
+  }
 }
 
 /** TEXT-UTF8 and LWS without line breaks: no CR, LF or other control character but HTAB. */

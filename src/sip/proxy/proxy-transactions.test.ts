@@ -225,3 +225,23 @@ test('§16.7 step 3: a response whose only Via is ours is not forwarded; a final
     assert.deepEqual(up, upstream, String(status));
   }
 });
+
+test('a script reply the proxy cannot send (bad status, CR/LF in the reason, a header copied from the request) is a TypeError, and the request gets 500', () => {
+  const bad: Array<(pr: Parameters<NonNullable<ReturnType<typeof harness>['proxy']['onRequest']>>[0]) => void> = [
+    (pr) => { pr.reply(99, 'Low'); },
+    (pr) => { pr.reply(700, 'High'); },
+    (pr) => { pr.reply(486, 'Busy\r\nX-Injected: 1'); },
+    (pr) => { pr.reply(403, 'Forbidden', { headers: [['Via', 'SIP/2.0/UDP 6.6.6.6;branch=z9hG4bKx']] }); },
+    (pr) => { pr.reply(403, 'Forbidden', { headers: [['Call-ID', 'other']] }); },
+    (pr) => { pr.reply(403, 'Forbidden', { headers: [['Content-Length', '10']] }); },
+  ];
+  for (const [i, script] of bad.entries()) {
+    const h = harness();
+    let thrown: unknown;
+    h.proxy.onRequest = (pr) => { try { script(pr); } catch (e) { thrown = e; throw e; } };
+    h.recv(request({ method: 'MESSAGE' }));
+    assert.ok(thrown instanceof TypeError, `case ${i}: ${String(thrown)}`);
+    const finals = h.take().filter((x) => !x.msg.isRequest && x.msg.status >= 200).map((x) => x.msg.status);
+    assert.deepEqual(finals, [500], `case ${i}`);
+  }
+});
