@@ -65,8 +65,9 @@ export default defineRoutes({
       ctx.log.debug('WHEREIS answered', { aor, replies: replies.map((r) => [r.srcId, r.msg]), complete: replies.complete });
       const here = replies.find((r) => r.msg.startsWith(`HEREIS:${aor}:`));
       if (here === undefined) {
-        // 404 only when every reachable node said it does not know the user; silence is not "no".
-        if (replies.complete) ctx.reply(404, 'Not Found');
+        // 404 only when every reachable node said it does not know the user; silence is not "no",
+        // and neither is a cluster with nobody to ask (the user may be registered on a node that is down).
+        if (replies.complete && replies.result === 'sent') ctx.reply(404, 'Not Found');
         else ctx.reply(480, 'Temporarily Unavailable');
         return;
       }

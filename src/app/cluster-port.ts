@@ -52,7 +52,10 @@ export function clusterPortOf(link: ClusterLink, counters: CounterFactory, event
     },
     sendReq: (clusterId, nodeId, msg) => messaging.sendReq(clusterId, nodeId, msg),
     sendRpl: (clusterId, nodeId, msg, tag) => messaging.sendRpl(clusterId, nodeId, msg, tag),
-    request: (clusterId, msg, opts) => messaging.request(clusterId, msg, opts).replies,
+    request: (clusterId, msg, opts) => {
+      const r = messaging.request(clusterId, msg, opts);
+      return r.replies.then((c) => ({ replies: c.replies, complete: c.complete, result: r.result }));
+    },
   };
 }
 

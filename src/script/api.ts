@@ -262,7 +262,12 @@ export interface ClusterRequestOptions {
 }
 
 /** Replies collected by `request(…, { collect: 'all' })`; `complete` when every reachable node answered in time. */
-export type ClusterReplies = ClusterMessageEvent[] & { readonly complete: boolean };
+/**
+ * What `request(…, { collect: 'all' })` collected. `complete`: every node the request reached
+ * answered before the deadline (true when there was nobody to ask). `result`: how the sending went,
+ * as the send methods name it — `unreachable` when no node could be asked at all.
+ */
+export type ClusterReplies = ClusterMessageEvent[] & { readonly complete: boolean; readonly result: SendResult };
 
 export interface ClusterApi {
   /** This node's id and SIP address (`cluster.sipAddress`), to put in answers. */

@@ -18,7 +18,7 @@ export function clusterApiOf(port: ClusterPort | undefined): ClusterApi {
     if (opts.includeSelf !== undefined) p.includeSelf = opts.includeSelf;
     const got = await need().request(clusterId, msg, p);
     if (collect === 'first') return got.replies[0] ?? null;
-    return Object.assign([...got.replies], { complete: got.complete });
+    return Object.assign([...got.replies], { complete: got.complete, result: got.result });
   }
   return {
     get nodeId() { return need().nodeId; },

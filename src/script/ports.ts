@@ -83,5 +83,5 @@ export interface ClusterPort {
   broadcastReq(clusterId: number, msg: string, includeSelf: boolean): { tag: string; result: SendResult };
   sendReq(clusterId: number, nodeId: number, msg: string): { tag: string; result: SendResult };
   sendRpl(clusterId: number, nodeId: number, msg: string, tag: string): { tag: string; result: SendResult };
-  request(clusterId: number, msg: string, opts: { nodeId?: number; timeoutMs: number; collect: 'first' | 'all'; includeSelf?: boolean }): Promise<{ replies: ClusterMessageEvent[]; complete: boolean }>;
+  request(clusterId: number, msg: string, opts: { nodeId?: number; timeoutMs: number; collect: 'first' | 'all'; includeSelf?: boolean }): Promise<{ replies: ClusterMessageEvent[]; complete: boolean; result: SendResult }>;
 }

@@ -101,7 +101,13 @@ test('unicast, unreachable, disabled and includeSelf (OpenSIPS 3.6) give the nam
   assert.ok(m.requests.some((q) => q.at === 2 && q.srcId === 2 && q.msg === 'me too'));
   const empty = m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' });
   m.down.add(3);
-  assert.deepEqual((await m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' }).replies).replies, []);
+  const unreached = m.node(2).request(1, 'nobody', { nodeId: 3, timeoutMs: 50, collect: 'all' });
+  assert.equal(unreached.result, 'unreachable');
+  assert.deepEqual(await unreached.replies, { replies: [], complete: false }, 'a node named and not reached: its answer is missing');
+  m.down.add(1);
+  const none = m.node(2).request(1, 'anyone', { timeoutMs: 50, collect: 'all' });
+  assert.equal(none.result, 'unreachable');
+  assert.deepEqual(await none.replies, { replies: [], complete: true }, 'a broadcast with nobody to ask: nobody said otherwise');
   m.clock.advance(60);
   assert.equal((await empty.replies).replies.length, 0);
 });

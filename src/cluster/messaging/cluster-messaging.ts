@@ -126,7 +126,10 @@ export class ClusterMessaging {
     const expected = new Set<number>('sentTo' in r ? r.sentTo : []);
     if ((o.includeSelf ?? false) || o.nodeId === this.p.nodeId) expected.add(this.p.nodeId);
     if (r.result !== 'sent' || expected.size === 0) {
-      return { tag: r.tag, result: r.result, replies: Promise.resolve({ replies: [], complete: r.result === 'unreachable' || expected.size === 0 }) };
+      // Nobody to ask in a broadcast is complete (no node can have said otherwise); a node named
+      // and not reached is not: its answer is missing.
+      const complete = o.nodeId === undefined && (r.result === 'unreachable' || expected.size === 0);
+      return { tag: r.tag, result: r.result, replies: Promise.resolve({ replies: [], complete }) };
     }
     const replies = new Promise<Collected>((resolve) => {
       const w: Wait = { expected, replies: [], collect: o.collect, resolve, timer: undefined, lost: false };
