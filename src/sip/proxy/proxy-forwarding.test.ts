@@ -125,6 +125,20 @@ test('§16.6 step 4 Record-Route: one value on the same interface, double record
   assert.equal(bye.target.proto, 'tcp');
 });
 
+test('$du applies to relay(targets) too: targets without a destination of their own go there, one with its own keeps it', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => {
+    pr.setDestination('sip:203.0.113.5:5080');
+    pr.relay([{ uri: 'sip:a@192.0.2.61' }, { uri: 'sip:b@192.0.2.62', destination: 'sip:192.0.2.99:5062' }], { parallel: true });
+  };
+  h.recv(request({ method: 'MESSAGE' }));
+  const sent = h.take().filter((x) => x.msg.isRequest && x.msg.method === 'MESSAGE');
+  assert.deepEqual(sent.map((x) => [x.msg.uriText, x.target.address, x.target.port]), [
+    ['sip:a@192.0.2.61', '203.0.113.5', 5080],
+    ['sip:b@192.0.2.62', '192.0.2.99', 5062],
+  ]);
+});
+
 test('$du (setDestination) overrides Route and Request-URI for sending, not for the message; header edits apply', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => {

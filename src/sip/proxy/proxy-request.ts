@@ -105,7 +105,8 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   }
 
   /**
-   * Forwards statefully to `targets` (default: the Request-URI and $du). Equal q in parallel,
+   * Forwards statefully to `targets` (default: the Request-URI), each sent to its destination or
+   * else $du when set. Equal q in parallel,
    * lower q serially; resolves when the transaction's final answer is known. A request without a
    * transaction (the ACK of a 2xx, a CANCEL without a response context) is forwarded statelessly,
    * to the first target when there are targets: without state there is no forking.
@@ -116,13 +117,17 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
       const first = targets?.[0];
       if (first !== undefined) {
         this.edits.requestUri = first.uri;
-        this.edits.destination = first.destination;
+        if (first.destination !== undefined) this.edits.destination = first.destination;
       }
       const ok = this.forwardStateless();
       return RelayResult.now({ result: ok ? 'answered' : 'refused', status: 0, ...(ok ? {} : { code: 'SIP_PROXY_NO_TARGET' as const }) });
     }
     this.disposition = 'relayed';
-    const ts = targets ?? [this.edits.destination === undefined ? { uri: this.requestUri } : { uri: this.requestUri, destination: this.edits.destination }];
+    // $du (setDestination) goes to every target without a destination of its own (a contact
+    // behind NAT has its received address): given targets, it was silently ignored.
+    const du = this.edits.destination;
+    const ts = targets === undefined ? [du === undefined ? { uri: this.requestUri } : { uri: this.requestUri, destination: du }]
+      : du === undefined ? targets : targets.map((t) => (t.destination === undefined ? { ...t, destination: du } : t));
     return tx.relay(ts, opts);
   }
 
