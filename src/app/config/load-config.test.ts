@@ -114,6 +114,7 @@ test('rules across sections: expiry bounds, the store URL scheme and two sockets
   assert.match(byPath.get('store.url') ?? '', /sqllite/);
   assert.match(byPath.get('sip.listen.1') ?? '', /UDP port 5060 .* sip\.listen\[0\]/);
   assert.match(byPath.get('sip.listen.2') ?? '', /TCP port 5079 .* the MI/);
+  assert.match(problemsOf('cluster: { clusterId: 1, nodeId: 1, listen: "bin:127.0.0.1:5571", dbMode: 1 }').map((p) => `${p.path}: ${p.message}`).join('\n'), /cluster\.dbMode: .*in-memory/);
   // The same port on different hosts, or UDP and TCP: no clash.
   parseConfigText('sip: { listen: [ { proto: udp, host: 127.0.0.1, port: 5060 }, { proto: tcp, host: 127.0.0.1, port: 5060 }, { proto: udp, host: 127.0.0.2, port: 5060 } ] }');
 });

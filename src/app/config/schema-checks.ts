@@ -17,6 +17,13 @@ export function checkRegistrar(c: NodeConfig, problem: Problem): void {
   else if (r.defaultExpiresSec < r.minExpiresSec) problem(['registrar', 'defaultExpiresSec'], `${r.defaultExpiresSec} is below minExpiresSec (${r.minExpiresSec}): a REGISTER without Expires would get 423`);
 }
 
+/** dbMode 1 reads the nodes from the store's clusterer table: an in-memory store starts empty, so the node would know nobody. */
+export function checkClusterStore(c: NodeConfig, problem: Problem): void {
+  if (c.cluster?.dbMode === 1 && /^sqlite::memory:$/i.test(c.store.url.trim())) {
+    problem(['cluster', 'dbMode'], 'dbMode 1 reads the nodes from the clusterer table, and store.url is an in-memory SQLite (empty at every start): give a store file or database, or use dbMode 0 with neighbors');
+  }
+}
+
 export function checkStoreUrl(c: NodeConfig, problem: Problem): void {
   try {
     // The scheme and form only; the path of a sqlite: file is resolved against the config at start.

@@ -7,7 +7,7 @@ import { banListSchema } from './schema-ban.ts';
 import { checkEsl, eslSchema } from './schema-esl.ts';
 import { cdrSchema, checkCdr } from './schema-cdr.ts';
 import { checkMaps, mapsSchema } from './schema-maps.ts';
-import { checkPorts, checkRegistrar, checkStoreUrl } from './schema-checks.ts';
+import { checkClusterStore, checkPorts, checkRegistrar, checkStoreUrl } from './schema-checks.ts';
 
 /**
  * The node's YAML config. Each section is a strict object: an unknown key is an error, so a typo
@@ -51,6 +51,7 @@ export const nodeConfigSchema = z.strictObject({
   checkRegistrar(c, problem);
   checkStoreUrl(c, problem);
   checkPorts(c, problem);
+  checkClusterStore(c, problem);
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
