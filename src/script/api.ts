@@ -235,6 +235,17 @@ export interface EventContext extends BaseContext {
 
 export interface ReplyContext extends BaseContext {
   readonly req: Request;
+  /** The branch this response came on (OpenSIPS $T_branch_idx, the branch's R-URI and where it went). */
+  readonly branch: ReplyBranch;
+}
+
+export interface ReplyBranch {
+  /** 0-based, in creation order over the transaction (branches relayed from `failure` continue the count). */
+  readonly index: number;
+  /** The branch's Request-URI. */
+  readonly uri: string;
+  /** Where it was sent, once resolved. */
+  readonly target: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number } | undefined;
 }
 
 /** Events of the talking cluster (OpenSIPS E_CLUSTERER_REQ_RECEIVED / E_CLUSTERER_RPL_RECEIVED). */

@@ -3,7 +3,7 @@
  * core, the registrar and the cluster. src/app binds the real parts to these; tests bind fakes.
  */
 import type { SipMessage } from '../sip/message/index.ts';
-import type { AuthResult, ClusterMessageEvent, Contact, RelayOptions, RelayOutcome, RelayTarget, SendResult } from './api.ts';
+import type { AuthResult, ClusterMessageEvent, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyBranch, SendResult } from './api.ts';
 
 export interface ScriptSource {
   readonly proto: 'udp' | 'tcp';
@@ -31,7 +31,7 @@ export interface ProxyRequestPort {
   removeHeader(name: string): void;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */
   setHooks(hooks: {
-    onReply?: (res: SipMessage) => void;
+    onReply?: (res: SipMessage, branch: ReplyBranch) => void;
     onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;
   }): void;
   /** True once a final response was sent or the request was relayed/dropped. */

@@ -1,6 +1,7 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { ProxyRequest, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { BranchInfo, ProxyRequest, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ScriptSource } from './ports.ts';
+import type { ReplyBranch } from './api.ts';
 
 /** Sees every answer the script sends for a request, before it goes out (the ban list counts failed REGISTERs here). */
 export type ReplyObserver = (pr: ProxyRequest, status: number, headers: ReadonlyArray<readonly [string, string]> | undefined) => void;
@@ -10,7 +11,7 @@ export type ReplyObserver = (pr: ProxyRequest, status: number, headers: Readonly
  * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
  */
 class ProxyRequestAdapter implements ProxyRequestPort {
-  private scriptOnReply: ((res: SipMessage) => void) | undefined;
+  private scriptOnReply: ((res: SipMessage, branch: ReplyBranch) => void) | undefined;
   private observer: ((res: SipMessage) => void) | undefined;
 
   constructor(private readonly pr: ProxyRequest, private readonly observe: ReplyObserver | undefined) {}
@@ -59,12 +60,18 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   private installOnReply(): void {
     const script = this.scriptOnReply;
     const observer = this.observer;
-    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res) => script(res);
+    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b) => script(res, branchOf(b));
     else if (script === undefined) this.pr.onReply = (res) => observer(res);
-    else this.pr.onReply = (res) => { observer(res); script(res); };
+    else this.pr.onReply = (res, b) => { observer(res); script(res, branchOf(b)); };
   }
 }
 
 export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestPort {
   return new ProxyRequestAdapter(pr, observe);
+}
+
+/** The script's view of a branch (no status: the response it is given says it). */
+function branchOf(b: BranchInfo): ReplyBranch {
+  const t = b.target;
+  return { index: b.index, uri: b.uri, target: t === undefined ? undefined : { proto: t.proto === 'udp' ? 'udp' : 'tcp', address: t.address, port: t.port } };
 }

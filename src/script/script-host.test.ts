@@ -146,11 +146,11 @@ test('the failure handler can serial-fork; the reply handler sees responses; var
   const pr = new FakeRequest(msg('INVITE'));
   host(defineRoutes({
     request: (_req, ctx) => { ctx.vars.set('first', 'sip:bob@192.0.2.9'); void ctx.relay('sip:bob@192.0.2.9'); },
-    reply: (res, ctx) => { calls.push(`reply ${res.status} ${String(ctx.vars.get('first'))}`); },
+    reply: (res, ctx) => { calls.push(`reply ${res.status} ${String(ctx.vars.get('first'))} branch ${ctx.branch.index} ${ctx.branch.uri}`); },
     failure: async (_best, status, ctx) => { calls.push(`failure ${status}`); await ctx.relay('sip:voicemail@192.0.2.50'); },
   })).handleRequest(pr);
-  pr.hooks.onReply?.(msg('INVITE'));
+  pr.hooks.onReply?.(msg('INVITE'), { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined });
   await pr.hooks.onFailure?.(undefined, 486);
   assert.deepEqual(pr.relays, [[{ uri: 'sip:bob@192.0.2.9' }], [{ uri: 'sip:voicemail@192.0.2.50' }]]);
-  assert.deepEqual(calls, ['reply 0 sip:bob@192.0.2.9', 'failure 486']);
+  assert.deepEqual(calls, ['reply 0 sip:bob@192.0.2.9 branch 0 sip:bob@192.0.2.9', 'failure 486']);
 });

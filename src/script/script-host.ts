@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, ReplyBranch, ReplyContext, Routes, ScriptLogger } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
@@ -42,9 +42,9 @@ export class ScriptHost {
     const replyHandler = routes.reply;
     const failureHandler = routes.failure;
     if (replyHandler !== undefined || failureHandler !== undefined) {
-      const rctx: ReplyContext = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
+      const rctx: Omit<ReplyContext, 'branch'> = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
       pr.setHooks({
-        ...(replyHandler === undefined ? {} : { onReply: (res: SipMessage) => { this.guard(() => replyHandler(res, rctx), routes, ctx, 'reply'); } }),
+        ...(replyHandler === undefined ? {} : { onReply: (res: SipMessage, branch: ReplyBranch) => { this.guard(() => replyHandler(res, { ...rctx, branch }), routes, ctx, 'reply'); } }),
         ...(failureHandler === undefined ? {} : {
           onFailure: async (best: SipMessage | undefined, status: number) => {
             try {
