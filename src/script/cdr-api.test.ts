@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SipMessage } from '../sip/message/index.ts';
-import type { ProxyRequest } from '../sip/proxy/index.ts';
+import type { BranchInfo, ProxyRequest } from '../sip/proxy/index.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { portOf } from './proxy-binding.ts';
 import type { CdrPort, ProxyRequestPort } from './ports.ts';
@@ -23,12 +23,12 @@ test('the accounting observer and the script reply hook both see every response,
   const res = { status: 200 } as unknown as SipMessage;
   for (const order of ['hooks-first', 'observer-first'] as const) {
     seen.length = 0;
-    const raw = { onReply: undefined, onFailure: undefined } as unknown as ProxyRequest & { onReply?: (r: SipMessage) => void };
+    const raw = { onReply: undefined, onFailure: undefined } as unknown as ProxyRequest & { onReply?: (r: SipMessage, b: BranchInfo) => void };
     const port = portOf(raw);
     const hooks = () => port.setHooks({ onReply: () => { seen.push('script'); } });
     const observe = () => port.observeReplies(() => { seen.push('observer'); });
     if (order === 'hooks-first') { hooks(); observe(); } else { observe(); hooks(); }
-    raw.onReply?.(res);
+    raw.onReply?.(res, { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined, status: 0 });
     assert.deepEqual(seen, ['observer', 'script'], order);
   }
   // An observer alone is installed too (no script reply handler).
