@@ -73,8 +73,13 @@ export interface RequestContext extends BaseContext {
   readonly req: Request;
   /** The packet's source (what NAT traversal and ban lists key on, never the Via). */
   readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number };
-  /** Answers the request (statefully: retransmissions are answered from the transaction). */
-  reply(status: number, reason?: string, opts?: ReplyOptions): void;
+  /**
+   * Answers the request (statefully: retransmissions are answered from the transaction). False
+   * when nothing was sent: a final response already went upstream (OpenSIPS t_reply's -1), or an
+   * ACK. Throws a TypeError for a status outside 100–699, a reason with CR/LF or a header the
+   * response copies from the request.
+   */
+  reply(status: number, reason?: string, opts?: ReplyOptions): boolean;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
   relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): PromiseLike<RelayOutcome>;
   /** Forwards without a transaction (OpenSIPS forward()). */
@@ -88,6 +93,10 @@ export interface RequestContext extends BaseContext {
   setRequestUri(uri: string): void;
   /** Next hop without touching the Request-URI ($du). Throws a TypeError for a string that is not a URI. */
   setDestination(uri: string): void;
+  /** $ru as it stands: the Request-URI the request is relayed with, after setRequestUri (req.uriText stays the received one). */
+  readonly requestUri: string;
+  /** $du as it stands: what setDestination set, else undefined. */
+  readonly destination: string | undefined;
   /**
    * Adds a header to the forwarded request. Throws a TypeError for a name that is not a token, a
    * value with CR, LF or another control character, or a header the proxy keeps itself (Via, From,

@@ -27,6 +27,9 @@ export interface ProxyRequestPort {
   looseRoute(): boolean;
   setRequestUri(uri: string): void;
   setDestination(uri: string): void;
+  /** $ru and $du as they stand after the script's edits. */
+  readonly requestUri: string;
+  readonly destination: string | undefined;
   addHeader(name: string, value: string): void;
   removeHeader(name: string): void;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */

@@ -17,3 +17,22 @@ test('the script reply hook gets the branch a response came on (OpenSIPS $T_bran
   h.answer(toB.msg, 180, 'Ringing');
   assert.deepEqual(seen, [[180, { index: 1, uri: 'sip:b@192.0.2.72:5080', target: { proto: 'udp', address: '192.0.2.72', port: 5080 } }]]);
 });
+
+test('$ru and $du read back after the edits (req.uriText stays the received one); a second final reply says false', () => {
+  const h = harness();
+  const got: unknown[] = [];
+  h.proxy.onRequest = (pr) => {
+    const port = portOf(pr);
+    got.push(port.requestUri, port.destination);
+    port.setRequestUri('sip:carol@198.51.100.9');
+    port.setDestination('sip:203.0.113.5:5080');
+    got.push(port.requestUri, port.destination, port.msg.uriText);
+    got.push(port.reply(486, 'Busy Here'), port.reply(500, 'Again'));
+  };
+  h.recv(request({ method: 'MESSAGE' }));
+  assert.deepEqual(got, [
+    'sip:bob@192.0.2.20', undefined,
+    'sip:carol@198.51.100.9', 'sip:203.0.113.5:5080', 'sip:bob@192.0.2.20',
+    true, false,
+  ]);
+});

@@ -40,6 +40,8 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   looseRoute(): boolean { return this.pr.looseRoute(); }
   setRequestUri(uri: string): void { this.pr.setRequestUri(uri); }
   setDestination(uri: string): void { this.pr.setDestination(uri); }
+  get requestUri(): string { return this.pr.requestUri; }
+  get destination(): string | undefined { return this.pr.edits.destination; }
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
 

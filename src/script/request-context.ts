@@ -107,10 +107,18 @@ export class ScriptRequestContext implements RequestContext {
     return this.pr.msg.to.tag !== undefined;
   }
 
-  reply(status: number, reason?: string, opts: ReplyOptions = {}): void {
+  reply(status: number, reason?: string, opts: ReplyOptions = {}): boolean {
     const headers = [...(opts.headers ?? [])];
     if (opts.contentType !== undefined) headers.push(['Content-Type', opts.contentType]);
-    this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers } : { headers, body: opts.body });
+    return this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers } : { headers, body: opts.body });
+  }
+
+  get requestUri(): string {
+    return this.pr.requestUri;
+  }
+
+  get destination(): string | undefined {
+    return this.pr.destination;
   }
 
   relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): PromiseLike<RelayOutcome> {

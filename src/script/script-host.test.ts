@@ -39,8 +39,10 @@ class FakeRequest implements ProxyRequestPort {
   drop(): void {}
   recordRoute(): void {}
   looseRoute(): boolean { return false; }
-  setRequestUri(): void {}
-  setDestination(): void {}
+  requestUri = 'sip:bob@example.com';
+  destination: string | undefined = undefined;
+  setRequestUri(uri: string): void { this.requestUri = uri; }
+  setDestination(uri: string): void { this.destination = uri; }
   addHeader(): void {}
   removeHeader(): void {}
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void { this.hooks = h; }
