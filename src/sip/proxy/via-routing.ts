@@ -50,6 +50,8 @@ export function viaWithReceived(v: Via, p: ReceivedParams): string {
  * rport): the completed text, or undefined when the request's own is already right (the usual case).
  */
 export function responseTopVia(via: Via, src: SipSource): string | undefined {
+  // The usual request (every one SIPp sends): sent-by is the source address, nothing asked or claimed.
+  if (via.rport === undefined && via.received === undefined && via.host === src.remoteAddress) return undefined;
   const p = receivedParams(via, src);
   return p.received === undefined && p.rport === undefined ? undefined : viaWithReceived(via, p);
 }
