@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage, limits, type SipParseError } from './index.ts';
 import { parseNameAddr } from './name-addr.ts';
+import { parseVia } from './via.ts';
+import { parseUri } from './uri.ts';
 
 const BASE = [
   'OPTIONS sip:bob@example.com SIP/2.0',
@@ -164,4 +166,18 @@ test('RFC 3261 §25.1: a CR or LF inside a quoted string (qdtext, quoted-pair) i
   assert.ok(r.ok && !r.value.routes().ok, 'a Route with one is refused when read');
   // Folding is unfolded first: a folded display name is still fine.
   assert.equal(code(msg([], '', to('"Bob\r\n Smith" <sip:bob@example.com>'))), 'ok');
+});
+
+test('RFC 3261 §20.42/§25.1: white space around the sent-by colon is allowed (COLON = SWS ":" SWS), not in a URI', () => {
+  for (const [text, host, port] of [
+    ['SIP/2.0/UDP host : 5070;branch=z9hG4bK1', 'host', 5070],
+    ['SIP/2.0/UDP host: 5070 ;branch=z9hG4bK1', 'host', 5070],
+    ['SIP/2.0/UDP [::1] :5070;branch=z9hG4bK1', '[::1]', 5070],
+    ['SIP/2.0/UDP host ;branch=z9hG4bK1', 'host', undefined],
+  ] as const) {
+    const r = parseVia(text);
+    assert.ok(r.ok, text);
+    assert.deepEqual([r.value.host, r.value.port, r.value.branch], [host, port, 'z9hG4bK1'], text);
+  }
+  assert.equal(parseUri('sip:bob@host :5070'), undefined);
 });

@@ -5,7 +5,7 @@
  */
 import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
 import {
-  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii, sliceKnown,
+  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii, skipLws, sliceKnown,
 } from './chars.ts';
 import { parseUriParams, parsedParams, NO_PARAMS, COMMON_NAMES, type Params, type Param } from './params.ts';
 
@@ -87,8 +87,12 @@ function pctOctets(s: string): string {
 /** Where parseHost leaves host and port (a holder, not an object per call: every URI and Via has one). */
 export const parsedHost: { host: string; port: number | undefined } = { host: '', port: undefined };
 
-/** Parses host[:port] at s[i] into parsedHost (unless `record` is false); returns the index after it, or -1. */
-export function parseHost(s: string, i: number, end: number, record = true): number {
+/**
+ * Parses host[:port] at s[i] into parsedHost (unless `record` is false); returns the index after it,
+ * or -1. `sws`: white space may surround the colon, as in a Via's sent-by (RFC 3261 §20.42
+ * `sent-by = host [ COLON port ]`, §25.1 `COLON = SWS ":" SWS`); a URI has none.
+ */
+export function parseHost(s: string, i: number, end: number, record = true, sws = false): number {
   const start = i;
   if (s.charCodeAt(i) === 0x5b) {
     // RFC 3261 §25.1 IPv6reference = "[" IPv6address "]"
@@ -105,8 +109,10 @@ export function parseHost(s: string, i: number, end: number, record = true): num
   }
   const hostEnd = i;
   let port: number | undefined;
-  if (i < end && s.charCodeAt(i) === 0x3a) {
-    const pStart = ++i;
+  const colon = sws ? skipLws(s, i, end) : i;
+  if (colon < end && s.charCodeAt(colon) === 0x3a) {
+    i = sws ? skipLws(s, colon + 1, end) : colon + 1;
+    const pStart = i;
     let n = 0;
     while (i < end && isDigit(s.charCodeAt(i)) && i - pStart < 5) n = n * 10 + (s.charCodeAt(i++) - 0x30);
     if (i === pStart || n > 65535) return -1;

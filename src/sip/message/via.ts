@@ -110,7 +110,7 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   const tr = sliceKnown(s, i, t, TRANSPORTS);
   const afterProto = skipLws(s, t, end);
   if (afterProto === t) return fail('no white space before sent-by');
-  const hostEnd = parseHost(s, afterProto, end);
+  const hostEnd = parseHost(s, afterProto, end, true, true);
   if (hostEnd < 0) return fail('bad sent-by host');
   const host = parsedHost.host;
   const port = parsedHost.port;
