@@ -108,3 +108,16 @@ test('F6 on a stream, a message the framer and the parser would frame differentl
   // A well-formed stream message still parses.
   assert.ok(parseMessage(Buffer.from(second, 'latin1'), { framing: 'stream' }).ok);
 });
+
+test('Content-Length is 1*DIGIT (RFC 3261 §20.14): leading zeros are valid and do not count towards the 5-digit limit, for the parser and the stream framer alike', () => {
+  const m = (cl: string, body: string) => Buffer.from(['OPTIONS sip:b@y SIP/2.0', 'Via: SIP/2.0/TCP h;branch=z9hG4bK1', 'From: <sip:a@x>;tag=1', 'To: <sip:b@y>', 'Call-ID: c@x', 'CSeq: 1 OPTIONS', 'Max-Forwards: 70', `Content-Length: ${cl}`, '', body].join('\r\n'), 'latin1');
+  for (const [cl, body] of [['0000005', 'HELLO'], ['00000000', ''], ['5', 'HELLO']] as const) {
+    const r = parseMessage(m(cl, body), { framing: 'stream' });
+    assert.ok(r.ok, cl);
+    assert.equal(r.value.body.length, body.length, cl);
+    const ev: FramerEvent[] = [];
+    new StreamFramer().push(m(cl, body), ev);
+    assert.equal(ev[0]?.kind, 'message', cl);
+  }
+  assert.ok(!parseMessage(m('123456', ''), { framing: 'stream' }).ok, 'six significant digits are still too many');
+});

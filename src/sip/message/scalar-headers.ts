@@ -134,6 +134,8 @@ export function parseCallId(s: string, start = 0, stop = s.length): Result<strin
  * 1*DIGIT, at most `maxDigits` digits, surrounding white space allowed. -1 when malformed.
  */
 export function contentLengthAt(buf: Uint8Array, start: number, end: number, maxDigits: number): number {
+  // 1*DIGIT (RFC 3261 §20.14): leading zeros are allowed and do not count towards the limit.
+  while (end - start > 1 && buf[start] === 0x30) start++;
   if (start >= end || end - start > maxDigits) return -1;
   let n = 0;
   for (let i = start; i < end; i++) {

@@ -190,13 +190,16 @@ function headerValueIfContentLength(b: Buffer, s: number, e: number): number | s
   while (p < e && isLws(b[p])) p++;
   let n = 0;
   let digits = 0;
+  let any = false;
   while (p < e && (b[p] as number) >= 48 && (b[p] as number) <= 57) {
     n = n * 10 + ((b[p] as number) - 48);
-    digits++;
+    // Leading zeros are 1*DIGIT too (RFC 3261 §20.14) and do not count towards the limit.
+    if (n > 0) digits++;
+    any = true;
     p++;
   }
   while (p < e && isLws(b[p])) p++;
-  if (digits === 0 || p !== e) return 'Content-Length is not a number';
+  if (!any || p !== e) return 'Content-Length is not a number';
   if (digits > MAX_CONTENT_LENGTH_DIGITS) return 'Content-Length has too many digits';
   return n;
 }
