@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfigFile } from './config/load-config.ts';
+import { parseBinUrl } from '../cluster/net/bin-url.ts';
 
 /**
  * `npm start`: the talking cluster of examples/where-is — three node processes on loopback (2 and
@@ -94,8 +95,8 @@ async function busyPorts(configs: ReturnType<typeof loadConfigFile>['config'][])
   const out: string[] = [];
   for (const [i, c] of configs.entries()) {
     const probes: Array<[string, 'tcp' | 'udp', string, number]> = [[`mi.port`, 'tcp', c.mi.host, c.mi.port]];
-    const bin = /^bins?:(.+):(\d+)$/.exec(c.cluster?.listen ?? '');
-    if (bin !== null) probes.push(['cluster.listen', 'tcp', bin[1] as string, Number(bin[2])]);
+    const bin = c.cluster === undefined ? undefined : parseBinUrl(c.cluster.listen);
+    if (bin !== undefined) probes.push(['cluster.listen', 'tcp', bin.host, bin.port]);
     for (const l of c.sip.listen) probes.push([`sip.listen ${l.proto}`, l.proto === 'udp' ? 'udp' : 'tcp', l.host, l.port]);
     for (const [what, proto, host, port] of probes) if (await inUse(proto, host, port)) out.push(`node ${i + 1} ${what} ${host}:${port}`);
   }
