@@ -16,7 +16,8 @@ export type Response = SipMessage;
  * `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
 export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
-import type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { NatCheck, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+export type { NatCheck } from '../sip/proxy/index.ts';
 import type { EslEvent } from '../features/esl/index.ts';
 
 /**
@@ -48,6 +49,29 @@ export interface ReplyOptions {
   readonly headers?: HeaderList;
   readonly body?: string | Buffer;
   readonly contentType?: string;
+}
+
+/**
+ * NAT traversal (OpenSIPS nathelper; docs/routing-script.md "NAT traversal"). REGISTER needs
+ * neither: the registrar keeps a NATed contact's source as `received` and lookup() sends there.
+ */
+export interface NatApi {
+  /**
+   * OpenSIPS nat_uac_test: true when any named check says the sender is behind a NAT. Checks by
+   * name (`'private-contact'`, `'diff-ip-src-via'`, `'private-via'`, `'private-sdp'`,
+   * `'diff-port-src-via'`, `'diff-ip-src-contact'`, `'diff-port-src-contact'`, `'carrier-grade-nat'`)
+   * or by OpenSIPS's old bit flags (`19`). Default: private-contact, diff-ip-src-via,
+   * diff-port-src-via (`nat_uac_test(19)`) for a request, private-contact for a reply. Throws a
+   * TypeError for an unknown check.
+   */
+  test(checks?: NatCheck | readonly NatCheck[] | number): boolean;
+  /**
+   * OpenSIPS fix_nated_contact([uri_params]): the first Contact URI's host:port becomes the packet's
+   * source address and port, `uriParams` (e.g. `';nat=yes'`) appended to it, in the message that
+   * is forwarded (the received one, `req`/`res`, is not changed). False when there is no SIP
+   * Contact. In the reply handler, only what it does before its first `await` reaches the response.
+   */
+  fixContact(uriParams?: string): boolean;
 }
 
 /** The OpenSIPS return codes of cluster sends, by name: sent (1), disabled (-1), unreachable (-2), failed (-3). */
@@ -107,6 +131,8 @@ export interface RequestContext extends BaseContext {
   removeHeader(name: string): void;
   /** True when this request has a To tag (in-dialog). */
   readonly inDialog: boolean;
+  /** NAT detection and Contact fixing for this request (OpenSIPS nat_uac_test / fix_nated_contact). */
+  readonly nat: NatApi;
   readonly registrar: {
     /** Processes a REGISTER (RFC 3261 §10.3) and answers it. Resolves with the status sent. */
     save(): Promise<number>;
@@ -246,6 +272,10 @@ export interface ReplyContext extends BaseContext {
   readonly req: Request;
   /** The branch this response came on (OpenSIPS $T_branch_idx, the branch's R-URI and where it went). */
   readonly branch: ReplyBranch;
+  /** Where this response came from (the packet's source). */
+  readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number } | undefined;
+  /** NAT tests on this response and fix_nated_contact of it before it goes upstream. */
+  readonly nat: NatApi;
 }
 
 export interface ReplyBranch {

@@ -28,7 +28,7 @@ test('the accounting observer and the script reply hook both see every response,
     const hooks = () => port.setHooks({ onReply: () => { seen.push('script'); } });
     const observe = () => port.observeReplies(() => { seen.push('observer'); });
     if (order === 'hooks-first') { hooks(); observe(); } else { observe(); hooks(); }
-    raw.onReply?.(res, { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined, status: 0 });
+    raw.onReply?.(res, { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined, status: 0, responseSource: undefined });
     assert.deepEqual(seen, ['observer', 'script'], order);
   }
   // An observer alone is installed too (no script reply handler).

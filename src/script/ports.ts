@@ -13,6 +13,14 @@ export interface ScriptSource {
   readonly localPort: number;
 }
 
+/** One response as the reply handler sees it: where it came from, and the edit it may make before it goes upstream. */
+export interface ReplyPort {
+  /** The response's packet source; undefined only where the proxy was not told (unit tests). */
+  readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number } | undefined;
+  /** OpenSIPS fix_nated_contact in onreply_route; false when the response has no SIP Contact. */
+  fixContact(uriParams?: string): boolean;
+}
+
 /** The proxy core's view of one request (src/sip/proxy). */
 export interface ProxyRequestPort {
   readonly msg: SipMessage;
@@ -32,9 +40,11 @@ export interface ProxyRequestPort {
   readonly destination: string | undefined;
   addHeader(name: string, value: string): void;
   removeHeader(name: string): void;
+  /** OpenSIPS fix_nated_contact on the forwarded request; false when it has no SIP Contact. */
+  fixNatedContact(uriParams?: string): boolean;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */
   setHooks(hooks: {
-    onReply?: (res: SipMessage, branch: ReplyBranch) => void;
+    onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;
     onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;
   }): void;
   /** True once a final response was sent or the request was relayed/dropped. */

@@ -1,6 +1,6 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { BranchInfo, ProxyRequest, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
-import type { ProxyRequestPort, ScriptSource } from './ports.ts';
+import { fixedContactValue, type BranchInfo, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget, type ResponseEdits } from '../sip/proxy/index.ts';
+import type { ProxyRequestPort, ReplyPort, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
 /** Sees every answer the script sends for a request, before it goes out (the ban list counts failed REGISTERs here). */
@@ -11,7 +11,7 @@ export type ReplyObserver = (pr: ProxyRequest, status: number, headers: Readonly
  * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
  */
 class ProxyRequestAdapter implements ProxyRequestPort {
-  private scriptOnReply: ((res: SipMessage, branch: ReplyBranch) => void) | undefined;
+  private scriptOnReply: ((res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void) | undefined;
   private observer: ((res: SipMessage) => void) | undefined;
 
   constructor(private readonly pr: ProxyRequest, private readonly observe: ReplyObserver | undefined) {}
@@ -44,6 +44,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get destination(): string | undefined { return this.pr.edits.destination; }
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
+  fixNatedContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
 
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
     const onFailure = h.onFailure;
@@ -62,14 +63,35 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   private installOnReply(): void {
     const script = this.scriptOnReply;
     const observer = this.observer;
-    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b) => script(res, branchOf(b));
+    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b, e) => script(res, branchOf(b), new ReplyAdapter(res, b, e));
     else if (script === undefined) this.pr.onReply = (res) => observer(res);
-    else this.pr.onReply = (res, b) => { observer(res); script(res, branchOf(b)); };
+    else this.pr.onReply = (res, b, e) => { observer(res); script(res, branchOf(b), new ReplyAdapter(res, b, e)); };
   }
 }
 
 export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestPort {
   return new ProxyRequestAdapter(pr, observe);
+}
+
+/** One response's source and edits, for the reply handler's `source` and `nat`. */
+class ReplyAdapter implements ReplyPort {
+  constructor(private readonly res: SipMessage, private readonly b: BranchInfo, private readonly edits: ResponseEdits) {}
+
+  /** Where the response came from; without it (a proxy driven directly), where the branch went. */
+  get source(): ReplyPort['source'] {
+    const s = this.b.responseSource;
+    if (s !== undefined) return { proto: s.proto, address: s.remoteAddress, port: s.remotePort };
+    const t = this.b.target;
+    return t === undefined ? undefined : { proto: t.proto === 'udp' ? 'udp' : 'tcp', address: t.address, port: t.port };
+  }
+
+  fixContact(uriParams?: string): boolean {
+    const src = this.source;
+    const v = src === undefined ? undefined : fixedContactValue(this.res, src, uriParams);
+    if (v === undefined) return false;
+    this.edits.contact = v;
+    return true;
+  }
 }
 
 /** The script's view of a branch (no status: the response it is given says it). */

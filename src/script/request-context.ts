@@ -1,12 +1,13 @@
 import type { SipMessage } from '../sip/message/index.ts';
+import { DEFAULT_NAT_CHECKS, natChecksOf, natTest, type NatCheck } from '../sip/proxy/index.ts';
 import type {
-  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
-import type { AuthCheck, AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort, SaveReply } from './ports.ts';
+import type { AuthCheck, AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort, ReplyPort, SaveReply } from './ports.ts';
 
 export interface ContextDeps {
   readonly registrar: RegistrarPort;
@@ -50,6 +51,7 @@ export class ScriptRequestContext implements RequestContext {
   private locationApi: RequestContext['location'] | undefined;
   private authApi: RequestContext['auth'] | undefined;
   private clusterApi: ClusterApi | undefined;
+  private natApi: NatApi | undefined;
 
   constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {}
 
@@ -76,6 +78,11 @@ export class ScriptRequestContext implements RequestContext {
   get cluster(): ClusterApi {
     this.clusterApi ??= clusterApiOf(this.deps.cluster);
     return this.clusterApi;
+  }
+
+  get nat(): NatApi {
+    this.natApi ??= new RequestNat(this.pr);
+    return this.natApi;
   }
 
   get bans(): BanApi {
@@ -252,3 +259,31 @@ const REASONS: Record<number, string> = {
   500: 'Server Internal Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Server Time-out',
   600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere', 606: 'Not Acceptable',
 };
+
+/** ctx.nat of a request: tests against the packet's source; the fix edits the forwarded request. */
+class RequestNat implements NatApi {
+  constructor(private readonly pr: ProxyRequestPort) {}
+
+  test(checks?: NatCheck | readonly NatCheck[] | number): boolean {
+    const s = this.pr.src;
+    return natTest(this.pr.msg, { address: s.remoteAddress, port: s.remotePort }, natChecksOf(checks ?? DEFAULT_NAT_CHECKS));
+  }
+
+  fixContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
+}
+
+/** What a reply handler's NAT test takes when it names none: OpenSIPS onreply_route's `nat_uac_test(1)`. */
+const REPLY_NAT_CHECKS: readonly NatCheck[] = ['private-contact'];
+
+/** ctx.nat of a reply handler: tests against the response's source; the fix edits the forwarded response. */
+export class ReplyNat implements NatApi {
+  constructor(private readonly res: SipMessage, private readonly reply: ReplyPort) {}
+
+  test(checks?: NatCheck | readonly NatCheck[] | number): boolean {
+    const set = natChecksOf(checks ?? REPLY_NAT_CHECKS);
+    const s = this.reply.source;
+    return s === undefined ? false : natTest(this.res, s, set);
+  }
+
+  fixContact(uriParams?: string): boolean { return this.reply.fixContact(uriParams); }
+}

@@ -3,8 +3,8 @@ import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, Nod
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
-import type { ProxyRequestPort } from './ports.ts';
-import { ScriptRequestContext, type ContextDeps } from './request-context.ts';
+import type { ProxyRequestPort, ReplyPort } from './ports.ts';
+import { ReplyNat, ScriptRequestContext, type ContextDeps } from './request-context.ts';
 
 /** The node's structured logger as the host needs it (pino's shape). */
 export interface HostLogger {
@@ -42,9 +42,13 @@ export class ScriptHost {
     const replyHandler = routes.reply;
     const failureHandler = routes.failure;
     if (replyHandler !== undefined || failureHandler !== undefined) {
-      const rctx: Omit<ReplyContext, 'branch'> = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
+      const rctx: Omit<ReplyContext, 'branch' | 'source' | 'nat'> = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
       pr.setHooks({
-        ...(replyHandler === undefined ? {} : { onReply: (res: SipMessage, branch: ReplyBranch) => { this.guard(() => replyHandler(res, { ...rctx, branch }), routes, ctx, 'reply'); } }),
+        ...(replyHandler === undefined ? {} : {
+          onReply: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
+            this.guard(() => replyHandler(res, { ...rctx, branch, source: reply.source, nat: new ReplyNat(res, reply) }), routes, ctx, 'reply');
+          },
+        }),
         ...(failureHandler === undefined ? {} : {
           onFailure: async (best: SipMessage | undefined, status: number) => {
             try {

@@ -15,7 +15,7 @@ import type { FailoverPlan } from './failover-plan.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo } from './proxy-types.ts';
-import { isReliable, type SipTarget } from './sip-source.ts';
+import { isReliable, type SipSource, type SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 
 export interface BranchOwner {
@@ -53,6 +53,10 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   endedBy: 'timeout' | 'transport-error' | undefined = undefined;
   /** Contacts a 3xx on this branch may add (0: no recursion). */
   recurse = 0;
+  /** Where the last response came from (the reply hook's NAT tests and fix read it). */
+  responseSource: SipSource | undefined = undefined;
+  /** The Contact value the reply hook set for this branch's final response (fix_nated_contact). */
+  contactEdit: string | undefined = undefined;
   private cancelState: CancelState = 'none';
   private tx: ClientInviteTransaction<SipMessage> | ClientNonInviteTransaction<SipMessage> | undefined;
   private timerC: TimerHandle | undefined;
@@ -98,7 +102,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     this.tx.start();
   }
 
-  receive(res: SipMessage): void {
+  receive(res: SipMessage, src?: SipSource): void {
+    this.responseSource = src;
     this.tx?.receiveResponse(res, res.status);
   }
 
@@ -155,7 +160,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     const env = this.env;
     if (tx instanceof ClientInviteTransaction) {
       if (!tx.handOffAccepted()) return;
-      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters);
+      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters, this.contactEdit);
       env.clients.set(this.key, e);
       env.completed.hold(e);
     } else if (tx !== undefined) {

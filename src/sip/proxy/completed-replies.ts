@@ -71,12 +71,14 @@ export class AcceptedBranch implements ClientMatch, CompactEntry {
   constructor(
     readonly key: string, readonly table: Table,
     private readonly out: SipOutput, private readonly upstream: SipTarget, private readonly counters: ProxyCounters,
+    /** The Contact the reply hook gave the first 2xx (fix_nated_contact): its retransmissions get it too. */
+    private readonly contact: string | undefined = undefined,
   ) {}
 
   receive(res: SipMessage): void {
     if (res.status < 200 || res.status >= 300) return;
     this.counters.fwdReplies.inc();
-    this.out.send(this.upstream, stripTopVia(res));
+    this.out.send(this.upstream, stripTopVia(res, undefined, this.contact));
   }
 }
 

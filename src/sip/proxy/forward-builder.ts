@@ -19,6 +19,8 @@ export class RequestEdits {
   recordRoute = false;
   added: Array<[string, string, 'top' | 'bottom']> | undefined = undefined;
   removed: string[] | undefined = undefined;
+  /** The whole Contact header value replacing the received one(s) (fix_nated_contact, nat.ts). */
+  contact: string | undefined = undefined;
 }
 
 export interface ForwardInput {
@@ -70,6 +72,7 @@ export function buildForwardBytes(
   e.decrementMaxForwards();
   if (edits.removed !== undefined) for (const name of edits.removed) e.removeHeader(name);
   if (edits.added !== undefined) for (const [name, value, pos] of edits.added) e.addHeader(name, value, pos);
+  if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
   // §16.6 step 4; two values when the request leaves on another interface than it came in on,
   // so each side of the dialog routes back to the address it can reach (OpenSIPS rr double route).
   if (edits.recordRoute && msg.method !== 'ACK' && msg.method !== 'CANCEL') {
@@ -89,10 +92,17 @@ export function buildForwardBytes(
   return e.toBuffer();
 }
 
-/** §16.7 step 3: a response goes upstream without our Via. */
-export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [string, string]>): Buffer {
+/** What the reply hook changes in the response it is given before it goes upstream. */
+export class ResponseEdits {
+  /** The whole Contact header value replacing the received one(s) (fix_nated_contact in onreply_route). */
+  contact: string | undefined = undefined;
+}
+
+/** §16.7 step 3: a response goes upstream without our Via (and with the reply hook's Contact). */
+export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [string, string]>, contact?: string): Buffer {
   const e = new MessageEditor(res);
   e.removeTopVia();
   if (extra !== undefined) for (const [n, v] of extra) e.addHeader(n, v);
+  if (contact !== undefined) e.replaceHeader('Contact', contact);
   return e.toBuffer();
 }

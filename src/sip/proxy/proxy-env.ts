@@ -9,11 +9,12 @@ import type { CompactStates } from './completed-replies.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
-import type { SipOutput } from './sip-source.ts';
+import type { SipOutput, SipSource } from './sip-source.ts';
 
 /** A client transaction as the response dispatcher sees it (§17.1.3 matching done by the key). */
 export interface ClientMatch {
-  receive(res: SipMessage): void;
+  /** `src`: where the response came from (the reply hook's NAT tests and fixes read it). */
+  receive(res: SipMessage, src?: SipSource): void;
 }
 
 /** A server transaction entry as the request dispatcher sees it. */

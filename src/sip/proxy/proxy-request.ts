@@ -6,7 +6,8 @@
  */
 import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
 import { TOKEN } from '../message/chars.ts';
-import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
+import { RequestEdits, currentRequestUri, type ForwardInput, type ResponseEdits } from './forward-builder.ts';
+import { fixedContactValue } from './nat.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
@@ -27,7 +28,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   readonly edits = new RequestEdits();
   disposition: RequestDisposition = 'pending';
   /** Called for every response a branch receives (OpenSIPS onreply_route). */
-  onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined = undefined;
+  onReply: ((res: SipMessage, branch: BranchInfo, edits: ResponseEdits) => void) | undefined = undefined;
   /**
    * Called when every branch ended without a 2xx (OpenSIPS failure_route), before the best
    * response goes upstream; it may reply or relay again (serial forking, failover). A relay from
@@ -90,6 +91,16 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   removeHeader(name: string): void {
     checkEditable(name, 'remove');
     (this.edits.removed ??= []).push(name);
+  }
+  /**
+   * OpenSIPS fix_nated_contact: the forwarded request's Contact URI gets the packet's source as
+   * host:port (nat.ts), and `uriParams` appended. False when there is no SIP Contact to rewrite.
+   */
+  fixNatedContact(uriParams?: string): boolean {
+    const v = fixedContactValue(this.msg, { address: this.src.remoteAddress, port: this.src.remotePort }, uriParams);
+    if (v === undefined) return false;
+    this.edits.contact = v;
+    return true;
   }
   /** Adds our Record-Route (two when the request leaves on another interface) on forwarding. */
   recordRoute(): void { this.edits.recordRoute = true; }

@@ -11,7 +11,7 @@ import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
-import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits } from './forward-builder.ts';
+import { ResponseEdits, buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
@@ -25,7 +25,8 @@ import { responseTarget, responseTopVia } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
-  onReply: ((res: SipMessage, branch: BranchInfo) => void) | undefined;
+  /** `edits`: what to change in this response before it goes upstream (its Contact). */
+  onReply: ((res: SipMessage, branch: BranchInfo, edits: ResponseEdits) => void) | undefined;
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
 }
 
@@ -344,8 +345,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void {
     const hook = this.hooks.onReply;
+    let contact: string | undefined;
     if (hook !== undefined) {
-      try { hook(res, b); } catch { this.env.counters.dropReplies.inc(); }
+      const edits = new ResponseEdits();
+      try { hook(res, b, edits); } catch { this.env.counters.dropReplies.inc(); }
+      contact = edits.contact;
+      // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
+      // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
+      if (status >= 200) b.contactEdit = contact;
     }
     // §16.7 step 3: "If no Via header field values remain in the response, the response was meant
     // for this element and MUST NOT be forwarded". A final of that kind is answered by us (below).
@@ -357,16 +364,16 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     }
     if (status < 200) {
       // §16.7 step 5: provisional responses other than 100 go up while no final did.
-      if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res));
+      if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res, undefined, contact));
       return;
     }
     if (status < 300) {
       // §16.7 step 5: every 2xx to INVITE is forwarded, even after another final (each is a dialog).
       if (this.finalStatus === 0) {
-        this.forward(status, stripTopVia(res));
+        this.forward(status, stripTopVia(res, undefined, contact));
         this.finished(status, 'answered');
       } else if (this.isInvite) {
-        const bytes = stripTopVia(res);
+        const bytes = stripTopVia(res, undefined, contact);
         this.env.counters.fwdReplies.inc();
         if (!this.server.respond(status, bytes)) this.env.out.send(this.upstream, bytes);
       }
@@ -509,7 +516,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       else this.reply(best.status, best.reason);
       return;
     }
-    this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals)));
+    this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals), best.branch instanceof ClientBranch ? best.branch.contactEdit : undefined));
     this.finished(best.status, 'failed');
   }
 }

@@ -4,7 +4,7 @@
  * outcomes, and the hooks a script installs on a request.
  */
 import type { SipMessage } from '../message/index.ts';
-import type { SipProto, SipTarget } from './sip-source.ts';
+import type { SipProto, SipSource, SipTarget } from './sip-source.ts';
 
 /** One socket the node listens on, and what it advertises in Via/Record-Route (NAT, public IP). */
 export interface ProxyListener {
@@ -94,6 +94,8 @@ export interface BranchInfo {
   readonly target: SipTarget | undefined;
   /** The final status of the branch, 0 while pending. Local 408/503 included. */
   readonly status: number;
+  /** Where the branch's last response came from (undefined before one did). */
+  readonly responseSource: SipSource | undefined;
 }
 
 /** The response context's best final response (§16.7 step 6), given to the failure hook. */

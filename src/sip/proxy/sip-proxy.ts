@@ -92,7 +92,7 @@ export class SipProxy {
       supported: new Set((opts.proxyRequireSupported ?? []).map((s) => s.toLowerCase())),
       allow: (opts.allow ?? DEFAULT_ALLOW).join(', '),
     };
-    if (opts.core !== undefined) opts.core.handlers = { onRequest: (m, s) => this.receiveRequest(m, s), onResponse: (m) => this.receiveResponse(m) };
+    if (opts.core !== undefined) opts.core.handlers = { onRequest: (m, s) => this.receiveRequest(m, s), onResponse: (m, s) => this.receiveResponse(m, s) };
   }
 
   get own(): OwnAddresses { return this.env.own; }
@@ -144,9 +144,9 @@ export class SipProxy {
     return undefined;
   }
 
-  receiveResponse(res: SipMessage): void {
+  receiveResponse(res: SipMessage, src?: SipSource): void {
     const c = this.env.clients.get(clientKey(res.topVia.branch ?? '', res.cseq.method));
-    if (c !== undefined) c.receive(res);
+    if (c !== undefined) c.receive(res, src);
     else forwardResponseStateless(this.env, res);
   }
 

@@ -1,0 +1,182 @@
+/**
+ * NAT traversal helpers of the routing script, after OpenSIPS nathelper: `nat_uac_test` (is the
+ * sender behind a NAT?) and `fix_nated_contact` (rewrite the Contact URI's host:port to the
+ * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
+ * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
+ */
+import type { SipMessage } from '../message/index.ts';
+import { parseUri } from '../message/index.ts';
+import { defaultPort } from './via-routing.ts';
+
+/**
+ * The checks of OpenSIPS 3.x nat_uac_test, by its names (the old bit flags in brackets):
+ * - `private-contact` (1): the first Contact URI's host is a private address;
+ * - `diff-ip-src-via` (2): the top Via's sent-by host is not the packet's source address;
+ * - `private-via` (4): the top Via's host is a private address;
+ * - `private-sdp` (8): a `c=` line of the SDP body names a private address;
+ * - `diff-port-src-via` (16): the Via's port (5060 when absent; 5061 for TLS) is not the source port;
+ * - `diff-ip-src-contact` (32): the Contact's host is not the source address;
+ * - `diff-port-src-contact` (64): the Contact's port (5060 when absent; 5061 for sips) is not the source port;
+ * - `carrier-grade-nat` (128): no test of its own; the private-address tests also take RFC 6333's 192.0.0.0/29.
+ * Private addresses: RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10), and for
+ * IPv6 (ours; nathelper tests IPv4 only) RFC 4193's fc00::/7.
+ */
+export type NatCheck =
+  | 'private-contact' | 'diff-ip-src-via' | 'private-via' | 'private-sdp'
+  | 'diff-port-src-via' | 'diff-ip-src-contact' | 'diff-port-src-contact' | 'carrier-grade-nat';
+
+const FLAG_BITS: ReadonlyArray<readonly [number, NatCheck]> = [
+  [1, 'private-contact'], [2, 'diff-ip-src-via'], [4, 'private-via'], [8, 'private-sdp'],
+  [16, 'diff-port-src-via'], [32, 'diff-ip-src-contact'], [64, 'diff-port-src-contact'], [128, 'carrier-grade-nat'],
+];
+const KNOWN = new Set<string>(FLAG_BITS.map(([, n]) => n));
+
+/** The usual test when none is named: OpenSIPS scripts' `nat_uac_test(19)`. */
+export const DEFAULT_NAT_CHECKS: readonly NatCheck[] = ['private-contact', 'diff-ip-src-via', 'diff-port-src-via'];
+
+/** What the tests compare with: the packet's source. */
+export interface PacketSource {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * The checks named by a list, one name, or OpenSIPS's old bit flags (`19`). Throws a TypeError for
+ * an unknown name or a number with bits outside 1–128, so that a typo is not a silent "no NAT".
+ */
+export function natChecksOf(spec: NatCheck | readonly NatCheck[] | number | undefined): ReadonlySet<NatCheck> {
+  if (spec === undefined) return new Set(DEFAULT_NAT_CHECKS);
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec <= 0 || spec > 255) throw new TypeError(`nat test flags must be an integer of bits 1–128, got ${spec}`);
+    return new Set(FLAG_BITS.filter(([bit]) => (spec & bit) !== 0).map(([, n]) => n));
+  }
+  const list: readonly string[] = typeof spec === 'string' ? [spec] : spec;
+  for (const n of list) if (!KNOWN.has(n)) throw new TypeError(`unknown nat test "${n}" (known: ${[...KNOWN].join(', ')})`);
+  return new Set(list as readonly NatCheck[]);
+}
+
+/** OpenSIPS nat_uac_test: true when any of the checks says the sender is behind a NAT. */
+export function natTest(msg: SipMessage, src: PacketSource, checks: ReadonlySet<NatCheck>): boolean {
+  const cgn = checks.has('carrier-grade-nat');
+  const via = msg.topVia;
+  if (checks.has('diff-ip-src-via') && !sameAddress(via.host, src.address)) return true;
+  if (checks.has('diff-port-src-via') && (via.port ?? defaultPort(via.transport)) !== src.port) return true;
+  if (checks.has('private-via') && isPrivateAddress(via.host, cgn)) return true;
+  if (checks.has('private-contact') || checks.has('diff-ip-src-contact') || checks.has('diff-port-src-contact')) {
+    const c = firstContactHost(msg);
+    if (c !== undefined) {
+      if (checks.has('private-contact') && isPrivateAddress(c.host, cgn)) return true;
+      if (checks.has('diff-ip-src-contact') && !sameAddress(c.host, src.address)) return true;
+      if (checks.has('diff-port-src-contact') && c.port !== src.port) return true;
+    }
+  }
+  return checks.has('private-sdp') && sdpHasPrivateAddress(msg, cgn);
+}
+
+/** The host and port (defaulted) of the first Contact URI, when it is a SIP URI. */
+function firstContactHost(msg: SipMessage): { host: string; port: number } | undefined {
+  const r = msg.contacts();
+  if (!r.ok || r.value.star) return undefined;
+  const u = r.value.values[0]?.uri;
+  if (u === undefined || u.kind !== 'sip') return undefined;
+  return { host: u.host, port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+}
+
+/** `c=IN IP4 <addr>` / `c=IN IP6 <addr>` lines of the body (a multipart body's SDP part included). */
+function sdpHasPrivateAddress(msg: SipMessage, cgn: boolean): boolean {
+  const body = msg.body;
+  if (body.length === 0) return false;
+  const text = body.toString('latin1');
+  for (const m of text.matchAll(/^c=IN IP[46] ([^\s/]+)/gm)) if (isPrivateAddress(m[1] ?? '', cgn)) return true;
+  return false;
+}
+
+function unbracket(host: string): string {
+  return host.length > 1 && host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
+}
+
+/** Compares two addresses as written in SIP (IPv6 in brackets or not; case-insensitive). */
+export function sameAddress(a: string, b: string): boolean {
+  return unbracket(a).toLowerCase() === unbracket(b).toLowerCase();
+}
+
+/** The four octets of a dotted-quad IPv4 address, else undefined. */
+function ipv4(s: string): [number, number, number, number] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  const o: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    o.push(n);
+  }
+  return o as [number, number, number, number];
+}
+
+/**
+ * RFC 1918 and RFC 6598 IPv4 ranges (what nathelper's private tests take), RFC 6333's
+ * 192.0.0.0/29 with `cgn`, and IPv6 unique local addresses (fc00::/7). A host name is not private.
+ */
+export function isPrivateAddress(host: string, cgn = false): boolean {
+  const h = unbracket(host);
+  const v4 = ipv4(h);
+  if (v4 !== undefined) {
+    const [a, b, c, d] = v4;
+    if (a === 10) return true;
+    if (a === 172 && b >= 16 && b <= 31) return true;
+    if (a === 192 && b === 168) return true;
+    if (a === 100 && b >= 64 && b <= 127) return true;
+    return cgn && a === 192 && b === 0 && c === 0 && d <= 7;
+  }
+  if (h.includes(':')) {
+    const first = h.slice(0, h.indexOf(':'));
+    if (first.length === 4) return (parseInt(first.slice(0, 2), 16) & 0xfe) === 0xfc;
+  }
+  return false;
+}
+
+/**
+ * OpenSIPS fix_nated_contact: the Contact header value with its first URI's host:port replaced by
+ * the source address (IPv6 in brackets) and `uriParams` (e.g. `;nat=yes`) appended to that URI's
+ * parameters. Undefined when there is nothing to rewrite: no Contact, `*`, or not a SIP URI.
+ */
+export function fixedContactValue(msg: SipMessage, src: PacketSource, uriParams = ''): string | undefined {
+  if (uriParams !== '' && !/^(;[!-~]+)+$/.test(uriParams)) throw new TypeError(`URI parameters must start with ';' and hold no white space: ${JSON.stringify(uriParams)}`);
+  const r = msg.contacts();
+  if (!r.ok || r.value.star || r.value.values.length === 0) return undefined;
+  const first = r.value.values[0];
+  const u = first?.uri;
+  if (first === undefined || u === undefined || u.kind !== 'sip') return undefined;
+  const value = msg.getAll('Contact').join(', ');
+  // In `<uri>` form the URI follows the first '<'; a bare addr-spec starts the value.
+  const found = first.angle ? value.indexOf(`<${u.raw}`) : value.indexOf(u.raw);
+  if (found < 0) return undefined;
+  const at = first.angle ? found + 1 : found;
+  let rewritten = rewriteHostPort(u.raw, src, uriParams);
+  if (rewritten === undefined) return undefined;
+  // RFC 3261 §20.10: without angle brackets, parameters after the URI are header parameters; URI
+  // parameters we add need the brackets.
+  if (!first.angle && uriParams !== '') rewritten = `<${rewritten}>`;
+  return value.slice(0, at) + rewritten + value.slice(at + u.raw.length);
+}
+
+/** `sip:user@host:port;params?headers` with a new host:port and parameters appended. */
+function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): string | undefined {
+  const colon = raw.indexOf(':');
+  const at = raw.indexOf('@');
+  const hostStart = at >= 0 ? at + 1 : colon + 1;
+  let i = hostStart;
+  if (raw.charCodeAt(i) === 0x5b) {
+    i = raw.indexOf(']', i);
+    if (i < 0) return undefined;
+    i++;
+  } else while (i < raw.length && raw[i] !== ':' && raw[i] !== ';' && raw[i] !== '?') i++;
+  if (raw[i] === ':') { i++; while (i < raw.length && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) i++; }
+  let paramsEnd = raw.indexOf('?', i);
+  if (paramsEnd < 0) paramsEnd = raw.length;
+  const host = src.address.includes(':') ? `[${unbracket(src.address)}]` : src.address;
+  const out = `${raw.slice(0, hostStart)}${host}:${src.port}${raw.slice(i, paramsEnd)}${uriParams}${raw.slice(paramsEnd)}`;
+  // The result must still be a URI (a parameter the script appended could break it).
+  return parseUri(out) === undefined ? undefined : out;
+}
