@@ -1,5 +1,5 @@
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import { sixtyFourT1, timerDMs, type TimerPolicy } from './timer-policy.ts';
+import { sixtyFourT1, timerBFMs, timerDMs, type TimerPolicy } from './timer-policy.ts';
 import type { ClientTxUser, TxWire } from './transaction-user.ts';
 
 /** RFC 3261 §17.1.1 states, plus 'accepted' from RFC 6026 §8.4. */
@@ -10,7 +10,7 @@ export type ClientInviteState = 'calling' | 'proceeding' | 'completed' | 'accept
  *
  *   state       input                  → next        actions
  *   calling     timer A                → calling     resend request, A = 2·A (UDP only)
- *   calling     timer B                → terminated  TU: timeout
+ *   calling     timer B                → terminated  TU: timeout (64·T1, or the TU's shorter timeoutMs)
  *   calling     1xx                    → proceeding  TU: response
  *   calling/pr. 2xx                    → accepted    TU: response, start M (64·T1)
  *   calling/pr. 300-699                → completed   send ACK, TU: response, start D
@@ -37,6 +37,12 @@ export class ClientInviteTransaction<Res> {
     private readonly user: ClientTxUser<Res>,
     /** Builds the hop-by-hop ACK for a non-2xx final response (§17.1.1.3). */
     private readonly buildAck: (res: Res) => Buffer,
+    /**
+     * The TU's wait for a first response when shorter than 64·T1 (a proxy's no-reply timeout,
+     * OpenSIPS tm `fr_timeout`): timer B fires then, with timer B's effect. Timer B only acts in
+     * Calling, so any response, a 100 included, takes it out of play (timer C then, §16.8).
+     */
+    private readonly timeoutMs?: number,
   ) {
     this.intervalA = policy.t1Ms;
   }
@@ -45,7 +51,7 @@ export class ClientInviteTransaction<Res> {
   start(): void {
     if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
     if (!this.wire.reliable) this.timerA = this.timers.after(this.intervalA, () => this.onTimerA());
-    this.timerB = this.timers.after(sixtyFourT1(this.policy), () => this.onTimerB());
+    this.timerB = this.timers.after(timerBFMs(this.policy, this.timeoutMs), () => this.onTimerB());
   }
 
   receiveResponse(res: Res, status: number): void {

@@ -1,5 +1,5 @@
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import { sixtyFourT1, t4OrZero, type TimerPolicy } from './timer-policy.ts';
+import { t4OrZero, timerBFMs, type TimerPolicy } from './timer-policy.ts';
 import type { ClientTxUser, TxWire } from './transaction-user.ts';
 
 /** RFC 3261 §17.1.2 states. */
@@ -11,7 +11,7 @@ export type ClientNonInviteState = 'trying' | 'proceeding' | 'completed' | 'term
  *   state       input            → next        actions
  *   trying      timer E          → trying      resend, E = min(2·E, T2) (UDP only)
  *   proceeding  timer E          → proceeding  resend, E = T2
- *   trying/pr.  timer F          → terminated  TU: timeout
+ *   trying/pr.  timer F          → terminated  TU: timeout (64·T1, or the TU's shorter timeoutMs)
  *   trying/pr.  1xx              → proceeding  TU: response
  *   trying/pr.  200-699          → completed   TU: response, start K (T4 UDP, 0 reliable)
  *   completed   any response     → completed   absorbed
@@ -31,6 +31,11 @@ export class ClientNonInviteTransaction<Res> {
     private readonly timers: Timers,
     private readonly policy: TimerPolicy,
     private readonly user: ClientTxUser<Res>,
+    /**
+     * The TU's wait for a final response when shorter than 64·T1 (a proxy's no-reply timeout,
+     * OpenSIPS tm `fr_timeout`, which a provisional response does not stop): timer F fires then.
+     */
+    private readonly timeoutMs?: number,
   ) {
     this.intervalE = policy.t1Ms;
   }
@@ -38,7 +43,7 @@ export class ClientNonInviteTransaction<Res> {
   start(): void {
     if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
     if (!this.wire.reliable) this.timerE = this.timers.after(this.intervalE, () => this.onTimerE());
-    this.timerF = this.timers.after(sixtyFourT1(this.policy), () => this.fail('timeout'));
+    this.timerF = this.timers.after(timerBFMs(this.policy, this.timeoutMs), () => this.fail('timeout'));
   }
 
   receiveResponse(res: Res, status: number): void {

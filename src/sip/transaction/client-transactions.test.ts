@@ -121,3 +121,45 @@ test('§17.1.2.2 a final response completes; timer K (T4 over UDP) absorbs retra
 test('§16.6 step 11: timer C "MUST be larger than 3 minutes"', () => {
   assert.ok(P.timerCMs > 180_000, `timer C ${P.timerCMs} ms`);
 });
+
+test('OpenSIPS fr_timeout on an INVITE client transaction: a shorter timeoutMs is timer B (only in Calling); a longer one changes nothing', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, () => Buffer.from('ACK'), 2000);
+  tx.start();
+  clock.advance(1999);
+  assert.deepEqual(log, []);
+  clock.advance(1);
+  assert.deepEqual(log, ['fail timeout', 'terminated'], 'given up as at timer B: no CANCEL is the TU\'s to send (§9.1)');
+  clock.advance(60_000);
+  assert.deepEqual(wire.times('INV'), [0, 500, 1500], 'no retransmission after it');
+  // Any response, a 100 included, leaves Calling: the short timer B no longer acts.
+  const w2 = new RecordingWire(clock);
+  const t2 = tu();
+  const tx2 = new ClientInviteTransaction<string>(Buffer.from('INV'), w2, clock, P, t2.user, () => Buffer.from('ACK'), 2000);
+  tx2.start();
+  tx2.receiveResponse('100', 100);
+  clock.advance(60_000);
+  assert.equal(tx2.state, 'proceeding');
+  // Above 64·T1: timer B as usual.
+  const t3 = tu();
+  const tx3 = new ClientInviteTransaction<string>(Buffer.from('INV'), new RecordingWire(clock), clock, P, t3.user, () => Buffer.from('ACK'), 100_000);
+  tx3.start();
+  clock.advance(32_000);
+  assert.deepEqual(t3.log, ['fail timeout', 'terminated']);
+});
+
+test('OpenSIPS fr_timeout on a non-INVITE client transaction: a shorter timeoutMs is timer F, and a 1xx does not stop it', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientNonInviteTransaction<string>(Buffer.from('MSG'), wire, clock, P, user, 3000);
+  tx.start();
+  clock.advance(1000);
+  tx.receiveResponse('100', 100);
+  clock.advance(1999);
+  assert.equal(tx.state, 'proceeding');
+  clock.advance(1);
+  assert.deepEqual(log, ['rsp 100 100', 'fail timeout', 'terminated']);
+});

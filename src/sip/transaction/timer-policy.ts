@@ -20,6 +20,16 @@ export function sixtyFourT1(p: TimerPolicy): number {
   return 64 * p.t1Ms;
 }
 
+/**
+ * Timer B or F of one client transaction: 64·T1, or less when its TU gives up sooner (a proxy's
+ * no-reply timeout, OpenSIPS tm `fr_timeout`). Never more: a longer wait would outlast the
+ * caller's own timer B/F (§17.1.1.2, §17.1.2.2), so `limitMs` above 64·T1 changes nothing.
+ */
+export function timerBFMs(p: TimerPolicy, limitMs: number | undefined): number {
+  const t = sixtyFourT1(p);
+  return limitMs === undefined || limitMs >= t ? t : limitMs;
+}
+
 /** Timer D: at least 32 s over UDP, zero over a reliable transport (§17.1.1.2). */
 export function timerDMs(p: TimerPolicy, reliable: boolean): number {
   return reliable ? 0 : Math.max(32_000, sixtyFourT1(p));
