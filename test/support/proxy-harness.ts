@@ -5,6 +5,7 @@ import { buildResponse, parseMessage, type SipMessage } from '../../src/sip/mess
 import { SipCore } from '../../src/sip/proxy/sip-core.ts';
 import { SipProxy } from '../../src/sip/proxy/sip-proxy.ts';
 import type { Resolver } from '../../src/sip/proxy/proxy-types.ts';
+import type { TimerPolicy } from '../../src/sip/transaction/index.ts';
 import type { SipSource, SipTarget } from '../../src/sip/proxy/sip-source.ts';
 
 export const PROXY_IP = '10.0.0.1';
@@ -13,7 +14,9 @@ export const CALLEE_IP = '192.0.2.20';
 
 export interface Sent { readonly target: SipTarget; readonly msg: SipMessage }
 
-export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean } = {}) {
+export function harness(opts: {
+  resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean; noReplyTimeoutMs?: number; policy?: TimerPolicy;
+} = {}) {
   const clock = new FakeClock();
   const stats = new StatisticsRegistry();
   const sent: Sent[] = [];
@@ -35,6 +38,8 @@ export function harness(opts: { resolver?: Resolver; record?: boolean; udpOnly?:
     listeners: opts.udpOnly === true ? [{ proto: 'udp', address: PROXY_IP, port: 5060 }] : [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }],
     ...(opts.resolver === undefined ? {} : { resolver: opts.resolver }),
     ...(opts.statelessRegisterReplies === undefined ? {} : { statelessRegisterReplies: opts.statelessRegisterReplies }),
+    ...(opts.noReplyTimeoutMs === undefined ? {} : { noReplyTimeoutMs: opts.noReplyTimeoutMs }),
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   });
   const h = {
     clock, stats, sent, failing, core, proxy,

@@ -49,7 +49,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   plan: FailoverPlan | undefined = undefined;
   /** A successor took over (failover) or its 3xx was recursed on: its final is not a candidate (§16.7 step 6). */
   superseded = false;
-  /** How the branch ended without a response: timer B/F or a transport error (timer C is not one: §16.8). */
+  /** How the branch ended without a response: timer B/F (or fr_timeout) or a transport error (timer C is not one: §16.8). */
   endedBy: 'timeout' | 'transport-error' | undefined = undefined;
   /** Contacts a 3xx on this branch may add (0: no recursion). */
   recurse = 0;
@@ -75,6 +75,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     private readonly bytes: Buffer,
     method: string,
     readonly timerCMs: number,
+    /** OpenSIPS fr_timeout: shortens the client transaction's timer B/F (relay option noReplyTimeoutMs). */
+    readonly noReplyTimeoutMs: number | undefined,
   ) {
     this.isInvite = method === 'INVITE';
     // Flat and of its own (ownString): it stays in the client table for up to 64·T1.
@@ -94,9 +96,12 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     env.counters.uacTransactions.inc();
     env.counters.inuse.inc();
     env.counters.fwdRequests.inc();
+    // fr_timeout is timer B/F made shorter: when it fires the branch ends as at timer B/F (onFailure,
+    // a 408 that may fail over, §4.3 of RFC 3263), with no CANCEL (§9.1), and a late response
+    // finds no client transaction and is forwarded statelessly (§16.7 step 1), a 2xx included.
     this.tx = this.isInvite
-      ? new ClientInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, (res) => buildNon2xxAck(this.request(), res))
-      : new ClientNonInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this);
+      ? new ClientInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, (res) => buildNon2xxAck(this.request(), res), this.noReplyTimeoutMs)
+      : new ClientNonInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, this.noReplyTimeoutMs);
     env.clients.set(this.key, this);
     if (this.isInvite) this.timerC = env.timers.after(this.timerCMs, () => this.onTimerC());
     this.tx.start();

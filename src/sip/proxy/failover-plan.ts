@@ -12,10 +12,12 @@ import type { TimerHandle, Timers } from '../../lib/time.ts';
 import type { RelayTarget } from './proxy-types.ts';
 import type { SipTarget } from './sip-source.ts';
 
-/** One relay target as the transaction starts it: the target, its timer C, its 3xx recursion budget. */
+/** One relay target as the transaction starts it: the target, its timer C and no-reply wait, its 3xx recursion budget. */
 export interface PendingTarget {
   readonly t: RelayTarget;
   readonly timerCMs: number;
+  /** OpenSIPS fr_timeout of the branch (undefined: timer B/F alone). */
+  readonly noReplyTimeoutMs: number | undefined;
   /** Contacts of a 3xx this branch may add to the target set (0: no recursion, the default). */
   readonly recurse: number;
 }

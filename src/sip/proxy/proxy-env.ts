@@ -27,6 +27,8 @@ export interface ProxyEnv {
   readonly timers: Timers;
   readonly random: Random;
   readonly policy: TimerPolicy;
+  /** Relays' default OpenSIPS fr_timeout (RelayOptions.noReplyTimeoutMs); undefined: timer B/F alone. */
+  readonly noReplyTimeoutMs: number | undefined;
   readonly counters: ProxyCounters;
   readonly own: OwnAddresses;
   readonly resolver: Resolver | undefined;

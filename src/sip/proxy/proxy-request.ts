@@ -12,6 +12,7 @@ import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { RelayResult } from './relay-result.ts';
+import { checkRelayOptions } from './relay-timers.ts';
 import type { RouteState } from './route-set.ts';
 import { forwardRequestStateless } from './stateless-forward.ts';
 import type { OwnAddresses } from './own-addresses.ts';
@@ -123,6 +124,8 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
    * to the first target when there are targets: without state there is no forking.
    */
   relay(targets?: readonly RelayTarget[], opts: RelayOptions = NO_OPTIONS): RelayResult {
+    // Before anything changes: thrown later, the request would count as relayed and get no 500.
+    checkRelayOptions(opts);
     const tx = this.transaction;
     if (tx === undefined) {
       const first = targets?.[0];

@@ -185,13 +185,15 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     // A relay from the failure hook (serial forking, failover): when that branch set ends without a
     // 2xx, the hook runs again, as OpenSIPS scripts get by t_on_failure() before t_relay(); bounded.
     if (this.inFailureHook && this.hooks.onFailure === undefined && this.failureRounds < MAX_FAILURE_ROUNDS) this.hooks.onFailure = this.runningFailureHook;
+    // The relay's own values override the node's (config proxy.inviteTimeoutMs / noReplyTimeoutMs).
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
+    const noReplyTimeoutMs = opts.noReplyTimeoutMs ?? this.env.noReplyTimeoutMs;
     const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
     let group: PendingTarget[] = [];
     for (const t of sorted) {
       if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
-      group.push({ t, timerCMs, recurse });
+      group.push({ t, timerCMs, noReplyTimeoutMs, recurse });
     }
     this.groups.push(group);
     if (!this.hasPending()) this.startNextGroup();
@@ -293,7 +295,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const groups: PendingTarget[][] = [];
     for (const t of add) {
       const last = groups[groups.length - 1];
-      const p: PendingTarget = { t, timerCMs: b.timerCMs, recurse: b.recurse };
+      const p: PendingTarget = { t, timerCMs: b.timerCMs, noReplyTimeoutMs: b.noReplyTimeoutMs, recurse: b.recurse };
       if (last !== undefined && (last[0]?.t.q ?? 1) === (t.q ?? 1)) last.push(p);
       else groups.push([p]);
     }
@@ -307,7 +309,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   }
 
   private localBranch(p: PendingTarget, target: SipTarget | undefined, reason: string, status = 503): void {
-    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, '', Buffer.alloc(0), this.msg.method, p.timerCMs);
+    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, '', Buffer.alloc(0), this.msg.method, p.timerCMs, p.noReplyTimeoutMs);
     this.branches.push(b);
     b.finishLocally(status, reason);
   }
@@ -335,7 +337,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       this.localBranch(p, target, 'Message Too Large', 513);
       return;
     }
-    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs);
+    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs, p.noReplyTimeoutMs);
     b.plan = plan;
     b.recurse = p.recurse;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();

@@ -49,8 +49,25 @@ export interface RelayTarget {
 export interface RelayOptions {
   /** Every target at once, whatever its q (default: groups of equal q, highest first, §16.6). */
   readonly parallel?: boolean;
-  /** Replaces timer C for INVITE branches of this relay (OpenSIPS fr_inv_timeout). */
+  /**
+   * Timer C of this relay's INVITE branches (RFC 3261 §16.6 step 11, §16.8; OpenSIPS
+   * `fr_inv_timeout` / `$T_fr_inv_timeout`): the wait for a final response, started with the
+   * branch and again at each provisional response other than 100 (§16.7 step 2). When it fires the
+   * branch is CANCELled (once it had a provisional) and ends as 408. Default: the node's
+   * `proxy.inviteTimeoutMs` (181 s). Positive and finite, else relay() throws a TypeError; unlike
+   * the config key it may be 3 minutes or less, as the script's deliberate choice.
+   */
   readonly timeoutMs?: number;
+  /**
+   * OpenSIPS `fr_timeout` / `$T_fr_timeout`: how long a branch waits for a reply before it ends as
+   * a local 408 (and the failure handler runs, or the next target of a resolved name is tried,
+   * RFC 3263 §4.3). INVITE: until its first response of any kind, a 100 included (after one, timer
+   * C alone bounds the wait); no CANCEL is sent, RFC 3261 §9.1 forbids one before a provisional.
+   * Non-INVITE: until its final response; a provisional does not stop it. It shortens timer B/F
+   * (64·T1, 32 s): a longer value changes nothing. Default: the node's `proxy.noReplyTimeoutMs`,
+   * unset = timer B/F. Positive and finite, else relay() throws a TypeError.
+   */
+  readonly noReplyTimeoutMs?: number;
   /**
    * RFC 3261 §16.5 / §16.7 step 4: a 3xx on a branch adds its Contacts to the target set instead of
    * going upstream (best q first, never a target already tried). Off by default, as in OpenSIPS and

@@ -15,6 +15,7 @@ import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
 import { ProxyRequest } from './proxy-request.ts';
 import { ProxyTransaction } from './proxy-transaction.ts';
 import type { ProxyAlias, ProxyListener, Resolver } from './proxy-types.ts';
+import { checkTimerMs } from './relay-timers.ts';
 import { checkRequest, type CheckOptions } from './request-checks.ts';
 import { preprocessRoutes } from './route-set.ts';
 import type { SipCore } from './sip-core.ts';
@@ -35,7 +36,13 @@ export interface SipProxyOptions {
   readonly listeners: readonly ProxyListener[];
   readonly aliases?: readonly ProxyAlias[];
   readonly resolver?: Resolver;
+  /** RFC 3261 timers; `timerCMs` is the relays' default timer C (config `proxy.inviteTimeoutMs`). */
   readonly policy?: TimerPolicy;
+  /**
+   * Relays' default wait for a reply before a branch ends as 408 (RelayOptions.noReplyTimeoutMs,
+   * OpenSIPS fr_timeout; config `proxy.noReplyTimeoutMs`). Unset: timer B/F (64·T1).
+   */
+  readonly noReplyTimeoutMs?: number;
   readonly serverHeader: string;
   /** Allow of an OPTIONS with Max-Forwards 0 that we answer ourselves (§16.3 step 3). */
   readonly allow?: readonly string[];
@@ -76,10 +83,12 @@ export class SipProxy {
 
   constructor(opts: SipProxyOptions) {
     const policy = opts.policy ?? DEFAULT_TIMER_POLICY;
+    checkTimerMs('SipProxy noReplyTimeoutMs', opts.noReplyTimeoutMs);
+    checkTimerMs('SipProxy policy.timerCMs', policy.timerCMs);
     const counters = new ProxyCounters(opts.counters);
     const servers = new Map<string, ServerMatch>();
     this.env = {
-      out: opts.out, timers: opts.timers, random: opts.random, policy,
+      out: opts.out, timers: opts.timers, random: opts.random, policy, noReplyTimeoutMs: opts.noReplyTimeoutMs,
       counters, own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
       resolver: opts.resolver, serverHeader: opts.serverHeader, serverLine: prepareHeaders([['Server', opts.serverHeader]]),
       clients: new Map<string, ClientMatch>(), servers,

@@ -1,0 +1,180 @@
+/**
+ * OpenSIPS tm `fr_timeout` ($T_fr_timeout), our relay option / config `noReplyTimeoutMs`: the wait
+ * for a reply on a branch, shorter than timer B/F (64·T1 = 32 s), so a dead next hop fails over in
+ * seconds. `fr_inv_timeout` is timer C (`timeoutMs`, config `proxy.inviteTimeoutMs`).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, isReq, isRes, only, request, type Sent } from '../../../test/support/proxy-harness.ts';
+import { DEFAULT_TIMER_POLICY } from '../transaction/index.ts';
+import type { ProxyRequest } from './proxy-request.ts';
+import type { RelayOptions, Resolver } from './proxy-types.ts';
+import { SipProxy } from './sip-proxy.ts';
+import type { SipTarget } from './sip-source.ts';
+
+const A = 'sip:bob@192.0.2.21';
+const B = 'sip:bob@192.0.2.22';
+const C = 'sip:bob@192.0.2.23';
+const CALLER_IP = '192.0.2.10';
+
+const upstreamFinals = (s: Sent[]) => s.filter((x) => !x.msg.isRequest && x.msg.status >= 200 && x.target.address === CALLER_IP).map((x) => x.msg.status);
+const requestsTo = (s: Sent[], method: string) => s.filter((x) => x.msg.isRequest && x.msg.method === method).map((x) => x.target.address);
+const firstTo = (s: Sent[], method: string, addr: string) => {
+  const m = s.find((x) => x.msg.isRequest && x.msg.method === method && x.target.address === addr);
+  assert.ok(m, `no ${method} to ${addr}`);
+  return m.msg;
+};
+
+test('OpenSIPS fr_timeout: a branch with no reply at all ends as 408 at noReplyTimeoutMs, not at timer B (32 s); the failure handler runs then and relays to a second destination', () => {
+  const h = harness();
+  const failures: Array<[number, number]> = [];
+  h.proxy.onRequest = (pr) => {
+    pr.onFailure = (best) => {
+      failures.push([h.clock.nowMs(), best.status]);
+      pr.relay([{ uri: B }]);
+    };
+    pr.relay([{ uri: A }], { noReplyTimeoutMs: 5000 });
+  };
+  const t0 = h.clock.nowMs();
+  h.recv(request());
+  firstTo(h.take(), 'INVITE', '192.0.2.21');
+  h.clock.advance(4999);
+  assert.deepEqual(requestsTo(h.take(), 'INVITE').filter((a) => a !== '192.0.2.21'), []);
+  assert.deepEqual(failures, []);
+  h.clock.advance(1);
+  const s = h.take();
+  assert.deepEqual(failures, [[t0 + 5000, 408]], 'the failure handler sees the local 408 at fr_timeout');
+  assert.deepEqual(requestsTo(s, 'CANCEL'), [], 'RFC 3261 §9.1: no CANCEL before a provisional response');
+  assert.deepEqual(upstreamFinals(s), [], 'the caller does not see the 408');
+  const second = firstTo(s, 'INVITE', '192.0.2.22');
+  h.clock.advance(30_000);
+  assert.deepEqual(requestsTo(h.take(), 'INVITE').filter((a) => a === '192.0.2.21'), [], 'the first branch retransmits no more');
+  h.answer(second, 200, 'OK');
+  assert.deepEqual(upstreamFinals(h.take()), [200]);
+});
+
+test('OpenSIPS fr_timeout on INVITE ends only a branch with no response: one that got 100 or 180 runs on until timer C (fr_inv_timeout), which CANCELs it', () => {
+  const h = harness();
+  let req: ProxyRequest | undefined;
+  h.proxy.onRequest = (pr) => { req = pr; pr.relay([{ uri: A }, { uri: B }, { uri: C }], { noReplyTimeoutMs: 2000, timeoutMs: 10_000 }); };
+  h.recv(request());
+  const s0 = h.take();
+  h.answer(firstTo(s0, 'INVITE', '192.0.2.21'), 100, 'Trying');
+  h.answer(firstTo(s0, 'INVITE', '192.0.2.22'), 180, 'Ringing');
+  h.take();
+  const statuses = () => req?.transaction?.branches.map((b) => b.status);
+  h.clock.advance(2000);
+  assert.deepEqual(statuses(), [0, 0, 408], 'only the branch that never answered ended');
+  const s1 = h.take();
+  assert.deepEqual(requestsTo(s1, 'CANCEL'), []);
+  assert.deepEqual(upstreamFinals(s1), []);
+  h.clock.advance(7999);
+  assert.deepEqual(statuses(), [0, 0, 408]);
+  h.clock.advance(1);
+  const s2 = h.take();
+  assert.deepEqual(statuses(), [408, 408, 408]);
+  assert.deepEqual(requestsTo(s2, 'CANCEL').sort(), ['192.0.2.21', '192.0.2.22'], 'RFC 3261 §16.8: timer C CANCELs the branches with a provisional');
+  assert.deepEqual(upstreamFinals(s2), [408]);
+});
+
+test('OpenSIPS fr_timeout on a non-INVITE (MESSAGE): a 100 does not stop it; the branch ends as 408 at noReplyTimeoutMs', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay(undefined, { noReplyTimeoutMs: 3000 }); };
+  h.recv(request({ method: 'MESSAGE' }));
+  const msg = only(h.take(), isReq('MESSAGE')).msg;
+  h.clock.advance(500);
+  h.answer(msg, 100, 'Trying');
+  h.clock.advance(2499);
+  assert.deepEqual(upstreamFinals(h.take()), []);
+  h.clock.advance(1);
+  assert.deepEqual(upstreamFinals(h.take()), [408]);
+  h.clock.advance(40_000);
+  assert.deepEqual(requestsTo(h.take(), 'MESSAGE'), [], 'no retransmission once it gave up');
+});
+
+/** After the branch's local 408: what a late 180 and a late 200 from the callee cause. */
+function lateAnswers(opts: RelayOptions, waitMs: number): { atTimeout: Sent[]; late180: Sent[]; late200: Sent[] } {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay(undefined, opts); };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.clock.advance(waitMs);
+  // Without the INVITE retransmissions of timer A (3 by 2 s, 6 by 32 s).
+  const atTimeout = h.take().filter((x) => !isReq('INVITE')(x.msg));
+  h.answer(inv, 180, 'Ringing');
+  const late180 = h.take();
+  h.answer(inv, 200, 'OK');
+  return { atTimeout, late180, late200: h.take() };
+}
+
+test('OpenSIPS fr_timeout on INVITE: no CANCEL, not even for a late 180; a late 200 after the 408 goes upstream statelessly, as after timer B', () => {
+  const fr = lateAnswers({ noReplyTimeoutMs: 2000 }, 2000);
+  const timerB = lateAnswers({}, 32_000);
+  assert.deepEqual(fr.atTimeout.map((x) => x.msg.status), [408], 'only the 408 upstream at fr_timeout (no CANCEL to the callee)');
+  assert.deepEqual(requestsTo(fr.late180, 'CANCEL'), [], 'RFC 3261 §9.1: the branch had no provisional when it was given up');
+  // §16.7 step 1: the client transaction is gone, so the proxy acts statelessly: a 2xx still reaches the caller.
+  assert.deepEqual(fr.late200.map((x) => [x.target.address, x.msg.isRequest ? x.msg.method : x.msg.status]), [[CALLER_IP, 200]]);
+  const shape = (r: typeof fr) => [r.atTimeout, r.late180, r.late200].map((s) => s.map((x) => [x.target.address, x.msg.isRequest ? x.msg.method : x.msg.status]));
+  assert.deepEqual(shape(fr), shape(timerB), 'the same as when timer B gives the branch up');
+});
+
+test('OpenSIPS fr_timeout feeds RFC 3263 §4.3 failover: a located target that does not answer is replaced by the next one at noReplyTimeoutMs', async () => {
+  const T1: SipTarget = { proto: 'udp', address: '192.0.2.31', port: 5060 };
+  const T2: SipTarget = { proto: 'udp', address: '192.0.2.32', port: 5060 };
+  const resolver: Resolver = { resolve: async () => [T1, T2] };
+  const h = harness({ resolver });
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:bob@pbx.example.com' }], { noReplyTimeoutMs: 4000 }); };
+  h.recv(request({ method: 'OPTIONS', uri: 'sip:bob@pbx.example.com' }));
+  await new Promise((r) => setImmediate(r));
+  firstTo(h.take(), 'OPTIONS', T1.address);
+  h.clock.advance(4000);
+  const s = h.take();
+  assert.deepEqual(upstreamFinals(s), []);
+  h.answer(firstTo(s, 'OPTIONS', T2.address), 200, 'OK');
+  assert.deepEqual(upstreamFinals(h.take()), [200]);
+  assert.equal(h.stat('tm:dns_failovers'), 1);
+});
+
+test('node defaults (config proxy.noReplyTimeoutMs / inviteTimeoutMs) apply to every relay; a relay\'s own values override them, and a no-reply wait above timer B changes nothing', () => {
+  const policy = { ...DEFAULT_TIMER_POLICY, timerCMs: 200_000 };
+  const run = (opts: RelayOptions, answer: number | undefined): number => {
+    const h = harness({ noReplyTimeoutMs: 4000, policy });
+    h.proxy.onRequest = (pr) => { pr.relay(undefined, opts); };
+    const t0 = h.clock.nowMs();
+    h.recv(request());
+    const inv = only(h.take(), isReq('INVITE')).msg;
+    if (answer !== undefined) h.answer(inv, answer, 'Ringing');
+    for (let i = 0; i < 400_000; i += 500) {
+      h.clock.advance(500);
+      if (h.take().some((x) => isRes(408)(x.msg))) return h.clock.nowMs() - t0;
+    }
+    return -1;
+  };
+  assert.equal(run({}, undefined), 4000, 'the node\'s no-reply wait');
+  assert.equal(run({ noReplyTimeoutMs: 1000 }, undefined), 1000, 'the relay\'s own');
+  assert.equal(run({ noReplyTimeoutMs: 100_000 }, undefined), 32_000, 'never longer than timer B (64·T1)');
+  assert.equal(run({}, 180), 200_000, 'the node\'s timer C');
+  assert.equal(run({ timeoutMs: 30_000 }, 180), 30_000, 'the relay\'s timer C');
+});
+
+test('relay options timeoutMs and noReplyTimeoutMs: non-positive or non-finite values are a TypeError (the request gets 500, nothing is forwarded)', () => {
+  for (const key of ['timeoutMs', 'noReplyTimeoutMs'] as const) {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5000' as unknown as number]) {
+      const h = harness();
+      let err: unknown;
+      h.proxy.onRequest = (pr) => {
+        try { pr.relay(undefined, { [key]: bad }); } catch (e) { err = e; throw e; }
+      };
+      h.recv(request());
+      assert.ok(err instanceof TypeError, `${key}: ${String(bad)}`);
+      assert.match(err.message, new RegExp(key));
+      const s = h.take();
+      assert.deepEqual(requestsTo(s, 'INVITE'), [], `${key}: ${String(bad)} forwarded nothing`);
+      assert.deepEqual(upstreamFinals(s), [500]);
+    }
+  }
+  const base = { out: { send: () => true }, counters: harness().stats, timers: harness().clock, random: { next: () => 0 } as never, serverHeader: 'x', listeners: [] };
+  assert.throws(() => new SipProxy({ ...base, noReplyTimeoutMs: 0 }), TypeError);
+  assert.throws(() => new SipProxy({ ...base, policy: { ...DEFAULT_TIMER_POLICY, timerCMs: Number.NaN } }), TypeError);
+  assert.ok(new SipProxy({ ...base, noReplyTimeoutMs: 5000 }));
+});
