@@ -8,6 +8,7 @@ import { ScriptHost } from '../script/script-host.ts';
 import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import { nodeDnsResolver } from './dns-resolver.ts';
+import { proxyTimerOptions } from './proxy-timers.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { clusterPortOf, linkOf, type ClusterEvents } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
@@ -150,6 +151,8 @@ export class SipService implements Service {
       serverHeader: cfg.serverHeader,
       allow: PROXY_ALLOW,
       statelessRegisterReplies: rt.config.registrar.statelessReplies,
+      // Relays' default fr_timeout and timer C (config proxy:); a relay's own options override them.
+      ...proxyTimerOptions(rt.config.proxy),
       core: this.core,
     });
     // The cluster port delivers events to the host, which is built just below.

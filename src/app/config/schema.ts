@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, host, logLevel, port } from './schema-common.ts';
 import { sipSchema } from './schema-sip.ts';
+import { proxySchema } from './schema-proxy.ts';
 import { authSchema, registrarSchema, routesSchema } from './schema-routing.ts';
 import { clusterSchema } from './schema-cluster.ts';
 import { banListSchema } from './schema-ban.ts';
@@ -25,6 +26,7 @@ export const nodeConfigSchema = z.strictObject({
     port: port.default(8888),
   }).prefault({}),
   sip: sipSchema,
+  proxy: proxySchema,
   routes: routesSchema,
   registrar: registrarSchema,
   auth: authSchema,
