@@ -12,7 +12,8 @@ export type Response = SipMessage;
 /**
  * Relay targets, options and outcomes are the proxy core's own types (src/sip/proxy): a target is
  * `{ uri, q?, destination?, path? }` (destination = $du, path = RFC 3327 Path as pre-loaded Route
- * set), options `{ parallel?, timeoutMs?, recurse3xx?, maxRecursedTargets? }`, and the outcome
+ * set), options `{ parallel?, noReplyTimeoutMs?, timeoutMs?, recurse3xx?, maxRecursedTargets? }`
+ * (noReplyTimeoutMs = OpenSIPS fr_timeout, timeoutMs = fr_inv_timeout / timer C), and the outcome
  * `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
 export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
