@@ -67,7 +67,7 @@ export class ClusterService implements Service {
       nodeTimeoutMs: cfg.nodeTimeoutMs, stallThresholdMs: STALL_THRESHOLD_MS,
     };
     const node = new ClusterNode({
-      clusterId: cfg.clusterId, selfId: toNodeId(cfg.nodeId), heartbeat, nodes,
+      clusterId: cfg.clusterId, selfId: toNodeId(cfg.nodeId), heartbeat, nodes, dbMode: cfg.dbMode,
       self: { url: cfg.listen, sipAddr: cfg.sipAddress ?? '', priority: cfg.priority, noPingRetries: cfg.noPingRetries },
     }, realClock, rt.stats);
     // Advertised in CAP_UPDATE so that other sipcluster nodes know we answer remote MI (cluster-remote-mi.ts).
@@ -158,6 +158,8 @@ export class ClusterService implements Service {
     const l = this.rt.logger;
     if (e.kind === 'node-up' || e.kind === 'node-down') l.info({ nodeId: e.nodeId }, e.kind === 'node-up' ? 'cluster node up' : 'cluster node down');
     else if (e.kind === 'id-collision') l.warn({ nodeId: e.nodeId, knownUrl: e.knownUrl, claimedUrl: e.claimedUrl }, 'cluster node id claimed by another URL');
+    else if (e.kind === 'node-removed') l.info({ nodeId: e.nodeId, by: e.by }, 'cluster node removed by a REMOVE_NODE');
+    else if (e.kind === 'disabled-by-peer') l.warn({ by: e.by }, 'current node disabled: a REMOVE_NODE named it (clusterer:set_status 1 to enable)');
     else if (e.kind === 'dropped' && l.isLevelEnabled('debug')) l.debug({ code: e.code }, 'cluster packet dropped');
   }
 }

@@ -58,6 +58,23 @@ export class NodeCore {
     this.ensureLink(n.id);
   }
 
+  /**
+   * cl_set_state for the current node: disabling brings every link Down (set_link_w_neigh
+   * LS_DOWN), enabling restarts pinging (LS_RESTART_PINGING). Also what a REMOVE_NODE naming us
+   * does (handle_remove_node). Returns whether the state changed.
+   */
+  setOn(on: boolean): boolean {
+    if (on === this.on) return false;
+    if (!on) {
+      for (const [id, link] of this.links) this.onHeartbeat(id, link.input('disable', this.now()).outputs);
+      this.on = false;
+    } else {
+      this.on = true;
+      for (const [id, link] of this.links) this.onHeartbeat(id, link.input('enable', this.now()).outputs);
+    }
+    return true;
+  }
+
   forget(id: NodeId): void {
     const link = this.links.get(id);
     if (link !== undefined && (link.state === 'up' || link.state === 'suspect')) this.ownLinkChanged(id, 'down');

@@ -75,6 +75,29 @@ export function receiveInternal(c: NodeCore, m: ClustererInternalMessage, from: 
   }
 }
 
+/**
+ * REMOVE_NODE addressed to us (clusterer.c handle_remove_node; sent by clusterer_remove_node,
+ * which broadcasts it to every node, so it is not forwarded from here):
+ * - db_mode 1: ignored, the database is the node list (dropped, CLUSTER_REMOVE_NODE_DB_MODE);
+ * - it names us: the current node disables itself, as clusterer_set_status 0 would (an already
+ *   disabled node never gets here: it ignores every packet);
+ * - it names a node we do not know: ignored (CLUSTER_REMOVE_NODE_UNKNOWN);
+ * - otherwise the node is forgotten as by the local clusterer_remove_node (remove_node). It is
+ *   learnt again if it describes itself later, as in OpenSIPS.
+ * Wrong cluster, unknown source and our own id as source were refused before (receiveRouted).
+ */
+function receiveRemoveNode(c: NodeCore, by: NodeId, target: NodeId): void {
+  if (c.cfg.dbMode === 1) return c.drop('CLUSTER_REMOVE_NODE_DB_MODE');
+  if (target === c.selfId) {
+    c.setOn(false);
+    c.emit({ kind: 'disabled-by-peer', by });
+    return;
+  }
+  if (!c.directory.has(target)) return c.drop('CLUSTER_REMOVE_NODE_UNKNOWN');
+  c.forget(target);
+  c.emit({ kind: 'node-removed', nodeId: target, by });
+}
+
 export function receiveRouted(c: NodeCore, m: RoutedMessage, from: PacketSource): NodeOutput[] {
   if (m.clusterId !== c.clusterId) return c.rejected('CLUSTER_WRONG_CLUSTER');
   if (m.sourceNodeId === c.selfId) return c.rejected('CLUSTER_OWN_ID');
@@ -82,7 +105,8 @@ export function receiveRouted(c: NodeCore, m: RoutedMessage, from: PacketSource)
   if (!c.directory.has(src)) return c.rejected('CLUSTER_UNKNOWN_SOURCE');
   if (from.nodeId !== undefined) c.linkInput(from.nodeId, 'traffic', false);
   if (m.destinationNodeId === c.selfId) {
-    c.emit({ kind: 'message', msg: m });
+    if (m.kind === 'remove-node') receiveRemoveNode(c, src, m.targetNodeId as NodeId);
+    else c.emit({ kind: 'message', msg: m });
     return c.flush();
   }
   // clusterer.c "route the message": relay to the next hop, never back where it came from.

@@ -15,6 +15,11 @@ export interface ClusterNodeConfig {
   readonly nodes: ReadonlyArray<{ readonly id: NodeId; readonly description: NodeDescription; readonly dbId?: number; readonly comment?: string }>;
   readonly heartbeat: HeartbeatParams;
   readonly capabilities?: readonly string[];
+  /**
+   * OpenSIPS clusterer db_mode: 1 when the node list comes from the database. A received
+   * REMOVE_NODE is acted on only in db_mode 0 (handle_remove_node); default 0.
+   */
+  readonly dbMode?: 0 | 1;
 }
 
 /** Where a packet came from: the driver's connection id, and the node id if the connection is known. */
@@ -32,7 +37,11 @@ export type NodeOutput =
   | { readonly kind: 'topology-changed' }
   | { readonly kind: 'message'; readonly msg: RoutedMessage }
   | { readonly kind: 'id-collision'; readonly nodeId: NodeId; readonly knownUrl: string; readonly claimedUrl: string }
-  | { readonly kind: 'dropped'; readonly code: string };
+  | { readonly kind: 'dropped'; readonly code: string }
+  /** A REMOVE_NODE from `by` made us forget `nodeId` (handle_remove_node); the driver drops its connection. */
+  | { readonly kind: 'node-removed'; readonly nodeId: NodeId; readonly by: NodeId }
+  /** A REMOVE_NODE from `by` named us: the current node is now disabled, as clusterer_set_status 0. */
+  | { readonly kind: 'disabled-by-peer'; readonly by: NodeId };
 
 /** OpenSIPS send results (clusterer_admin.xml cluster_send_req): 1, -1, -2 (-3 is the driver's). */
 export type SendResult = 'sent' | 'disabled' | 'unreachable';

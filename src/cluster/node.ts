@@ -102,16 +102,8 @@ export class ClusterNode {
 
   /** clusterer_set_status for the current node (cl_set_state). */
   setEnabled(on: boolean): NodeOutput[] {
-    const c = this.c;
-    if (on === c.on) return [];
-    if (!on) {
-      for (const [id, link] of c.links) c.onHeartbeat(id, link.input('disable', c.now()).outputs);
-      c.on = false;
-    } else {
-      c.on = true;
-      for (const [id, link] of c.links) c.onHeartbeat(id, link.input('enable', c.now()).outputs);
-    }
-    return c.flush();
+    this.c.setOn(on);
+    return this.c.flush();
   }
 
   /** clusterer:remove_node: forget a node (it is re-learned if it shows up again). */

@@ -132,6 +132,8 @@ export class ClusterRunner {
         const bytes = this.encode(o.msg);
         if (bytes !== undefined) this.transport.reply(Number(o.connId), bytes);
       } else {
+        // A REMOVE_NODE made the node forget a peer: drop our connection to it too, as removeNode() does.
+        if (o.kind === 'node-removed') this.transport.disconnect(o.nodeId);
         this.emit(o);
       }
     }
