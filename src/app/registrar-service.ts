@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { realClock, realRandom } from '../lib/real-time.ts';
 import { parseUri, pctDecode } from '../sip/message/index.ts';
 import {
-  DigestAuthenticator, MemoryLocationStore, RegisterHandler, messageUriEquals, ulDump, ulRm, ulRmContact, ulShowContact,
+  DigestAuthenticator, MemoryLocationStore, RegisterHandler, messageUriEquals, ulAdd, ulDump, ulRm, ulRmContact, ulShowContact,
   type LocationStore,
 } from '../sip/registrar/index.ts';
-import { RpcError, optionalInt, requireString } from '../mgmt/rpc-registry.ts';
+import { RpcError, optionalInt, requireInt, requireString } from '../mgmt/rpc-registry.ts';
 import { credentialStoreOf, locationPersistenceOf } from '../store/registrar-adapters.ts';
 import type { Store } from '../store/open-store.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -105,6 +105,19 @@ function registerUsrlocMethods(rt: NodeRuntime, store: LocationStore): void {
     name: 'usrloc:rm_contact', aliases: ['ul_rm_contact'], params: ['table_name', 'aor', 'contact'],
     handler: (p) => {
       const r = ulRmContact(store, requireString(p, 'table_name'), requireString(p, 'aor'), requireString(p, 'contact'));
+      return r.ok ? r.value : fail(r.error);
+    },
+  });
+  rt.rpc.register({
+    // OpenSIPS mi_usrloc_add: all eight parameters are required there too.
+    name: 'usrloc:add', aliases: ['ul_add'], params: ['table_name', 'aor', 'contact', 'expires', 'q', 'flags', 'cflags', 'methods'],
+    help: 'adds a contact to an AoR, or updates the contact written the same way',
+    handler: (p) => {
+      const r = ulAdd(store, realClock, {
+        tableName: requireString(p, 'table_name'), aor: requireString(p, 'aor'), contact: requireString(p, 'contact'),
+        expires: requireInt(p, 'expires'), q: requireString(p, 'q'), flags: requireInt(p, 'flags'),
+        cflags: requireString(p, 'cflags'), methods: requireInt(p, 'methods'),
+      });
       return r.ok ? r.value : fail(r.error);
     },
   });

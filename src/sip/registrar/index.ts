@@ -24,5 +24,5 @@ export { RegisterHandler } from './register-handler.ts';
 export type { PathMode, ReceiveInfo, RegisterReply, RegistrarConfig } from './register-handler.ts';
 export { bindingContactValue, registerAor } from './register-contact.ts';
 export { messageUriEquals } from './contact-match.ts';
-export { ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
-export type { MiError, UlAor, UlContact, UlDump } from './usrloc-mi.ts';
+export { ulAdd, ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
+export type { MiError, UlAddParams, UlAor, UlContact, UlDump } from './usrloc-mi.ts';

@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipWithoutVectors, vectorsDir } from '../../../test/support/vectors.ts';
 import { MemoryLocationStore } from './memory-location-store.ts';
-import { ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
+import { UL_ADD_CALL_ID, UL_ADD_USER_AGENT, ulAdd, ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
+import type { UlAddParams } from './usrloc-mi.ts';
+import type { LocationEvent } from './location-store.ts';
+import type { LocationPersistence, PersistedBinding, PersistenceChange } from './ports.ts';
 
 const skip = skipWithoutVectors('opensips-bin');
 
@@ -81,4 +84,79 @@ test('ul_rm_contact removes one contact named as ul_dump shows it; 404 AOR not f
   assert.ok(r.ok && r.value === 'OK');
   assert.deepEqual(store.lookup('alice@127.0.0.1').map((b) => b.contact), ['sip:alice@127.0.0.1:33140']);
   assert.deepEqual(events, ['delete:admin']);
+});
+
+// ---- usrloc:add (OpenSIPS mi_usrloc_add) ----
+
+const addParams = (over: Partial<UlAddParams> = {}): UlAddParams => ({
+  tableName: 'location', aor: 'bob@Example.COM', contact: 'sip:bob@192.0.2.7:5060', expires: 120, q: '0.5',
+  flags: 0, cflags: '0', methods: 4294967295, ...over,
+});
+
+class RecordingDb implements LocationPersistence {
+  writes: PersistenceChange[][] = [];
+  async *load(): AsyncIterable<PersistedBinding> { /* no rows */ }
+  async write(changes: readonly PersistenceChange[]): Promise<void> { this.writes.push([...changes]); }
+}
+
+test('ul_add inserts a binding through the store: an admin insert event, written through, shown by ul_show_contact', async () => {
+  const clock = new FakeClock();
+  const db = new RecordingDb();
+  const store = new MemoryLocationStore({ clock, persistence: db, persistenceMode: 'write-through' });
+  const events: LocationEvent[] = [];
+  store.subscribe((e) => events.push(e));
+  const r = ulAdd(store, clock, addParams());
+  assert.deepEqual(r, { ok: true, value: 'OK' });
+  assert.deepEqual(events.map((e) => [e.kind, 'origin' in e ? e.origin : '']), [['insert', 'admin']]);
+  const [b] = store.lookup('bob@example.com');
+  assert.ok(b, 'keyed as the REGISTER path keys it: domain lower-cased');
+  const now = Math.floor(clock.wallMs() / 1000);
+  assert.deepEqual([b.contact, b.expiresSec, b.q, b.cseq, b.callId, b.userAgent, b.methods, b.cflags], [
+    'sip:bob@192.0.2.7:5060', now + 120, 500, 1, UL_ADD_CALL_ID, UL_ADD_USER_AGENT, 4294967295, '',
+  ]);
+  await store.persisted();
+  assert.deepEqual(db.writes.map((w) => w.map((c) => c.op)), [['upsert']]);
+  const shown = ulShowContact(store, clock, 'location', 'bob@example.com');
+  assert.ok(shown.ok && shown.value.Contacts?.[0]?.Expires === 120 && shown.value.Contacts[0].Q === '0.5');
+});
+
+test('ul_add of a contact written exactly as an existing one updates it (id and CSeq kept); expires 0 makes it permanent', () => {
+  const { clock, store } = aliceStore();
+  const [before] = store.lookup('alice@127.0.0.1');
+  assert.ok(before);
+  const events: LocationEvent[] = [];
+  store.subscribe((e) => events.push(e));
+  assert.ok(ulAdd(store, clock, addParams({ aor: 'alice@127.0.0.1', contact: 'sip:alice@127.0.0.1:33140', expires: 0, q: 1, flags: 4, cflags: 'NAT_FLAG' })).ok);
+  assert.deepEqual(events.map((e) => [e.kind, 'origin' in e ? e.origin : '']), [['update', 'admin']]);
+  const all = store.lookup('alice@127.0.0.1');
+  assert.equal(all.length, 1);
+  const [b] = all;
+  assert.ok(b);
+  assert.deepEqual([b.contactId, b.cseq, b.permanent, b.q, b.flags, b.cflags], [before.contactId, before.cseq, true, 1000, 4, 'NAT_FLAG']);
+  assert.equal(ulDump(store, clock).Domains[0]?.AORs[0]?.Contacts?.[0]?.Expires, 'permanent');
+  // written another way: another contact, as OpenSIPS's get_simple_ucontact compares the string
+  assert.ok(ulAdd(store, clock, addParams({ aor: 'alice@127.0.0.1', contact: 'sip:alice@127.0.0.1:33141' })).ok);
+  assert.equal(store.lookup('alice@127.0.0.1').length, 2);
+});
+
+test('ul_add refuses bad values with 400 SIP_REG_MI_BAD_VALUE, a wrong table or AoR as the other usrloc methods; nothing stored', () => {
+  const clock = new FakeClock();
+  const store = new MemoryLocationStore({ clock });
+  const bad: Array<Partial<UlAddParams>> = [
+    { contact: 'tel:+15551234' }, { contact: 'bob at home' }, { contact: '' },
+    { expires: -1 }, { expires: 1.5 },
+    { q: '1.5' }, { q: '-0.1' }, { q: 'high' }, { q: '' }, { q: 2 },
+    { flags: -1 }, { methods: 2 ** 32 }, { cflags: '4294967296' },
+  ];
+  for (const over of bad) {
+    const r = ulAdd(store, clock, addParams(over));
+    assert.ok(!r.ok && r.error.rpcCode === 400 && r.error.code === 'SIP_REG_MI_BAD_VALUE', JSON.stringify(over));
+    assert.match(r.error.message, /^Bad parameter value/);
+  }
+  const table = ulAdd(store, clock, addParams({ tableName: 'other' }));
+  assert.ok(!table.ok && table.error.code === 'SIP_REG_TABLE_NOT_FOUND');
+  const domain = ulAdd(store, clock, addParams({ aor: 'bob' }));
+  assert.ok(!domain.ok && domain.error.code === 'SIP_REG_DOMAIN_MISSING');
+  assert.equal(store.contactCount(), 0);
+  assert.ok(ulAdd(store, clock, addParams({ contact: 'sips:bob@example.com;transport=tls', q: 0 })).ok, 'sips: and q 0 are fine');
 });

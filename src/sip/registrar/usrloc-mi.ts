@@ -3,7 +3,9 @@ import type { Result } from '../../lib/result.ts';
 import { err, ok } from '../../lib/result.ts';
 import type { Binding, ContactState } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
+import { parseQ } from './binding.ts';
 import { LOCATION_TABLE, USRLOC_HASH_SIZE } from './limits.ts';
+import { parseUri } from '../message/index.ts';
 
 /**
  * OpenSIPS usrloc MI commands as plain functions over a LocationStore, producing the exact
@@ -13,7 +15,7 @@ import { LOCATION_TABLE, USRLOC_HASH_SIZE } from './limits.ts';
  */
 export interface MiError {
   readonly rpcCode: number;
-  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_CONTACT_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND';
+  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_CONTACT_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND' | 'SIP_REG_MI_BAD_VALUE';
   readonly message: string;
 }
 
@@ -137,5 +139,66 @@ export function ulRmContact(store: LocationStore, tableName: string, aor: string
   const b = bindings.find((x) => x.contact === contact);
   if (b === undefined) return err({ rpcCode: 404, code: 'SIP_REG_CONTACT_NOT_FOUND', message: 'Contact not found' });
   store.remove(b, 'admin');
+  return ok('OK');
+}
+
+/** `usrloc:add` parameters, all required as in OpenSIPS's mi_usrloc_add (one recipe, 8 params). */
+export interface UlAddParams {
+  readonly tableName: string;
+  readonly aor: string;
+  readonly contact: string;
+  /** Seconds from now; 0 makes the contact permanent (OpenSIPS: "0 expires means permanent"). */
+  readonly expires: number;
+  /** A qvalue, "0" to "1" with up to 3 decimals (str2q); a JSON number is taken as its text. */
+  readonly q: string | number;
+  readonly flags: number;
+  /** Contact flag names as ul_dump shows them; digits are OpenSIPS 3.x's int form, 0 meaning none. */
+  readonly cflags: string;
+  readonly methods: number;
+}
+
+/** Call-ID and User-Agent of a contact made by usrloc:add (OpenSIPS uses fixed ones of its own too). */
+export const UL_ADD_CALL_ID = 'usrloc-add@sipcluster.mi';
+export const UL_ADD_USER_AGENT = 'sipcluster MI';
+/** CSeq of a contact usrloc:add creates (OpenSIPS MI_UL_CSEQ); an updated one keeps its CSeq. */
+const UL_ADD_CSEQ = 1;
+
+const badValue = (what: string): MiError => ({ rpcCode: 400, code: 'SIP_REG_MI_BAD_VALUE', message: `Bad parameter value: ${what}` });
+const isUint32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff;
+
+/**
+ * `usrloc:add` / `ul_add`: adds a contact to an AoR, or updates the one written exactly that way
+ * (OpenSIPS mi_usrloc_add: get_simple_ucontact, then update_ucontact or insert_ucontact). Goes
+ * through the store as an `admin` change, so change listeners (replication) and persistence see
+ * it like a REGISTER's. As OpenSIPS, the new binding carries only what the MI gives: received,
+ * path, socket and instance of an updated contact are not kept. Bad values answer 400, as
+ * OpenSIPS's "Bad parameter value"; we also refuse a contact that is not a SIP URI and a negative
+ * or fractional expires, which OpenSIPS stores as given.
+ */
+export function ulAdd(store: LocationStore, clock: Clock, p: UlAddParams): Result<'OK', MiError> {
+  const bad = checkTarget(p.tableName, p.aor);
+  if (bad !== undefined) return err(bad);
+  const uri = parseUri(p.contact);
+  if (uri === undefined || uri.kind !== 'sip') return err(badValue('contact must be a sip: or sips: URI'));
+  if (!Number.isInteger(p.expires) || p.expires < 0) return err(badValue('expires must be an integer >= 0'));
+  const q = parseQ(typeof p.q === 'number' ? String(p.q) : p.q);
+  if (q === undefined) return err(badValue('q must be a qvalue from 0 to 1'));
+  if (!isUint32(p.flags)) return err(badValue('flags must be an unsigned 32-bit integer'));
+  if (!isUint32(p.methods)) return err(badValue('methods must be an unsigned 32-bit integer'));
+  let cflags = p.cflags;
+  if (/^\d+$/.test(cflags)) {
+    if (!isUint32(Number(cflags))) return err(badValue('cflags must be flag names or an unsigned 32-bit integer'));
+    if (Number(cflags) === 0) cflags = '';
+  }
+  const key = canonicalAor(p.aor);
+  const nowSec = nowSecOf(clock);
+  const existing = store.lookup(key).find((b) => b.contact === p.contact);
+  const fields = {
+    contact: p.contact, expiresSec: p.expires === 0 ? 0 : nowSec + p.expires, q, callId: UL_ADD_CALL_ID,
+    cseq: existing?.cseq ?? UL_ADD_CSEQ, userAgent: UL_ADD_USER_AGENT, flags: p.flags, cflags,
+    methods: p.methods,
+  };
+  if (existing !== undefined) store.update(existing, fields, { origin: 'admin' });
+  else store.insert(key, fields, { origin: 'admin' });
   return ok('OK');
 }
