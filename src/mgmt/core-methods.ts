@@ -47,6 +47,12 @@ export function registerCoreMethods(reg: RpcRegistry, ports: CorePorts): void {
     },
   });
   reg.register({
+    // OpenSIPS `ps` lists every process with its ID, PID and Type. A node is one Node.js process
+    // (one event loop, DESIGN.md §2): no worker processes or threads to list beside it.
+    name: 'core:ps', aliases: ['ps'], help: 'lists the processes of the node',
+    handler: () => ({ Processes: [{ ID: 0, PID: ports.pid, Type: 'sipcluster node' }] }),
+  });
+  reg.register({
     name: 'core:log_level', aliases: ['log_level'], params: ['level', 'pid'],
     handler: (p) => {
       if (p.level === undefined) {
@@ -80,9 +86,16 @@ export function registerCoreMethods(reg: RpcRegistry, ports: CorePorts): void {
     },
   });
   reg.register({
+    // OpenSIPS reset_statistics (statistics.c mi_reset_stats): resets the counters named and
+    // answers 404 "Statistics Not Found" when none of the names is known. OpenSIPS takes single
+    // names only; we also take `group:` and `all` as statistics:get does. Gauges are left as
+    // they are (OpenSIPS does not reset non-incremental statistics either). OpenSIPS 3.x has no
+    // reset-all method: `statistics:reset all` is ours.
     name: 'statistics:reset', aliases: ['reset_statistics'], params: ['statistics'],
     handler: (p) => {
-      ports.stats.reset(Object.keys(ports.stats.get(statList(p.statistics))));
+      const names = Object.keys(ports.stats.get(statList(p.statistics)));
+      if (names.length === 0) throw new RpcError(404, 'RPC_STATISTICS_NOT_FOUND', 'Statistics Not Found');
+      ports.stats.reset(names);
       return 'OK';
     },
   });
