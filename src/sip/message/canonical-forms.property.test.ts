@@ -163,7 +163,15 @@ const viaParamName = fc.oneof(
   fc.constantFrom(...VIA_KNOWN).chain((n) => fc.array(fc.boolean(), { minLength: n.length, maxLength: n.length }).map((up) => [...n].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''))),
   fc.constantFrom('x', 'lr', 'rportx', 'ttl2', 'branc', 'tags'),
 );
+/** RFC 3261 §25.1 via-params: branch, received, maddr and ttl need a value; rport and ttl are numbers (RFC 3581). */
+function viaParamOk(n: string, v: string | undefined): boolean {
+  const l = n.toLowerCase();
+  if (l === 'rport') return v === undefined || (/^[0-9]{1,10}$/.test(v) && Number(v) <= 65535);
+  if (l === 'ttl') return v !== undefined && /^[0-9]{1,10}$/.test(v) && Number(v) <= 255;
+  return v !== undefined || !['branch', 'received', 'maddr'].includes(l);
+}
 const canonicalViaParam = fc.tuple(viaParamName, fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9]{1,12}$/), fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/), fc.constantFrom('z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', 'a:b')))
+  .filter(([n, v]) => viaParamOk(n, v))
   .map(([n, v]) => (v === undefined ? `;${n}` : `;${n}=${v}`));
 const viaTransport = fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP');
 const viaSentBy = fc.constantFrom('127.0.0.1', '127.0.0.1:5061', 'host.example', 'h-1.example:0', 'a:65535', 'x');

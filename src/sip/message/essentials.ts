@@ -7,7 +7,7 @@
 import { H, CANONICAL_NAMES, type HeaderId } from './header-names.ts';
 import { parseCSeq, parseCallId, parseMaxForwards, cseqAt, maxForwardsAt, validCallIdAt, type CSeq } from './scalar-headers.ts';
 import { methodAt } from './start-line.ts';
-import { canonicalNameAddr, hasTagWithoutValue, parseNameAddr, type NameAddr } from './name-addr.ts';
+import { canonicalNameAddr, hasQuotedTag, hasTagWithoutValue, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { canonicalVia, parseVia } from './via.ts';
 import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
 import { splitListOffsets } from './header-values.ts';
@@ -97,19 +97,23 @@ function nameAddrOf(msg: SipMessage, seen: Seen, id: typeof H.from | typeof H.to
     const t = msg.table;
     const head = ((t[b] ?? 0) & FOLDED_FLAG) !== 0 ? '' : msg.headString();
     const na = head === '' ? undefined : canonicalNameAddr(msg.buffer, t[b + HDR_VALUE_START] ?? 0, t[b + HDR_VALUE_END] ?? 0, head, msg.start);
-    if (na !== undefined) return withTagValue(na, id);
+    // The canonical form has no quoted parameter values: only the tag's value is checked.
+    if (na !== undefined) return withTagValue(na, id, false);
   }
   const r = decodeSingle(msg, seen, id, parseNameAddr);
-  return 'code' in r ? r : withTagValue(r, id);
+  return 'code' in r ? r : withTagValue(r, id, true);
 }
 
 /**
  * A From or To whose tag has no value is refused: read as "no tag", it made us add one after it
  * (`To: <sip:b@y>;tag;tag=…`), and the response's To tag read back as absent again.
  */
-function withTagValue(na: NameAddr, id: typeof H.from | typeof H.to): NameAddr | SipParseError {
-  if (!hasTagWithoutValue(na)) return na;
-  return parseError('SIP_PARSE_BAD_NAME_ADDR', `${id === H.from ? 'From' : 'To'} tag without a value (RFC 3261 §19.3)`);
+function withTagValue(na: NameAddr, id: typeof H.from | typeof H.to, mayBeQuoted: boolean): NameAddr | SipParseError {
+  if (hasTagWithoutValue(na)) return parseError('SIP_PARSE_BAD_NAME_ADDR', `${id === H.from ? 'From' : 'To'} tag without a value (RFC 3261 §19.3)`);
+  // tag-param = "tag" EQUAL token (§25.1): a quoted tag would compare unequal to the same tag
+  // unquoted in a later request of the dialog, and we would echo the quotes into To tags we build.
+  if (mayBeQuoted && hasQuotedTag(na)) return parseError('SIP_PARSE_BAD_NAME_ADDR', `${id === H.from ? 'From' : 'To'} tag is a quoted-string, not a token (RFC 3261 §25.1 tag-param)`);
+  return na;
 }
 
 function hasByte(buf: Uint8Array, start: number, end: number, byte: number): boolean {

@@ -4,7 +4,7 @@
  * not to the URI, which is why URIs holding `;`, `,` or `?` must be enclosed (RFC 4475 regbadct).
  */
 import { TOKEN, DQUOTE, LAQUOT, SEMI, isLws, skipLws, trimLwsEnd } from './chars.ts';
-import { canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, type Params } from './params.ts';
+import { canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, skipQuoted, unquote, formatParams, SLOT_TAG, type Params } from './params.ts';
 import { canonicalSipUriEnd, parseUri, validUri, formatUri, type Uri } from './uri.ts';
 import { MAX_PARAMS } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
@@ -109,7 +109,7 @@ export function parseNameAddr(s: string, start = 0, stop = s.length): Result<Nam
   if (!checkHeaderParams(s, i, end)) return fail('malformed parameter');
   const next = parsedParams.next;
   if (skipLws(s, next, end) !== end) return fail(`unexpected "${s.slice(next, next + 1)}" after URI`);
-  return { ok: true, value: new ParsedNameAddr(s, dnStart, dnEnd, uriStart, uriEnd, angle, i, end, parsedParams.tagStart, parsedParams.tagEnd) };
+  return { ok: true, value: new ParsedNameAddr(s, dnStart, dnEnd, uriStart, uriEnd, angle, i, end, parsedParams.tagStart, parsedParams.tagEnd, (parsedParams.quotedSlots & (1 << SLOT_TAG)) !== 0) };
 }
 
 /**
@@ -166,7 +166,7 @@ export function canonicalNameAddr(buf: Uint8Array, start: number, end: number, t
       tagEnd = p.valueEnd - base;
     }
   }
-  return new ParsedNameAddr(text, dnStart < 0 ? -1 : dnStart - base, dnStart < 0 ? -1 : dnEnd - base, uriStart - base, uriEnd - base, true, paramsStart - base, end - base, tagStart, tagEnd);
+  return new ParsedNameAddr(text, dnStart < 0 ? -1 : dnStart - base, dnStart < 0 ? -1 : dnEnd - base, uriStart - base, uriEnd - base, true, paramsStart - base, end - base, tagStart, tagEnd, false);
 }
 
 /** buf[start,end) is `tag` in any case. */
@@ -201,6 +201,8 @@ class ParsedNameAddr implements NameAddr {
     /** Value range of the first `tag` parameter (RFC 3261 §19.3); start -1 absent, -2 without value. */
     private readonly tagStart: number,
     private readonly tagEnd: number,
+    /** A `tag` parameter has a quoted-string value (the canonical form has none). */
+    private readonly tagQuoted: boolean,
   ) {
     this.#text = text;
   }
@@ -221,6 +223,11 @@ class ParsedNameAddr implements NameAddr {
   /** The first `tag` parameter has no value (`;tag`): a From/To refuses it (RFC 3261 §19.3 tag-param = "tag" EQUAL token). */
   get tagWithoutValue(): boolean {
     return this.tagStart === -2;
+  }
+
+  /** A `tag` parameter is quoted: a From/To refuses it (RFC 3261 §25.1 tag-param = "tag" EQUAL token). */
+  get quotedTag(): boolean {
+    return this.tagQuoted;
   }
 
   get uri(): Uri {
@@ -253,4 +260,9 @@ export function formatNameAddr(na: NameAddr): string {
 /** True for a name-addr whose first `tag` parameter has no value (essentials refuses it in From/To). */
 export function hasTagWithoutValue(na: NameAddr): boolean {
   return na instanceof ParsedNameAddr && na.tagWithoutValue;
+}
+
+/** True for a name-addr with a quoted `tag` parameter (essentials refuses it in From/To). */
+export function hasQuotedTag(na: NameAddr): boolean {
+  return na instanceof ParsedNameAddr && na.quotedTag;
 }

@@ -88,7 +88,7 @@ export const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
  * NO_PARAMS) and where parsing stopped, at `end` or at the first character that is not part of a
  * parameter. A holder instead of an object per call: both are on every message's path and synchronous.
  */
-export const parsedParams = { params: NO_PARAMS, next: 0, tagStart: -1, tagEnd: -1 };
+export const parsedParams = { params: NO_PARAMS, next: 0, tagStart: -1, tagEnd: -1, quotedSlots: 0 };
 
 /** Parameter names most messages carry (Via, From/To, Contact, Route), shared instead of sliced. */
 /** Parameter names shared as constants instead of sliced per message (sliceKnown). */
@@ -162,6 +162,14 @@ const SLOT_COUNT = SLOT_NAMES.length;
 export const slotStart = new Int32Array(SLOT_COUNT);
 /** Value end of each slot's parameter (meaningful when slotStart >= 0). */
 export const slotEnd = new Int32Array(SLOT_COUNT);
+/**
+ * Bit `1 << slot` set when any occurrence of that slot's parameter has a quoted-string value: the
+ * generic-param grammar takes one, but tag (RFC 3261 §25.1 tag-param = "tag" EQUAL token), branch
+ * (via-branch = "branch" EQUAL token), received, rport, maddr and ttl have their own grammar, which
+ * has none. The callers that know which header they check refuse it (checkHeaderParams leaves it in
+ * parsedParams.quotedSlots).
+ */
+let quotedSlots = 0;
 
 /** The slot of the parameter name s[start,end), or -1 (any case, RFC 3261 §7.3.1). */
 function slotOf(s: string, start: number, end: number): number {
@@ -187,9 +195,11 @@ function slotOf(s: string, start: number, end: number): number {
 export function checkHeaderParams(s: string, i: number, end: number): boolean {
   // Stores, not fill(): TypedArray#fill is a C++ builtin call, this runs for every Via, From and To.
   for (let k = 0; k < SLOT_COUNT; k++) slotStart[k] = -1;
+  quotedSlots = 0;
   const ok = headerParams(s, i, end, false);
   parsedParams.tagStart = slotStart[SLOT_TAG] as number;
   parsedParams.tagEnd = slotEnd[SLOT_TAG] as number;
+  parsedParams.quotedSlots = quotedSlots;
   return ok;
 }
 
@@ -208,7 +218,8 @@ function headerParams(s: string, i: number, end: number, build: boolean): boolea
     if (afterName < end && s.charCodeAt(afterName) === EQUAL) {
       let v = skipLws(s, afterName + 1, end);
       const vStart = v;
-      if (v < end && s.charCodeAt(v) === DQUOTE) {
+      const quoted = v < end && s.charCodeAt(v) === DQUOTE;
+      if (quoted) {
         v = skipQuoted(s, v, end);
         if (v < 0) return false;
       } else {
@@ -222,6 +233,7 @@ function headerParams(s: string, i: number, end: number, build: boolean): boolea
           slotStart[k] = vStart;
           slotEnd[k] = v;
         }
+        if (k >= 0 && quoted) quotedSlots |= 1 << k;
       }
       n++;
       i = v;

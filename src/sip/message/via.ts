@@ -117,18 +117,29 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   // Checked without building: the parameter list is made on first read of `params`.
   if (!checkHeaderParams(s, hostEnd, end)) return fail('malformed Via parameter');
   if (skipLws(s, parsedParams.next, end) !== end) return fail('unexpected characters after Via parameters');
+  if ((parsedParams.quotedSlots & VIA_UNQUOTED) !== 0) return fail('quoted branch, received, rport, maddr or ttl (RFC 3261 §25.1 via-params take none)');
+  if (slotStart[SLOT_BRANCH] === -2 || slotStart[SLOT_RECEIVED] === -2 || slotStart[SLOT_MADDR] === -2 || slotStart[SLOT_TTL] === -2) {
+    return fail('branch, received, maddr or ttl without a value (RFC 3261 §25.1: "name" EQUAL value)');
+  }
   const rp = slotStart[SLOT_RPORT] as number;
+  const rport = rp === -1 ? undefined : rp === -2 ? true : smallInt(s, rp, slotEnd[SLOT_RPORT] as number, 65535);
+  // Read as absent, a bad rport or ttl made the response go to the sent-by port or the multicast
+  // default without a word: RFC 3581 response-port = "rport" [EQUAL 1*DIGIT], §25.1 ttl = 1*3DIGIT (0-255).
+  if (rp >= 0 && rport === undefined) return fail('rport is not a port number (RFC 3581 response-port)');
+  const ts = slotStart[SLOT_TTL] as number;
+  const ttl = ts < 0 ? undefined : smallInt(s, ts, slotEnd[SLOT_TTL] as number, 255);
+  if (ts >= 0 && ttl === undefined) return fail('ttl is not 0-255 (RFC 3261 §25.1 ttl)');
   return {
     ok: true,
     value: new ParsedVia(
       protocol, version, isUpper(tr) ? tr : tr.toUpperCase(), host, port, s, hostEnd, end,
-      slotValue(s, SLOT_BRANCH), slotValue(s, SLOT_RECEIVED),
-      rp === -1 ? undefined : rp === -2 ? true : smallInt(s, rp, slotEnd[SLOT_RPORT] as number, 65535),
-      slotValue(s, SLOT_MADDR),
-      (slotStart[SLOT_TTL] as number) < 0 ? undefined : smallInt(s, slotStart[SLOT_TTL] as number, slotEnd[SLOT_TTL] as number, 255),
+      slotValue(s, SLOT_BRANCH), slotValue(s, SLOT_RECEIVED), rport, slotValue(s, SLOT_MADDR), ttl,
     ),
   };
 }
+
+/** The Via parameters whose grammar has no quoted-string (RFC 3261 §25.1 via-params, RFC 3581). */
+const VIA_UNQUOTED = (1 << SLOT_BRANCH) | (1 << SLOT_RECEIVED) | (1 << SLOT_RPORT) | (1 << SLOT_MADDR) | (1 << SLOT_TTL);
 
 /**
  * The top Via in the form nearly every element writes it — `SIP/2.0/UDP host[:port];name=value;flag`
@@ -165,7 +176,10 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
     if (i < 0) return undefined;
     const vs = canonicalParam.valueStart;
     const ve = canonicalParam.valueEnd;
-    switch (viaSlot(buf, canonicalParam.nameStart, canonicalParam.nameEnd)) {
+    const slot = viaSlot(buf, canonicalParam.nameStart, canonicalParam.nameEnd);
+    // A flag where the grammar wants a value (all but rport): parseVia says why it is refused.
+    if (vs === -2 && slot >= 0 && slot !== SLOT_RPORT) return undefined;
+    switch (slot) {
       case SLOT_BRANCH: if (branchS === -1) { branchS = vs; branchE = ve; } break;
       case SLOT_RECEIVED: if (receivedS === -1) { receivedS = vs; receivedE = ve; } break;
       case SLOT_RPORT: if (rportS === -1) { rportS = vs; rportE = ve; } break;
@@ -174,12 +188,13 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
       default:
     }
   }
+  const rport = rportS === -1 ? undefined : rportS === -2 ? true : smallInt(text, rportS - base, rportE - base, 65535);
+  const ttl = ttlS < 0 ? undefined : smallInt(text, ttlS - base, ttlE - base, 255);
+  if ((rportS >= 0 && rport === undefined) || (ttlS >= 0 && ttl === undefined)) return undefined;
   return new ParsedVia(
     PROTOCOLS[0] as string, VERSIONS[0] as string, transport, text.slice(hostStart - base, hostEnd - base), port, text, paramsStart - base, end - base,
     branchS < 0 ? undefined : text.slice(branchS - base, branchE - base), receivedS < 0 ? undefined : text.slice(receivedS - base, receivedE - base),
-    rportS === -1 ? undefined : rportS === -2 ? true : smallInt(text, rportS - base, rportE - base, 65535),
-    maddrS < 0 ? undefined : text.slice(maddrS - base, maddrE - base),
-    ttlS < 0 ? undefined : smallInt(text, ttlS - base, ttlE - base, 255),
+    rport, maddrS < 0 ? undefined : text.slice(maddrS - base, maddrE - base), ttl,
   );
 }
 

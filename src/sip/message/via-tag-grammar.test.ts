@@ -1,0 +1,56 @@
+// Via and From/To parameters that have their own grammar in RFC 3261 §25.1 (and RFC 3581), not
+// generic-param's: a value generic-param would take (quoted, a flag, any token) is refused with 400.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMessage } from './index.ts';
+import { parseVia } from './via.ts';
+
+function msg(via: string, from = '<sip:a@x.example>;tag=f1', to = '<sip:b@y.example>'): Buffer {
+  return Buffer.from([
+    'INVITE sip:bob@example.com SIP/2.0', `Via: ${via}`, `From: ${from}`, `To: ${to}`,
+    'Call-ID: c1@x', 'CSeq: 7 INVITE', 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+  ].join('\r\n'), 'latin1');
+}
+
+function refused(buf: Buffer, code: string): void {
+  const r = parseMessage(buf);
+  assert.equal(r.ok, false, `accepted: ${buf.toString('latin1').split('\r\n').slice(1, 4).join(' | ')}`);
+  if (!r.ok) assert.equal(r.error.code, code);
+}
+
+test('RFC 3261 §25.1 via-branch = "branch" EQUAL token: a quoted branch is refused (400, SIP_PARSE_BAD_VIA)', () => {
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch="z9hG4bK-a"'), 'SIP_PARSE_BAD_VIA');
+  refused(msg('SIP/2.0/UDP 192.0.2.1 ; branch = "z9hG4bK-a"'), 'SIP_PARSE_BAD_VIA');
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a, SIP/2.0/UDP h;BRANCH="z9hG4bK-b"'), 'SIP_PARSE_BAD_VIA');
+  assert.equal(parseVia('SIP/2.0/UDP h;branch="z9hG4bK-a"').ok, false);
+  // Other Via parameters are generic-params: quoted values stay legal.
+  assert.ok(parseMessage(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;x="a;b"')).ok);
+});
+
+test('RFC 3261 §25.1 tag-param = "tag" EQUAL token: a quoted From or To tag is refused (400, SIP_PARSE_BAD_NAME_ADDR)', () => {
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a', '<sip:a@x.example>;tag="f1"'), 'SIP_PARSE_BAD_NAME_ADDR');
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a', '<sip:a@x.example>;tag=f1', '<sip:b@y.example> ;TAG="t 1"'), 'SIP_PARSE_BAD_NAME_ADDR');
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a', '<sip:a@x.example>;tag=f1;tag="f2"'), 'SIP_PARSE_BAD_NAME_ADDR');
+  // The same refusal as a tag that is no token unquoted.
+  refused(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a', '<sip:a@x.example>;tag=f@1'), 'SIP_PARSE_BAD_NAME_ADDR');
+  const ok = parseMessage(msg('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a', '"A" <sip:a@x.example> ; tag = f1;x="q"'));
+  assert.ok(ok.ok);
+  assert.equal(ok.value.from.tag, 'f1');
+});
+
+test('RFC 3261 §25.1 via-received / via-maddr / via-ttl and RFC 3581 response-port: quoted values, flags, bad numbers are refused', () => {
+  for (const p of [
+    'received="192.0.2.9"', 'rport="5060"', 'maddr="224.2.0.1"', 'ttl="16"',
+    'received', 'maddr', 'ttl',
+    'rport=abc', 'rport=65536', 'ttl=256', 'ttl=x1',
+  ]) {
+    const via = `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;${p}`;
+    assert.equal(parseVia(via).ok, false, via);
+    refused(msg(via), 'SIP_PARSE_BAD_VIA');
+  }
+  for (const p of ['rport', 'rport=5062', 'received=192.0.2.9', 'received=2001:db8::1', 'maddr=224.2.0.1', 'ttl=0', 'ttl=255']) {
+    const via = `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;${p}`;
+    assert.ok(parseVia(via).ok, via);
+    assert.ok(parseMessage(msg(via)).ok, via);
+  }
+});
