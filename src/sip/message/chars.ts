@@ -45,6 +45,27 @@ export const URI_USER_PLAIN = table("-_.!~*'()&=+$,/", true);
 export const URI_PARAM_NAME_PLAIN = table("[]/:+$-_.!~*'()", true);
 export const URI_PARAM_VALUE_PLAIN = table("[]/:&+$-_.!~*'()", true);
 
+export function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * End of the run of URI_PARAM characters at s[i] (paramchar, RFC 3261 §25.1; RFC 3966 the same),
+ * or -1 when a `%` in it does not start `escaped = "%" HEXDIG HEXDIG`: no other reading of a `%`
+ * exists, so the URI is invalid. The escape test runs only at a `%`.
+ */
+export function paramcharEnd(s: string, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || URI_PARAM[c] !== 1) break;
+    if (c === 0x25) {
+      if (i + 2 >= end || !isHexDigit(s.charCodeAt(i + 1)) || !isHexDigit(s.charCodeAt(i + 2))) return -1;
+      i += 2;
+    }
+  }
+  return i;
+}
+
 /** RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 export const SCHEME = table('+-.', true);
 

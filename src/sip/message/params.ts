@@ -5,7 +5,7 @@
  */
 import { MAX_PARAMS } from './limits.ts';
 import { invariant } from '../../lib/errors.ts';
-import { TOKEN, URI_PARAM, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii, sliceKnown } from './chars.ts';
+import { TOKEN, DQUOTE, BACKSLASH, SEMI, EQUAL, isLws, skipLws, ieqAscii, sliceKnown, paramcharEnd } from './chars.ts';
 
 export interface Param {
   readonly name: string;
@@ -265,15 +265,15 @@ export function parseUriParams(s: string, i: number, end: number): boolean {
   let n = 0;
   while (i < end && s.charCodeAt(i) === SEMI) {
     if (n >= MAX_PARAMS) return false;
-    let j = i + 1;
-    const nameStart = j;
-    while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-    if (j === nameStart) return false;
+    const nameStart = i + 1;
+    // paramchar includes `escaped = "%" HEXDIG HEXDIG` (RFC 3261 §25.1): a bad escape is no URI.
+    let j = paramcharEnd(s, nameStart, end);
+    if (j <= nameStart) return false;
     const name = sliceKnown(s, nameStart, j, COMMON_NAMES);
     if (j < end && s.charCodeAt(j) === EQUAL) {
       const vStart = ++j;
-      while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-      if (j === vStart) return false;
+      j = paramcharEnd(s, vStart, end);
+      if (j <= vStart) return false;
       params[n++] = { name, value: s.slice(vStart, j) };
     } else params[n++] = { name, value: undefined };
     i = j;

@@ -163,3 +163,21 @@ test('name-addr parameters are checked at parse time and built on first read', (
     assert.equal(na.value.tag, paramValue(na.value.params, 'tag'), v);
   }
 });
+
+test('RFC 3261 §25.1 escaped = "%" HEXDIG HEXDIG: a bad escape anywhere in a URI makes it invalid (user, password, parameters, headers; tel too)', () => {
+  const bad = [
+    'sip:a%zz@host', 'sip:a%4@host', 'sip:a%@host', // user
+    'sip:a:p%g1@host', 'sip:a:p%@host', // password
+    'sip:a@host;foo=%zz', 'sip:a@host;foo=a%4', 'sip:a@host;foo=%', 'sip:a@host;f%x1=1', 'sip:a@host;%=1', 'sip:host;lr;maddr=%2', // uri-parameter
+    'sip:a@host?h=%zz', 'sip:a@host?h%=1', 'sip:a@host?h=v%', // header
+    'tel:+1-201-555-0123;ext=%q1', 'tel:+12015550123;x%=1',
+  ];
+  for (const s of bad) {
+    assert.equal(parseUri(s), undefined, s);
+    assert.equal(validUri(s, 0, s.length), false, s);
+  }
+  for (const s of ['sip:a%41@host;foo=%41b;%62ar=1?h%41=%20v', 'sip:a:p%41@host', 'tel:+12015550123;ext=%31']) {
+    assert.ok(parseUri(s) !== undefined, s);
+    assert.equal(validUri(s, 0, s.length), true, s);
+  }
+});

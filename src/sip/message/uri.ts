@@ -5,7 +5,7 @@
  */
 import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
 import {
-  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_PARAM, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, ieqAscii, skipLws, sliceKnown,
+  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, isHexDigit, ieqAscii, skipLws, sliceKnown, paramcharEnd,
 } from './chars.ts';
 import { parseUriParams, parsedParams, NO_PARAMS, COMMON_NAMES, type Params, type Param } from './params.ts';
 
@@ -42,9 +42,7 @@ export interface OtherUri {
 
 export type Uri = SipUri | TelUri | OtherUri;
 
-function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-}
+const isHex = isHexDigit;
 
 /** True when s[start,end) is in the table and every `%` starts a valid escape. */
 function validEscaped(t: Uint8Array, s: string, start: number, end: number): boolean {
@@ -405,14 +403,13 @@ function skipUriParams(s: string, i: number, end: number, checkNames: boolean): 
   let n = 0;
   while (i < end && s.charCodeAt(i) === 0x3b) {
     if (n >= MAX_PARAMS) return -1;
-    let j = i + 1;
-    const nameStart = j;
-    while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-    if (j === nameStart || (checkNames && !validEscaped(URI_HEADER, s, nameStart, j))) return -1;
+    const nameStart = i + 1;
+    let j = paramcharEnd(s, nameStart, end);
+    if (j <= nameStart || (checkNames && !validEscaped(URI_HEADER, s, nameStart, j))) return -1;
     if (j < end && s.charCodeAt(j) === 0x3d) {
       const vStart = ++j;
-      while (j < end && s.charCodeAt(j) <= 0xff && URI_PARAM[s.charCodeAt(j)] === 1) j++;
-      if (j === vStart) return -1;
+      j = paramcharEnd(s, vStart, end);
+      if (j <= vStart) return -1;
     }
     n++;
     i = j;

@@ -1,5 +1,5 @@
-// Via and From/To parameters that have their own grammar in RFC 3261 §25.1 (and RFC 3581), not
-// generic-param's: a value generic-param would take (quoted, a flag, any token) is refused with 400.
+// RFC 3261 §25.1 (and RFC 3581) rules a review found unchecked: what the grammar refuses, the
+// parser refuses with 400 and a stable SIP_PARSE_* code; the legal neighbours still parse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage } from './index.ts';
@@ -53,4 +53,13 @@ test('RFC 3261 §25.1 via-received / via-maddr / via-ttl and RFC 3581 response-p
     assert.ok(parseVia(via).ok, via);
     assert.ok(parseMessage(msg(via)).ok, via);
   }
+});
+
+test('RFC 3261 §25.1 escaped = "%" HEXDIG HEXDIG: a Request-URI or From URI parameter with a bad escape is refused (400)', () => {
+  const via = 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a';
+  const withRuri = (ruri: string) => Buffer.from(msg(via).toString('latin1').replace('sip:bob@example.com', ruri), 'latin1');
+  refused(withRuri('sip:bob@example.com;x=%zz'), 'SIP_PARSE_BAD_REQUEST_URI');
+  refused(withRuri('sip:bob@example.com;x=1%'), 'SIP_PARSE_BAD_REQUEST_URI');
+  refused(msg(via, '<sip:a@x.example;p=%4>;tag=f1'), 'SIP_PARSE_BAD_URI');
+  assert.ok(parseMessage(withRuri('sip:bob@example.com;x=%7a')).ok);
 });
