@@ -181,3 +181,26 @@ test('RFC 3261 §25.1 escaped = "%" HEXDIG HEXDIG: a bad escape anywhere in a UR
     assert.equal(validUri(s, 0, s.length), true, s);
   }
 });
+
+test('RFC 3261 §19.1.4: escaped reserved characters are not equal to the characters themselves; other escapes are', () => {
+  // The RFC's own example: an escaped unreserved character equals the character.
+  assert.ok(uriEquals(u('sip:%61lice@atlanta.com;transport=TCP'), u('sip:alice@AtLanTa.CoM;Transport=tcp')));
+  const ne: Array<[string, string]> = [
+    ['sip:a%3Bb@h.example.com', 'sip:a;b@h.example.com'], // ";" in the user part
+    ['sip:a%2Fb@h.example.com', 'sip:a/b@h.example.com'],
+    ['sip:a%3Fb@h.example.com', 'sip:a?b@h.example.com'],
+    ['sip:a%2Cb@h.example.com', 'sip:a,b@h.example.com'],
+    ['sip:u:p%3Dq@h.example.com', 'sip:u:p=q@h.example.com'], // password
+    ['sip:h.example.com;x=a%3Ab', 'sip:h.example.com;x=a:b'], // uri-parameter value
+    ['sip:h.example.com?s=a%3Fb', 'sip:h.example.com?s=a?b'], // header value
+    ['sip:a%253Bb@h.example.com', 'sip:a%3Bb@h.example.com'], // an escaped "%" is not an escape
+  ];
+  for (const [a, b] of ne) assert.ok(!uriEquals(u(a), u(b)), `${a} != ${b}`);
+  const eq: Array<[string, string]> = [
+    ['sip:a%3bb@h.example.com', 'sip:a%3Bb@h.example.com'], // the same octet, hex in either case
+    ['sip:%7Euser@h.example.com', 'sip:~user@h.example.com'],
+    ['sip:h.example.com;x=%41', 'sip:h.example.com;x=a'], // parameter values compare case-insensitively
+    ['sip:a%25b@h.example.com', 'sip:a%25b@h.example.com'],
+  ];
+  for (const [a, b] of eq) assert.ok(uriEquals(u(a), u(b)), `${a} == ${b}`);
+});

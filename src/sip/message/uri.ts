@@ -56,7 +56,7 @@ function validEscaped(t: Uint8Array, s: string, start: number, end: number): boo
 
 /** Percent-decodes (octets, then UTF-8). `%00` stays a NUL character (RFC 4475 escnull). */
 export function pctDecode(s: string): string {
-  return s.indexOf('%') < 0 ? s : Buffer.from(pctOctets(s), 'latin1').toString('utf8');
+  return s.indexOf('%') < 0 ? s : Buffer.from(decodeOctets(s, false), 'latin1').toString('utf8');
 }
 
 function isAscii(s: string): boolean {
@@ -65,16 +65,33 @@ function isAscii(s: string): boolean {
 }
 
 /**
- * Percent-decodes to a string of octets (one char per byte): what §19.1.4 compares. Decoding to
- * UTF-8 first would map every invalid sequence (%FF, %FE) to U+FFFD and make them equal.
+ * RFC 2396 reserved = ";" / "/" / "?" / ":" / "@" / "&" / "=" / "+" / "$" / ",", the set RFC 3261
+ * §19.1.4 excepts from "equivalent to their escaped form"; `%` too (see pctOctets).
  */
-function pctOctets(s: string): string {
+const KEPT_ESCAPED = ';/?:@&=+$,%';
+
+/**
+ * A URI component in the form §19.1.4 compares, as a string of octets (one char per byte):
+ * "characters other than those in the reserved set are equivalent to their % HEX HEX encoding", so
+ * those escapes are decoded, while an escaped reserved character is not the character itself
+ * (`sip:a%3Bb@x` is not `sip:a;b@x`) and stays an escape, its hex digits upper-cased (`%3b` and
+ * `%3B` are the same octet). An escaped `%` stays one too: decoded, `%253B` would read as the
+ * escape `%3B`. Decoding to UTF-8 first would map every invalid sequence (%FF, %FE) to U+FFFD and
+ * make them equal.
+ */
+export function pctOctets(s: string): string {
+  return decodeOctets(s, true);
+}
+
+/** Percent-decodes to a string of octets; with `keepReserved`, escapes of KEPT_ESCAPED stay (upper-cased). */
+function decodeOctets(s: string, keepReserved: boolean): string {
   if (s.indexOf('%') < 0 && isAscii(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
+      const octet = parseInt(s.slice(i + 1, i + 3), 16);
+      out += keepReserved && KEPT_ESCAPED.indexOf(String.fromCharCode(octet)) >= 0 ? s.slice(i, i + 3).toUpperCase() : String.fromCharCode(octet);
       i += 2;
     } else if (c < 0x80) out += s[i] ?? '';
     else out += Buffer.from(s[i] ?? '', 'utf8').toString('latin1');
@@ -494,7 +511,8 @@ function telDigits(n: string): string {
 }
 
 /**
- * RFC 3261 §19.1.4 URI comparison: userinfo case-sensitive after unescaping, host case-insensitive,
+ * RFC 3261 §19.1.4 URI comparison: userinfo case-sensitive after unescaping all but reserved
+ * characters (pctOctets), host case-insensitive,
  * an omitted port never equals an explicit one, user/ttl/method/maddr parameters must be on both sides,
  * other parameters only compared when present in both, headers always compared.
  */

@@ -1,4 +1,4 @@
-import { parseUri, uriEquals, type Uri } from '../message/index.ts';
+import { parseUri, pctOctets, uriEquals, type Uri } from '../message/index.ts';
 
 /** Compares two URIs as RFC 3261 §19.1.4 says; the store takes one so src/app can pass message's `uriEquals`. */
 export type UriEquality = (a: string, b: string) => boolean;
@@ -55,11 +55,9 @@ function split(uri: string): LooseUri | undefined {
     const name = (eq < 0 ? p : p.slice(0, eq)).toLowerCase();
     params.set(name, eq < 0 ? '' : p.slice(eq + 1).toLowerCase());
   }
-  return { scheme, user: safeDecode(user), host: host.toLowerCase(), port, params, headers };
-}
-
-function safeDecode(s: string): string {
-  try { return decodeURIComponent(s); } catch { return s; }
+  // §19.1.4: unreserved escapes equal their characters, reserved ones do not (decodeURIComponent
+  // decoded both, so `a%3Bb` matched a binding of `a;b`).
+  return { scheme, user: pctOctets(user), host: host.toLowerCase(), port, params, headers };
 }
 
 /** Parameters that must match when either URI has them (RFC 3261 §19.1.4). */
@@ -68,9 +66,9 @@ const STRICT_PARAMS = ['user', 'ttl', 'method', 'maddr', 'transport'];
 /**
  * A minimal RFC 3261 §19.1.4 comparison on strings, good enough for Contact matching until the
  * message layer's `uriEquals` is wired in: case-insensitive scheme/host/params, case-sensitive
- * user (after %-decoding), an omitted port never equals an explicit one, user/ttl/method/maddr/
- * transport must agree when present in either, other params only when present in both, and
- * headers must be identical.
+ * user (after %-decoding all but reserved characters, as uriEquals), an omitted port never equals
+ * an explicit one, user/ttl/method/maddr/transport must agree when present in either, other params
+ * only when present in both, and headers must be identical.
  */
 export function simpleUriEquals(a: string, b: string): boolean {
   if (a === b) return true;

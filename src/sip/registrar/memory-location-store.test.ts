@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
 import type { BindingFields } from './binding.ts';
 import { MemoryLocationStore } from './memory-location-store.ts';
+import { simpleUriEquals } from './contact-match.ts';
 import type { LocationEvent } from './location-store.ts';
 import type { LocationPersistence, PersistedBinding, PersistenceChange } from './ports.ts';
 import { counting as recordingCounters } from '../../../test/support/counting.ts';
@@ -267,4 +268,16 @@ test('lookups stay right across an AoR emptied and filled again (the remembered 
   assert.equal(store.removeAor('a@x'), 1);
   assert.deepEqual(store.lookup('a@x'), []);
   assert.equal(store.aorCount(), 1);
+});
+
+test('RFC 3261 §19.1.4 in Contact matching: an escaped reserved character does not refresh the binding of the unescaped one', () => {
+  const { store } = setup();
+  const semi = store.insert('a@x', fields('sip:a;b@192.0.2.1:5060', 60));
+  assert.equal(store.find('a@x', { contact: 'sip:a%3Bb@192.0.2.1:5060' }), undefined);
+  assert.equal(store.find('a@x', { contact: 'sip:a;b@192.0.2.1:5060' }), semi);
+  const alice = store.insert('a@x', fields('sip:alice@192.0.2.1:5060', 60));
+  assert.equal(store.find('a@x', { contact: 'sip:%61lice@192.0.2.1:5060' }), alice);
+  // The string fallback (a stored contact the parser refuses) compares the same way.
+  assert.equal(simpleUriEquals('sip:a%3Bb@192.0.2.1', 'sip:a;b@192.0.2.1'), false);
+  assert.equal(simpleUriEquals('sip:%61lice@192.0.2.1', 'sip:alice@192.0.2.1'), true);
 });
