@@ -10,7 +10,8 @@ import { methodAt } from './start-line.ts';
 import { canonicalNameAddr, hasQuotedTag, hasTagWithoutValue, parseNameAddr, type NameAddr } from './name-addr.ts';
 import { canonicalVia, parseVia } from './via.ts';
 import { canonicalSipUriEnd, parseUri, validUri } from './uri.ts';
-import { splitListOffsets } from './header-values.ts';
+import { splitListInto } from './header-values.ts';
+import { MAX_VIA_COUNT } from './limits.ts';
 import { parseError, type SipParseError, type PartialMessage } from './errors.ts';
 import { HDR_STRIDE, HDR_VALUE_START, HDR_VALUE_END, FOLDED_FLAG, type SipMessage } from './sip-message.ts';
 import type { Result } from '../../lib/result.ts';
@@ -121,6 +122,9 @@ function hasByte(buf: Uint8Array, start: number, end: number, byte: number): boo
   return false;
 }
 
+/** Element offsets of a first Via line holding a comma (topVia is synchronous): no array per message. */
+const VIA_OFFS: number[] = new Array<number>(2 * (MAX_VIA_COUNT + 1)).fill(0);
+
 function topVia(msg: SipMessage, i: number): SipParseError | undefined {
   if (i < 0) return parseError('SIP_PARSE_MISSING_HEADER', 'Missing Via');
   const b = i * HDR_STRIDE;
@@ -141,15 +145,18 @@ function topVia(msg: SipMessage, i: number): SipParseError | undefined {
     msg.topViaCache = r.value;
     return undefined;
   }
-  const offs: number[] = [];
-  splitListOffsets(msg.buffer, vs, ve, offs, 1 << 30);
-  // Every element of the first line must parse (RFC 4475 badinv01: `;;,;,,`), the top one is kept.
-  for (let k = 0; k < offs.length; k += 2) {
+  const offs = VIA_OFFS;
+  // At most MAX_VIA_COUNT values, as vias() reads them: the line is bounded by MAX_LINE_BYTES, but
+  // ~8 KB of short values is still hundreds of them, each parsed here.
+  const count = splitListInto(msg.buffer, vs, ve, offs, 0, MAX_VIA_COUNT);
+  // Every element of the first line must parse (RFC 4475 badinv01: `;;,;,,`), the top one is kept
+  // (also when there are too many: the 400 goes to it).
+  for (let k = 0; k < 2 * (count > MAX_VIA_COUNT ? MAX_VIA_COUNT : count); k += 2) {
     const r = msg.parseRange(parseVia, offs[k] ?? 0, offs[k + 1] ?? 0, folded);
     if (!r.ok) return r.error;
     if (k === 0) msg.topViaCache = r.value;
   }
-  return undefined;
+  return count > MAX_VIA_COUNT ? parseError('SIP_PARSE_TOO_MANY_VIAS', `more than ${MAX_VIA_COUNT} Via values`) : undefined;
 }
 
 /** Decodes and caches the essential headers; returns the first problem found. */

@@ -10,7 +10,10 @@ export const MAX_MESSAGE_BYTES = 65535;
 /** Header lines (not values) per message. Real messages carry 10–40. */
 export const MAX_HEADERS = 256;
 
-/** Bytes of one physical line (start line or header line, before unfolding). */
+/**
+ * Bytes of the start line, and of one header line together with its continuation lines (RFC 3261
+ * §7.3.1 folding): a folded header is held to the same limit as an unfolded one.
+ */
 export const MAX_LINE_BYTES = 8192;
 
 /** Via values in one message (all Via lines, comma-split). longreq.dat has 34. */

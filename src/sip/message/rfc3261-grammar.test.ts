@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage } from './index.ts';
 import { parseVia } from './via.ts';
+import * as limits from './limits.ts';
 
 function msg(via: string, from = '<sip:a@x.example>;tag=f1', to = '<sip:b@y.example>'): Buffer {
   return Buffer.from([
@@ -62,4 +63,36 @@ test('RFC 3261 §25.1 escaped = "%" HEXDIG HEXDIG: a Request-URI or From URI par
   refused(withRuri('sip:bob@example.com;x=1%'), 'SIP_PARSE_BAD_REQUEST_URI');
   refused(msg(via, '<sip:a@x.example;p=%4>;tag=f1'), 'SIP_PARSE_BAD_URI');
   assert.ok(parseMessage(withRuri('sip:bob@example.com;x=%7a')).ok);
+});
+
+test('RFC 3261 §7.3.1 folding: a Via with continuation lines is held to MAX_LINE_BYTES like an unfolded line (SIP_PARSE_LINE_TOO_LONG)', () => {
+  const value = (n: number) => Array.from({ length: n }, (_, i) => `SIP/2.0/UDP h${i}.example;branch=z9hG4bK${i}`).join(',\r\n ');
+  const withVia = (v: string) => msg(v);
+  // ~51 KB over 7 continuation lines of under 8 KB each: refused before any Via is parsed.
+  const line = ` ${'SIP/2.0/UDP h.example;branch=z9hG4bK1, '.repeat(190)}`;
+  const big = `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a,\r\n${Array.from({ length: 7 }, () => line).join('\r\n')}SIP/2.0/UDP z`;
+  assert.ok(big.length > 50_000);
+  refused(withVia(big), 'SIP_PARSE_LINE_TOO_LONG');
+  // Measured as for one line, from the colon: the same bytes folded or not pass or fail together.
+  const at = (len: number) => `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;x=${'a'.repeat(len)}`;
+  const fit = at(limits.MAX_LINE_BYTES - 2 - at(0).length);
+  assert.ok(parseMessage(withVia(fit)).ok);
+  assert.ok(parseMessage(withVia(fit.replace(';x=', '\r\n ;x=').slice(0, -3))).ok);
+  refused(withVia(`${fit}a`), 'SIP_PARSE_LINE_TOO_LONG');
+  refused(withVia(`${fit.replace(';x=', '\r\n ;x=').slice(0, -3)}aaaa`), 'SIP_PARSE_LINE_TOO_LONG');
+  // A usual folded Via list still parses.
+  const r = parseMessage(withVia(value(20)));
+  assert.ok(r.ok);
+  assert.equal(r.value.topVia.host, 'h0.example');
+});
+
+test('RFC 3261 §20.42: the values on the first Via line count against MAX_VIA_COUNT (SIP_PARSE_TOO_MANY_VIAS), the 400 still reaches the top one', () => {
+  const vias = (n: number) => Array.from({ length: n }, (_, i) => `SIP/2.0/UDP h${i};branch=z9hG4bK${i}`).join(',');
+  assert.ok(parseMessage(msg(vias(limits.MAX_VIA_COUNT))).ok);
+  const r = parseMessage(msg(vias(limits.MAX_VIA_COUNT + 1)));
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.error.code, 'SIP_PARSE_TOO_MANY_VIAS');
+    assert.equal(r.error.partial?.topVia?.branch, 'z9hG4bK0');
+  }
 });
