@@ -150,8 +150,10 @@ function fromRow(r: Selectable<LocationTable>, contactId: bigint): LocationConta
     received: r.received,
     path: r.path,
     expires: Number(r.expires),
-    // MySQL FLOAT(10,2) and pg REAL come back as binary floats: keep OpenSIPS's two decimals.
-    q: Math.round(Number(r.q) * 100) / 100,
+    // pg REAL and MySQL FLOAT come back as binary floats (0.121 as 0.12099999...): rounded to the
+    // three decimals of an RFC 3261 §25.1 qvalue. Rounding to two turned q=0.125 into 0.13 and
+    // made it outrank 0.128 after a restart.
+    q: Math.round(Number(r.q) * 1000) / 1000,
     callid: r.callid,
     cseq: Number(r.cseq),
     lastModified: fromSqlDateTime(r.last_modified),

@@ -27,7 +27,10 @@ function types(dialect: StoreDialect) {
     int: sql.raw('integer'),
     datetime: sql.raw(pg ? 'timestamp without time zone' : 'datetime'),
     text: sql.raw('text'),
-    float: sql.raw(pg ? 'real' : my ? 'float(10,2)' : 'float'),
+    // OpenSIPS writes MySQL's q as FLOAT(10,2), which stores 0.125 as 0.13: a table we create keeps
+    // the three decimals of an RFC 3261 §25.1 qvalue (OpenSIPS reads it the same); one OpenSIPS
+    // created keeps its own type.
+    float: sql.raw(pg ? 'real' : my ? 'float(10,3)' : 'float'),
   };
 }
 

@@ -24,6 +24,15 @@ test('bindings written through to the location table come back after a restart (
     assert.equal(loaded.contactId, b.contactId);
     assert.equal(loaded.contact, 'sip:alice@192.0.2.1:5060');
     assert.equal(loaded.q, 500);
+    // RFC 3261 §25.1 qvalue: three decimals survive the table, so ordering by q after a restart is the same.
+    const c = a.insert('carol@example.com', { contact: 'sip:carol@192.0.2.3', expiresSec: nowSec + 3600, q: 125, callId: 'cid-3', cseq: 1 });
+    const d = a.insert('carol@example.com', { contact: 'sip:carol@192.0.2.4', expiresSec: nowSec + 3600, q: 128, callId: 'cid-4', cseq: 1 });
+    await a.persisted();
+    const third = new MemoryLocationStore({ clock, random: new SeededRandom(3), persistence, persistenceMode: 'write-through' });
+    await third.load();
+    assert.deepEqual(third.lookup('carol@example.com').map((x) => [x.contact, x.q, x.qText()]), [['sip:carol@192.0.2.3', 125, '0.125'], ['sip:carol@192.0.2.4', 128, '0.128']]);
+    a.remove(c);
+    a.remove(d);
     assert.equal(loaded.received, 'sip:198.51.100.2:40000');
     assert.equal(loaded.expiresSec, nowSec + 3600);
     // RFC 5626: instance and reg-id survive (reg-id in kv_store), so the UA's next refresh finds its binding.

@@ -145,6 +145,16 @@ export function storeSuite(name: string, engine: () => EngineUnderTest, skip: fa
       assert.equal(row?.lastModified.toISOString(), when.toISOString());
     });
 
+    it('location keeps a q of three decimals (RFC 3261 §25.1 qvalue = "0" ["." 0*3DIGIT])', async () => {
+      const s = await open(await fresh());
+      const when = new Date('2024-05-06T07:08:09Z');
+      for (const [contact, q] of [['sip:u@h1', 0.125], ['sip:u@h2', 0.121], ['sip:u@h3', 0.128], ['sip:u@h4', 0.001]] as const) {
+        await s.locations.upsert({ username: 'u', contact, expires: 9, callid: 'c', cseq: 1, q, lastModified: when });
+      }
+      const rows = await s.locations.loadAll();
+      assert.deepEqual(rows.map((r) => [r.contact, r.q]).sort(), [['sip:u@h1', 0.125], ['sip:u@h2', 0.121], ['sip:u@h3', 0.128], ['sip:u@h4', 0.001]]);
+    });
+
     it('clusterer: add with OpenSIPS defaults, list by cluster, remove', async () => {
       const s = await open(await fresh());
       const id = await s.clusterer.add({ clusterId: 1, nodeId: 2, url: 'bin:127.0.0.1:5567' });

@@ -5,6 +5,7 @@ import { parseMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
 import { MemoryLocationStore } from './memory-location-store.ts';
 import { RegisterHandler } from './register-handler.ts';
+import { ulDump } from './usrloc-mi.ts';
 import type { ReceiveInfo, RegistrarConfig } from './register-handler.ts';
 
 const rcv: ReceiveInfo = { proto: 'udp', sourceIp: '192.0.2.10', sourcePort: 5060, socket: 'udp:203.0.113.1:5060' };
@@ -220,4 +221,18 @@ test('RFC 5626 §4.1: reg-id is 1*DIGIT from 1 to 2^31-1; anything else is 400',
   const { handler, store } = setup();
   assert.equal(handler.handle(register({ contacts: [`<sip:bob@192.0.2.10>${inst};reg-id=2147483647`], expires: 600 }), rcv).status, 200);
   assert.equal(store.lookup('bob@example.com')[0]?.regId, 2147483647);
+});
+
+test('RFC 3261 §25.1 qvalue = ("0" ["." 0*3DIGIT]) / ("1" ["." 0*3("0")]): three decimals are kept, echoed in the 200 and in ul_dump', () => {
+  const { clock, store, handler } = setup();
+  const r = handler.handle(register({ contacts: ['<sip:bob@192.0.2.10:5060>;q=0.125', '<sip:bob@192.0.2.11:5060>;q=0.12', '<sip:bob@192.0.2.12:5060>;q=0.121'], expires: 3600 }), rcv);
+  assert.equal(r.status, 200);
+  const contacts = header(r.headers, 'Contact');
+  assert.ok(contacts.includes('<sip:bob@192.0.2.10:5060>;expires=3600;q=0.125'), contacts.join(' | '));
+  assert.ok(contacts.includes('<sip:bob@192.0.2.11:5060>;expires=3600;q=0.12'), contacts.join(' | '));
+  assert.ok(contacts.includes('<sip:bob@192.0.2.12:5060>;expires=3600;q=0.121'), contacts.join(' | '));
+  assert.deepEqual(store.lookup('bob@example.com').map((b) => b.q), [125, 120, 121]);
+  const dump = JSON.stringify(ulDump(store, clock));
+  assert.ok(dump.includes('"Q":"0.125"') && dump.includes('"Q":"0.121"') && dump.includes('"Q":"0.12"'), dump);
+  assert.equal(handler.handle(register({ contacts: ['<sip:bob@192.0.2.13>;q=0.1251'], cseq: 1900 }), rcv).status, 400, 'four decimals are no qvalue');
 });
