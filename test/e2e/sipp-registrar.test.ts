@@ -44,7 +44,7 @@ describe('registrar and proxy with real SIPp', { skip: skipWithoutSipp() }, () =
     const miPort = await freePort();
     const store = await openStore('sqlite:node.db', { baseDir: dir });
     for (let i = 0; i < USERS; i++) await store.subscribers.add(`user${i}`, '127.0.0.1', `pw-user${i}`);
-    for (const u of ['bob', 'carol', 'dave', 'erin']) await store.subscribers.add(u, '127.0.0.1', `pw-${u}`);
+    for (const u of ['bob', 'carol', 'dave', 'erin', 'frank']) await store.subscribers.add(u, '127.0.0.1', `pw-${u}`);
     await store.close();
     const file = writeConfig(dir, 'node.yaml', [
       'node: { name: e2e-registrar, logLevel: warn }',
@@ -87,6 +87,18 @@ describe('registrar and proxy with real SIPp', { skip: skipWithoutSipp() }, () =
     const u = await uas;
     assert.equal(uac.successful, 1, show(uac));
     assert.equal(u.successful, 1, show(u));
+  });
+
+  test('a caller behind a NAT (private Via, unreachable Contact): fix_nated_contact makes the callee\'s BYE reach it', async () => {
+    // examples/registrar/routes.ts runs ctx.nat.test() / fixContact(); uac-nat.xml says why its
+    // Contact is 127.0.0.1:5999 (unfixed, the BYE would go there and the caller would never see it).
+    const uasPort = await freePort();
+    await registerAt('frank', uasPort);
+    const uas = runSipp({ scenario: join(scenarios, 'uas-bye.xml'), target: target(), calls: 1, localPort: uasPort, timeoutMs: 30_000 });
+    const uac = await runSipp({ scenario: join(scenarios, 'uac-nat.xml'), target: target(), calls: 1, rate: 1, service: 'frank', timeoutMs: 30_000 });
+    const u = await uas;
+    assert.equal(uac.successful, 1, `${show(uac)}\n${uac.errors}`);
+    assert.equal(u.successful, 1, `${show(u)}\n${u.errors}`);
   });
 
   test('CANCEL before answer: 200 for the CANCEL, 487 for the INVITE, the callee sees the CANCEL', async () => {
