@@ -132,6 +132,13 @@ export interface RequestContext extends BaseContext {
   removeHeader(name: string): void;
   /** True when this request has a To tag (in-dialog). */
   readonly inDialog: boolean;
+  /**
+   * OpenSIPS t_was_cancelled(): the caller CANCELled this INVITE, which was answered 487 at once.
+   * A handler that awaited something (a cluster query, a database) can stop here; relay() after it
+   * starts nothing and resolves `{ result: 'cancelled' }`. The failure handler does not run for a
+   * cancelled INVITE (OpenSIPS runs failure_route with t_was_cancelled() true).
+   */
+  readonly cancelled: boolean;
   /** NAT detection and Contact fixing for this request (OpenSIPS nat_uac_test / fix_nated_contact). */
   readonly nat: NatApi;
   readonly registrar: {

@@ -40,6 +40,8 @@ export interface ProxyRequestPort {
   readonly destination: string | undefined;
   addHeader(name: string, value: string): void;
   removeHeader(name: string): void;
+  /** The caller CANCELled this INVITE (OpenSIPS t_was_cancelled()). */
+  readonly cancelled: boolean;
   /** OpenSIPS fix_nated_contact on the forwarded request; false when it has no SIP Contact. */
   fixNatedContact(uriParams?: string): boolean;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */

@@ -20,6 +20,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get src(): ScriptSource { return this.pr.src; }
   get vars(): Map<string, unknown> { return this.pr.vars; }
   get handled(): boolean { return this.pr.disposition !== 'pending'; }
+  get cancelled(): boolean { return this.pr.cancelled; }
 
   reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean {
     this.observe?.(this.pr, status, opts?.headers);

@@ -110,6 +110,10 @@ export class ScriptRequestContext implements RequestContext {
     return this.deps.cluster?.nodeId;
   }
 
+  get cancelled(): boolean {
+    return this.pr.cancelled;
+  }
+
   get inDialog(): boolean {
     return this.pr.msg.to.tag !== undefined;
   }

@@ -46,6 +46,7 @@ class FakeRequest implements ProxyRequestPort {
   addHeader(): void {}
   removeHeader(): void {}
   fixNatedContact(): boolean { return false; }
+  cancelled = false;
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void { this.hooks = h; }
   observers: Array<(res: SipMessage) => void> = [];
   observeReplies(fn: (res: SipMessage) => void): void { this.observers.push(fn); }

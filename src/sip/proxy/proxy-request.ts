@@ -103,6 +103,8 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     this.edits.contact = v;
     return true;
   }
+  /** OpenSIPS t_was_cancelled(): the caller CANCELled this INVITE (it was answered 487). */
+  get cancelled(): boolean { return this.transaction?.cancelled === true; }
   /** Adds our Record-Route (two when the request leaves on another interface) on forwarding. */
   recordRoute(): void { this.edits.recordRoute = true; }
 
