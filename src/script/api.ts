@@ -17,8 +17,8 @@ export type Response = SipMessage;
  * `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
 export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
-import type { NatCheck, RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
-export type { NatCheck } from '../sip/proxy/index.ts';
+import type { NatCheck, RelayOptions, RelayOutcome, RelayTarget, SdpFixOptions } from '../sip/proxy/index.ts';
+export type { NatCheck, SdpFixOptions } from '../sip/proxy/index.ts';
 import type { EslEvent } from '../features/esl/index.ts';
 
 /**
@@ -73,6 +73,16 @@ export interface NatApi {
    * Contact. In the reply handler, only what it does before its first `await` reaches the response.
    */
   fixContact(uriParams?: string): boolean;
+  /**
+   * OpenSIPS fix_nated_sdp: in the forwarded message's SDP (`application/sdp` bodies; multipart is
+   * left alone), the address of each `c=` line (`rewrite-media-ip`), and with `origin: true` each
+   * `o=` line (`rewrite-origin-ip`), becomes the packet's source or `address`; the address type
+   * follows (IP4/IP6). 0.0.0.0 and :: stay unless `nullAddresses: true` (`rewrite-null-ips`). Media
+   * still flows directly between the phones: this helps symmetric-RTP peers, it is not a media
+   * relay (rtpproxy / rtpengine). False when there is nothing to change. Same `await` rule as
+   * fixContact in the reply handler.
+   */
+  fixSdp(opts?: SdpFixOptions): boolean;
 }
 
 /** The OpenSIPS return codes of cluster sends, by name: sent (1), disabled (-1), unreachable (-2), failed (-3). */

@@ -23,22 +23,35 @@ test('ctx.nat: an OpenSIPS-style NAT route — nat_uac_test(19) then fix_nated_c
     request(req, ctx) {
       const nated = ctx.nat.test();
       seen.push(`request ${nated} ${ctx.nat.test('private-sdp')} ${ctx.nat.test(2)}`);
-      if (nated) ctx.nat.fixContact(';nat=yes');
+      if (nated) { ctx.nat.fixContact(';nat=yes'); ctx.nat.fixSdp(); }
       void ctx.relay();
     },
     reply(res, ctx) {
       seen.push(`reply ${res.status} from ${ctx.source?.address}:${ctx.source?.port} ${ctx.nat.test()}`);
-      if (ctx.nat.test()) ctx.nat.fixContact();
+      if (ctx.nat.test()) { ctx.nat.fixContact(); ctx.nat.fixSdp(); }
     },
   }));
   const caller = { ...CALLER, remoteAddress: '203.0.113.7', remotePort: 40000 };
-  h.recv(request().replace('Contact: <sip:alice@192.0.2.10:5060>', 'Contact: <sip:alice@192.168.1.5:5062>'), caller);
+  const sdp = 'v=0\r\no=alice 1 1 IN IP4 192.168.1.5\r\ns=-\r\nc=IN IP4 192.168.1.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+  const offer = request().replace('Contact: <sip:alice@192.0.2.10:5060>', 'Contact: <sip:alice@192.168.1.5:5062>')
+    .replace('Content-Length: 0\r\n\r\n', `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+  h.recv(offer, caller);
   const inv = only(h.take(), isReq('INVITE')).msg;
   assert.equal(inv.get('Contact'), '<sip:alice@203.0.113.7:40000;nat=yes>');
+  assert.match(inv.body.toString(), /^c=IN IP4 203\.0\.113\.7\r$/m);
+  assert.match(inv.body.toString(), /^o=alice 1 1 IN IP4 192\.168\.1\.5\r$/m, 'o= only with origin: true');
+  assert.equal(inv.contentLength, inv.body.length);
   const callee = { proto: 'udp' as const, remoteAddress: '198.51.100.9', remotePort: 41000, localAddress: PROXY_IP, localPort: 5060 };
-  h.core.receive(Buffer.from(buildResponse(inv, 200, 'OK', { toTag: 'b1', headers: [['Contact', '<sip:bob@10.1.1.20:5070>']] }).bytes), callee);
-  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@198.51.100.9:41000>');
-  assert.deepEqual(seen, ['request true false true', 'reply 200 from 198.51.100.9:41000 true']);
+  const answer = 'v=0\r\no=bob 1 1 IN IP4 10.1.1.20\r\ns=-\r\nc=IN IP4 10.1.1.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n';
+  const ok = buildResponse(inv, 200, 'OK', { toTag: 'b1', headers: [['Contact', '<sip:bob@10.1.1.20:5070>'], ['Content-Type', 'application/sdp']], body: answer });
+  h.core.receive(Buffer.from(ok.bytes), callee);
+  const up = only(h.take(), isRes(200)).msg;
+  assert.equal(up.get('Contact'), '<sip:bob@198.51.100.9:41000>');
+  assert.match(up.body.toString(), /^c=IN IP4 198\.51\.100\.9\r$/m);
+  // The 200 retransmitted after the call was answered goes up with the same edits, without the handler.
+  h.core.receive(Buffer.from(ok.bytes), callee);
+  assert.match(only(h.take(), isRes(200)).msg.body.toString(), /^c=IN IP4 198\.51\.100\.9\r$/m);
+  assert.deepEqual(seen, ['request true true true', 'reply 200 from 198.51.100.9:41000 true']);
 });
 
 test('ctx.nat.test throws a TypeError for an unknown check, and the request gets 500 (the script erred)', () => {

@@ -3,6 +3,7 @@
  * core, the registrar and the cluster. src/app binds the real parts to these; tests bind fakes.
  */
 import type { SipMessage } from '../sip/message/index.ts';
+import type { SdpFixOptions } from '../sip/proxy/index.ts';
 import type { AuthResult, ClusterMessageEvent, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyBranch, SendResult } from './api.ts';
 
 export interface ScriptSource {
@@ -19,6 +20,8 @@ export interface ReplyPort {
   readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number } | undefined;
   /** OpenSIPS fix_nated_contact in onreply_route; false when the response has no SIP Contact. */
   fixContact(uriParams?: string): boolean;
+  /** OpenSIPS fix_nated_sdp in onreply_route; false when there is no SDP or nothing to change. */
+  fixSdp(opts?: SdpFixOptions): boolean;
 }
 
 /** The proxy core's view of one request (src/sip/proxy). */
@@ -44,6 +47,8 @@ export interface ProxyRequestPort {
   readonly cancelled: boolean;
   /** OpenSIPS fix_nated_contact on the forwarded request; false when it has no SIP Contact. */
   fixNatedContact(uriParams?: string): boolean;
+  /** OpenSIPS fix_nated_sdp on the forwarded request; false when there is no SDP or nothing to change. */
+  fixNatedSdp(opts?: SdpFixOptions): boolean;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */
   setHooks(hooks: {
     onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { fixedContactValue, type BranchInfo, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget, type ResponseEdits } from '../sip/proxy/index.ts';
+import { fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget, type ResponseEdits } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ReplyPort, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
@@ -46,6 +46,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
   fixNatedContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
+  fixNatedSdp(opts?: SdpFixOptions): boolean { return this.pr.fixNatedSdp(opts); }
 
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
     const onFailure = h.onFailure;
@@ -91,6 +92,14 @@ class ReplyAdapter implements ReplyPort {
     const v = src === undefined ? undefined : fixedContactValue(this.res, src, uriParams);
     if (v === undefined) return false;
     this.edits.contact = v;
+    return true;
+  }
+
+  fixSdp(opts?: SdpFixOptions): boolean {
+    const src = this.source;
+    const body = src === undefined ? undefined : fixedSdp(this.res, src, opts);
+    if (body === undefined) return false;
+    this.edits.body = body;
     return true;
   }
 }

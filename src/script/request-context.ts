@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { DEFAULT_NAT_CHECKS, natChecksOf, natTest, type NatCheck } from '../sip/proxy/index.ts';
+import { DEFAULT_NAT_CHECKS, natChecksOf, natTest, type NatCheck, type SdpFixOptions } from '../sip/proxy/index.ts';
 import type {
   AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
 } from './api.ts';
@@ -274,6 +274,7 @@ class RequestNat implements NatApi {
   }
 
   fixContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
+  fixSdp(opts?: SdpFixOptions): boolean { return this.pr.fixNatedSdp(opts); }
 }
 
 /** What a reply handler's NAT test takes when it names none: OpenSIPS onreply_route's `nat_uac_test(1)`. */
@@ -290,4 +291,5 @@ export class ReplyNat implements NatApi {
   }
 
   fixContact(uriParams?: string): boolean { return this.reply.fixContact(uriParams); }
+  fixSdp(opts?: SdpFixOptions): boolean { return this.reply.fixSdp(opts); }
 }

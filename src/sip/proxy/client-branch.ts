@@ -12,6 +12,7 @@ import {
 } from '../transaction/index.ts';
 import { AcceptedBranch, CompletedBranch } from './completed-replies.ts';
 import type { FailoverPlan } from './failover-plan.ts';
+import type { ResponseEdits } from './forward-builder.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo } from './proxy-types.ts';
@@ -55,8 +56,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   recurse = 0;
   /** Where the last response came from (the reply hook's NAT tests and fix read it). */
   responseSource: SipSource | undefined = undefined;
-  /** The Contact value the reply hook set for this branch's final response (fix_nated_contact). */
-  contactEdit: string | undefined = undefined;
+  /** What the reply hook changed in this branch's final response (fix_nated_contact / _sdp). */
+  replyEdits: ResponseEdits | undefined = undefined;
   private cancelState: CancelState = 'none';
   private tx: ClientInviteTransaction<SipMessage> | ClientNonInviteTransaction<SipMessage> | undefined;
   private timerC: TimerHandle | undefined;
@@ -165,7 +166,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     const env = this.env;
     if (tx instanceof ClientInviteTransaction) {
       if (!tx.handOffAccepted()) return;
-      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters, this.contactEdit);
+      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters, this.replyEdits);
       env.clients.set(this.key, e);
       env.completed.hold(e);
     } else if (tx !== undefined) {

@@ -22,7 +22,7 @@
 import { ByteSlabs } from '../../lib/byte-slabs.ts';
 import type { TimerHandle, Timers } from '../../lib/time.ts';
 import type { SipMessage } from '../message/index.ts';
-import { stripTopVia } from './forward-builder.ts';
+import { stripTopVia, type ResponseEdits } from './forward-builder.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { ClientMatch, ServerMatch } from './proxy-env.ts';
 import type { SipOutput, SipTarget } from './sip-source.ts';
@@ -71,14 +71,14 @@ export class AcceptedBranch implements ClientMatch, CompactEntry {
   constructor(
     readonly key: string, readonly table: Table,
     private readonly out: SipOutput, private readonly upstream: SipTarget, private readonly counters: ProxyCounters,
-    /** The Contact the reply hook gave the first 2xx (fix_nated_contact): its retransmissions get it too. */
-    private readonly contact: string | undefined = undefined,
+    /** What the reply hook changed in the first 2xx (fix_nated_contact / _sdp): its retransmissions get it too. */
+    private readonly edits: ResponseEdits | undefined = undefined,
   ) {}
 
   receive(res: SipMessage): void {
     if (res.status < 200 || res.status >= 300) return;
     this.counters.fwdReplies.inc();
-    this.out.send(this.upstream, stripTopVia(res, undefined, this.contact));
+    this.out.send(this.upstream, stripTopVia(res, undefined, this.edits));
   }
 }
 

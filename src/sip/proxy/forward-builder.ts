@@ -21,6 +21,8 @@ export class RequestEdits {
   removed: string[] | undefined = undefined;
   /** The whole Contact header value replacing the received one(s) (fix_nated_contact, nat.ts). */
   contact: string | undefined = undefined;
+  /** The body replacing the received one (fix_nated_sdp, nat.ts). */
+  body: Buffer | undefined = undefined;
 }
 
 export interface ForwardInput {
@@ -73,6 +75,7 @@ export function buildForwardBytes(
   if (edits.removed !== undefined) for (const name of edits.removed) e.removeHeader(name);
   if (edits.added !== undefined) for (const [name, value, pos] of edits.added) e.addHeader(name, value, pos);
   if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
+  if (edits.body !== undefined) e.setBody(edits.body);
   // §16.6 step 4; two values when the request leaves on another interface than it came in on,
   // so each side of the dialog routes back to the address it can reach (OpenSIPS rr double route).
   if (edits.recordRoute && msg.method !== 'ACK' && msg.method !== 'CANCEL') {
@@ -96,13 +99,18 @@ export function buildForwardBytes(
 export class ResponseEdits {
   /** The whole Contact header value replacing the received one(s) (fix_nated_contact in onreply_route). */
   contact: string | undefined = undefined;
+  /** The body replacing the received one (fix_nated_sdp in onreply_route). */
+  body: Buffer | undefined = undefined;
 }
 
-/** §16.7 step 3: a response goes upstream without our Via (and with the reply hook's Contact). */
-export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [string, string]>, contact?: string): Buffer {
+/** §16.7 step 3: a response goes upstream without our Via (and with the reply hook's edits). */
+export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [string, string]>, edits?: ResponseEdits): Buffer {
   const e = new MessageEditor(res);
   e.removeTopVia();
   if (extra !== undefined) for (const [n, v] of extra) e.addHeader(n, v);
-  if (contact !== undefined) e.replaceHeader('Contact', contact);
+  if (edits !== undefined) {
+    if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
+    if (edits.body !== undefined) e.setBody(edits.body);
+  }
   return e.toBuffer();
 }

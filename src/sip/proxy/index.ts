@@ -7,7 +7,9 @@ export { SipProxy, type SipProxyOptions, type RequestHandler } from './sip-proxy
 export { ProxyRequest, type RequestDisposition } from './proxy-request.ts';
 export { RelayResult } from './relay-result.ts';
 export { OwnAddresses } from './own-addresses.ts';
-export { DEFAULT_NAT_CHECKS, fixedContactValue, isPrivateAddress, natChecksOf, natTest, type NatCheck, type PacketSource } from './nat.ts';
+export {
+  DEFAULT_NAT_CHECKS, fixedContactValue, fixedSdp, isPrivateAddress, natChecksOf, natTest, type NatCheck, type PacketSource, type SdpFixOptions,
+} from './nat.ts';
 export { ResponseEdits } from './forward-builder.ts';
 export {
   locateServer, orderSrv, type DnsPort, type LocTransport, type LocateQuery, type LocatedTarget, type NaptrRecord, type SrvRecord,

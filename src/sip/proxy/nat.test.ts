@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage, type SipMessage } from '../message/index.ts';
-import { fixedContactValue, isPrivateAddress, natChecksOf, natTest } from './nat.ts';
+import { fixedContactValue, fixedSdp, isPrivateAddress, natChecksOf, natTest } from './nat.ts';
 
 function msg(o: { via?: string; contact?: string | null; body?: string } = {}): SipMessage {
   const body = o.body ?? '';
@@ -81,4 +81,23 @@ test('fix_nated_contact: the first Contact URI gets the source host:port; displa
   assert.equal(fixedContactValue(msg({ contact: '<tel:+15551234>' }), NATED), undefined);
   assert.throws(() => fixedContactValue(m, NATED, 'nat=yes'), TypeError);
   assert.throws(() => fixedContactValue(m, NATED, ';nat yes'), TypeError);
+});
+
+const OFFER = 'v=0\r\no=alice 2890844526 2890844526 IN IP4 192.168.1.5\r\ns=-\r\nc=IN IP4 192.168.1.5\r\nt=0 0\r\n'
+  + 'm=audio 49170 RTP/AVP 0\r\nm=video 51372 RTP/AVP 31\r\nc=IN IP4 192.168.1.6/127\r\nm=audio 0 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n';
+
+test('fix_nated_sdp rewrite-media-ip: every c= address becomes the source (TTL suffix kept), o= and null addresses stay unless asked', () => {
+  const m = msg({ body: OFFER });
+  const media = fixedSdp(m, NATED)?.toString('latin1');
+  assert.equal(media, OFFER.replace('c=IN IP4 192.168.1.5', 'c=IN IP4 203.0.113.7').replace('c=IN IP4 192.168.1.6/127', 'c=IN IP4 203.0.113.7/127'));
+  const all = fixedSdp(m, NATED, { origin: true, nullAddresses: true })?.toString('latin1') ?? '';
+  assert.match(all, /^o=alice 2890844526 2890844526 IN IP4 203\.0\.113\.7\r$/m);
+  assert.equal(all.includes('0.0.0.0'), false);
+  // An IPv6 address changes the address type; a given address wins over the source.
+  assert.match(fixedSdp(m, { address: '2001:db8::7', port: 5060 })?.toString('latin1') ?? '', /^c=IN IP6 2001:db8::7\r$/m);
+  assert.match(fixedSdp(m, NATED, { address: '198.51.100.1' })?.toString('latin1') ?? '', /^c=IN IP4 198\.51\.100\.1\r$/m);
+  assert.throws(() => fixedSdp(m, NATED, { address: 'media.example.com' }), TypeError);
+  // Nothing to change, no SDP, another content type: undefined.
+  assert.equal(fixedSdp(msg({ body: 'v=0\r\nc=IN IP4 203.0.113.7\r\n' }), NATED), undefined);
+  assert.equal(fixedSdp(msg(), NATED), undefined);
 });

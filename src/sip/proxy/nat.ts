@@ -180,3 +180,42 @@ function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): str
   // The result must still be a URI (a parameter the script appended could break it).
   return parseUri(out) === undefined ? undefined : out;
 }
+
+/** What fixedSdp rewrites (OpenSIPS fix_nated_sdp flags). */
+export interface SdpFixOptions {
+  /** `rewrite-origin-ip`: the `o=` lines too (default: `c=` lines only, `rewrite-media-ip`). */
+  readonly origin?: boolean;
+  /** `rewrite-null-ips`: 0.0.0.0 / :: (RFC 2543 hold) are rewritten too (default: left as they are). */
+  readonly nullAddresses?: boolean;
+  /** The address to write instead of the packet's source (fix_nated_sdp's ip_address). */
+  readonly address?: string;
+}
+
+const SDP_TYPE = /^application\/sdp\s*(;|$)/i;
+const SDP_ADDRESS_LINE = /^(c=IN |o=\S+ \S+ \S+ IN )(IP[46]) ([^\s/]+)/gm;
+
+/**
+ * OpenSIPS fix_nated_sdp (rewrite-media-ip, and rewrite-origin-ip with `origin`): the SDP body
+ * with the address of its `c=` (and `o=`) lines replaced by the packet's source, the address type
+ * following it (IP4 / IP6). Undefined when the body is not `application/sdp` (multipart bodies are
+ * left alone) or nothing changed.
+ */
+export function fixedSdp(msg: SipMessage, src: PacketSource, opts: SdpFixOptions = {}): Buffer | undefined {
+  const type = msg.contentType;
+  if (type === undefined || !SDP_TYPE.test(type) || msg.body.length === 0) return undefined;
+  const address = unbracket(opts.address ?? src.address);
+  const family = address.includes(':') ? 'IP6' : 'IP4';
+  if (opts.address !== undefined && (family === 'IP4' ? ipv4(address) === undefined : !/^[0-9a-fA-F:.]+$/.test(address))) {
+    throw new TypeError(`not an IP address: ${JSON.stringify(opts.address)}`);
+  }
+  const text = msg.body.toString('latin1');
+  let changed = false;
+  const out = text.replace(SDP_ADDRESS_LINE, (line: string, head: string, _fam: string, addr: string) => {
+    if (!opts.origin && head.startsWith('o=')) return line;
+    if (!opts.nullAddresses && (addr === '0.0.0.0' || addr === '::')) return line;
+    if (addr === address) return line;
+    changed = true;
+    return `${head}${family} ${address}`;
+  });
+  return changed ? Buffer.from(out, 'latin1') : undefined;
+}

@@ -7,7 +7,7 @@
 import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
 import { TOKEN } from '../message/chars.ts';
 import { RequestEdits, currentRequestUri, type ForwardInput, type ResponseEdits } from './forward-builder.ts';
-import { fixedContactValue } from './nat.ts';
+import { fixedContactValue, fixedSdp, type SdpFixOptions } from './nat.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
 import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
@@ -101,6 +101,16 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     const v = fixedContactValue(this.msg, { address: this.src.remoteAddress, port: this.src.remotePort }, uriParams);
     if (v === undefined) return false;
     this.edits.contact = v;
+    return true;
+  }
+  /**
+   * OpenSIPS fix_nated_sdp: the forwarded request's SDP `c=` (and with `origin`, `o=`) addresses
+   * become the packet's source (nat.ts). False when there is no SDP body or nothing to change.
+   */
+  fixNatedSdp(opts?: SdpFixOptions): boolean {
+    const body = fixedSdp(this.msg, { address: this.src.remoteAddress, port: this.src.remotePort }, opts);
+    if (body === undefined) return false;
+    this.edits.body = body;
     return true;
   }
   /** OpenSIPS t_was_cancelled(): the caller CANCELled this INVITE (it was answered 487). */

@@ -347,14 +347,14 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
 
   onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void {
     const hook = this.hooks.onReply;
-    let contact: string | undefined;
+    let edits: ResponseEdits | undefined;
     if (hook !== undefined) {
-      const edits = new ResponseEdits();
+      edits = new ResponseEdits();
       try { hook(res, b, edits); } catch { this.env.counters.dropReplies.inc(); }
-      contact = edits.contact;
+      if (edits.contact === undefined && edits.body === undefined) edits = undefined;
       // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
       // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
-      if (status >= 200) b.contactEdit = contact;
+      if (status >= 200) b.replyEdits = edits;
     }
     // §16.7 step 3: "If no Via header field values remain in the response, the response was meant
     // for this element and MUST NOT be forwarded". A final of that kind is answered by us (below).
@@ -366,16 +366,16 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     }
     if (status < 200) {
       // §16.7 step 5: provisional responses other than 100 go up while no final did.
-      if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res, undefined, contact));
+      if (status > 100 && this.finalStatus === 0 && b.status === 0) this.forward(status, stripTopVia(res, undefined, edits));
       return;
     }
     if (status < 300) {
       // §16.7 step 5: every 2xx to INVITE is forwarded, even after another final (each is a dialog).
       if (this.finalStatus === 0) {
-        this.forward(status, stripTopVia(res, undefined, contact));
+        this.forward(status, stripTopVia(res, undefined, edits));
         this.finished(status, 'answered');
       } else if (this.isInvite) {
-        const bytes = stripTopVia(res, undefined, contact);
+        const bytes = stripTopVia(res, undefined, edits);
         this.env.counters.fwdReplies.inc();
         if (!this.server.respond(status, bytes)) this.env.out.send(this.upstream, bytes);
       }
@@ -518,7 +518,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       else this.reply(best.status, best.reason);
       return;
     }
-    this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals), best.branch instanceof ClientBranch ? best.branch.contactEdit : undefined));
+    this.forward(best.status, stripTopVia(best.msg, aggregatedChallenges(best, finals), best.branch instanceof ClientBranch ? best.branch.replyEdits : undefined));
     this.finished(best.status, 'failed');
   }
 }
