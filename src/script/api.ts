@@ -116,7 +116,7 @@ export interface RequestContext extends BaseContext {
    */
   reply(status: number, reason?: string, opts?: ReplyOptions): boolean;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
-  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): PromiseLike<RelayOutcome>;
+  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): Promise<RelayOutcome>;
   /** Forwards without a transaction (OpenSIPS forward()). */
   forwardStateless(destination?: string): void;
   /** Drops the request on purpose: no answer (what a ban list in drop mode does). */

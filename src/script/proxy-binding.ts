@@ -27,7 +27,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
     return this.pr.reply(status, reason, opts);
   }
 
-  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): PromiseLike<RelayOutcome> {
+  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): Promise<RelayOutcome> {
     return this.pr.relay(targets, opts);
   }
 

@@ -132,7 +132,7 @@ export class ScriptRequestContext implements RequestContext {
     return this.pr.destination;
   }
 
-  relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): PromiseLike<RelayOutcome> {
+  relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
     if (targets === undefined) return this.pr.relay(undefined, opts);
     const list = Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
     if (list.length === 0) return Promise.resolve({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });

@@ -1,6 +1,7 @@
 /**
- * What `relay()` returns: awaitable, but a Promise is only made when someone awaits it, so a
- * synchronous script that relays and returns pays nothing for it (DESIGN.md §8).
+ * What `relay()` returns: a Promise to the script (then / catch / finally, Promise.all, await),
+ * but the underlying Promise is only made when one of those is called, so a synchronous script
+ * that relays and returns pays nothing for it (DESIGN.md §8).
  */
 import type { RelayOutcome } from './proxy-types.ts';
 
@@ -8,7 +9,9 @@ export interface OutcomeSource {
   outcomePromise(): Promise<RelayOutcome>;
 }
 
-export class RelayResult implements PromiseLike<RelayOutcome> {
+export class RelayResult implements Promise<RelayOutcome> {
+  readonly [Symbol.toStringTag] = 'RelayResult';
+
   constructor(private readonly source: OutcomeSource | undefined, private readonly known?: RelayOutcome) {}
 
   /** An outcome decided at once (refused relay, stateless forward). */
@@ -24,10 +27,21 @@ export class RelayResult implements PromiseLike<RelayOutcome> {
   then<A = RelayOutcome, B = never>(
     onFulfilled?: ((value: RelayOutcome) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): PromiseLike<A | B> {
-    const p = this.known !== undefined || this.source === undefined
+  ): Promise<A | B> {
+    return this.promise().then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<RelayOutcome | B> {
+    return this.promise().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<RelayOutcome> {
+    return this.promise().finally(onFinally);
+  }
+
+  private promise(): Promise<RelayOutcome> {
+    return this.known !== undefined || this.source === undefined
       ? Promise.resolve(this.known ?? { result: 'refused', status: 0 } as RelayOutcome)
       : this.source.outcomePromise();
-    return p.then(onFulfilled, onRejected);
   }
 }
