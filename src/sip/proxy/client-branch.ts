@@ -97,9 +97,10 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     env.counters.uacTransactions.inc();
     env.counters.inuse.inc();
     env.counters.fwdRequests.inc();
-    // fr_timeout is timer B/F made shorter: when it fires the branch ends as at timer B/F (onFailure,
-    // a 408 that may fail over, §4.3 of RFC 3263), with no CANCEL (§9.1), and a late response
-    // finds no client transaction and is forwarded statelessly (§16.7 step 1), a 2xx included.
+    // fr_timeout is the wait of timer B/F made shorter: when it fires the branch ends as at timer
+    // B/F (onFailure, a 408 that may fail over, §4.3 of RFC 3263), with no CANCEL yet (§9.1). The
+    // client transaction stays in the table, silent, until its 64·T1 (tuTimedOut), so that a late
+    // response is not forwarded statelessly (§16.7 step 1): see onFailure and onResponse.
     this.tx = this.isInvite
       ? new ClientInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, (res) => buildNon2xxAck(this.request(), res), this.noReplyTimeoutMs)
       : new ClientNonInviteTransaction<SipMessage>(this.bytes, this.wire, env.timers, env.policy, this, this.noReplyTimeoutMs);
@@ -125,7 +126,10 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
       this.response = res;
       this.stopTimerC();
     } else if (status >= 300) {
-      return; // a late final after our local 408: absorbed; a late 2xx still goes up (§16.7 step 5).
+      // A late final after our local 408 (timer C, fr_timeout): ACKed by the INVITE client
+      // transaction (§17.1.1.3) and absorbed, as OpenSIPS tm discards a final on a branch it
+      // faked a 408 for. A late 2xx to INVITE still goes up (§16.7 step 5: each is a dialog).
+      return;
     }
     this.owner.onBranchResponse(this, res, status);
   }
@@ -134,6 +138,9 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     if (this.status !== 0) return;
     this.stopTimerC();
     this.endedBy = reason;
+    // fr_timeout (the client transaction lives on, tuTimedOut): a provisional that still comes gets
+    // its CANCEL at once (§9.1 allows one then), as OpenSIPS marks such a branch T_UAC_TO_CANCEL.
+    if (reason === 'timeout' && this.isInvite) this.cancelState = 'wanted';
     // §16.7 step 2 / §16.9: a timeout counts as a 408 and a transport error as a 503 of the branch.
     if (reason === 'timeout') this.finishLocally(408, 'Request Timeout');
     else this.finishLocally(503, 'Service Unavailable');

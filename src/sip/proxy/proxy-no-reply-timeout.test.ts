@@ -92,30 +92,86 @@ test('OpenSIPS fr_timeout on a non-INVITE (MESSAGE): a 100 does not stop it; the
   assert.deepEqual(requestsTo(h.take(), 'MESSAGE'), [], 'no retransmission once it gave up');
 });
 
-/** After the branch's local 408: what a late 180 and a late 200 from the callee cause. */
-function lateAnswers(opts: RelayOptions, waitMs: number): { atTimeout: Sent[]; late180: Sent[]; late200: Sent[] } {
+/** One INVITE to A with fr_timeout 2 s; the failure handler (when `failover`) relays to B. */
+function timedOut(failover: boolean) {
   const h = harness();
-  h.proxy.onRequest = (pr) => { pr.relay(undefined, opts); };
+  let req: ProxyRequest | undefined;
+  h.proxy.onRequest = (pr) => {
+    req = pr;
+    if (failover) pr.onFailure = () => { pr.relay([{ uri: B }]); };
+    pr.relay([{ uri: A }], { noReplyTimeoutMs: 2000 });
+  };
   h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.clock.advance(waitMs);
-  // Without the INVITE retransmissions of timer A (3 by 2 s, 6 by 32 s).
-  const atTimeout = h.take().filter((x) => !isReq('INVITE')(x.msg));
-  h.answer(inv, 180, 'Ringing');
-  const late180 = h.take();
-  h.answer(inv, 200, 'OK');
-  return { atTimeout, late180, late200: h.take() };
+  const invA = firstTo(h.take(), 'INVITE', '192.0.2.21');
+  h.clock.advance(2000);
+  return { h, invA, atTimeout: h.take(), finalStatus: () => req?.transaction?.finalStatus };
 }
+const shape = (s: Sent[]) => s.map((x) => [x.target.address, x.msg.isRequest ? x.msg.method : x.msg.status]);
+/** What was sent besides retransmissions (timer A of the INVITE to B, timer G of the 408 upstream). */
+const late = (s: Sent[]) => shape(s.filter((x) => !isReq('INVITE')(x.msg) && !isRes(408)(x.msg)));
 
-test('OpenSIPS fr_timeout on INVITE: no CANCEL, not even for a late 180; a late 200 after the 408 goes upstream statelessly, as after timer B', () => {
-  const fr = lateAnswers({ noReplyTimeoutMs: 2000 }, 2000);
-  const timerB = lateAnswers({}, 32_000);
-  assert.deepEqual(fr.atTimeout.map((x) => x.msg.status), [408], 'only the 408 upstream at fr_timeout (no CANCEL to the callee)');
-  assert.deepEqual(requestsTo(fr.late180, 'CANCEL'), [], 'RFC 3261 §9.1: the branch had no provisional when it was given up');
-  // §16.7 step 1: the client transaction is gone, so the proxy acts statelessly: a 2xx still reaches the caller.
-  assert.deepEqual(fr.late200.map((x) => [x.target.address, x.msg.isRequest ? x.msg.method : x.msg.status]), [[CALLER_IP, 200]]);
-  const shape = (r: typeof fr) => [r.atTimeout, r.late180, r.late200].map((s) => s.map((x) => [x.target.address, x.msg.isRequest ? x.msg.method : x.msg.status]));
-  assert.deepEqual(shape(fr), shape(timerB), 'the same as when timer B gives the branch up');
+test('OpenSIPS fr_timeout marks the timed-out INVITE branch to be cancelled (T_UAC_TO_CANCEL): a late 180 is absorbed and CANCELs that branch at once; its 487 is ACKed hop-by-hop and absorbed', () => {
+  for (const failover of [true, false]) {
+    const { h, invA, atTimeout } = timedOut(failover);
+    assert.deepEqual(requestsTo(atTimeout, 'CANCEL'), [], 'RFC 3261 §9.1: no CANCEL before a provisional');
+    const invB = failover ? firstTo(atTimeout, 'INVITE', '192.0.2.22') : undefined;
+    assert.deepEqual(upstreamFinals(atTimeout), failover ? [] : [408]);
+    h.clock.advance(3000);
+    h.answer(invA, 180, 'Ringing');
+    const s1 = h.take();
+    // Before: the 180 matched no client transaction and went upstream statelessly; A rang on.
+    assert.deepEqual(late(s1), [['192.0.2.21', 'CANCEL']], `failover ${failover}: only a CANCEL to A, the 180 not upstream`);
+    const cancel = firstTo(s1, 'CANCEL', '192.0.2.21');
+    assert.equal(cancel.topVia.branch, invA.topVia.branch, '§9.1: the CANCEL of that branch');
+    h.answer(cancel, 200, 'OK');
+    h.answer(invA, 487, 'Request Terminated');
+    const s2 = h.take();
+    assert.deepEqual(late(s2), [['192.0.2.21', 'ACK']], 'the 487 ACKed hop-by-hop (§17.1.1.3), nothing upstream');
+    assert.equal(firstTo(s2, 'ACK', '192.0.2.21').topVia.branch, invA.topVia.branch);
+    h.answer(invA, 487, 'Request Terminated');
+    assert.deepEqual(late(h.take()), [['192.0.2.21', 'ACK']], 'a retransmitted 487 ACKed again');
+    if (invB !== undefined) {
+      h.answer(invB, 200, 'OK');
+      assert.deepEqual(upstreamFinals(h.take()), [200], 'the failover branch still answers the call');
+    }
+  }
+});
+
+test('OpenSIPS fr_timeout, late 2xx on the timed-out branch (RFC 3261 §16.7 step 5): it goes up through the transaction; with no final upstream yet it is the final and CANCELs the failover branch', () => {
+  const { h, invA, atTimeout, finalStatus } = timedOut(true);
+  const invB = firstTo(atTimeout, 'INVITE', '192.0.2.22');
+  h.answer(invB, 180, 'Ringing');
+  assert.deepEqual(shape(h.take()), [[CALLER_IP, 180]]);
+  h.answer(invA, 200, 'OK');
+  const s = h.take();
+  assert.deepEqual(upstreamFinals(s), [200], 'the callee that answered late gets its dialog');
+  // Before: forwarded statelessly, so B rang on and could answer a second 200.
+  assert.deepEqual(requestsTo(s, 'CANCEL'), ['192.0.2.22'], '§16.7 step 10: the pending branch is CANCELled');
+  assert.equal(finalStatus(), 200);
+  h.answer(invA, 200, 'OK');
+  assert.deepEqual(upstreamFinals(h.take()), [200], 'its retransmission goes up too');
+});
+
+test('OpenSIPS fr_timeout, late 2xx after the 408 went upstream: forwarded like every 2xx after a final (§16.7 step 5), no CANCEL', () => {
+  const { h, invA, atTimeout } = timedOut(false);
+  assert.deepEqual(upstreamFinals(atTimeout), [408]);
+  h.clock.advance(10_000);
+  h.answer(invA, 200, 'OK');
+  assert.deepEqual(late(h.take()), [[CALLER_IP, 200]]);
+});
+
+test('OpenSIPS fr_timeout keeps the timed-out INVITE branch only to 64·T1 after the request: counted in tm:inuse_transactions like any branch, then gone', () => {
+  const { h } = timedOut(false);
+  const t0 = h.clock.nowMs() - 2000;
+  assert.equal(h.proxy.clientTransactionCount, 1, 'kept after the 408 (before: gone at fr_timeout)');
+  assert.equal(h.stat('tm:inuse_transactions'), 2, 'the server transaction and the kept branch');
+  h.clock.advance(t0 + 32_000 - 1 - h.clock.nowMs());
+  assert.equal(h.proxy.clientTransactionCount, 1);
+  h.clock.advance(1);
+  assert.equal(h.proxy.clientTransactionCount, 0, 'gone at 64·T1');
+  h.clock.advance(10_000); // the server transaction's timer H (no ACK came) too
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  assert.deepEqual(requestsTo(h.take(), 'INVITE'), [], 'no retransmission of the INVITE after fr_timeout');
 });
 
 test('OpenSIPS fr_timeout feeds RFC 3263 §4.3 failover: a located target that does not answer is replaced by the next one at noReplyTimeoutMs', async () => {

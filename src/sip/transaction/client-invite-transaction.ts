@@ -10,7 +10,9 @@ export type ClientInviteState = 'calling' | 'proceeding' | 'completed' | 'accept
  *
  *   state       input                  → next        actions
  *   calling     timer A                → calling     resend request, A = 2·A (UDP only)
- *   calling     timer B                → terminated  TU: timeout (64·T1, or the TU's shorter timeoutMs)
+ *   calling     timer B                → terminated  TU: timeout (64·T1)
+ *   calling     TU timeout (timeoutMs) → calling     TU: timeout, stop timer A; matches on until 64·T1
+ *   calling/pr. 64·T1 after a TU timeout → terminated (no response, or only provisional ones)
  *   calling     1xx                    → proceeding  TU: response
  *   calling/pr. 2xx                    → accepted    TU: response, start M (64·T1)
  *   calling/pr. 300-699                → completed   send ACK, TU: response, start D
@@ -28,6 +30,12 @@ export class ClientInviteTransaction<Res> {
   private timerEnd: TimerHandle | undefined;
   private intervalA: number;
   private ack: Buffer | undefined;
+  /**
+   * The TU's shorter wait (timeoutMs) ran out: it was told 'timeout' and the request is resent no
+   * more, but the machine still matches responses until timer B's own 64·T1, so a late one reaches
+   * the TU (which may CANCEL after a provisional) instead of being forwarded statelessly.
+   */
+  tuTimedOut = false;
 
   constructor(
     private readonly request: Buffer,
@@ -39,8 +47,10 @@ export class ClientInviteTransaction<Res> {
     private readonly buildAck: (res: Res) => Buffer,
     /**
      * The TU's wait for a first response when shorter than 64·T1 (a proxy's no-reply timeout,
-     * OpenSIPS tm `fr_timeout`): timer B fires then, with timer B's effect. Timer B only acts in
-     * Calling, so any response, a 100 included, takes it out of play (timer C then, §16.8).
+     * OpenSIPS tm `fr_timeout`): the TU hears 'timeout' then, as at timer B, and retransmissions
+     * stop; the machine itself lives on to 64·T1 (see tuTimedOut), as OpenSIPS keeps a branch it
+     * faked a 408 for. It only acts in Calling, so any response, a 100 included, takes it out of
+     * play (timer C then, §16.8).
      */
     private readonly timeoutMs?: number,
   ) {
@@ -116,7 +126,21 @@ export class ClientInviteTransaction<Res> {
 
   private onTimerB(): void {
     this.timerB = undefined;
-    if (this.state === 'calling') this.fail('timeout');
+    if (this.state !== 'calling' || this.tuTimedOut) return;
+    const restMs = sixtyFourT1(this.policy) - timerBFMs(this.policy, this.timeoutMs);
+    if (restMs <= 0) { this.fail('timeout'); return; }
+    this.tuTimedOut = true;
+    this.cancel('A');
+    // Still timer B's slot: a 1xx leaves it running (Proceeding has no timer of its own), a final
+    // response cancels it for timer D or M.
+    this.timerB = this.timers.after(restMs, () => this.onLifetimeEnd());
+    this.user.onFailure('timeout');
+  }
+
+  /** 64·T1 after the request, the TU having timed out, no final response came: forget the transaction. */
+  private onLifetimeEnd(): void {
+    this.timerB = undefined;
+    if (this.state === 'calling' || this.state === 'proceeding') this.terminate();
   }
 
   private fail(reason: 'timeout' | 'transport-error'): void {

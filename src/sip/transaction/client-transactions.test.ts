@@ -122,7 +122,7 @@ test('§16.6 step 11: timer C "MUST be larger than 3 minutes"', () => {
   assert.ok(P.timerCMs > 180_000, `timer C ${P.timerCMs} ms`);
 });
 
-test('OpenSIPS fr_timeout on an INVITE client transaction: a shorter timeoutMs is timer B (only in Calling); a longer one changes nothing', () => {
+test('OpenSIPS fr_timeout on an INVITE client transaction: a shorter timeoutMs tells the TU "timeout" (only in Calling), stops timer A, and the machine ends at 64·T1; a longer one changes nothing', () => {
   const clock = new FakeClock();
   const wire = new RecordingWire(clock);
   const { log, user } = tu();
@@ -131,9 +131,16 @@ test('OpenSIPS fr_timeout on an INVITE client transaction: a shorter timeoutMs i
   clock.advance(1999);
   assert.deepEqual(log, []);
   clock.advance(1);
-  assert.deepEqual(log, ['fail timeout', 'terminated'], 'given up as at timer B: no CANCEL is the TU\'s to send (§9.1)');
+  // Until today the machine terminated here, so a late response matched nothing (and a proxy
+  // forwarded it statelessly); it now matches on until timer B's own 64·T1.
+  assert.deepEqual(log, ['fail timeout'], 'the TU gives up as at timer B: no CANCEL is the TU\'s to send yet (§9.1)');
+  assert.equal(tx.state, 'calling');
+  clock.advance(29_999);
+  assert.deepEqual(log, ['fail timeout']);
+  clock.advance(1);
+  assert.deepEqual(log, ['fail timeout', 'terminated'], 'gone at 64·T1 after the request');
   clock.advance(60_000);
-  assert.deepEqual(wire.times('INV'), [0, 500, 1500], 'no retransmission after it');
+  assert.deepEqual(wire.times('INV'), [0, 500, 1500], 'no retransmission after the TU timed out');
   // Any response, a 100 included, leaves Calling: the short timer B no longer acts.
   const w2 = new RecordingWire(clock);
   const t2 = tu();
@@ -148,6 +155,43 @@ test('OpenSIPS fr_timeout on an INVITE client transaction: a shorter timeoutMs i
   tx3.start();
   clock.advance(32_000);
   assert.deepEqual(t3.log, ['fail timeout', 'terminated']);
+});
+
+test('after an fr_timeout, an INVITE client transaction passes a late 1xx up and still ends at 64·T1 in Proceeding (no timer of its own there)', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, () => Buffer.from('ACK'), 2000);
+  tx.start();
+  clock.advance(5000);
+  tx.receiveResponse('180', 180);
+  assert.equal(tx.state, 'proceeding');
+  clock.advance(26_999);
+  assert.deepEqual(log, ['fail timeout', 'rsp 180 180']);
+  clock.advance(1);
+  assert.deepEqual(log, ['fail timeout', 'rsp 180 180', 'terminated']);
+});
+
+test('after an fr_timeout, a late non-2xx final is ACKed (§17.1.1.3) and passed up once; timer D then ends the machine; a late 2xx goes to Accepted', () => {
+  const clock = new FakeClock();
+  const wire = new RecordingWire(clock);
+  const { log, user } = tu();
+  const tx = new ClientInviteTransaction<string>(Buffer.from('INV'), wire, clock, P, user, () => Buffer.from('ACK'), 2000);
+  tx.start();
+  clock.advance(3000);
+  tx.receiveResponse('487', 487);
+  tx.receiveResponse('487', 487);
+  assert.deepEqual(wire.times('ACK'), [3000, 3000], 'each 487 ACKed');
+  assert.deepEqual(log, ['fail timeout', 'rsp 487 487']);
+  clock.advance(32_000);
+  assert.deepEqual(log, ['fail timeout', 'rsp 487 487', 'terminated']);
+  const t2 = tu();
+  const tx2 = new ClientInviteTransaction<string>(Buffer.from('INV'), new RecordingWire(clock), clock, P, t2.user, () => Buffer.from('ACK'), 2000);
+  tx2.start();
+  clock.advance(3000);
+  tx2.receiveResponse('200', 200);
+  assert.equal(tx2.state, 'accepted');
+  assert.deepEqual(t2.log, ['fail timeout', 'rsp 200 200']);
 });
 
 test('OpenSIPS fr_timeout on a non-INVITE client transaction: a shorter timeoutMs is timer F, and a 1xx does not stop it', () => {
