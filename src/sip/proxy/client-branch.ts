@@ -125,10 +125,11 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
       this.reason = res.reason;
       this.response = res;
       this.stopTimerC();
-    } else if (status >= 300) {
+    } else if (status >= 300 || !this.isInvite) {
       // A late final after our local 408 (timer C, fr_timeout): ACKed by the INVITE client
       // transaction (§17.1.1.3) and absorbed, as OpenSIPS tm discards a final on a branch it
-      // faked a 408 for. A late 2xx to INVITE still goes up (§16.7 step 5: each is a dialog).
+      // faked a 408 for; for a non-INVITE a 2xx too. A late 2xx to INVITE still goes up (§16.7
+      // step 5: each is a dialog).
       return;
     }
     this.owner.onBranchResponse(this, res, status);

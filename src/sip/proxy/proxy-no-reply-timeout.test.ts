@@ -174,6 +174,35 @@ test('OpenSIPS fr_timeout keeps the timed-out INVITE branch only to 64·T1 after
   assert.deepEqual(requestsTo(h.take(), 'INVITE'), [], 'no retransmission of the INVITE after fr_timeout');
 });
 
+test('OpenSIPS fr_timeout on a non-INVITE: a late final from the timed-out branch is absorbed (no CANCEL for non-INVITE), whether the 408 went up or a failover branch is pending; the branch is gone at 64·T1', () => {
+  for (const failover of [false, true]) {
+    const h = harness();
+    h.proxy.onRequest = (pr) => {
+      let tried = false; // relayed from the hook, it runs again at B's final (see MAX_FAILURE_ROUNDS)
+      if (failover) pr.onFailure = () => { if (!tried) { tried = true; pr.relay([{ uri: B }]); } };
+      pr.relay([{ uri: A }], { noReplyTimeoutMs: 3000 });
+    };
+    h.recv(request({ method: 'MESSAGE' }));
+    const msgA = firstTo(h.take(), 'MESSAGE', '192.0.2.21');
+    h.clock.advance(3000);
+    const s0 = h.take();
+    assert.deepEqual(upstreamFinals(s0), failover ? [] : [408]);
+    h.clock.advance(1000);
+    h.answer(msgA, 200, 'OK');
+    const s1 = h.take().filter((x) => !isReq('MESSAGE')(x.msg));
+    // Before: the 200 matched no client transaction and went upstream statelessly, after the 408
+    // or ahead of the failover branch's own final.
+    assert.deepEqual(shape(s1), [], `failover ${failover}: nothing upstream, nothing to A`);
+    if (failover) {
+      h.answer(firstTo(s0, 'MESSAGE', '192.0.2.22'), 202, 'Accepted');
+      assert.deepEqual(upstreamFinals(h.take()), [202], 'the failover branch\'s final is the one that goes up');
+    }
+    h.clock.advance(40_000);
+    assert.equal(h.proxy.clientTransactionCount, 0);
+    assert.equal(h.stat('tm:inuse_transactions'), 0);
+  }
+});
+
 test('OpenSIPS fr_timeout feeds RFC 3263 §4.3 failover: a located target that does not answer is replaced by the next one at noReplyTimeoutMs', async () => {
   const T1: SipTarget = { proto: 'udp', address: '192.0.2.31', port: 5060 };
   const T2: SipTarget = { proto: 'udp', address: '192.0.2.32', port: 5060 };

@@ -1,5 +1,5 @@
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import { t4OrZero, timerBFMs, type TimerPolicy } from './timer-policy.ts';
+import { sixtyFourT1, t4OrZero, timerBFMs, type TimerPolicy } from './timer-policy.ts';
 import type { ClientTxUser, TxWire } from './transaction-user.ts';
 
 /** RFC 3261 §17.1.2 states. */
@@ -11,7 +11,9 @@ export type ClientNonInviteState = 'trying' | 'proceeding' | 'completed' | 'term
  *   state       input            → next        actions
  *   trying      timer E          → trying      resend, E = min(2·E, T2) (UDP only)
  *   proceeding  timer E          → proceeding  resend, E = T2
- *   trying/pr.  timer F          → terminated  TU: timeout (64·T1, or the TU's shorter timeoutMs)
+ *   trying/pr.  timer F          → terminated  TU: timeout (64·T1)
+ *   trying/pr.  TU timeout       → same        TU: timeout, stop timer E; matches on until 64·T1
+ *   trying/pr.  64·T1 after it   → terminated  (no final response came)
  *   trying/pr.  1xx              → proceeding  TU: response
  *   trying/pr.  200-699          → completed   TU: response, start K (T4 UDP, 0 reliable)
  *   completed   any response     → completed   absorbed
@@ -24,6 +26,12 @@ export class ClientNonInviteTransaction<Res> {
   private timerF: TimerHandle | undefined;
   private timerK: TimerHandle | undefined;
   private intervalE: number;
+  /**
+   * The TU's shorter wait (timeoutMs) ran out: it was told 'timeout' and the request is resent no
+   * more, but the machine still matches responses until timer F's own 64·T1, so a late final is
+   * absorbed here instead of being forwarded statelessly by a proxy after its own 408.
+   */
+  tuTimedOut = false;
 
   constructor(
     private readonly request: Buffer,
@@ -33,7 +41,8 @@ export class ClientNonInviteTransaction<Res> {
     private readonly user: ClientTxUser<Res>,
     /**
      * The TU's wait for a final response when shorter than 64·T1 (a proxy's no-reply timeout,
-     * OpenSIPS tm `fr_timeout`, which a provisional response does not stop): timer F fires then.
+     * OpenSIPS tm `fr_timeout`, which a provisional response does not stop): the TU hears
+     * 'timeout' then, as at timer F, and the machine lives on to 64·T1 (see tuTimedOut).
      */
     private readonly timeoutMs?: number,
   ) {
@@ -43,7 +52,7 @@ export class ClientNonInviteTransaction<Res> {
   start(): void {
     if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
     if (!this.wire.reliable) this.timerE = this.timers.after(this.intervalE, () => this.onTimerE());
-    this.timerF = this.timers.after(timerBFMs(this.policy, this.timeoutMs), () => this.fail('timeout'));
+    this.timerF = this.timers.after(timerBFMs(this.policy, this.timeoutMs), () => this.onTimerF());
   }
 
   receiveResponse(res: Res, status: number): void {
@@ -80,6 +89,19 @@ export class ClientNonInviteTransaction<Res> {
     if (!this.wire.send(this.request)) { this.fail('transport-error'); return; }
     this.intervalE = this.state === 'trying' ? Math.min(2 * this.intervalE, this.policy.t2Ms) : this.policy.t2Ms;
     this.timerE = this.timers.after(this.intervalE, () => this.onTimerE());
+  }
+
+  private onTimerF(): void {
+    this.timerF = undefined;
+    if (this.state === 'completed' || this.state === 'terminated') return;
+    if (this.tuTimedOut) { this.terminate(); return; } // 64·T1 after the request: forget it
+    const restMs = sixtyFourT1(this.policy) - timerBFMs(this.policy, this.timeoutMs);
+    if (restMs <= 0) { this.fail('timeout'); return; }
+    this.tuTimedOut = true;
+    this.timerE?.cancel();
+    this.timerE = undefined;
+    this.timerF = this.timers.after(restMs, () => this.onTimerF());
+    this.user.onFailure('timeout');
   }
 
   private fail(reason: 'timeout' | 'transport-error'): void {

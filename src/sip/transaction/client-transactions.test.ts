@@ -194,7 +194,7 @@ test('after an fr_timeout, a late non-2xx final is ACKed (§17.1.1.3) and passed
   assert.deepEqual(t2.log, ['fail timeout', 'rsp 200 200']);
 });
 
-test('OpenSIPS fr_timeout on a non-INVITE client transaction: a shorter timeoutMs is timer F, and a 1xx does not stop it', () => {
+test('OpenSIPS fr_timeout on a non-INVITE client transaction: a shorter timeoutMs tells the TU "timeout" as timer F would (a 1xx does not stop it), retransmissions stop, and the machine ends at 64·T1', () => {
   const clock = new FakeClock();
   const wire = new RecordingWire(clock);
   const { log, user } = tu();
@@ -205,5 +205,25 @@ test('OpenSIPS fr_timeout on a non-INVITE client transaction: a shorter timeoutM
   clock.advance(1999);
   assert.equal(tx.state, 'proceeding');
   clock.advance(1);
-  assert.deepEqual(log, ['rsp 100 100', 'fail timeout', 'terminated']);
+  // Until today the machine terminated here; it now matches on (silent) until timer F's own 64·T1.
+  assert.deepEqual(log, ['rsp 100 100', 'fail timeout']);
+  const sent = wire.sent.length;
+  clock.advance(28_999);
+  assert.equal(wire.sent.length, sent, 'no retransmission after the TU timed out');
+  assert.deepEqual(log, ['rsp 100 100', 'fail timeout']);
+  clock.advance(1);
+  assert.deepEqual(log, ['rsp 100 100', 'fail timeout', 'terminated'], 'gone at 64·T1 after the request');
+});
+
+test('after an fr_timeout, a non-INVITE client transaction passes a late final up once and ends by timer K', () => {
+  const clock = new FakeClock();
+  const { log, user } = tu();
+  const tx = new ClientNonInviteTransaction<string>(Buffer.from('MSG'), new RecordingWire(clock), clock, P, user, 3000);
+  tx.start();
+  clock.advance(10_000);
+  tx.receiveResponse('200', 200);
+  tx.receiveResponse('200', 200);
+  assert.deepEqual(log, ['fail timeout', 'rsp 200 200']);
+  clock.advance(5000);
+  assert.deepEqual(log, ['fail timeout', 'rsp 200 200', 'terminated']);
 });
