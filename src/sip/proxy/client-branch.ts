@@ -158,7 +158,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   /**
    * Whether the branch's client transaction is over or in a last state a compact entry can stand in
    * for: INVITE Accepted (2xx, timer M), non-INVITE Completed over UDP (timer K). An INVITE branch
-   * Completed by a non-2xx (timer D) still needs its machine to ACK retransmitted finals.
+   * Completed by a non-2xx (timer D) still needs its machine to ACK retransmitted finals, and one
+   * given up by fr_timeout (tuTimedOut, still Calling/Proceeding) to catch late responses.
    */
   get compactable(): boolean {
     if (this.status === 0) return false;

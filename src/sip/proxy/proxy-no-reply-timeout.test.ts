@@ -134,6 +134,9 @@ test('OpenSIPS fr_timeout marks the timed-out INVITE branch to be cancelled (T_U
       h.answer(invB, 200, 'OK');
       assert.deepEqual(upstreamFinals(h.take()), [200], 'the failover branch still answers the call');
     }
+    h.clock.advance(70_000); // timer D of A's 487, timer K of the CANCEL, timer L or H upstream
+    assert.equal(h.proxy.clientTransactionCount, 0);
+    assert.equal(h.stat('tm:inuse_transactions'), 0, `failover ${failover}: nothing left`);
   }
 });
 
