@@ -49,3 +49,11 @@ test('statistics:reset of names none of which exists answers 404 "Statistics Not
   assert.equal(call('statistics:reset', { statistics: ['nope:nothing', 'core:rcv_requests'] }), 'OK');
   assert.equal(stats.get(['core:rcv_requests'])['core:rcv_requests'], 0);
 });
+
+test('a statistic named like an Object.prototype member (toString, constructor) is unknown: reset answers 404, get gives nothing', () => {
+  const { call } = node();
+  for (const n of ['toString', 'constructor', 'hasOwnProperty']) {
+    assert.throws(() => call('statistics:reset', { statistics: [n] }), (e: unknown) => e instanceof RpcError && e.rpcCode === 404, n);
+  }
+  assert.deepEqual(call('statistics:get', { statistics: ['constructor'] }), {});
+});

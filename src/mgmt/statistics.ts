@@ -51,7 +51,7 @@ export class StatisticsRegistry implements CounterFactory {
         Object.assign(out, all);
       } else if (sel.endsWith(':')) {
         for (const [k, v] of Object.entries(all)) if (k.startsWith(sel)) out[k] = v;
-      } else if (sel in all) {
+      } else if (Object.hasOwn(all, sel)) {
         out[sel] = all[sel] as number;
       }
     }

@@ -77,10 +77,17 @@ export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestP
 
 /** One response's source and edits, for the reply handler's `source` and `nat`. */
 class ReplyAdapter implements ReplyPort {
+  private sourceView: ReplyPort['source'] | null = null;
+
   constructor(private readonly res: SipMessage, private readonly b: BranchInfo, private readonly edits: ResponseEdits) {}
 
   /** Where the response came from; without it (a proxy driven directly), where the branch went. */
   get source(): ReplyPort['source'] {
+    if (this.sourceView === null) this.sourceView = this.sourceOf();
+    return this.sourceView;
+  }
+
+  private sourceOf(): ReplyPort['source'] {
     const s = this.b.responseSource;
     if (s !== undefined) return { proto: s.proto, address: s.remoteAddress, port: s.remotePort };
     const t = this.b.target;

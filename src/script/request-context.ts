@@ -278,7 +278,7 @@ class RequestNat implements NatApi {
 }
 
 /** What a reply handler's NAT test takes when it names none: OpenSIPS onreply_route's `nat_uac_test(1)`. */
-const REPLY_NAT_CHECKS: readonly NatCheck[] = ['private-contact'];
+const REPLY_NAT_CHECKS: NatCheck = 'private-contact';
 
 /** ctx.nat of a reply handler: tests against the response's source; the fix edits the forwarded response. */
 export class ReplyNat implements NatApi {

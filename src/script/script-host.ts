@@ -42,11 +42,11 @@ export class ScriptHost {
     const replyHandler = routes.reply;
     const failureHandler = routes.failure;
     if (replyHandler !== undefined || failureHandler !== undefined) {
-      const rctx: Omit<ReplyContext, 'branch' | 'source' | 'nat'> = { req: pr.msg, log, vars: pr.vars, nodeId: this.deps.cluster?.nodeId };
+      const nodeId = this.deps.cluster?.nodeId;
       pr.setHooks({
         ...(replyHandler === undefined ? {} : {
           onReply: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
-            this.guard(() => replyHandler(res, { ...rctx, branch, source: reply.source, nat: new ReplyNat(res, reply) }), routes, ctx, 'reply');
+            this.guard(() => replyHandler(res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply)), routes, ctx, 'reply');
           },
         }),
         ...(failureHandler === undefined ? {} : {
@@ -185,4 +185,19 @@ class RequestLogger implements ScriptLogger {
   info(msg: string, f?: Record<string, unknown>): void { this.l.info(this.fields(f), msg); }
   warn(msg: string, f?: Record<string, unknown>): void { this.l.warn(this.fields(f), msg); }
   error(msg: string, f?: Record<string, unknown>): void { this.l.error(this.fields(f), msg); }
+}
+
+/** The reply handler's `ctx`: one object per response; `source` and `nat` are made when read. */
+class ScriptReplyContext implements ReplyContext {
+  private natApi: ReplyNat | undefined;
+
+  constructor(
+    private readonly pr: ProxyRequestPort, readonly log: ScriptLogger, readonly nodeId: number | undefined,
+    private readonly res: SipMessage, readonly branch: ReplyBranch, private readonly reply: ReplyPort,
+  ) {}
+
+  get req(): SipMessage { return this.pr.msg; }
+  get vars(): Map<string, unknown> { return this.pr.vars; }
+  get source(): ReplyContext['source'] { return this.reply.source; }
+  get nat(): ReplyNat { return (this.natApi ??= new ReplyNat(this.res, this.reply)); }
 }

@@ -78,7 +78,8 @@ export class AcceptedBranch implements ClientMatch, CompactEntry {
   receive(res: SipMessage): void {
     if (res.status < 200 || res.status >= 300) return;
     this.counters.fwdReplies.inc();
-    this.out.send(this.upstream, stripTopVia(res, undefined, this.edits));
+    const e = this.edits;
+    this.out.send(this.upstream, stripTopVia(res, undefined, e !== undefined && e.toTag === res.to.tag ? e : undefined));
   }
 }
 

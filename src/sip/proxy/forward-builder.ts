@@ -101,6 +101,12 @@ export class ResponseEdits {
   contact: string | undefined = undefined;
   /** The body replacing the received one (fix_nated_sdp in onreply_route). */
   body: Buffer | undefined = undefined;
+  /**
+   * The To tag of the response these edits were made for: a 2xx retransmitted after compaction gets
+   * them again only when it is the same dialog's (a forking proxy downstream may send 2xx of other
+   * dialogs on the same branch, RFC 3261 §13.2.2.4, each with its own Contact).
+   */
+  toTag: string | undefined = undefined;
 }
 
 /** §16.7 step 3: a response goes upstream without our Via (and with the reply hook's edits). */

@@ -74,7 +74,7 @@ test('fix_nated_contact: the first Contact URI gets the source host:port; displa
   // Without a user part, and URI headers kept after the parameters.
   assert.equal(fixedContactValue(msg({ contact: '<sip:192.168.1.5;ob?X-A=1>' }), NATED), '<sip:203.0.113.7:40000;ob?X-A=1>');
   // A bare addr-spec: what follows is header parameters, so added URI parameters need the brackets (RFC 3261 §20.10).
-  assert.equal(fixedContactValue(msg({ contact: 'sip:alice@192.168.1.5:5062;expires=60' }), NATED), 'sip:alice@203.0.113.7:40000;expires=60');
+  assert.equal(fixedContactValue(msg({ contact: 'sip:alice@192.168.1.5:5062;expires=60' }), NATED), '<sip:alice@203.0.113.7:40000>;expires=60');
   assert.equal(fixedContactValue(msg({ contact: 'sip:alice@192.168.1.5:5062;expires=60' }), NATED, ';nat=yes'), '<sip:alice@203.0.113.7:40000;nat=yes>;expires=60');
   // Nothing to rewrite.
   assert.equal(fixedContactValue(msg({ contact: null }), NATED), undefined);
@@ -100,4 +100,12 @@ test('fix_nated_sdp rewrite-media-ip: every c= address becomes the source (TTL s
   // Nothing to change, no SDP, another content type: undefined.
   assert.equal(fixedSdp(msg({ body: 'v=0\r\nc=IN IP4 203.0.113.7\r\n' }), NATED), undefined);
   assert.equal(fixedSdp(msg(), NATED), undefined);
+});
+
+test('fix_nated_contact rewrites the URI, not text that looks like it: a display name holding the URI stays as it was', () => {
+  const m = msg({ contact: '"<sip:alice@192.168.1.5:5062>" <sip:alice@192.168.1.5:5062>;+sip.instance="<urn:uuid:1>"' });
+  assert.equal(fixedContactValue(m, NATED), '"<sip:alice@192.168.1.5:5062>" <sip:alice@203.0.113.7:40000>;+sip.instance="<urn:uuid:1>"');
+  // Other Contact values are kept, after the first.
+  const two = msg({ contact: '<sip:a@192.168.1.5>, "B" <sip:b@192.168.1.6>;q=0.5' });
+  assert.equal(fixedContactValue(two, NATED), '<sip:a@203.0.113.7:40000>, "B" <sip:b@192.168.1.6>;q=0.5');
 });

@@ -4,8 +4,7 @@
  * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
-import type { SipMessage } from '../message/index.ts';
-import { parseUri } from '../message/index.ts';
+import { formatNameAddr, parseUri, type NameAddr, type SipMessage } from '../message/index.ts';
 import { defaultPort } from './via-routing.ts';
 
 /**
@@ -33,6 +32,9 @@ const KNOWN = new Set<string>(FLAG_BITS.map(([, n]) => n));
 
 /** The usual test when none is named: OpenSIPS scripts' `nat_uac_test(19)`. */
 export const DEFAULT_NAT_CHECKS: readonly NatCheck[] = ['private-contact', 'diff-ip-src-via', 'diff-port-src-via'];
+const DEFAULT_SET: ReadonlySet<NatCheck> = new Set(DEFAULT_NAT_CHECKS);
+const BY_FLAGS = new Map<number, ReadonlySet<NatCheck>>();
+const BY_NAME = new Map<string, ReadonlySet<NatCheck>>(FLAG_BITS.map(([, n]) => [n, new Set([n])]));
 
 /** What the tests compare with: the packet's source. */
 export interface PacketSource {
@@ -45,10 +47,18 @@ export interface PacketSource {
  * an unknown name or a number with bits outside 1–128, so that a typo is not a silent "no NAT".
  */
 export function natChecksOf(spec: NatCheck | readonly NatCheck[] | number | undefined): ReadonlySet<NatCheck> {
-  if (spec === undefined) return new Set(DEFAULT_NAT_CHECKS);
+  if (spec === undefined || spec === DEFAULT_NAT_CHECKS) return DEFAULT_SET;
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec <= 0 || spec > 255) throw new TypeError(`nat test flags must be an integer of bits 1–128, got ${spec}`);
-    return new Set(FLAG_BITS.filter(([bit]) => (spec & bit) !== 0).map(([, n]) => n));
+    // A script tests the same flags on every request: one set per value, 255 at most.
+    let set = BY_FLAGS.get(spec);
+    if (set === undefined) BY_FLAGS.set(spec, set = new Set(FLAG_BITS.filter(([bit]) => (spec & bit) !== 0).map(([, n]) => n)));
+    return set;
+  }
+  if (typeof spec === 'string') {
+    const one = BY_NAME.get(spec);
+    if (one === undefined) throw new TypeError(`unknown nat test "${spec}" (known: ${[...KNOWN].join(', ')})`);
+    return one;
   }
   const list: readonly string[] = typeof spec === 'string' ? [spec] : spec;
   for (const n of list) if (!KNOWN.has(n)) throw new TypeError(`unknown nat test "${n}" (known: ${[...KNOWN].join(', ')})`);
@@ -145,23 +155,22 @@ export function fixedContactValue(msg: SipMessage, src: PacketSource, uriParams 
   if (uriParams !== '' && !/^(;[!-~]+)+$/.test(uriParams)) throw new TypeError(`URI parameters must start with ';' and hold no white space: ${JSON.stringify(uriParams)}`);
   const r = msg.contacts();
   if (!r.ok || r.value.star || r.value.values.length === 0) return undefined;
-  const first = r.value.values[0];
+  const values = r.value.values;
+  const first = values[0];
   const u = first?.uri;
   if (first === undefined || u === undefined || u.kind !== 'sip') return undefined;
-  const value = msg.getAll('Contact').join(', ');
-  // In `<uri>` form the URI follows the first '<'; a bare addr-spec starts the value.
-  const found = first.angle ? value.indexOf(`<${u.raw}`) : value.indexOf(u.raw);
-  if (found < 0) return undefined;
-  const at = first.angle ? found + 1 : found;
-  let rewritten = rewriteHostPort(u.raw, src, uriParams);
-  if (rewritten === undefined) return undefined;
-  // RFC 3261 §20.10: without angle brackets, parameters after the URI are header parameters; URI
-  // parameters we add need the brackets.
-  if (!first.angle && uriParams !== '') rewritten = `<${rewritten}>`;
-  return value.slice(0, at) + rewritten + value.slice(at + u.raw.length);
+  const rewritten = rewriteHostPort(u.raw, src, uriParams);
+  const uri = rewritten === undefined ? undefined : parseUri(rewritten);
+  if (uri === undefined) return undefined;
+  // Written from the parsed values, not by searching the text (a display name may hold the URI's
+  // text; white space may surround it): the URI always in <> (RFC 3261 §20.10: without them, the
+  // parameters after it would be header parameters), the display name quoted, parameters as received.
+  let out = formatNameAddr({ displayName: first.displayName, uri, angle: true, params: first.params, tag: first.tag });
+  for (let i = 1; i < values.length; i++) out += `, ${formatNameAddr(values[i] as NameAddr)}`;
+  return out;
 }
 
-/** `sip:user@host:port;params?headers` with a new host:port and parameters appended. */
+/** `sip:user@host:port;params?headers` with a new host:port and parameters appended (parsed again by the caller). */
 function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): string | undefined {
   const colon = raw.indexOf(':');
   const at = raw.indexOf('@');
@@ -176,9 +185,7 @@ function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): str
   let paramsEnd = raw.indexOf('?', i);
   if (paramsEnd < 0) paramsEnd = raw.length;
   const host = src.address.includes(':') ? `[${unbracket(src.address)}]` : src.address;
-  const out = `${raw.slice(0, hostStart)}${host}:${src.port}${raw.slice(i, paramsEnd)}${uriParams}${raw.slice(paramsEnd)}`;
-  // The result must still be a URI (a parameter the script appended could break it).
-  return parseUri(out) === undefined ? undefined : out;
+  return `${raw.slice(0, hostStart)}${host}:${src.port}${raw.slice(i, paramsEnd)}${uriParams}${raw.slice(paramsEnd)}`;
 }
 
 /** What fixedSdp rewrites (OpenSIPS fix_nated_sdp flags). */

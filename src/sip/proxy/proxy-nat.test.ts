@@ -75,3 +75,25 @@ test('without a fix the reply hook changes nothing in the response that goes ups
   h.answer(inv, 200, 'OK', { headers: [['Contact', '<sip:bob@10.1.1.20:5070>']] });
   assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070>');
 });
+
+test('after compaction, a 2xx of another dialog on the same branch (a forking proxy downstream) keeps its own Contact', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => {
+    pr.onReply = (res: SipMessage, b: BranchInfo, edits) => {
+      const s = b.responseSource;
+      if (s !== undefined) edits.contact = fixedContactValue(res, { address: s.remoteAddress, port: s.remotePort });
+    };
+    pr.relay();
+  };
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  const from = { proto: 'udp' as const, remoteAddress: '198.51.100.9', remotePort: 41000, localAddress: PROXY_IP, localPort: 5060 };
+  const first = buildResponse(inv, 200, 'OK', { toTag: 'dlg1', headers: [['Contact', '<sip:desk@10.9.9.9:5060>']] });
+  const second = buildResponse(inv, 200, 'OK', { toTag: 'dlg2', headers: [['Contact', '<sip:mobile@10.8.8.8:5070>']] });
+  h.core.receive(Buffer.from(first.bytes), from);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:desk@198.51.100.9:41000>');
+  h.core.receive(Buffer.from(second.bytes), from);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:mobile@10.8.8.8:5070>', 'not the first dialog\'s fixed Contact');
+  h.core.receive(Buffer.from(first.bytes), from);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:desk@198.51.100.9:41000>', 'the first 2xx retransmitted keeps its fix');
+});

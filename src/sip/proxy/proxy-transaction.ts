@@ -354,7 +354,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       if (edits.contact === undefined && edits.body === undefined) edits = undefined;
       // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
       // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
-      if (status >= 200) b.replyEdits = edits;
+      if (status >= 200) {
+        if (edits !== undefined) edits.toTag = res.to.tag;
+        b.replyEdits = edits;
+      }
     }
     // §16.7 step 3: "If no Via header field values remain in the response, the response was meant
     // for this element and MUST NOT be forwarded". A final of that kind is answered by us (below).
