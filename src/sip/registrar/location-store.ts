@@ -17,6 +17,20 @@ export type LocationEvent =
 
 export type LocationListener = (event: LocationEvent) => void;
 
+/**
+ * A walk over every binding that a periodic task (NAT keep-alive pings) advances a slice at a
+ * time. It holds a position, not a copy: nothing is allocated per binding, and bindings added or
+ * removed while it walks are met or skipped as the store's iteration order has them.
+ */
+export interface BindingScan {
+  /**
+   * Hands up to `max` bindings to `visit`, from where the previous call stopped; returns how many.
+   * Fewer than `max` means the walk reached the end, and the next call starts again from the first
+   * binding. `visit` must not change the store.
+   */
+  next(max: number, visit: (b: Binding) => void): number;
+}
+
 export interface InsertOptions {
   readonly origin?: ChangeOrigin;
   /** Keep this id (a replicated or loaded contact); a fresh one is made otherwise. */
@@ -49,6 +63,8 @@ export interface LocationStore {
   aors(): IterableIterator<string>;
   aorCount(): number;
   contactCount(): number;
+  /** A new resumable walk over every binding, expired-but-not-yet-swept ones included. */
+  scan(): BindingScan;
   subscribe(listener: LocationListener): () => void;
   /** Reads the persisted rows (persistence modes other than `none`); returns how many were loaded. */
   load(): Promise<number>;

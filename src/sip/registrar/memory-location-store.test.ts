@@ -281,3 +281,25 @@ test('RFC 3261 §19.1.4 in Contact matching: an escaped reserved character does 
   assert.equal(simpleUriEquals('sip:a%3Bb@192.0.2.1', 'sip:a;b@192.0.2.1'), false);
   assert.equal(simpleUriEquals('sip:%61lice@192.0.2.1', 'sip:alice@192.0.2.1'), true);
 });
+
+test('scan walks every binding a slice at a time, resumes where it stopped, and starts over after the end', () => {
+  const { store } = setup();
+  for (let i = 0; i < 5; i++) store.insert(`u${i}@x`, fields(`sip:u${i}@10.0.0.${i}`, 60));
+  store.insert('u0@x', fields('sip:u0b@10.0.0.9', 60));
+  const scan = store.scan();
+  const seen: string[] = [];
+  const visit = (b: { contact: string }): void => { seen.push(b.contact); };
+  assert.equal(scan.next(4, visit), 4);
+  assert.equal(scan.next(4, visit), 2, 'fewer than asked: the end');
+  assert.deepEqual(seen, ['sip:u0@10.0.0.0', 'sip:u0b@10.0.0.9', 'sip:u1@10.0.0.1', 'sip:u2@10.0.0.2', 'sip:u3@10.0.0.3', 'sip:u4@10.0.0.4']);
+  seen.length = 0;
+  assert.equal(scan.next(2, visit), 2);
+  assert.deepEqual(seen, ['sip:u0@10.0.0.0', 'sip:u0b@10.0.0.9'], 'a new round from the first binding');
+  // Changes while walking: a removed AoR is skipped, a new one is met in this round.
+  store.removeAor('u2@x');
+  store.insert('u5@x', fields('sip:u5@10.0.0.5', 60));
+  seen.length = 0;
+  assert.equal(scan.next(10, visit), 4);
+  assert.deepEqual(seen, ['sip:u1@10.0.0.1', 'sip:u3@10.0.0.3', 'sip:u4@10.0.0.4', 'sip:u5@10.0.0.5']);
+  assert.equal(setup().store.scan().next(3, visit), 0, 'an empty store');
+});

@@ -6,7 +6,7 @@ import type { Binding, BindingFields } from './binding.ts';
 import { matchesBinding, messageUriEquals } from './contact-match.ts';
 import type { ContactKey, UriEquality } from './contact-match.ts';
 import { ExpiryIndex } from './expiry-index.ts';
-import type { ChangeOrigin, InsertOptions, LocationEvent, LocationListener, LocationStore } from './location-store.ts';
+import type { BindingScan, ChangeOrigin, InsertOptions, LocationEvent, LocationListener, LocationStore } from './location-store.ts';
 import { LocationWriter } from './location-writer.ts';
 import type { LocationPersistence, PersistenceMode } from './ports.ts';
 import { StringPool, fnv1a32 } from './string-pool.ts';
@@ -175,6 +175,10 @@ export class MemoryLocationStore implements LocationStore {
     return this.contacts;
   }
 
+  scan(): BindingScan {
+    return new AorMapScan(this.byAor);
+  }
+
   subscribe(listener: LocationListener): () => void {
     this.listeners.push(listener);
     return () => {
@@ -254,3 +258,39 @@ export class MemoryLocationStore implements LocationStore {
 }
 
 const EMPTY: readonly Binding[] = Object.freeze([]);
+
+/**
+ * BindingScan over the AoR map: a live Map iterator is the cursor (ECMAScript Map iterators stay
+ * valid while entries are added and deleted, visiting new keys and skipping removed ones), plus an
+ * index into the AoR's list, which may be left halfway. Cost per call is the slice, never the map.
+ */
+class AorMapScan implements BindingScan {
+  private it: Iterator<Binding[]> | undefined = undefined;
+  private list: Binding[] | undefined = undefined;
+  private i = 0;
+
+  constructor(private readonly map: Map<string, Binding[]>) {}
+
+  next(max: number, visit: (b: Binding) => void): number {
+    let n = 0;
+    while (n < max) {
+      const list = this.list;
+      if (list !== undefined && this.i < list.length) {
+        visit(list[this.i++] as Binding);
+        n++;
+        continue;
+      }
+      this.it ??= this.map.values();
+      const r = this.it.next();
+      if (r.done === true) {
+        // The end: the next call starts a new round from the first AoR.
+        this.it = undefined;
+        this.list = undefined;
+        return n;
+      }
+      this.list = r.value;
+      this.i = 0;
+    }
+    return n;
+  }
+}
