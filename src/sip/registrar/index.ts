@@ -3,7 +3,7 @@ export { Binding, fieldsOf, formatQ, makeBinding, parseQ } from './binding.ts';
 export type { BindingFields, ContactState } from './binding.ts';
 export { matchesBinding, simpleUriEquals } from './contact-match.ts';
 export type { ContactKey, UriEquality } from './contact-match.ts';
-export type { ChangeOrigin, InsertOptions, LocationEvent, LocationListener, LocationStore } from './location-store.ts';
+export type { BindingScan, ChangeOrigin, InsertOptions, LocationEvent, LocationListener, LocationStore } from './location-store.ts';
 export { MemoryLocationStore } from './memory-location-store.ts';
 export type { MemoryLocationStoreOptions } from './memory-location-store.ts';
 export type {
@@ -26,3 +26,7 @@ export { bindingContactValue, registerAor } from './register-contact.ts';
 export { messageUriEquals } from './contact-match.ts';
 export { ulAdd, ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
 export type { MiError, UlAddParams, UlAor, UlContact, UlDump } from './usrloc-mi.ts';
+export { NatPinger } from './nat-pinger.ts';
+export type { NatPingConfig, NatPingMethod, NatPingOutput, NatPingerOptions, PingSocket } from './nat-pinger.ts';
+export { CRLF_KEEPALIVE, NAT_PING_BRANCH_PREFIX, buildOptionsPing, pingAddressOf } from './nat-ping-request.ts';
+export type { OptionsPingInit, PingAddress } from './nat-ping-request.ts';

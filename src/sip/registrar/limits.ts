@@ -37,3 +37,14 @@ export const MAX_AUTH_PARAMS = 32;
 
 /** Strings kept in one interning pool (user agents, sockets, paths) before it stops growing. */
 export const STRING_POOL_CAPACITY = 10_000;
+
+/** How long a NAT ping waits for its reply before it counts as lost (OpenSIPS nathelper `ping_threshold`, 3 s). */
+export const DEFAULT_NAT_PING_REPLY_TIMEOUT_MS = 3000;
+/** How often the NAT pinger wakes to send its next slice of pings (the interval is spread over these ticks). */
+export const NAT_PING_TICK_MS = 1000;
+/**
+ * OPTIONS pings awaiting a reply at once. Spread over the interval, this is about
+ * contacts × replyTimeout / interval (1 M contacts, 30 s, 3 s: 100 000); beyond it a ping still goes
+ * out (the NAT binding still needs it) but is not followed.
+ */
+export const MAX_OUTSTANDING_NAT_PINGS = 200_000;

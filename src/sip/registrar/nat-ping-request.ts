@@ -1,0 +1,71 @@
+/**
+ * What one NAT keep-alive ping is made of: where it goes (the binding's `received`, else its Contact)
+ * and, for SIP pinging, the out-of-dialog OPTIONS request (RFC 3261 §11, §8.1.1).
+ */
+import { BRANCH_MAGIC_COOKIE, buildRequest, paramGet, parseUri } from '../message/index.ts';
+import type { Binding } from './binding.ts';
+
+/** The keep-alive of RFC 5626 §4.4.1 (a double CRLF "ping"), as a datagram. */
+export const CRLF_KEEPALIVE: Buffer = Buffer.from('\r\n\r\n', 'latin1');
+
+/** Every ping's branch starts with this: a reply carrying it is ours, answered or late. */
+export const NAT_PING_BRANCH_PREFIX = `${BRANCH_MAGIC_COOKIE}np`;
+
+/** The address a ping goes to: an IP literal (IPv6 without brackets) and a port. */
+export interface PingAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * Where to ping `b` over UDP: its `received` (the NAT's public side, fix_nated_register), else its
+ * Contact's host:port. Undefined when that is not a UDP SIP URI with an IP address: a host name
+ * would need DNS for every ping, and a stream transport keeps its NAT binding by its own traffic.
+ */
+export function pingAddressOf(b: Binding): PingAddress | undefined {
+  const u = parseUri(b.received ?? b.contact);
+  if (u === undefined || u.kind !== 'sip' || u.scheme !== 'sip') return undefined;
+  const transport = paramGet(u.params, 'transport');
+  if (transport !== undefined && (transport.value ?? '').toLowerCase() !== 'udp') return undefined;
+  const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+  if (!isIpLiteral(host)) return undefined;
+  return { address: host, port: u.port ?? 5060 };
+}
+
+function isIpLiteral(h: string): boolean {
+  if (h.includes(':')) return /^[0-9a-fA-F:.]+$/.test(h);
+  return /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+export interface OptionsPingInit {
+  /** The contact pinged: Request-URI and To (OpenSIPS nathelper pings the registered Contact). */
+  readonly contact: string;
+  /** `host:port` of our socket for Via (RFC 3261 §18.1.1 sent-by). */
+  readonly sentBy: string;
+  readonly branch: string;
+  /** Used for the From tag and the Call-ID's local part. */
+  readonly token: string;
+  /** The From URI (OpenSIPS `sipping_from`). */
+  readonly from: string;
+}
+
+/**
+ * An OPTIONS outside any dialog with the headers RFC 3261 §8.1.1 requires: Via with our sent-by, a
+ * fresh RFC 3261 branch and rport (RFC 3581: the reply follows the NAT binding back), Max-Forwards
+ * 70, From with a tag, To without one, a new Call-ID, CSeq, and no body (Content-Length 0).
+ */
+export function buildOptionsPing(p: OptionsPingInit): Buffer {
+  const host = p.sentBy.startsWith('[') ? p.sentBy.slice(0, p.sentBy.indexOf(']') + 1) : p.sentBy.slice(0, p.sentBy.lastIndexOf(':'));
+  return buildRequest({
+    method: 'OPTIONS',
+    uri: p.contact,
+    headers: [
+      ['Via', `SIP/2.0/UDP ${p.sentBy};branch=${p.branch};rport`],
+      ['Max-Forwards', '70'],
+      ['From', `<${p.from}>;tag=${p.token}`],
+      ['To', `<${p.contact}>`],
+      ['Call-ID', `${p.token}@${host}`],
+      ['CSeq', '1 OPTIONS'],
+    ],
+  }).bytes;
+}
