@@ -144,3 +144,22 @@ test('a target with port 0 (valid SIP grammar, refused by Node) is refused and c
     await t.close();
   }
 });
+
+test('UDP sendUdpFrom: the datagram leaves from the named listener, not the first one; an unknown one is no-listener', async () => {
+  const { t } = makeTransport();
+  const [first, second] = await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }, { proto: 'udp', host: '127.0.0.1', port: 0 }]);
+  assert.ok(first !== undefined && second !== undefined);
+  const c = createSocket('udp4');
+  await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+  try {
+    const from = new Promise<number>((r) => c.once('message', (_m, rinfo) => r(rinfo.port)));
+    const target: SendTarget = { proto: 'udp', address: '127.0.0.1', port: c.address().port };
+    assert.equal(t.sendUdpFrom(second.address, second.port, target, Buffer.from('\r\n\r\n')), 'sent');
+    assert.equal(await from, second.port);
+    assert.equal(t.sendUdpFrom('127.0.0.1', 1, target, Buffer.from('x')), 'no-listener');
+    assert.equal(t.sendUdpFrom(second.address, second.port, { ...target, port: 0 }, Buffer.from('x')), 'bad-target');
+  } finally {
+    c.close();
+    await t.close();
+  }
+});

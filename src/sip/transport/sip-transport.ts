@@ -107,6 +107,24 @@ export class SipTransport {
     return 'sent';
   }
 
+  /**
+   * Sends a datagram from the UDP socket bound to `localAddress:localPort` (as ReceiveInfo named it
+   * when a message came in there). A NAT keeps a mapping per pair of addresses: a keep-alive must
+   * leave from the socket the phone registered with, not from whichever listener send() picks.
+   */
+  sendUdpFrom(localAddress: string, localPort: number, target: SendTarget, data: Buffer): SendResult {
+    const port = target.port;
+    if (!(port >= 1 && port <= 65535)) return this.badTarget();
+    const l = this.udp.find((u) => u.info.port === localPort && u.info.address === localAddress);
+    if (l === undefined) return 'no-listener';
+    try {
+      l.socket.send(data, port, target.address);
+    } catch {
+      return this.badTarget();
+    }
+    return 'sent';
+  }
+
   private badTarget(): SendResult {
     this.badTargets.inc();
     return 'bad-target';
