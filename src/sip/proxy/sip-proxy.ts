@@ -62,6 +62,12 @@ const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 
 export class SipProxy {
   /** The routing script (OpenSIPS route{}); unset: every request is relayed to its Request-URI. */
   onRequest: RequestHandler | undefined = undefined;
+  /**
+   * Sees a response no client transaction matched before it is forwarded statelessly; true takes it
+   * (replies to requests the node sent outside the proxy: the registrar's NAT pings). Only strays
+   * reach it, so matched responses pay nothing.
+   */
+  onUnmatchedResponse: ((res: SipMessage) => boolean) | undefined = undefined;
   private readonly env: ProxyEnv;
   private readonly checks: CheckOptions;
   private readonly statelessRegister: boolean;
@@ -156,7 +162,7 @@ export class SipProxy {
   receiveResponse(res: SipMessage, src?: SipSource): void {
     const c = this.env.clients.get(clientKey(res.topVia.branch ?? '', res.cseq.method));
     if (c !== undefined) c.receive(res, src);
-    else forwardResponseStateless(this.env, res);
+    else if (this.onUnmatchedResponse?.(res) !== true) forwardResponseStateless(this.env, res);
   }
 
   /** §17.2.3: an ACK matching an INVITE server transaction acknowledges our non-2xx; any other is end to end. */
