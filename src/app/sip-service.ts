@@ -20,6 +20,8 @@ import type { Counter } from '../lib/counter.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { Service } from './service.ts';
 import { listening } from './listen-error.ts';
+import { startNatPing } from './nat-ping-wiring.ts';
+import type { NatPinger } from '../sip/registrar/index.ts';
 import type { ClusterPort } from '../script/ports.ts';
 
 /** Methods a node without a routing script answers (it is the stateless node of issue #3). */
@@ -44,6 +46,8 @@ export class SipService implements Service {
   script: ScriptHost | undefined;
   /** The script's cluster port, shared with node parts that broadcast too (the ESL bridge). */
   clusterPort: ClusterPort | undefined;
+  /** NAT keep-alive pings of registered contacts (registrar.natPing); undefined when off. */
+  natPinger: NatPinger | undefined;
   private listeners: ListenerInfo[] = [];
   /**
    * Messages received between binding the sockets and the routing script being in place; undefined
@@ -110,6 +114,7 @@ export class SipService implements Service {
     try {
       s.listeners = await listening('sip.listen', s.transport.listen(rt.config.sip.listen));
       if (routesCfg !== undefined) await s.startProxy(rt, resolveFromConfig(rt.baseDir, routesCfg.module));
+      s.natPinger = startNatPing(rt, s.transport, s.listeners, s.core, s.proxy);
     } catch (e) {
       // The node does not start: what was held, and what arrives until the sockets close, is
       // dropped and counted, not answered 501 by the bare core.
@@ -243,6 +248,7 @@ export class SipService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.natPinger?.stop();
     await this.transport.close();
   }
 }

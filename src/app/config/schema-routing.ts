@@ -1,5 +1,32 @@
 import { z } from 'zod';
-import { durationMs } from './schema-common.ts';
+import { durationMs, positiveMs } from './schema-common.ts';
+import { parseUri } from '../../sip/message/index.ts';
+
+/**
+ * NAT keep-alive pings of registered contacts (OpenSIPS nathelper natping_interval, ping_nated_only,
+ * sipping_from, max_pings_lost, ping_threshold). Off unless intervalSec is set.
+ */
+export const natPingSchema = z.strictObject({
+  /** Each binding is pinged about once per this many seconds, spread over it; 0 = off (natping_interval). */
+  intervalSec: z.number().int().min(0).max(86_400).default(0),
+  /** `options`: SIP OPTIONS, answered by the phone; `crlf`: a 4-byte CRLFCRLF datagram (RFC 5626 §4.4.1), no answer. */
+  method: z.enum(['options', 'crlf']).default('options'),
+  /** Only bindings registered from another address than their Contact (they have a `received`): ping_nated_only. */
+  natedOnly: z.boolean().default(true),
+  /** From URI of OPTIONS pings (sipping_from); default `sip:pinger@<first SIP listener's advertised address>`. */
+  from: z.string().refine((s) => { const u = parseUri(s); return u !== undefined && u.kind === 'sip'; }, 'expected a sip: or sips: URI').optional(),
+  /** Consecutive unanswered OPTIONS pings after which the binding is removed; 0 = never (max_pings_lost). */
+  maxPingsLost: z.number().int().min(0).max(1000).default(0),
+  /** How long an OPTIONS ping waits for its reply before it counts as lost (ping_threshold, 3 s). */
+  replyTimeoutMs: positiveMs.default(3000),
+}).prefault({}).superRefine((c, ctx) => {
+  if (c.maxPingsLost > 0 && c.method === 'crlf') {
+    ctx.addIssue({ code: 'custom', path: ['maxPingsLost'], message: 'needs method options: a CRLF keep-alive over UDP gets no answer, so every contact would count as lost' });
+  }
+  if (c.intervalSec > 0 && c.replyTimeoutMs > c.intervalSec * 1000) {
+    ctx.addIssue({ code: 'custom', path: ['replyTimeoutMs'], message: `${c.replyTimeoutMs} ms is longer than intervalSec (${c.intervalSec} s): a ping would still wait for its reply when the next one goes` });
+  }
+});
 
 /** The routing script: a TypeScript module exporting `defineRoutes({...})` as default. */
 export const routesSchema = z.strictObject({
@@ -27,6 +54,7 @@ export const registrarSchema = z.strictObject({
    * retransmitted REGISTER with credentials then meets the nonce-count replay check (401).
    */
   statelessReplies: z.boolean().default(false),
+  natPing: natPingSchema,
 }).prefault({});
 
 /** Digest authentication (RFC 8760); credentials come from the store's `subscriber` table. */

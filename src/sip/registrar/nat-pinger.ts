@@ -175,8 +175,9 @@ export class NatPinger {
 
   private schedule(): void {
     this.timer = this.o.timers.after(this.cfg.tickMs, () => {
+      // The next tick is set first: one that throws (a bug, logged by the node) does not end the pinging.
+      this.schedule();
       this.tick();
-      if (this.timer !== undefined) this.schedule();
     });
   }
 

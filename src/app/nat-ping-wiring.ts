@@ -1,0 +1,65 @@
+import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
+import { NatPinger, type NatPingOutput, type PingSocket } from '../sip/registrar/index.ts';
+import type { SipMessage } from '../sip/message/index.ts';
+import type { SipCore, SipProxy } from '../sip/proxy/index.ts';
+import type { SipTransport } from '../sip/transport/sip-transport.ts';
+import type { ListenerInfo } from '../sip/transport/types.ts';
+import type { NodeRuntime } from './node-runtime.ts';
+
+/**
+ * NAT keep-alive pings (config `registrar.natPing`): the pinger reads the node's location store,
+ * leaves from the UDP socket each binding was registered on, and takes the replies to its pings
+ * before the proxy would forward them statelessly (they match no transaction of its own).
+ * Undefined when pinging is off (the default) or the node has no registrar.
+ */
+export function startNatPing(
+  rt: NodeRuntime, transport: SipTransport, listeners: readonly ListenerInfo[], core: SipCore, proxy: SipProxy | undefined,
+): NatPinger | undefined {
+  const cfg = rt.config.registrar.natPing;
+  const registrar = rt.registrar;
+  if (cfg.intervalSec === 0 || registrar === undefined) return undefined;
+  const advertised = new Map(rt.config.sip.listen.map((l) => [`${l.proto}:${l.host}:${l.port}`, l.advertise]));
+  const sockets = new Map<string, PingSocket & { readonly v6: boolean }>();
+  for (const l of listeners) {
+    if (l.proto !== 'udp') continue;
+    const host = advertised.get(`udp:${l.address}:${l.port}`) ?? l.address;
+    const sentBy = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${l.port}`;
+    sockets.set(`udp:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy, v6: l.family === 'IPv6' });
+  }
+  const all = [...sockets.values()];
+  if (all.length === 0) {
+    rt.logger.warn('registrar.natPing is set but the node has no UDP listener: no NAT pings are sent');
+    return undefined;
+  }
+  const out: NatPingOutput = {
+    // A binding without socket (loaded, added by MI) goes from the first UDP socket of its family, as
+    // OpenSIPS picks the first listener matching protocol and family when force_socket is unset.
+    socketFor: (socket, v6) => (socket === '' ? all.find((s) => s.v6 === v6) : sockets.get(socket)),
+    send: (from, to, data) => transport.sendUdpFrom(from.address, from.port, { proto: 'udp', address: to.address, port: to.port }, data) === 'sent',
+  };
+  const firstHost = (all[0] as PingSocket).sentBy.replace(/:\d+$/, '');
+  const pinger = new NatPinger({
+    store: registrar.location, clock: realClock, random: realRandom, out, counters: rt.stats,
+    timers: {
+      after: (ms, fn) => realTimers.after(ms, () => {
+        try {
+          fn();
+        } catch (err) {
+          // As for a SIP timer (sip-service.ts): a bug is logged, the node keeps running.
+          rt.logger.error({ err }, 'a NAT ping tick threw');
+        }
+      }),
+    },
+    config: {
+      intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly, maxPingsLost: cfg.maxPingsLost,
+      replyTimeoutMs: cfg.replyTimeoutMs, from: cfg.from ?? `sip:pinger@${firstHost}`,
+    },
+    onRemoved: (b, lost) => rt.logger.info({ aor: b.aor, contact: b.contact, lost }, 'contact removed: NAT pings unanswered'),
+  });
+  const take = (res: SipMessage): boolean => pinger.receiveResponse(res);
+  if (proxy !== undefined) proxy.onUnmatchedResponse = take;
+  else core.handlers = { ...core.handlers, onResponse: (res) => { take(res); } };
+  pinger.start();
+  rt.logger.info({ intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly }, 'NAT keep-alive pings on');
+  return pinger;
+}
