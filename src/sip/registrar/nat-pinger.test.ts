@@ -221,3 +221,13 @@ test('expired bindings not yet swept are not pinged; an empty store sends nothin
   assert.equal(sent.length, 1, 'pinged at 1 s, while valid, and not once expired');
   assert.throws(() => setup({ intervalSec: 0 }), RangeError);
 });
+
+test('a Contact the request builder refuses costs its own ping, not the rest of the tick', () => {
+  const { clock, store, sent, stats, pinger } = setup({ intervalSec: 1 });
+  store.insert('bad@x', nated(1, { contact: 'sip:bad user@10.0.0.9:5060' }));
+  store.insert('u2@x', nated(2));
+  pinger.start();
+  clock.advance(1000);
+  assert.deepEqual(sent.map((s) => s.to.address), ['198.51.100.2']);
+  assert.equal(stats.get('nathelper:ping_send_failures'), 1);
+});

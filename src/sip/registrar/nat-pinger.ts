@@ -198,7 +198,15 @@ export class NatPinger {
     }
     const token = `${this.salt}${(this.seq++).toString(36)}`;
     const branch = `${NAT_PING_BRANCH_PREFIX}${token}`;
-    const data = buildOptionsPing({ contact: b.contact, sentBy: from.sentBy, branch, token, from: this.cfg.from });
+    let data: Buffer;
+    try {
+      data = buildOptionsPing({ contact: b.contact, sentBy: from.sentBy, branch, token, from: this.cfg.from });
+    } catch {
+      // A Contact the builder refuses (stored before a stricter check, or added by hand) costs its
+      // own ping, not the rest of this tick's.
+      this.sendFailed.inc();
+      return;
+    }
     if (!this.transmit(from, to, data)) return;
     if (this.outstanding.size >= this.cfg.maxOutstanding) { this.untracked.inc(); return; }
     this.outstanding.set(branch, { binding: b, deadlineMs: this.o.clock.nowMs() + this.cfg.replyTimeoutMs });
