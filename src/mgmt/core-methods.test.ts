@@ -50,10 +50,35 @@ test('statistics:reset of names none of which exists answers 404 "Statistics Not
   assert.equal(stats.get(['core:rcv_requests'])['core:rcv_requests'], 0);
 });
 
-test('a statistic named like an Object.prototype member (toString, constructor) is unknown: reset answers 404, get gives nothing', () => {
+test('a statistic named like an Object.prototype member (toString, constructor) is unknown: get and reset answer 404', () => {
   const { call } = node();
   for (const n of ['toString', 'constructor', 'hasOwnProperty']) {
     assert.throws(() => call('statistics:reset', { statistics: [n] }), (e: unknown) => e instanceof RpcError && e.rpcCode === 404, n);
   }
-  assert.deepEqual(call('statistics:get', { statistics: ['constructor'] }), {});
+  assert.throws(() => call('statistics:get', { statistics: ['constructor'] }), (e: unknown) => e instanceof RpcError && e.rpcCode === 404);
+});
+
+test('statistics:get (get_statistics) answers 404 "Statistics Not Found" when no name, group or `all` matched, as OpenSIPS; known names among unknown ones are answered', () => {
+  const { call, stats } = node();
+  stats.counter('core:rcv_requests').inc(3);
+  for (const name of ['statistics:get', 'get_statistics']) {
+    assert.throws(() => call(name, { statistics: ['nope:nothing', 'none:'] }), (e: unknown) =>
+      e instanceof RpcError && e.rpcCode === 404 && e.code === 'RPC_STATISTICS_NOT_FOUND' && e.message === 'Statistics Not Found', name);
+  }
+  assert.deepEqual(call('statistics:get', { statistics: ['nope:nothing', 'core:rcv_requests'] }), { 'core:rcv_requests': 3 });
+  assert.deepEqual(call('statistics:get', { statistics: ['none:', 'core:'] }), { 'core:rcv_requests': 3 });
+});
+
+test('statistics:get all on a node with no statistics is an empty answer, not 404: OpenSIPS counts `all` as found', () => {
+  const { call } = node();
+  assert.deepEqual(call('statistics:get', { statistics: ['all'] }), {});
+});
+
+test('statistics:list with names none of which exists answers 404 "Statistics Not Found" too (OpenSIPS list_statistics with params)', () => {
+  const { call, stats } = node();
+  stats.counter('core:rcv_requests').inc();
+  assert.throws(() => call('list_statistics', { statistics: ['nope:nothing'] }), (e: unknown) =>
+    e instanceof RpcError && e.rpcCode === 404 && e.code === 'RPC_STATISTICS_NOT_FOUND');
+  assert.deepEqual(call('statistics:list', { statistics: ['nope:nothing', 'core:'] }), { 'core:rcv_requests': 'incremental' });
+  assert.deepEqual(call('statistics:list'), { 'core:rcv_requests': 'incremental' });
 });

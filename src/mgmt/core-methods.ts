@@ -70,14 +70,16 @@ export function registerCoreMethods(reg: RpcRegistry, ports: CorePorts): void {
     },
   });
   reg.register({
+    // OpenSIPS get_statistics (statistics.c mi_get_stats): the statistics that match, skipping
+    // unknown names; 404 "Statistics Not Found" when nothing matched at all.
     name: 'statistics:get', aliases: ['get_statistics'], params: ['statistics'],
-    handler: (p) => ports.stats.get(statList(p.statistics)),
+    handler: (p) => selectStats(ports.stats, statList(p.statistics)),
   });
   reg.register({
     name: 'statistics:list', aliases: ['list_statistics'], params: ['statistics'],
     handler: (p) => {
-      const sel = p.statistics === undefined ? ['all'] : statList(p.statistics);
-      const wanted = ports.stats.get(sel);
+      // With names, OpenSIPS list_statistics (w_mi_list_stats_1) also answers 404 when none matched.
+      const wanted = selectStats(ports.stats, p.statistics === undefined ? ['all'] : statList(p.statistics));
       const out: Record<string, string> = {};
       for (const d of ports.stats.describe()) {
         if (d.name in wanted) out[d.name] = d.kind === 'counter' ? 'incremental' : 'non-incremental';
@@ -93,12 +95,23 @@ export function registerCoreMethods(reg: RpcRegistry, ports: CorePorts): void {
     // reset-all method: `statistics:reset all` is ours.
     name: 'statistics:reset', aliases: ['reset_statistics'], params: ['statistics'],
     handler: (p) => {
-      const names = Object.keys(ports.stats.get(statList(p.statistics)));
-      if (names.length === 0) throw new RpcError(404, 'RPC_STATISTICS_NOT_FOUND', 'Statistics Not Found');
-      ports.stats.reset(names);
+      ports.stats.reset(Object.keys(selectStats(ports.stats, statList(p.statistics))));
       return 'OK';
     },
   });
+}
+
+/**
+ * The statistics the selectors name, or 404 "Statistics Not Found" when none matched, as
+ * OpenSIPS's get_statistics and reset_statistics answer. `all` always counts as found (mi_get_stats
+ * sets found for it even when nothing is registered); unknown names among known ones are skipped.
+ */
+function selectStats(stats: StatisticsRegistry, selectors: readonly string[]): Record<string, number> {
+  const out = stats.get(selectors);
+  if (Object.keys(out).length === 0 && !selectors.includes('all')) {
+    throw new RpcError(404, 'RPC_STATISTICS_NOT_FOUND', 'Statistics Not Found');
+  }
+  return out;
 }
 
 function statList(v: unknown): string[] {
