@@ -3,12 +3,13 @@
  * output shapes (vectors mi/node1-clusterer_list*.json). One cluster per node here, so every
  * "Clusters" array has one entry.
  */
-import { nodeId as toNodeId } from '../lib/ids.ts';
+import { isValidId, nodeId as toNodeId } from '../lib/ids.ts';
 import { miList, miListCap, miListTopology } from '../cluster/node-mi.ts';
 import { optionalInt, requireInt, RpcError, RPC_INVALID_PARAMS } from '../mgmt/rpc-registry.ts';
 import type { RpcRegistry } from '../mgmt/rpc-registry.ts';
 import type { ClusterService } from './cluster-service.ts';
 import type { NodeId } from '../lib/ids.ts';
+import type { RemoveNodeRefusal } from '../cluster/node.ts';
 import { MAX_MI_PARAMS } from '../cluster/wire/index.ts';
 import type { RemoteMi, RemoteMiAnswer } from './cluster-remote-mi.ts';
 
@@ -57,16 +58,27 @@ export function registerClustererMethods(reg: RpcRegistry, svc: ClusterService):
   });
   reg.register({
     name: 'clusterer:remove_node', aliases: ['clusterer_remove_node'], params: ['cluster_id', 'node_id'],
-    help: 'forgets a node (it is learned again if it comes back)',
+    help: 'removes a node from every node of the cluster (REMOVE_NODE to all); db_mode 0 only',
     handler: (p) => {
-      checkCluster(svc, requireInt(p, 'cluster_id'));
+      // OpenSIPS's answers and their order (clusterer_mod.c cluster_remove_node): db_mode first,
+      // then the cluster, then the node; all 400. "OK" whatever the REMOVE_NODE sends gave.
+      if (svc.dbMode === 1) throw removeNodeRefused('db-mode');
+      const clusterId = requireInt(p, 'cluster_id');
+      if (clusterId !== svc.cfg.clusterId) throw new RpcError(400, 'RPC_CLUSTER_NOT_FOUND', 'Unknown cluster id');
       const id = requireInt(p, 'node_id');
-      if (id === svc.cfg.nodeId) throw new RpcError(400, 'RPC_CLUSTER_NOT_CURRENT_NODE', 'cannot remove the current node');
-      if (!node.directory.has(toNodeId(id))) throw new RpcError(404, 'RPC_CLUSTER_NODE_NOT_FOUND', 'Node id not found');
-      svc.runner.removeNode(toNodeId(id));
+      if (!isValidId(id)) throw new RpcError(400, 'RPC_INVALID_PARAMS', "Bad value for 'node_id'");
+      const refused = svc.runner.removeNode(toNodeId(id));
+      if (refused !== undefined) throw removeNodeRefused(refused);
       return 'OK';
     },
   });
+}
+
+function removeNodeRefused(reason: RemoveNodeRefusal): RpcError {
+  return reason === 'db-mode'
+    ? new RpcError(400, 'RPC_CLUSTER_DB_MODE', 'Running in DB mode')
+    // The current node is not in its own node list, so OpenSIPS answers this for it too.
+    : new RpcError(400, 'RPC_CLUSTER_NODE_NOT_FOUND', 'Unknown node id');
 }
 
 /** cmd_params: an array of strings (OpenSIPS 3.x+), a single string, or absent. */

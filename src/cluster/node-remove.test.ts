@@ -122,3 +122,100 @@ test('decode → act: a REMOVE_NODE packet built by the wire encoder makes the n
   assert.ok(out.some((o) => o.kind === 'node-removed' && o.nodeId === 3));
   assert.equal(n1.directory.has(nodeId(3)), false);
 });
+
+// ---- clusterer:remove_node on this node (clusterer_mod.c cluster_remove_node → bcast_remove_node) ----
+
+type RemoveSend = { to: number; dest: number; target: number; source: number; bytes: Buffer };
+
+/** The REMOVE_NODE sends of a removeNode() call, each encoded by the wire encoder as the driver would. */
+function removeSends(out: NodeOutput[]): RemoveSend[] {
+  return out.flatMap((o) => (o.kind === 'send' && o.msg.kind === 'remove-node'
+    ? [{ to: o.to, dest: o.msg.destinationNodeId, target: o.msg.targetNodeId, source: o.msg.sourceNodeId, bytes: encodeBinMessage(o.msg) }]
+    : []));
+}
+
+test('clusterer:remove_node sends REMOVE_NODE to every known node, the target too, each copy addressed to that node, then forgets the target', () => {
+  const { n1, counters } = setup();
+  const r = n1.removeNode(nodeId(3));
+  assert.equal(r.kind, 'removed');
+  if (r.kind !== 'removed') return;
+  assert.deepEqual([...r.notified].sort(), [2, 3]);
+  const sends = removeSends(r.outputs);
+  assert.deepEqual(sends.map(({ to, dest, target, source }) => ({ to, dest, target, source })).sort((a, b) => a.to - b.to),
+    [{ to: 2, dest: 2, target: 3, source: 1 }, { to: 3, dest: 3, target: 3, source: 1 }]);
+  // the sends come before anything the forgetting produces: the driver still has node 3's URL
+  const firstOther = r.outputs.findIndex((o) => !(o.kind === 'send' && o.msg.kind === 'remove-node'));
+  assert.ok(firstOther === -1 || firstOther >= sends.length, JSON.stringify(r.outputs));
+  assert.equal(n1.directory.has(nodeId(3)), false);
+  assert.equal(n1.linkState(nodeId(3)), undefined);
+  assert.equal(counters.values.get('clusterer:clusterer_nodes'), 1);
+});
+
+test('a REMOVE_NODE built by clusterer:remove_node, through the encoder, makes node 2 forget the target and disables the target itself', () => {
+  const clock = new FakeClock(0);
+  const { n1 } = setup();
+  const mk = (self: number, others: number[]) => {
+    const n = new ClusterNode({ clusterId: 1, selfId: nodeId(self), self: desc(self), heartbeat: FAST_HEARTBEAT, nodes: others.map((i) => ({ id: nodeId(i), description: desc(i) })) }, clock, recordingCounters());
+    n.tick();
+    return n;
+  };
+  const n2 = mk(2, [1, 3]);
+  const n3 = mk(3, [1, 2]);
+  const r = n1.removeNode(nodeId(3));
+  assert.ok(r.kind === 'removed');
+  const byDest = new Map(removeSends(r.outputs).map((s) => [s.dest, s]));
+  const deliver = (n: ClusterNode, dest: number) => {
+    const s = byDest.get(dest);
+    assert.ok(s !== undefined, `a copy for node ${dest}`);
+    const p = decodeBinPacket(s.bytes);
+    assert.ok(p.ok && p.value.kind === 'remove-node');
+    return n.receive(p.value, { connId: 'c1', nodeId: nodeId(1) });
+  };
+  const out2 = deliver(n2, 2);
+  assert.ok(out2.some((o) => o.kind === 'node-removed' && o.nodeId === 3 && o.by === 1), JSON.stringify(out2));
+  assert.equal(n2.directory.has(nodeId(3)), false);
+  const out3 = deliver(n3, 3);
+  assert.ok(out3.some((o) => o.kind === 'disabled-by-peer' && o.by === 1), JSON.stringify(out3));
+  assert.equal(n3.enabled, false);
+});
+
+test('clusterer:remove_node: a node without a direct Up link gets its copy through the next hop; an unreachable one gets none', () => {
+  const clock = new FakeClock(0);
+  const n1 = new ClusterNode({
+    clusterId: 1, selfId: nodeId(1), self: desc(1), heartbeat: FAST_HEARTBEAT,
+    nodes: [{ id: nodeId(2), description: desc(2) }, { id: nodeId(3), description: desc(3) }, { id: nodeId(4), description: desc(4) }],
+  }, clock, recordingCounters());
+  n1.tick();
+  n1.receive({ kind: 'pong', clusterId: 1, sourceNodeId: 2, knownNodeIds: [3, 4] }, from2);
+  // node 2 reports its link to 3 Up: 3 is reachable through 2; node 4 nobody reaches
+  n1.receive({ kind: 'ls-update', clusterId: 1, sourceNodeId: 2, lsSeqNo: 1, timestampS: 1, neighborNodeId: 3, linkState: 'up', path: [2] }, from2);
+  assert.equal(n1.topology.nextHop(nodeId(3)), 2);
+  assert.equal(n1.topology.nextHop(nodeId(4)), undefined);
+  const r = n1.removeNode(nodeId(4));
+  assert.ok(r.kind === 'removed');
+  assert.deepEqual(removeSends(r.outputs).map((s) => [s.to, s.dest]).sort(), [[2, 2], [2, 3]]);
+  assert.deepEqual([...r.notified].sort(), [2, 3]);
+  assert.equal(n1.directory.has(nodeId(4)), false);
+});
+
+test('clusterer:remove_node is refused in db_mode 1, for an unknown node and for the current node (not in its own node list); nothing sent or forgotten', () => {
+  const { n1: db } = setup(1);
+  assert.deepEqual(db.removeNode(nodeId(3)), { kind: 'refused', reason: 'db-mode' });
+  assert.ok(db.directory.has(nodeId(3)));
+  const { n1 } = setup();
+  assert.deepEqual(n1.removeNode(nodeId(9)), { kind: 'refused', reason: 'unknown-node' });
+  assert.deepEqual(n1.removeNode(nodeId(1)), { kind: 'refused', reason: 'unknown-node' });
+  assert.deepEqual(n1.takeOutputs(), []);
+  assert.deepEqual(n1.directory.ids().sort(), [2, 3]);
+  assert.equal(n1.enabled, true);
+});
+
+test('clusterer:remove_node on a disabled current node sends nothing (CLUSTERER_CURR_DISABLED) but still forgets the node', () => {
+  const { n1 } = setup();
+  n1.setEnabled(false);
+  const r = n1.removeNode(nodeId(3));
+  assert.ok(r.kind === 'removed');
+  assert.deepEqual(removeSends(r.outputs), []);
+  assert.deepEqual(r.notified, []);
+  assert.equal(n1.directory.has(nodeId(3)), false);
+});

@@ -45,3 +45,15 @@ export type NodeOutput =
 
 /** OpenSIPS send results (clusterer_admin.xml cluster_send_req): 1, -1, -2 (-3 is the driver's). */
 export type SendResult = 'sent' | 'disabled' | 'unreachable';
+
+/**
+ * clusterer_remove_node refused (clusterer_mod.c cluster_remove_node): `db-mode` in db_mode 1
+ * ("Running in DB mode"), `unknown-node` for a node not in our node list, the current node
+ * included ("Unknown node id").
+ */
+export type RemoveNodeRefusal = 'db-mode' | 'unknown-node';
+
+export type RemoveNodeResult =
+  | { readonly kind: 'refused'; readonly reason: RemoveNodeRefusal }
+  /** `notified`: the nodes a REMOVE_NODE copy is addressed to (the sends are in `outputs`). */
+  | { readonly kind: 'removed'; readonly notified: readonly NodeId[]; readonly outputs: NodeOutput[] };

@@ -19,9 +19,9 @@ import type { CapabilityTable } from './capability/capability-table.ts';
 import { NodeCore } from './node-core.ts';
 import { receiveInternal, receiveRouted } from './node-receive.ts';
 import { nodeIdsValid } from './node-ids-check.ts';
-import type { ClusterNodeConfig, NodeOutput, PacketSource, RoutedMessage, SendResult } from './node-types.ts';
+import type { ClusterNodeConfig, NodeOutput, PacketSource, RemoveNodeResult, RoutedMessage, SendResult } from './node-types.ts';
 
-export type { ClusterNodeConfig, NodeOutput, PacketSource, RoutedMessage, SendResult } from './node-types.ts';
+export type { ClusterNodeConfig, NodeOutput, PacketSource, RemoveNodeRefusal, RemoveNodeResult, RoutedMessage, SendResult } from './node-types.ts';
 
 export class ClusterNode {
   readonly selfId: NodeId;
@@ -106,10 +106,35 @@ export class ClusterNode {
     return this.c.flush();
   }
 
-  /** clusterer:remove_node: forget a node (it is re-learned if it shows up again). */
-  removeNode(id: NodeId): NodeOutput[] {
-    this.c.forget(id);
-    return this.c.flush();
+  /**
+   * clusterer:remove_node removes a node from the whole cluster, as OpenSIPS's MI does
+   * (clusterer_mod.c cluster_remove_node → clusterer.c bcast_remove_node):
+   * - refused in db_mode 1, and for a node not in our node list; OpenSIPS's node list never holds
+   *   the current node, so naming ourselves is an unknown node too;
+   * - a REMOVE_NODE goes to every known node, the target included (clusterer_bcast_msg with
+   *   NODE_CMP_ANY), one copy each with the trailer addressed to that node, on our link if it is
+   *   Up and else through the next hop (msg_send_retry); a node no path reaches gets none, and a
+   *   disabled current node sends none (CLUSTERER_CURR_DISABLED). The target disables itself on
+   *   its copy, the others forget it (node-receive.ts receiveRemoveNode);
+   * - the node is then forgotten here, whatever the sends gave (OpenSIPS only logs them). It is
+   *   learnt again if it describes itself later (db_mode 0 discovery).
+   * The sends come first in `outputs`: the driver must still know the target's URL for them.
+   */
+  removeNode(id: NodeId): RemoveNodeResult {
+    const c = this.c;
+    if (c.cfg.dbMode === 1) return { kind: 'refused', reason: 'db-mode' };
+    if (id === this.selfId || !this.directory.has(id)) return { kind: 'refused', reason: 'unknown-node' };
+    const notified: NodeId[] = [];
+    if (c.on) {
+      for (const dest of this.directory.ids()) {
+        const hop = this.topology.nextHop(dest);
+        if (hop === undefined) continue;
+        c.send(hop, { kind: 'remove-node', clusterId: c.clusterId, sourceNodeId: this.selfId, destinationNodeId: dest, targetNodeId: id });
+        notified.push(dest);
+      }
+    }
+    c.forget(id);
+    return { kind: 'removed', notified, outputs: c.flush() };
   }
 
   /**

@@ -97,6 +97,11 @@ export class SimNetwork {
     }
   }
 
+  /** Performs outputs a node produced outside the sim's own inputs (an MI call such as removeNode). */
+  perform(id: number, outs: readonly NodeOutput[]): void {
+    this.handle(nodeId(id), outs);
+  }
+
   node(id: number): ClusterNode {
     const n = this.nodes.get(nodeId(id));
     if (n === undefined) throw new Error(`no node ${id}`);

@@ -50,6 +50,8 @@ interface Conn {
   connected: boolean;
   pending: Buffer[];
   pendingBytes: number;
+  /** closeAfterFlush() on a connection still dialling: end it once the queue is written. */
+  endAfterFlush: boolean;
   /** Armed while a packet is incomplete: closes the connection if that packet is not whole in time. */
   slowTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -134,6 +136,25 @@ export class BinTransport {
     this.outboundByNode.get(nodeId)?.socket.destroy();
   }
 
+  /**
+   * Closes the outbound connection to a node once what was written on it has gone (the REMOVE_NODE
+   * addressed to the node being removed): FIN after the data, where destroy() could discard it.
+   * A connection still dialling writes its queue first. A later send to the node dials anew.
+   */
+  closeAfterFlush(nodeId: number): void {
+    const c = this.outboundByNode.get(nodeId);
+    if (c === undefined) return;
+    this.outboundByNode.delete(nodeId);
+    if (c.connected) this.endGracefully(c);
+    else c.endAfterFlush = true;
+  }
+
+  private endGracefully(c: Conn): void {
+    // A peer that never closes its side must not hold the socket: connectTimeoutMs to finish.
+    c.socket.setTimeout(this.o.connectTimeoutMs, () => c.socket.destroy());
+    c.socket.end();
+  }
+
   connectionCount(): number {
     return this.conns.size;
   }
@@ -187,12 +208,13 @@ export class BinTransport {
       c.pending = [];
       c.pendingBytes = 0;
       for (const p of queued) socket.write(p);
+      if (c.endAfterFlush) this.endGracefully(c);
     });
     return c;
   }
 
   private track(socket: Socket, outbound: boolean, nodeId: number | undefined, connected: boolean): Conn {
-    const c: Conn = { id: this.nextId++, socket, outbound, nodeId, reasm: new StreamReassembler(), connected, pending: [], pendingBytes: 0, slowTimer: undefined };
+    const c: Conn = { id: this.nextId++, socket, outbound, nodeId, reasm: new StreamReassembler(), connected, pending: [], pendingBytes: 0, endAfterFlush: false, slowTimer: undefined };
     this.conns.set(c.id, c);
     if (!outbound) {
       this.inbound++;

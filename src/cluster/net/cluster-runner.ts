@@ -11,7 +11,7 @@ import { isValidId, nodeId as toNodeId } from '../../lib/ids.ts';
 import type { NodeId } from '../../lib/ids.ts';
 import { decodeBinPacket, encodeBinMessage } from '../wire/index.ts';
 import type { BinMessage, DecodedPacket } from '../wire/index.ts';
-import type { ClusterNode, NodeOutput, RoutedMessage, SendResult } from '../node.ts';
+import type { ClusterNode, NodeOutput, RemoveNodeRefusal, RoutedMessage, SendResult } from '../node.ts';
 import { BinTransport } from './bin-transport.ts';
 import type { BinTransportOptions, PacketSource } from './bin-transport.ts';
 import { parseBinUrl } from './bin-url.ts';
@@ -40,6 +40,8 @@ export class ClusterRunner {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly urls = new Map<string, BinUrl | undefined>();
   private readonly failed = new Set<NodeId>();
+  /** URLs of nodes being removed, for the REMOVE_NODE copy sent after the node forgot them. */
+  private readonly leavingUrls = new Map<NodeId, string>();
   private readonly tlsIdentity: boolean;
   private wake: TimerHandle | undefined;
   private wakeAtMs = Number.POSITIVE_INFINITY;
@@ -93,10 +95,22 @@ export class ClusterRunner {
     this.handle(this.node.setEnabled(on));
   }
 
-  /** clusterer_remove_node: forget the node and drop our connection to it. */
-  removeNode(id: NodeId): void {
-    this.handle(this.node.removeNode(id));
-    this.transport.disconnect(id);
+  /**
+   * clusterer_remove_node (ClusterNode.removeNode): sends the REMOVE_NODE copies, forgets the
+   * node, then closes our connection to it once its own copy is written. Returns the refusal.
+   */
+  removeNode(id: NodeId): RemoveNodeRefusal | undefined {
+    const url = this.node.directory.get(id)?.description.url;
+    const r = this.node.removeNode(id);
+    if (r.kind === 'refused') return r.reason;
+    if (url !== undefined) this.leavingUrls.set(id, url);
+    try {
+      this.handle(r.outputs);
+    } finally {
+      this.leavingUrls.delete(id);
+    }
+    this.transport.closeAfterFlush(id);
+    return undefined;
   }
 
   /** Feeds the node outputs produced outside the runner (e.g. after reconfiguring nodes). */
@@ -156,7 +170,7 @@ export class ClusterRunner {
 
   private sendTo(to: NodeId, msg: BinMessage): boolean {
     if (!this.running) return false;
-    const text = this.node.directory.get(to)?.description.url;
+    const text = this.node.directory.get(to)?.description.url ?? this.leavingUrls.get(to);
     if (text === undefined) return false;
     let url = this.urls.get(text);
     if (!this.urls.has(text)) {
