@@ -88,3 +88,8 @@ test('the runner writes the target\'s own REMOVE_NODE copy although the node alr
     server.close();
   }
 });
+
+test('clusterer:reload on a node that is not in db_mode answers OpenSIPS\'s 400 "Non-DB mode"', async () => {
+  const { call } = setup(0);
+  await assert.rejects(async () => call('clusterer:reload', {}), refused(400, 'RPC_CLUSTER_NO_DB', 'Non-DB mode'));
+});

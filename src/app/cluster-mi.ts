@@ -51,7 +51,7 @@ export function registerClustererMethods(reg: RpcRegistry, svc: ClusterService):
   reg.register({
     name: 'clusterer:reload', aliases: ['clusterer_reload'], help: 're-reads the clusterer table (db_mode 1)',
     handler: async () => {
-      if (svc.dbMode !== 1) throw new RpcError(400, 'RPC_CLUSTER_NO_DB', 'Running in non-DB mode');
+      if (svc.dbMode !== 1) throw new RpcError(400, 'RPC_CLUSTER_NO_DB', 'Non-DB mode');
       await svc.reload();
       return 'OK';
     },
