@@ -65,6 +65,13 @@ export interface LocationStore {
   contactCount(): number;
   /** A new resumable walk over every binding, expired-but-not-yet-swept ones included. */
   scan(): BindingScan;
+  /**
+   * True unless the binding came from another node (origin `replicated`): the node that took the
+   * REGISTER owns it. Per-contact work that only the owner may do — NAT pings, which only its
+   * address can send through the phone's NAT, and removing a contact that stopped answering them —
+   * asks this (OpenSIPS usrloc pinging_mode "ownership").
+   */
+  ownedHere(binding: Binding): boolean;
   subscribe(listener: LocationListener): () => void;
   /** Reads the persisted rows (persistence modes other than `none`); returns how many were loaded. */
   load(): Promise<number>;

@@ -303,3 +303,39 @@ test('scan walks every binding a slice at a time, resumes where it stopped, and 
   assert.deepEqual(seen, ['sip:u1@10.0.0.1', 'sip:u3@10.0.0.3', 'sip:u4@10.0.0.4', 'sip:u5@10.0.0.5']);
   assert.equal(setup().store.scan().next(3, visit), 0, 'an empty store');
 });
+
+test('scan left halfway through an AoR visits every binding still there, whatever was removed or added in that AoR meanwhile', () => {
+  const store = new MemoryLocationStore({ clock: new FakeClock() });
+  const f = (i: number): BindingFields => ({ contact: `sip:u${i}@10.0.0.${i}:5060`, expiresSec: 1_700_003_600, callId: `c${i}@x`, cseq: 1 });
+  const a = store.insert('x@d', f(1));
+  store.insert('x@d', f(2));
+  store.insert('x@d', f(3));
+  const scan = store.scan();
+  const seen: string[] = [];
+  const visit = (b: { contact: string }): void => { seen.push(b.contact); };
+  scan.next(1, visit);
+  // An un-REGISTER (or the expiry sweep) of the binding just visited splices the AoR's list.
+  store.remove(a);
+  scan.next(10, visit);
+  assert.deepEqual(seen, ['sip:u1@10.0.0.1:5060', 'sip:u2@10.0.0.2:5060', 'sip:u3@10.0.0.3:5060']);
+  // A binding removed before its turn is not visited.
+  const s2 = store.scan();
+  const seen2: string[] = [];
+  s2.next(1, (b) => { seen2.push(b.contact); });
+  const third = store.lookup('x@d').find((b) => b.contact.startsWith('sip:u3'));
+  assert.ok(third !== undefined && store.remove(third));
+  s2.next(10, (b) => { seen2.push(b.contact); });
+  assert.deepEqual(seen2, ['sip:u2@10.0.0.2:5060']);
+});
+
+test('ownedHere: a binding inserted or updated from another node (origin replicated) is not this node\'s; local and loaded ones are', () => {
+  const store = new MemoryLocationStore({ clock: new FakeClock() });
+  const f = (i: number): BindingFields => ({ contact: `sip:u${i}@10.0.0.${i}:5060`, expiresSec: 1_700_003_600, callId: `c${i}@x`, cseq: i });
+  const mine = store.insert('x@d', f(1));
+  const theirs = store.insert('y@d', f(2), { origin: 'replicated' });
+  assert.equal(store.ownedHere(mine), true);
+  assert.equal(store.ownedHere(theirs), false);
+  // The phone re-registers here: the refreshed binding is ours.
+  assert.equal(store.ownedHere(store.update(theirs, f(3))), true);
+  assert.equal(store.ownedHere(store.update(mine, f(4), { origin: 'replicated' })), false);
+});

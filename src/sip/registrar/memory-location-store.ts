@@ -42,6 +42,8 @@ export class MemoryLocationStore implements LocationStore {
   private readonly expiry: ExpiryIndex;
   private readonly strings = new StringPool();
   private readonly listeners: LocationListener[] = [];
+  /** Bindings another node owns (inserted or updated with origin `replicated`); empty until usrloc replication exists. */
+  private readonly replicated = new WeakSet<Binding>();
   private readonly uriEquals: UriEquality;
   private readonly writer: LocationWriter | undefined;
   private nextLabel: number;
@@ -115,6 +117,7 @@ export class MemoryLocationStore implements LocationStore {
     this.expiry.add(b);
     if (origin === 'loaded') b.state = 'sync';
     else this.writer?.upsert(b);
+    if (origin === 'replicated') this.replicated.add(b);
     if (this.listeners.length > 0) this.emit({ kind: 'insert', binding: b, origin });
     return b;
   }
@@ -130,6 +133,7 @@ export class MemoryLocationStore implements LocationStore {
     this.expiry.remove(previous);
     this.expiry.add(b);
     this.writer?.upsert(b);
+    if (origin === 'replicated') this.replicated.add(b);
     if (this.listeners.length > 0) this.emit({ kind: 'update', binding: b, previous, origin });
     return b;
   }
@@ -214,6 +218,10 @@ export class MemoryLocationStore implements LocationStore {
     return this.writer?.flush() ?? Promise.resolve();
   }
 
+  ownedHere(binding: Binding): boolean {
+    return !this.replicated.has(binding);
+  }
+
   private unlink(b: Binding): boolean {
     const list = this.listOf(b.aor);
     if (list === undefined) return false;
@@ -268,6 +276,8 @@ class AorMapScan implements BindingScan {
   private it: Iterator<Binding[]> | undefined = undefined;
   private list: Binding[] | undefined = undefined;
   private i = 0;
+  /** `list` is a copy of what was left of an AoR between two calls: check each is still current. */
+  private copied = false;
 
   constructor(private readonly map: Map<string, Binding[]>) {}
 
@@ -276,10 +286,13 @@ class AorMapScan implements BindingScan {
     while (n < max) {
       const list = this.list;
       if (list !== undefined && this.i < list.length) {
-        visit(list[this.i++] as Binding);
+        const b = list[this.i++] as Binding;
+        if (this.copied && this.map.get(b.aor)?.includes(b) !== true) continue;
+        visit(b);
         n++;
         continue;
       }
+      this.copied = false;
       this.it ??= this.map.values();
       const r = this.it.next();
       if (r.done === true) {
@@ -290,6 +303,15 @@ class AorMapScan implements BindingScan {
       }
       this.list = r.value;
       this.i = 0;
+    }
+    // Left halfway through an AoR: its live list may shift before the next call (a removal splices
+    // it, an insert may land before the index), which would skip or repeat a binding. Keep a copy of
+    // what is left instead, at most that AoR's own contacts.
+    const rest = this.list;
+    if (rest !== undefined && this.i > 0 && this.i < rest.length) {
+      this.list = rest.slice(this.i);
+      this.i = 0;
+      this.copied = true;
     }
     return n;
   }

@@ -231,3 +231,29 @@ test('a Contact the request builder refuses costs its own ping, not the rest of 
   assert.deepEqual(sent.map((s) => s.to.address), ['198.51.100.2']);
   assert.equal(stats.get('nathelper:ping_send_failures'), 1);
 });
+
+test('a binding keeps its once-per-interval ping when a sibling in its AoR is removed between two ticks', () => {
+  const { clock, store, sent, pinger } = setup({ intervalSec: 4, method: 'crlf' });
+  const first = store.insert('x@d', nated(1));
+  store.insert('x@d', nated(2));
+  store.insert('x@d', nated(3));
+  store.insert('y@d', nated(4));
+  pinger.start();
+  clock.advance(5000); // round 1, one per tick, and round 2's first ping (u1): the walk stops inside x@d
+  store.remove(first);
+  clock.advance(8000);
+  const u2 = sent.filter((s) => s.to.port === 20002).map((s) => s.atMs);
+  const gaps = u2.slice(1).map((t, i) => t - (u2[i] as number));
+  assert.ok(u2.length >= 3 && gaps.every((g) => g <= 5000), `u2 pinged at ${u2.join(', ')}`);
+});
+
+test('a binding another node took (replicated here) is neither pinged nor removed here: only its owner is in the phone\'s NAT mapping', () => {
+  const { clock, store, sent, pinger } = setup({ intervalSec: 5, maxPingsLost: 2, replyTimeoutMs: 1000 });
+  store.insert('x@d', nated(1), { origin: 'replicated' });
+  store.insert('y@d', nated(2));
+  pinger.start();
+  clock.advance(30_000);
+  assert.ok(sent.length > 0 && sent.every((s) => s.to.port === 20002), 'only the local binding is pinged');
+  assert.equal(store.lookup('x@d').length, 1, 'the replicated binding stays');
+  assert.equal(store.lookup('y@d').length, 0, 'the local one, unanswered, is removed');
+});

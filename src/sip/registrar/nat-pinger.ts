@@ -185,6 +185,9 @@ export class NatPinger {
     const nowSec = Math.floor(this.o.clock.wallMs() / 1000);
     if (b.expiresSec !== 0 && b.expiresSec <= nowSec) return;
     if (this.cfg.natedOnly && b.received === undefined) return;
+    // Another node took this REGISTER: only its address is in the phone's NAT mapping, so only it
+    // pings (and may remove) the contact, whatever the socket text says (0.0.0.0 on every node).
+    if (!this.o.store.ownedHere(b)) return;
     // Registered through edge proxies (Path): they face the NAT and keep it open, not us.
     if (b.path !== undefined) return;
     if (b.socket !== '' && !b.socket.startsWith('udp:')) return;
