@@ -59,7 +59,7 @@ export const registrarSchema = z.strictObject({
 
 /** Digest authentication (RFC 8760); credentials come from the store's `subscriber` table. */
 export const authSchema = z.strictObject({
-  /** Realm challenged by default (OpenSIPS www_authorize("")/the From domain when empty). */
+  /** Realm challenged by default; empty: the To domain for REGISTER, else the From domain (OpenSIPS www_authorize("")). */
   realm: z.string().default(''),
   /** Secret for stateless nonces; the same on every node so a nonce issued by one verifies on another. */
   nonceSecret: z.string().min(16).optional(),

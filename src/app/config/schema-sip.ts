@@ -23,7 +23,7 @@ export const sipListenerSchema = z.strictObject({
 
 export const sipSchema = z.strictObject({
   listen: z.array(sipListenerSchema).min(1).default([{ proto: 'udp', host: '127.0.0.1', port: 5060 }]),
-  /** Value of the Server/User-Agent header this node writes. */
+  /** Value of the Server header in the replies this node writes itself (no User-Agent is written). */
   serverHeader: z.string().min(1).default('sipcluster'),
   maxMessageBytes: bytes.max(65535).default(65535),
   tcp: z.strictObject({
