@@ -140,3 +140,9 @@ test('files the config names must exist: the routes module and the cluster TLS m
     assert.match(e.problems[0]?.message ?? '', /missing-routes\.ts/);
   }
 });
+
+test('registrar.flushIntervalMs 0 is refused (a write-back flush every loop turn); pathMode takes ignore/off/lazy/strict', () => {
+  assert.deepEqual(problemsOf('registrar: { persistence: write-back, flushIntervalMs: 0 }').map((p) => p.path), ['registrar.flushIntervalMs']);
+  assert.equal(parseConfigText('registrar: { pathMode: ignore }').registrar.pathMode, 'ignore');
+  assert.deepEqual(problemsOf('registrar: { pathMode: never }').map((p) => p.path), ['registrar.pathMode']);
+});

@@ -41,11 +41,12 @@ export const registrarSchema = z.strictObject({
   defaultExpiresSec: z.number().int().min(1).default(3600),
   /** 0 = unlimited (OpenSIPS max_contacts). */
   maxContactsPerAor: z.number().int().min(0).default(0),
-  pathMode: z.enum(['off', 'lazy', 'strict']).default('lazy'),
+  pathMode: z.enum(['ignore', 'off', 'lazy', 'strict']).default('lazy'),
   /** OpenSIPS usrloc db_mode: none (0), write-through (1), write-back (2). */
   persistence: z.enum(['none', 'write-through', 'write-back']).default('none'),
   /** write-back: how often pending changes are written. */
-  flushIntervalMs: durationMs.default(1000),
+  // At least 1: 0 made write-back flush on a 0 ms interval (every loop turn, ~1000 times a second).
+  flushIntervalMs: positiveMs.default(1000),
   /**
    * Answer REGISTER statelessly, as OpenSIPS's and Kamailio's save() do (sl replies): no timer J
    * state per REGISTER (32 s over UDP), so a retransmitted REGISTER is processed again, and an

@@ -170,6 +170,19 @@ test('Path (RFC 3327): stored and returned; strict mode needs Supported: path', 
   assert.equal(r.status, 200);
 });
 
+test('Path mode off (OpenSIPS/Kamailio path_mode off) stores Path and keeps it out of the 200; ignore (use_path 0) does not store it', () => {
+  const path = ['Path: <sip:edge1.example.com;lr>'];
+  const off = setup({ pathMode: 'off' });
+  let r = off.handler.handle(register({ expires: 600, extra: path }), rcv);
+  assert.equal(r.status, 200);
+  assert.equal(off.store.lookup('bob@example.com')[0]?.path, '<sip:edge1.example.com;lr>', 'lookup() still routes through the edge proxy');
+  assert.deepEqual(header(r.headers, 'Path'), []);
+  const ignore = setup({ pathMode: 'ignore' });
+  r = ignore.handler.handle(register({ expires: 600, extra: path }), rcv);
+  assert.equal(ignore.store.lookup('bob@example.com')[0]?.path, undefined);
+  assert.deepEqual(header(r.headers, 'Path'), []);
+});
+
 test('a To URI without a user is 404 (RFC 3261 §10.3 step 5)', () => {
   const { handler } = setup();
   assert.deepEqual([handler.handle(register({ to: '<sip:example.com>' }), rcv).status], [404]);

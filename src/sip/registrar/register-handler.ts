@@ -12,8 +12,12 @@ import {
 import { bindingContactValue, contactIsBehindNat, receivedUri, registerAor } from './register-contact.ts';
 import { matchesBinding, messageUriEquals, type ContactKey } from './contact-match.ts';
 
-/** OpenSIPS registrar path modes: `off` ignores Path, `lazy` stores it, `strict` also requires Supported: path. */
-export type PathMode = 'off' | 'lazy' | 'strict';
+/**
+ * Path (RFC 3327) as the OpenSIPS/Kamailio registrar's path modes: `off` stores it without putting it
+ * in the 200, `lazy` stores and returns it, `strict` also refuses (420) a UA without Supported: path;
+ * `ignore` (their `use_path` 0) neither stores nor returns it.
+ */
+export type PathMode = 'ignore' | 'off' | 'lazy' | 'strict';
 
 export interface RegistrarConfig {
   readonly minExpiresSec?: number;
@@ -204,8 +208,8 @@ export class RegisterHandler {
       }
     }
     // RFC 3327 §5.3: the 200 carries this request's Path (not the Path another binding of the AoR
-    // stored: that one names another UA's edge proxies).
-    return this.ok(aor, nowSec, path);
+    // stored: that one names another UA's edge proxies); path mode `off` keeps it out.
+    return this.ok(aor, nowSec, this.cfg.pathMode === 'off' ? undefined : path);
   }
 
   /**
@@ -228,7 +232,7 @@ export class RegisterHandler {
 
   /** RFC 3327 §5.3: the Path to store, 'reject' in strict mode without Supported: path. */
   private pathOf(req: SipMessage): string | undefined | 'reject' {
-    if (this.cfg.pathMode === 'off') return undefined;
+    if (this.cfg.pathMode === 'ignore') return undefined;
     const values = req.getList('Path');
     if (values.length === 0) return undefined;
     if (this.cfg.pathMode === 'strict' && !supportsPath(req)) return 'reject';
