@@ -14,11 +14,17 @@ export interface SipSource {
   readonly connectionId?: number;
 }
 
+/**
+ * `localAddress`/`localPort`: the UDP listener to send from (a SipSource's local pair, or the
+ * listener a forwarded request's Via names); absent, the transport's default for the family.
+ */
 export interface SipTarget {
   readonly proto: SipProto;
   readonly address: string;
   readonly port: number;
   readonly connectionId?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
 }
 
 /** The core's only way out. Returns false when the transport refused the message at once. */

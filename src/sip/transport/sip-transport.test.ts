@@ -163,3 +163,57 @@ test('UDP sendUdpFrom: the datagram leaves from the named listener, not the firs
     await t.close();
   }
 });
+
+test('UDP send from a named listener (RFC 3581 §4): the one named, else the default of the family, counted', async () => {
+  const { t, stats } = makeTransport();
+  const [first, second, v6] = await t.listen([
+    { proto: 'udp', host: '127.0.0.1', port: 0 }, { proto: 'udp', host: '127.0.0.1', port: 0 }, { proto: 'udp', host: '::1', port: 0 },
+  ]);
+  assert.ok(first !== undefined && second !== undefined && v6 !== undefined);
+  const c = createSocket('udp4');
+  await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+  const from: number[] = [];
+  c.on('message', (_m, rinfo) => from.push(rinfo.port));
+  const fallbacks = () => stats.get(['net:udp_send_socket_fallbacks'])['net:udp_send_socket_fallbacks'];
+  try {
+    const to: SendTarget = { proto: 'udp', address: '127.0.0.1', port: c.address().port };
+    assert.equal(t.send({ ...to, localAddress: second.address, localPort: second.port }, Buffer.from('a')), 'sent');
+    await until(() => from.length === 1);
+    assert.equal(from[0], second.port, 'from the listener named');
+    assert.equal(t.send({ ...to, localAddress: first.address, localPort: first.port }, Buffer.from('b')), 'sent');
+    assert.equal(t.send(to, Buffer.from('c')), 'sent');
+    await until(() => from.length === 3);
+    assert.deepEqual(from.slice(1), [first.port, first.port], 'the default, named or not');
+    assert.equal(fallbacks(), 0);
+    // A listener that does not exist, and one of the other family: the default sends, and it is counted.
+    assert.equal(t.send({ ...to, localAddress: '127.0.0.1', localPort: 1 }, Buffer.from('d')), 'sent');
+    assert.equal(t.send({ ...to, localAddress: v6.address, localPort: v6.port }, Buffer.from('e')), 'sent');
+    await until(() => from.length === 5);
+    assert.deepEqual(from.slice(3), [first.port, first.port]);
+    assert.equal(fallbacks(), 2);
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
+
+test('UDP send on a one-listener node: a named listener that is the only one sends as before, no fallback counted', async () => {
+  const { t, stats } = makeTransport();
+  const [only] = await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }]);
+  assert.ok(only !== undefined);
+  const c = createSocket('udp4');
+  await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+  const from: number[] = [];
+  c.on('message', (_m, rinfo) => from.push(rinfo.port));
+  try {
+    const to: SendTarget = { proto: 'udp', address: '127.0.0.1', port: c.address().port };
+    assert.equal(t.send(to, Buffer.from('a')), 'sent');
+    assert.equal(t.send({ ...to, localAddress: only.address, localPort: only.port }, Buffer.from('b')), 'sent');
+    await until(() => from.length === 2);
+    assert.deepEqual(from, [only.port, only.port]);
+    assert.equal(stats.get(['net:udp_send_socket_fallbacks'])['net:udp_send_socket_fallbacks'], 0);
+  } finally {
+    c.close();
+    await t.close();
+  }
+});

@@ -46,6 +46,16 @@ function literalLookup(address: string, options: LookupOneOptions | number, cb: 
  * The node's SIP sockets: UDP and TCP listeners on IPv4 and IPv6, and sending by transport.
  * Delivers whole messages (datagrams, framed stream messages) to one sink; knows nothing of SIP
  * beyond stream framing — parsing, Via `received`/`rport` and routing happen above it.
+ *
+ * UDP sending socket: the one a SendTarget names (localAddress/localPort), else the first UDP
+ * listener of the destination's family. Callers name it so that a response leaves from the socket
+ * its request arrived on (RFC 3581 §4 MUST; RFC 3261 §18.2.2; a NAT or firewall in front of the
+ * client drops one from another port) and a forwarded request from the listener its Via and
+ * Record-Route name (OpenSIPS: replies from the receiving socket, requests from the send socket).
+ *
+ * Limitation: a listener bound to 0.0.0.0 or :: sends from the port it is bound to, but the kernel
+ * chooses the source address by its routes — Node has no IP_PKTINFO to answer from the address a
+ * request was sent to. On a multi-homed host bind each address (OpenSIPS recommends the same).
  */
 export class SipTransport {
   private readonly udp: UdpListener[] = [];
@@ -56,6 +66,7 @@ export class SipTransport {
   private readonly rcvBytes: Counter;
   private readonly udpSendErrors: Counter;
   private readonly badTargets: Counter;
+  private readonly udpSocketFallbacks: Counter;
 
   constructor(
     private readonly onMessage: MessageSink,
@@ -67,6 +78,7 @@ export class SipTransport {
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
     this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
+    this.udpSocketFallbacks = counters.counter('net:udp_send_socket_fallbacks', 'UDP datagrams sent from the default socket: the listener asked for is unknown or of the other address family');
   }
 
   async listen(specs: readonly ListenSpec[]): Promise<ListenerInfo[]> {
@@ -94,32 +106,59 @@ export class SipTransport {
     if (target.proto === 'tcp') return this.tcp.send(target, data);
     // An IPv6 literal always contains ':'; cheaper than isIPv6() on every datagram.
     const v6 = target.address.includes(':');
-    const l = (v6 ? this.udp6 : this.udp4) ?? this.udp[0];
+    let l = (v6 ? this.udp6 : this.udp4) ?? this.udp[0];
     if (l === undefined) return 'no-listener';
-    // No completion callback: it costs a closure and a request wrap per datagram, and send
-    // errors on UDP surface as the socket's 'error' event (counted in net:udp_send_errors).
-    try {
-      l.socket.send(data, port, target.address);
-    } catch {
-      // Anything else Node refuses before sending (an address it cannot use): never thrown out.
-      return this.badTarget();
+    // The listener asked for (RFC 3581 §4: a response leaves from where its request arrived; a
+    // forwarded request from the listener its Via names). The default is checked first: on a
+    // one-listener node it always is that one, so no search.
+    const localPort = target.localPort;
+    if (localPort !== undefined && (l.info.port !== localPort || l.info.address !== target.localAddress)) {
+      l = this.udpListener(target.localAddress, localPort, v6) ?? this.fallback(l);
     }
-    return 'sent';
+    return this.sendOn(l, data, port, target.address);
   }
 
   /**
    * Sends a datagram from the UDP socket bound to `localAddress:localPort` (as ReceiveInfo named it
-   * when a message came in there). A NAT keeps a mapping per pair of addresses: a keep-alive must
-   * leave from the socket the phone registered with, not from whichever listener send() picks.
+   * when a message came in there), or not at all: unlike send(), which falls back to the default
+   * socket, an unknown listener is `no-listener`. A NAT keeps a mapping per pair of addresses: a
+   * keep-alive from another socket refreshes nothing, so it is better not sent.
    */
   sendUdpFrom(localAddress: string, localPort: number, target: SendTarget, data: Buffer): SendResult {
     const port = target.port;
     if (!(port >= 1 && port <= 65535)) return this.badTarget();
-    const l = this.udp.find((u) => u.info.port === localPort && u.info.address === localAddress);
+    const l = this.udpListener(localAddress, localPort, undefined);
     if (l === undefined) return 'no-listener';
+    return this.sendOn(l, data, port, target.address);
+  }
+
+  /** The UDP listener bound to this pair (of family `v6` when given); a plain loop, nothing allocated. */
+  private udpListener(address: string | undefined, port: number, v6: boolean | undefined): UdpListener | undefined {
+    for (const u of this.udp) {
+      if (u.info.port !== port || u.info.address !== address) continue;
+      // A socket of the other family cannot reach the destination (EINVAL): the default sends.
+      return v6 === undefined || (u.info.family === 'IPv6') === v6 ? u : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * No listener of that address and port and family: the datagram still goes, from the default
+   * socket, as before per-listener sending (a response from the wrong port beats none; the
+   * listeners never change while the node runs, so this is a stale or foreign local pair). Counted.
+   */
+  private fallback(l: UdpListener): UdpListener {
+    this.udpSocketFallbacks.inc();
+    return l;
+  }
+
+  private sendOn(l: UdpListener, data: Buffer, port: number, address: string): SendResult {
+    // No completion callback: it costs a closure and a request wrap per datagram, and send
+    // errors on UDP surface as the socket's 'error' event (counted in net:udp_send_errors).
     try {
-      l.socket.send(data, port, target.address);
+      l.socket.send(data, port, address);
     } catch {
+      // Anything else Node refuses before sending (an address it cannot use): never thrown out.
       return this.badTarget();
     }
     return 'sent';

@@ -12,12 +12,21 @@ export interface ReceiveInfo {
   readonly connectionId?: number;
 }
 
-/** Where to send: a transport and an address; for TCP optionally a known connection. */
+/**
+ * Where to send: a transport and an address; for TCP optionally a known connection. For UDP
+ * optionally the listener to send from (`localAddress`/`localPort`, as ReceiveInfo names it): a
+ * response leaves from the socket its request arrived on (RFC 3581 §4, RFC 3261 §18.2.2) and a
+ * forwarded request from the listener its Via names (OpenSIPS send socket). Without them, or when
+ * no such listener exists, the first UDP listener of the destination's address family sends. TCP
+ * ignores them: a new connection leaves from an ephemeral port whatever listener the Via names.
+ */
 export interface SendTarget {
   readonly proto: SipProto;
   readonly address: string;
   readonly port: number;
   readonly connectionId?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
 }
 
 /** `bad-target`: no port 1–65535 or an address Node refuses (a Via may say port 0: the grammar allows it). */
