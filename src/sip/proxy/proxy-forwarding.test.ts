@@ -7,7 +7,7 @@ test('§16.6 forwarding: 100 Trying at once, our Via on top with an RFC 3261 bra
   h.recv(request());
   const s = h.take();
   const trying = only(s, isRes(100));
-  assert.deepEqual(trying.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  assert.deepEqual(trying.target, { proto: 'udp', address: '192.0.2.10', port: 5060, localAddress: PROXY_IP, localPort: 5060 });
   const fwd = only(s, isReq('INVITE'));
   assert.deepEqual(fwd.target, { proto: 'udp', address: CALLEE_IP, port: 5060 });
   const m = fwd.msg;

@@ -12,7 +12,7 @@ test('RFC 3581 §4/§5, RFC 3261 §18.2.1: a response the proxy generates carrie
   h.proxy.onRequest = (pr) => { pr.reply(403, 'Forbidden'); };
   h.recv(request({ method: 'MESSAGE', via: VIA }), NATTED);
   const res = only(h.take(), isRes(403));
-  assert.deepEqual(res.target, { proto: 'udp', address: '192.0.2.1', port: 9988 }, 'sent to the source (this part works)');
+  assert.deepEqual(res.target, { proto: 'udp', address: '192.0.2.1', port: 9988, localAddress: PROXY_IP, localPort: 5060 }, 'sent to the source, from the listener it came in on');
   assert.equal(res.msg.topVia.received, '192.0.2.1', 'received param in the response Via');
   assert.equal(res.msg.topVia.rport, 9988, 'rport filled with the source port in the response Via');
 });

@@ -28,7 +28,7 @@ test('§16.7 a 180 is forwarded and a 100 is not; the 200 goes up at once; the A
   h.answer(inv, 200, 'OK', { headers: [['Record-Route', `<sip:${PROXY_IP}:5060;lr>`], ['Contact', `<sip:bob@${CALLEE_IP}:5064>`]] });
   const ok = only(h.take());
   assert.equal(ok.msg.status, 200);
-  assert.deepEqual(ok.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  assert.deepEqual(ok.target, { proto: 'udp', address: '192.0.2.10', port: 5060, localAddress: PROXY_IP, localPort: 5060 });
   assert.equal(h.stat('tm:2xx_transactions'), 1);
   // The caller's ACK: new branch, To tag, our Route; no server transaction matches it (§17.2.3).
   h.recv(request({ method: 'ACK', uri: `sip:bob@${CALLEE_IP}:5064`, toTag: 't200', branch: 'z9hG4bKack1', headers: [`Route: <sip:${PROXY_IP}:5060;lr>`] }));
@@ -110,7 +110,7 @@ test('§16.10 a script answers an unmatched CANCEL statelessly, or relays it to 
   h.recv(request({ method: 'CANCEL', callId: 'gone' }));
   const res = only(h.take());
   assert.equal(res.msg.status, 481);
-  assert.deepEqual(res.target, { proto: 'udp', address: '192.0.2.10', port: 5060 });
+  assert.deepEqual(res.target, { proto: 'udp', address: '192.0.2.10', port: 5060, localAddress: PROXY_IP, localPort: 5060 });
   h.recv(request({ method: 'CANCEL' }));
   const fwd = only(h.take());
   assert.equal(fwd.msg.method, 'CANCEL');

@@ -35,7 +35,7 @@ test('OPTIONS gets 200 with Allow, Accept, Supported and Server (RFC 3261 §11.2
   assert.equal(r.value.get('Supported'), 'path');
   assert.equal(r.value.get('Server'), 'sipcluster test');
   assert.ok(r.value.to.tag !== undefined, 'a final response carries a To tag');
-  assert.deepEqual(sent[0]?.target, { proto: 'udp', address: '192.0.2.7', port: 40000 });
+  assert.deepEqual(sent[0]?.target, { proto: 'udp', address: '192.0.2.7', port: 40000, localAddress: src.localAddress, localPort: src.localPort });
   assert.equal(stats.get(['core:rcv_requests', 'sl:2xx_replies'])['sl:2xx_replies'], 1);
 });
 
@@ -82,15 +82,17 @@ test('§18.2.1 received/rport and §18.2.2 response targets', () => {
   assert.deepEqual(withRport, { received: '192.0.2.7', rport: 40000 });
   assert.equal(viaWithReceived(via('SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1'), withRport),
     'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7');
-  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), src), { proto: 'udp', address: '192.0.2.7', port: 5070 });
+  // RFC 3581 §4: over UDP from the listener the request arrived on (the target names it).
+  const from = { localAddress: src.localAddress, localPort: src.localPort };
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com:5070;branch=z9hG4bK1'), src), { proto: 'udp', address: '192.0.2.7', port: 5070, ...from });
   // received/rport values the sender wrote itself do not steer the response (a reflection): the packet's source does.
-  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1'), src), { proto: 'udp', address: '192.0.2.7', port: 5060 });
-  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1;rport=7777'), src), { proto: 'udp', address: '192.0.2.7', port: 40000 });
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1'), src), { proto: 'udp', address: '192.0.2.7', port: 5060, ...from });
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;received=198.51.100.1;rport=7777'), src), { proto: 'udp', address: '192.0.2.7', port: 40000, ...from });
   const claimed = receivedParams(via('SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1;received=6.6.6.6;rport=7777'), src);
   assert.deepEqual(claimed, { received: '192.0.2.7', rport: 40000 });
   assert.equal(viaWithReceived(via('SIP/2.0/UDP 192.0.2.7:5060;received=6.6.6.6;rport=7777;branch=z9hG4bK1'), claimed),
     'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7', 'the claimed values are replaced');
-  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=239.1.1.1'), src), { proto: 'udp', address: '239.1.1.1', port: 5060 });
+  assert.deepEqual(responseTarget(via('SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=239.1.1.1'), src), { proto: 'udp', address: '239.1.1.1', port: 5060, ...from });
   // §18.2.2: the request's connection first; if it closed, the source address at the sent-by port (or the default).
   assert.deepEqual(responseTarget(via('SIP/2.0/TCP pc.example.com;branch=z9hG4bK1'), { ...src, proto: 'tcp', connectionId: 9 }),
     { proto: 'tcp', address: '192.0.2.7', port: 5060, connectionId: 9 });

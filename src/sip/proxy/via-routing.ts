@@ -62,7 +62,8 @@ export function responseTopVia(via: Via, src: SipSource): string | undefined {
  * one to the source address ("received") and the sent-by port, or the transport's default port —
  * not to the connection's ephemeral source port, where nothing listens. Over UDP, to the source
  * address when it differs from sent-by (`received`), to the source port when rport was asked for,
- * else to the sent-by port; `maddr` wins when present.
+ * else to the sent-by port; `maddr` wins when present. Over UDP the target names the listener the
+ * request arrived on, which sends it (RFC 3581 §4).
  */
 export function responseTarget(via: Via, src: SipSource): SipTarget {
   const proto = src.proto;
@@ -70,11 +71,16 @@ export function responseTarget(via: Via, src: SipSource): SipTarget {
     const t: SipTarget = { proto, address: src.remoteAddress, port: via.port ?? defaultPort(via.transport) };
     return src.connectionId === undefined ? t : { ...t, connectionId: src.connectionId };
   }
-  if (via.maddr !== undefined) return { proto, address: via.maddr, port: via.port ?? defaultPort(via.transport) };
+  // From the socket the request arrived on: RFC 3581 §4 "MUST be sent from the same address and
+  // port that the request was received on" (a NAT or firewall in front of the client lets nothing
+  // else in); OpenSIPS replies from the receiving socket too. One object as before: no allocation.
+  const localAddress = src.localAddress;
+  const localPort = src.localPort;
+  if (via.maddr !== undefined) return { proto, address: via.maddr, port: via.port ?? defaultPort(via.transport), localAddress, localPort };
   // The packet's source, whatever received/rport values the sender wrote into its own Via (they
   // would steer our responses, retransmissions included, to any address: a reflection).
   const port = via.rport !== undefined ? src.remotePort : (via.port ?? defaultPort(via.transport));
-  return { proto, address: src.remoteAddress, port };
+  return { proto, address: src.remoteAddress, port, localAddress, localPort };
 }
 
 function stripBrackets(h: string): string {
