@@ -6,10 +6,15 @@
  */
 import type { SipUri, Via } from '../message/index.ts';
 import type { ProxyAlias, ProxyListener } from './proxy-types.ts';
-import type { SipProto, SipSource } from './sip-source.ts';
+import type { SipSource, SipTarget } from './sip-source.ts';
 
 const DEFAULT_SIP_PORT = 5060;
 const DEFAULT_SIPS_PORT = 5061;
+
+/** An IPv6 literal always contains ':' (the transport tells the families apart the same way). */
+function isV6(address: string): boolean {
+  return address.indexOf(':') >= 0;
+}
 
 function bare(host: string): string {
   const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -26,8 +31,14 @@ export class OwnAddresses {
   private readonly keys = new Set<string>();
   private readonly rrByListener = new Map<ProxyListener, string>();
   private readonly sentByByListener = new Map<ProxyListener, { host: string; port: number }>();
+  /** Per listener (same index): bound to an IPv6 address. */
+  private readonly v6: boolean[];
+  /** UDP listeners: with one, the transport's default socket is it, and targets need not name it. */
+  private readonly udpCount: number;
 
   constructor(readonly listeners: readonly ProxyListener[], aliases: readonly ProxyAlias[] = []) {
+    this.v6 = listeners.map((l) => isV6(l.address));
+    this.udpCount = listeners.filter((l) => l.proto === 'udp').length;
     for (const l of listeners) {
       this.keys.add(`${bare(l.address)}:${l.port}`);
       const host = hostForUri(l.advertisedAddress ?? l.address);
@@ -67,10 +78,50 @@ export class OwnAddresses {
     return any;
   }
 
-  /** The listener that sends on this transport (first configured wins). */
-  outbound(proto: SipProto): ProxyListener | undefined {
-    for (const l of this.listeners) if (l.proto === proto) return l;
-    return undefined;
+  /**
+   * The listener a request forwarded to `to` leaves from, and that its Via and Record-Route name
+   * (OpenSIPS get_send_socket() without force_send_socket): over UDP the listener the request
+   * arrived on (`src`) when it is UDP and of the destination's address family; else the first
+   * configured listener of the transport and family; else the first of the transport.
+   */
+  outbound(to: SipTarget, src?: SipSource): ProxyListener | undefined {
+    const proto = to.proto;
+    const v6 = isV6(to.address);
+    if (proto === 'udp' && this.udpCount > 1 && src !== undefined && src.proto === 'udp') {
+      const l = this.inbound(src);
+      if (l !== undefined && isV6(l.address) === v6) return l;
+    }
+    let any: ProxyListener | undefined;
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i] as ProxyListener;
+      if (l.proto !== proto) continue;
+      if (this.v6[i] === v6) return l;
+      any ??= l;
+    }
+    return any;
+  }
+
+  /**
+   * `to`, naming `l` as the UDP socket to send from, so the datagram leaves from the listener its
+   * Via names (the transport's default socket of the family need not be that one). `to` itself on
+   * a node with one UDP listener (the default is it: nothing allocated per request, DESIGN.md §8),
+   * for TCP (a connection leaves from an ephemeral port whatever the Via says), and when `l` is of
+   * the other family (no listener of the destination's: no socket could send it anyway).
+   */
+  sendFrom(to: SipTarget, l: ProxyListener): SipTarget {
+    if (to.proto !== 'udp' || this.udpCount < 2 || isV6(l.address) !== isV6(to.address)) return to;
+    return { proto: to.proto, address: to.address, port: to.port, localAddress: l.address, localPort: l.port };
+  }
+
+  /**
+   * `to` for a response forwarded without a transaction (§16.11), from the socket the response
+   * came in on when it is of `to`'s family (OpenSIPS forward_reply: get_send_socket() prefers the
+   * receiving socket); else `to` (the transport's default socket of the family).
+   */
+  replyFrom(to: SipTarget, src: SipSource | undefined): SipTarget {
+    if (src === undefined || src.proto !== 'udp' || to.proto !== 'udp' || this.udpCount < 2 || isV6(src.localAddress) !== isV6(to.address)) return to;
+    return { proto: to.proto, address: to.address, port: to.port, localAddress: src.localAddress, localPort: src.localPort };
   }
 
   recordRouteFor(l: ProxyListener): string {

@@ -317,7 +317,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private startBranch(
     f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined, plan: FailoverPlan | undefined,
   ): void {
-    const out = this.env.own.outbound(target.proto);
+    // OpenSIPS get_send_socket(): over UDP the listener the request arrived on when it suits.
+    const out = this.env.own.outbound(target, f.src);
     if (out === undefined) {
       // A located target on a transport we do not listen on: the next one, if any (RFC 3263 §4.1).
       const next = plan?.next();
@@ -337,7 +338,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       this.localBranch(p, target, 'Message Too Large', 513);
       return;
     }
-    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, target, branch, bytes, msg.method, p.timerCMs, p.noReplyTimeoutMs);
+    // The branch's request, its retransmissions, CANCEL and non-2xx ACK leave from the listener its
+    // Via names: the next hop sees the source our headers name.
+    const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, this.env.own.sendFrom(target, out), branch, bytes, msg.method, p.timerCMs, p.noReplyTimeoutMs);
     b.plan = plan;
     b.recurse = p.recurse;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();

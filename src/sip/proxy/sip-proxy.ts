@@ -162,7 +162,7 @@ export class SipProxy {
   receiveResponse(res: SipMessage, src?: SipSource): void {
     const c = this.env.clients.get(clientKey(res.topVia.branch ?? '', res.cseq.method));
     if (c !== undefined) c.receive(res, src);
-    else if (this.onUnmatchedResponse?.(res) !== true) forwardResponseStateless(this.env, res);
+    else if (this.onUnmatchedResponse?.(res) !== true) forwardResponseStateless(this.env, res, src);
   }
 
   /** §17.2.3: an ACK matching an INVITE server transaction acknowledges our non-2xx; any other is end to end. */

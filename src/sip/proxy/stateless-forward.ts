@@ -9,11 +9,12 @@ import { buildForwardBytes, currentRequestUri, hopUriOf, stripTopVia, type Forwa
 import { loopHash, statelessBranch, statelessLoopHash } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import type { ProxyEnv } from './proxy-env.ts';
-import type { SipTarget } from './sip-source.ts';
+import type { SipSource, SipTarget } from './sip-source.ts';
 import { defaultPort } from './via-routing.ts';
 
 function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolean, target: SipTarget): boolean {
-  const out = env.own.outbound(target.proto);
+  // From the listener our Via names (OpenSIPS get_send_socket(): the receiving one when it suits).
+  const out = env.own.outbound(target, f.src);
   if (out === undefined) { env.counters.dropRequests.inc(); return false; }
   const msg = f.msg;
   // §16.11: the same branch for every retransmission of the same request.
@@ -21,7 +22,7 @@ function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolea
   const loop = isRfc3261Branch(top.branch) ? statelessLoopHash(msg, msg.uriText, top) : loopHash(msg, msg.uriText, top);
   const branch = statelessBranch(loop, top.branch);
   env.counters.fwdRequests.inc();
-  return env.out.send(target, buildForwardBytes(f, uri, strict, out, branch));
+  return env.out.send(env.own.sendFrom(target, out), buildForwardBytes(f, uri, strict, out, branch));
 }
 
 /** Forwards per $du / Route / Request-URI. False when it could not be sent (counted as a drop). */
@@ -48,8 +49,11 @@ function viaTarget(v: Via): SipTarget | undefined {
   return { proto: t === 'UDP' ? 'udp' : 'tcp', address, port };
 }
 
-/** A response no client transaction knows: ours on top → strip and send to the next Via; else drop. */
-export function forwardResponseStateless(env: ProxyEnv, res: SipMessage): boolean {
+/**
+ * A response no client transaction knows: ours on top → strip and send to the next Via, from the
+ * socket it came in on when that suits (OpenSIPS forward_reply); else drop.
+ */
+export function forwardResponseStateless(env: ProxyEnv, res: SipMessage, src?: SipSource): boolean {
   const vias = res.vias();
   const top = vias.ok ? vias.value[0] : undefined;
   const next = vias.ok ? vias.value[1] : undefined;
@@ -59,5 +63,5 @@ export function forwardResponseStateless(env: ProxyEnv, res: SipMessage): boolea
     return false;
   }
   env.counters.fwdReplies.inc();
-  return env.out.send(target, stripTopVia(res));
+  return env.out.send(env.own.replyFrom(target, src), stripTopVia(res));
 }
