@@ -22,6 +22,13 @@ export const sipListenerSchema = z.strictObject({
 });
 
 export const sipSchema = z.strictObject({
+  /**
+   * The node's listeners, in order. Over UDP a response leaves from the listener its request came
+   * in on (RFC 3581 §4), a forwarded request from the one its Via names: the listener it came in on
+   * when of the destination's family, else the first of the transport and family (OpenSIPS
+   * get_send_socket). A 0.0.0.0 or :: listener sends from its port, but the kernel picks the source
+   * address (Node has no IP_PKTINFO): on a multi-homed host list each address, as OpenSIPS advises.
+   */
   listen: z.array(sipListenerSchema).min(1).default([{ proto: 'udp', host: '127.0.0.1', port: 5060 }]),
   /** Value of the Server header in the replies this node writes itself (no User-Agent is written). */
   serverHeader: z.string().min(1).default('sipcluster'),
