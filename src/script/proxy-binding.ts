@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget, type ResponseEdits } from '../sip/proxy/index.ts';
+import { ResponseEdits, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ReplyPort, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
@@ -65,9 +65,9 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   private installOnReply(): void {
     const script = this.scriptOnReply;
     const observer = this.observer;
-    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b, e) => script(res, branchOf(b), new ReplyAdapter(res, b, e));
-    else if (script === undefined) this.pr.onReply = (res) => observer(res);
-    else this.pr.onReply = (res, b, e) => { observer(res); script(res, branchOf(b), new ReplyAdapter(res, b, e)); };
+    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b) => scriptReply(script, res, b);
+    else if (script === undefined) this.pr.onReply = (res) => { observer(res); };
+    else this.pr.onReply = (res, b) => { observer(res); return scriptReply(script, res, b); };
   }
 }
 
@@ -75,11 +75,20 @@ export function portOf(pr: ProxyRequest, observe?: ReplyObserver): ProxyRequestP
   return new ProxyRequestAdapter(pr, observe);
 }
 
+/** Runs the script's reply hook; what it changed in the response (fix_nated_*) goes back to the proxy. */
+function scriptReply(script: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void, res: SipMessage, b: BranchInfo): ResponseEdits | undefined {
+  const reply = new ReplyAdapter(res, b);
+  script(res, branchOf(b), reply);
+  return reply.edits;
+}
+
 /** One response's source and edits, for the reply handler's `source` and `nat`. */
 class ReplyAdapter implements ReplyPort {
   private sourceView: ReplyPort['source'] | null = null;
+  /** Made on the first fix: a response the script does not change costs no edits object. */
+  edits: ResponseEdits | undefined = undefined;
 
-  constructor(private readonly res: SipMessage, private readonly b: BranchInfo, private readonly edits: ResponseEdits) {}
+  constructor(private readonly res: SipMessage, private readonly b: BranchInfo) {}
 
   /** Where the response came from; without it (a proxy driven directly), where the branch went. */
   get source(): ReplyPort['source'] {
@@ -98,7 +107,7 @@ class ReplyAdapter implements ReplyPort {
     const src = this.source;
     const v = src === undefined ? undefined : fixedContactValue(this.res, src, uriParams);
     if (v === undefined) return false;
-    this.edits.contact = v;
+    (this.edits ??= new ResponseEdits()).contact = v;
     return true;
   }
 
@@ -106,7 +115,7 @@ class ReplyAdapter implements ReplyPort {
     const src = this.source;
     const body = src === undefined ? undefined : fixedSdp(this.res, src, opts);
     if (body === undefined) return false;
-    this.edits.body = body;
+    (this.edits ??= new ResponseEdits()).body = body;
     return true;
   }
 }

@@ -60,7 +60,7 @@ export function natChecksOf(spec: NatCheck | readonly NatCheck[] | number | unde
     if (one === undefined) throw new TypeError(`unknown nat test "${spec}" (known: ${[...KNOWN].join(', ')})`);
     return one;
   }
-  const list: readonly string[] = typeof spec === 'string' ? [spec] : spec;
+  const list: readonly string[] = spec;
   for (const n of list) if (!KNOWN.has(n)) throw new TypeError(`unknown nat test "${n}" (known: ${[...KNOWN].join(', ')})`);
   return new Set(list as readonly NatCheck[]);
 }

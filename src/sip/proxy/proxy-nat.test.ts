@@ -4,6 +4,16 @@ import { buildResponse, type SipMessage } from '../message/index.ts';
 import { CALLER, PROXY_IP, harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
 import { fixedContactValue } from './nat.ts';
 import type { BranchInfo } from './proxy-types.ts';
+import { ResponseEdits } from './forward-builder.ts';
+
+/** A reply hook doing fix_nated_contact with the response's source. */
+function contactFix(res: SipMessage, b: BranchInfo): ResponseEdits | undefined {
+  const s = b.responseSource;
+  if (s === undefined) return undefined;
+  const e = new ResponseEdits();
+  e.contact = fixedContactValue(res, { address: s.remoteAddress, port: s.remotePort });
+  return e;
+}
 
 const NATED_CALLER = { ...CALLER, remoteAddress: '203.0.113.7', remotePort: 40000 };
 const PRIVATE_CONTACT = 'Contact: <sip:alice@192.168.1.5:5062;transport=udp>';
@@ -41,10 +51,10 @@ test('fix_nated_contact in the reply hook (onreply_route): the 180 and 200 go up
   const h = harness();
   const sources: string[] = [];
   h.proxy.onRequest = (pr) => {
-    pr.onReply = (res: SipMessage, b: BranchInfo, edits) => {
+    pr.onReply = (res: SipMessage, b: BranchInfo) => {
       const s = b.responseSource;
       sources.push(`${res.status} ${s?.remoteAddress}:${s?.remotePort}`);
-      if (s !== undefined) edits.contact = fixedContactValue(res, { address: s.remoteAddress, port: s.remotePort });
+      return contactFix(res, b);
     };
     pr.relay();
   };
@@ -79,10 +89,7 @@ test('without a fix the reply hook changes nothing in the response that goes ups
 test('after compaction, a 2xx of another dialog on the same branch (a forking proxy downstream) keeps its own Contact', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => {
-    pr.onReply = (res: SipMessage, b: BranchInfo, edits) => {
-      const s = b.responseSource;
-      if (s !== undefined) edits.contact = fixedContactValue(res, { address: s.remoteAddress, port: s.remotePort });
-    };
+    pr.onReply = contactFix;
     pr.relay();
   };
   h.recv(request());

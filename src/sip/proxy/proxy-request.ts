@@ -29,7 +29,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   readonly edits = new RequestEdits();
   disposition: RequestDisposition = 'pending';
   /** Called for every response a branch receives (OpenSIPS onreply_route). */
-  onReply: ((res: SipMessage, branch: BranchInfo, edits: ResponseEdits) => void) | undefined = undefined;
+  onReply: ((res: SipMessage, branch: BranchInfo) => ResponseEdits | undefined | void) | undefined = undefined;
   /**
    * Called when every branch ended without a 2xx (OpenSIPS failure_route), before the best
    * response goes upstream; it may reply or relay again (serial forking, failover). A relay from

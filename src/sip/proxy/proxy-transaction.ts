@@ -11,7 +11,7 @@ import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
-import { ResponseEdits, buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits } from './forward-builder.ts';
+import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits, type ResponseEdits } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
@@ -25,8 +25,8 @@ import { responseTarget, responseTopVia } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
-  /** `edits`: what to change in this response before it goes upstream (its Contact). */
-  onReply: ((res: SipMessage, branch: BranchInfo, edits: ResponseEdits) => void) | undefined;
+  /** Returns what to change in this response before it goes upstream (its Contact, its SDP), if anything. */
+  onReply: ((res: SipMessage, branch: BranchInfo) => ResponseEdits | undefined | void) | undefined;
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
 }
 
@@ -352,9 +352,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const hook = this.hooks.onReply;
     let edits: ResponseEdits | undefined;
     if (hook !== undefined) {
-      edits = new ResponseEdits();
-      try { hook(res, b, edits); } catch { this.env.counters.dropReplies.inc(); }
-      if (edits.contact === undefined && edits.body === undefined) edits = undefined;
+      // Made by the hook only when it changes something: no object per response otherwise.
+      try { edits = hook(res, b) ?? undefined; } catch { this.env.counters.dropReplies.inc(); }
       // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
       // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
       if (status >= 200) {
