@@ -5,6 +5,7 @@
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
 import { formatNameAddr, parseUri, type NameAddr, type SipMessage } from '../message/index.ts';
+import { bare, hostForUri } from './own-addresses.ts';
 import { defaultPort } from './via-routing.ts';
 
 /**
@@ -101,13 +102,9 @@ function sdpHasPrivateAddress(msg: SipMessage, cgn: boolean): boolean {
   return false;
 }
 
-function unbracket(host: string): string {
-  return host.length > 1 && host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
-}
-
 /** Compares two addresses as written in SIP (IPv6 in brackets or not; case-insensitive). */
 export function sameAddress(a: string, b: string): boolean {
-  return unbracket(a).toLowerCase() === unbracket(b).toLowerCase();
+  return bare(a) === bare(b);
 }
 
 /** The four octets of a dotted-quad IPv4 address, else undefined. */
@@ -129,7 +126,7 @@ function ipv4(s: string): [number, number, number, number] | undefined {
  * 192.0.0.0/29 with `cgn`, and IPv6 unique local addresses (fc00::/7). A host name is not private.
  */
 export function isPrivateAddress(host: string, cgn = false): boolean {
-  const h = unbracket(host);
+  const h = bare(host);
   const v4 = ipv4(h);
   if (v4 !== undefined) {
     const [a, b, c, d] = v4;
@@ -184,7 +181,7 @@ function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): str
   if (raw[i] === ':') { i++; while (i < raw.length && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) i++; }
   let paramsEnd = raw.indexOf('?', i);
   if (paramsEnd < 0) paramsEnd = raw.length;
-  const host = src.address.includes(':') ? `[${unbracket(src.address)}]` : src.address;
+  const host = hostForUri(bare(src.address));
   return `${raw.slice(0, hostStart)}${host}:${src.port}${raw.slice(i, paramsEnd)}${uriParams}${raw.slice(paramsEnd)}`;
 }
 
@@ -210,7 +207,7 @@ const SDP_ADDRESS_LINE = /^(c=IN |o=\S+ \S+ \S+ IN )(IP[46]) ([^\s/]+)/gm;
 export function fixedSdp(msg: SipMessage, src: PacketSource, opts: SdpFixOptions = {}): Buffer | undefined {
   const type = msg.contentType;
   if (type === undefined || !SDP_TYPE.test(type) || msg.body.length === 0) return undefined;
-  const address = unbracket(opts.address ?? src.address);
+  const address = bare(opts.address ?? src.address);
   const family = address.includes(':') ? 'IP6' : 'IP4';
   if (opts.address !== undefined && (family === 'IP4' ? ipv4(address) === undefined : !/^[0-9a-fA-F:.]+$/.test(address))) {
     throw new TypeError(`not an IP address: ${JSON.stringify(opts.address)}`);

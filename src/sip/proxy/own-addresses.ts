@@ -16,7 +16,8 @@ function isV6(address: string): boolean {
   return address.indexOf(':') >= 0;
 }
 
-function bare(host: string): string {
+/** A host without IPv6 brackets, lower-cased: the form addresses are compared in. */
+export function bare(host: string): string {
   const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   return h.toLowerCase();
 }
