@@ -4,6 +4,7 @@ import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpLimits } from './tcp-connections.ts';
 import { UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
+import { UdpSendQueue } from './udp-send-queue.ts';
 import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
 
 export interface ListenSpec {
@@ -67,6 +68,7 @@ export class SipTransport {
   private readonly udpSendErrors: Counter;
   private readonly badTargets: Counter;
   private readonly udpSocketFallbacks: Counter;
+  private readonly udpOut: UdpSendQueue;
 
   constructor(
     private readonly onMessage: MessageSink,
@@ -78,6 +80,7 @@ export class SipTransport {
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
     this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
+    this.udpOut = new UdpSendQueue(() => this.badTargets.inc());
     this.udpSocketFallbacks = counters.counter('net:udp_send_socket_fallbacks', 'UDP datagrams sent from the default socket: the listener asked for is unknown or of the other address family');
   }
 
@@ -153,14 +156,8 @@ export class SipTransport {
   }
 
   private sendOn(l: UdpListener, data: Buffer, port: number, address: string): SendResult {
-    // No completion callback: it costs a closure and a request wrap per datagram, and send
-    // errors on UDP surface as the socket's 'error' event (counted in net:udp_send_errors).
-    try {
-      l.socket.send(data, port, address);
-    } catch {
-      // Anything else Node refuses before sending (an address it cannot use): never thrown out.
-      return this.badTarget();
-    }
+    // Held until this turn's I/O is handled, then sent with the rest of the burst (udp-send-queue.ts).
+    this.udpOut.push(l.socket, data, port, address);
     return 'sent';
   }
 
@@ -173,6 +170,8 @@ export class SipTransport {
   async close(): Promise<void> {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))));
     this.tcp.closeAll();
+    // What the last turn queued leaves before its socket closes.
+    this.udpOut.flush();
     await Promise.all(this.udp.map((u) => new Promise<void>((r) => u.socket.close(() => r()))));
     this.servers.length = 0;
     this.udp.length = 0;

@@ -29,7 +29,11 @@ export interface SendTarget {
   readonly localPort?: number;
 }
 
-/** `bad-target`: no port 1–65535 or an address Node refuses (a Via may say port 0: the grammar allows it). */
+/**
+ * `sent`: handed to the connection, or for UDP queued for the kernel before this event-loop turn
+ * ends (udp-send-queue.ts). `bad-target`: no port 1–65535 (a Via may say port 0: the grammar
+ * allows it); a datagram Node refuses when it is flushed is counted in `net:bad_send_targets` too.
+ */
 export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded' | 'bad-target';
 
 export interface ListenerInfo {
