@@ -91,6 +91,46 @@ test('stateless nonces: valid, stale after the lifetime, invalid when forged or 
   assert.throws(() => new NonceService({ secret: 'short', clock, random: new SeededRandom(1) }));
 });
 
+test('recent nonces: our own verify without a MAC; a mangled MAC, another realm, an old or foreign nonce still need and fail or pass the MAC', () => {
+  const clock = new FakeClock();
+  const svc = new NonceService({ secret: 'a sixteen+ byte secret', clock, random: new SeededRandom(3), lifetimeSec: 30 });
+  const n = svc.issue('example.com');
+  const issued = svc.macsComputed;
+  assert.equal(svc.check(n, 'example.com'), 'valid');
+  assert.equal(svc.macsComputed, issued, 'the nonce we just issued is recognised, not re-MACed');
+  // Every byte of the MAC part mangled in turn: never taken for ours, and the MAC refuses it.
+  const bytes = Buffer.from(n, 'base64url');
+  for (let i = 12; i < bytes.length; i++) {
+    const m = Buffer.from(bytes);
+    m[i] = (m[i] as number) ^ 0x01;
+    assert.equal(svc.check(m.toString('base64url'), 'example.com'), 'invalid', `MAC byte ${i}`);
+  }
+  // The head mangled (timestamp, index, salt): not ours, refused by the MAC.
+  for (const i of [0, 5, 9]) {
+    const m = Buffer.from(bytes);
+    m[i] = (m[i] as number) ^ 0x80;
+    assert.equal(svc.check(m.toString('base64url'), 'example.com'), 'invalid', `head byte ${i}`);
+  }
+  const before = svc.macsComputed;
+  assert.equal(svc.check(n, 'other.com'), 'invalid', 'the realm is part of what is compared');
+  assert.equal(svc.macsComputed, before + 1, 'another realm goes to the MAC');
+  // 8192 later challenges take its slot over: it still verifies, by its MAC.
+  for (let i = 0; i < 8192; i++) svc.issue('example.com');
+  const after = svc.macsComputed;
+  assert.equal(svc.check(n, 'example.com'), 'valid');
+  assert.equal(svc.macsComputed, after + 1);
+  // Another node of the cluster (same secret) verifies ours by MAC, and we verify its nonces.
+  const peer = new NonceService({ secret: 'a sixteen+ byte secret', clock, random: new SeededRandom(4) });
+  const theirs = peer.issue('example.com');
+  assert.equal(svc.check(theirs, 'example.com'), 'valid');
+  assert.equal(peer.check(n, 'example.com'), 'valid');
+  clock.advance(30_000);
+  assert.equal(svc.check(svc.issue('example.com'), 'example.com'), 'valid');
+  const last = svc.issue('example.com');
+  clock.advance(30_000);
+  assert.equal(svc.check(last, 'example.com'), 'stale', 'a recent slot does not skip the age check');
+});
+
 test('nonce-counts: increasing ok, reuse refused, reordering inside the window ok', () => {
   const c = new NonceCounts(30, 8);
   const n1 = { index: 1, salt: 7, issuedSec: 0 };
