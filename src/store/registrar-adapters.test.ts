@@ -79,8 +79,17 @@ test('the credential cache keeps an answer for its TTL (auth.credentialCacheTtlM
   assert.equal(queries, 4);
   await creds.get('bob', 'd');
   assert.equal(queries, 5, 'the oldest entry went when the third was added');
+  // Several domains share the bound: never more than maxEntries answers kept in all.
+  const multi = credentialStoreOf(repo as never, { ttlMs: 60_000, maxEntries: 2, nowMs: () => now });
+  const before = queries;
+  for (const d of ['d1', 'd2', 'd3', 'd1', 'd2']) await multi.get('bob', d);
+  assert.equal(queries - before, 5, 'with room for two, each of three domains pushed another out');
+  multi.get('bob', 'd2');
+  assert.equal(queries - before, 5, 'the newest answer is still there');
+  await multi.get('bob', 'd3');
+  assert.equal(queries - before, 6, 'd3, the oldest of the three, had been pushed out');
   const none = credentialStoreOf(repo as never, { maxEntries: 0 });
   await none.get('bob', 'd');
   await none.get('bob', 'd');
-  assert.equal(queries, 7, 'maxEntries 0: no cache');
+  assert.equal(queries, 13, 'maxEntries 0: no cache');
 });

@@ -8,6 +8,8 @@ import type { SubscriberRepo } from './subscriber-repo.ts';
 export const CREDENTIAL_CACHE_TTL_MS = 10_000;
 export const CREDENTIAL_CACHE_MAX_ENTRIES = 100_000;
 
+interface CachedCredentials { readonly atMs: number; readonly value: Credentials | undefined }
+
 export interface CredentialCacheOptions {
   readonly ttlMs?: number;
   readonly maxEntries?: number;
@@ -24,23 +26,43 @@ export function credentialStoreOf(repo: SubscriberRepo, o: CredentialCacheOption
   const ttlMs = o.ttlMs ?? CREDENTIAL_CACHE_TTL_MS;
   const maxEntries = o.maxEntries ?? CREDENTIAL_CACHE_MAX_ENTRIES;
   const nowMs = o.nowMs ?? (() => performance.now());
-  const cache = new Map<string, { atMs: number; value: Credentials | undefined }>();
+  // Domain → username → answer: no `user\0domain` key concatenated per request (a string to
+  // flatten and hash each time); the domain map holds one entry on most nodes.
+  const cache = new Map<string, Map<string, CachedCredentials>>();
+  let size = 0;
   return {
     // A hit is returned as is (the port allows it): a digest REGISTER then pays for no promise.
     get(username: string, domain: string): Credentials | undefined | Promise<Credentials | undefined> {
-      const key = `${username}\u0000${domain}`;
-      const hit = cache.get(key);
+      const hit = cache.get(domain)?.get(username);
       const now = nowMs();
       if (hit !== undefined && now - hit.atMs < ttlMs) return hit.value;
       return lookup(username, domain).then((value) => {
-        cache.delete(key);
+        let users = cache.get(domain);
+        if (users?.delete(username) === true) size--;
         if (maxEntries === 0) return value;
-        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-        cache.set(key, { atMs: now, value });
+        // Full: the domain's oldest answer goes (insertion order), else another domain's.
+        if (size >= maxEntries) evictOne(domain);
+        if (users === undefined) cache.set(domain, users = new Map());
+        users.set(username, { atMs: now, value });
+        size++;
         return value;
       });
     },
   };
+
+  function evictOne(preferred: string): void {
+    const own = cache.get(preferred);
+    const from = own !== undefined && own.size > 0 ? own : undefined;
+    for (const [domain, users] of from === undefined ? cache : [[preferred, from] as const]) {
+      const oldest = users.keys().next();
+      if (oldest.done !== true) {
+        users.delete(oldest.value);
+        size--;
+      }
+      if (users.size === 0) cache.delete(domain);
+      if (oldest.done !== true) return;
+    }
+  }
 
   async function lookup(username: string, domain: string): Promise<Credentials | undefined> {
     const s = await repo.get(username, domain);
