@@ -96,9 +96,9 @@ const AS_IS: Interner = { intern: (s) => s };
 /**
  * Builds a Binding from caller fields, filling OpenSIPS's defaults for what is absent; the strings
  * many contacts share (user agent, socket, cflags, path) go through `pool`. One call, no
- * intermediate object: this runs for every REGISTER. On a refresh (`previous`), its contact and
- * Call-ID strings are kept when equal: the request's copies then die young instead of being
- * promoted with the new binding.
+ * intermediate object: this runs for every REGISTER. On a refresh (`previous`), its strings are
+ * kept when equal: the request's copies then die young instead of being promoted with the new
+ * binding, and the shared ones need no pool lookup.
  */
 export function makeBinding(aor: string, contactId: bigint, f: BindingFields, nowSec: number, pool: Interner = AS_IS, previous?: Binding): Binding {
   return new Binding(
@@ -112,17 +112,25 @@ export function makeBinding(aor: string, contactId: bigint, f: BindingFields, no
     previous !== undefined && previous.callId === f.callId ? previous.callId : ownString(f.callId),
     f.cseq,
     f.received,
-    f.path === undefined ? undefined : pool.intern(f.path),
-    pool.intern(f.userAgent ?? ''),
-    pool.intern(f.socket ?? ''),
+    f.path === undefined ? undefined : shared(previous?.path, f.path, pool),
+    shared(previous?.userAgent, f.userAgent ?? '', pool),
+    shared(previous?.socket, f.socket ?? '', pool),
     f.methods ?? ALL_METHODS,
     f.flags ?? 0,
-    pool.intern(f.cflags ?? ''),
+    shared(previous?.cflags, f.cflags ?? '', pool),
     f.instance === undefined ? undefined : previous !== undefined && previous.instance === f.instance ? previous.instance : ownString(f.instance),
     f.regId ?? 0,
     nowSec,
     f.attrs,
   );
+}
+
+/**
+ * The interned copy of `s`: on a refresh usually the previous binding's own (already interned)
+ * string, found by one comparison instead of a pool lookup that hashes `s`.
+ */
+function shared(previous: string | undefined, s: string, pool: Interner): string {
+  return previous === s ? previous : pool.intern(s);
 }
 
 /** The caller fields of an existing binding, e.g. to copy it with a few changes. */
