@@ -11,18 +11,31 @@ import type { RouteState } from './route-set.ts';
 import type { SipSource } from './sip-source.ts';
 import { receivedParams, viaWithReceived } from './via-routing.ts';
 
+/**
+ * What fix_nated_contact and fix_nated_sdp (nat.ts) change, in the script's request handler as in
+ * its reply hook: the request and response edits below add only what one of them has.
+ */
+class NatFixEdits {
+  /** The whole Contact header value replacing the received one(s). */
+  contact: string | undefined = undefined;
+  /** The body replacing the received one. */
+  body: Buffer | undefined = undefined;
+}
+
+/** The message's Contact and body as the NAT fixes left them; one place for a request and a response. */
+function applyNatFixes(e: MessageEditor, edits: NatFixEdits): void {
+  if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
+  if (edits.body !== undefined) e.setBody(edits.body);
+}
+
 /** What the script changed on the request; applied to every branch forwarded afterwards. */
-export class RequestEdits {
+export class RequestEdits extends NatFixEdits {
   requestUri: string | undefined = undefined;
   /** $du: the next hop URI, overriding Route and Request-URI for sending (not the message). */
   destination: string | undefined = undefined;
   recordRoute = false;
   added: Array<[string, string, 'top' | 'bottom']> | undefined = undefined;
   removed: string[] | undefined = undefined;
-  /** The whole Contact header value replacing the received one(s) (fix_nated_contact, nat.ts). */
-  contact: string | undefined = undefined;
-  /** The body replacing the received one (fix_nated_sdp, nat.ts). */
-  body: Buffer | undefined = undefined;
 }
 
 export interface ForwardInput {
@@ -74,8 +87,7 @@ export function buildForwardBytes(
   e.decrementMaxForwards();
   if (edits.removed !== undefined) for (const name of edits.removed) e.removeHeader(name);
   if (edits.added !== undefined) for (const [name, value, pos] of edits.added) e.addHeader(name, value, pos);
-  if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
-  if (edits.body !== undefined) e.setBody(edits.body);
+  applyNatFixes(e, edits);
   // §16.6 step 4; two values when the request leaves on another interface than it came in on,
   // so each side of the dialog routes back to the address it can reach (OpenSIPS rr double route).
   if (edits.recordRoute && msg.method !== 'ACK' && msg.method !== 'CANCEL') {
@@ -95,12 +107,8 @@ export function buildForwardBytes(
   return e.toBuffer();
 }
 
-/** What the reply hook changes in the response it is given before it goes upstream. */
-export class ResponseEdits {
-  /** The whole Contact header value replacing the received one(s) (fix_nated_contact in onreply_route). */
-  contact: string | undefined = undefined;
-  /** The body replacing the received one (fix_nated_sdp in onreply_route). */
-  body: Buffer | undefined = undefined;
+/** What the reply hook (onreply_route) changes in the response it is given before it goes upstream. */
+export class ResponseEdits extends NatFixEdits {
   /**
    * The To tag of the response these edits were made for: a 2xx retransmitted after compaction gets
    * them again only when it is the same dialog's (a forking proxy downstream may send 2xx of other
@@ -114,9 +122,6 @@ export function stripTopVia(res: SipMessage, extra?: ReadonlyArray<readonly [str
   const e = new MessageEditor(res);
   e.removeTopVia();
   if (extra !== undefined) for (const [n, v] of extra) e.addHeader(n, v);
-  if (edits !== undefined) {
-    if (edits.contact !== undefined) e.replaceHeader('Contact', edits.contact);
-    if (edits.body !== undefined) e.setBody(edits.body);
-  }
+  if (edits !== undefined) applyNatFixes(e, edits);
   return e.toBuffer();
 }
