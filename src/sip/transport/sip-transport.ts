@@ -101,24 +101,19 @@ export class SipTransport {
   }
 
   send(target: SendTarget, data: Buffer): SendResult {
-    // Targets come from the network (Via sent-by and rport, Contact, Route). Port 0 is valid SIP
-    // grammar (port = 1*DIGIT) but Node throws synchronously for it (ERR_SOCKET_BAD_PORT): that
-    // would escape the receive path and end the process. Refused and counted instead.
-    const port = target.port;
-    if (!(port >= 1 && port <= 65535)) return this.badTarget();
+    if (this.refusedPort(target.port)) return 'bad-target';
     if (target.proto === 'tcp') return this.tcp.send(target, data);
     // An IPv6 literal always contains ':'; cheaper than isIPv6() on every datagram.
     const v6 = target.address.includes(':');
     let l = (v6 ? this.udp6 : this.udp4) ?? this.udp[0];
-    if (l === undefined) return 'no-listener';
     // The listener asked for (RFC 3581 §4: a response leaves from where its request arrived; a
     // forwarded request from the listener its Via names). The default is checked first: on a
     // one-listener node it always is that one, so no search.
     const localPort = target.localPort;
-    if (localPort !== undefined && (l.info.port !== localPort || l.info.address !== target.localAddress)) {
+    if (l !== undefined && localPort !== undefined && (l.info.port !== localPort || l.info.address !== target.localAddress)) {
       l = this.udpListener(target.localAddress, localPort, v6) ?? this.fallback(l);
     }
-    return this.sendOn(l, data, port, target.address);
+    return this.sendOn(l, target, data);
   }
 
   /**
@@ -128,11 +123,8 @@ export class SipTransport {
    * keep-alive from another socket refreshes nothing, so it is better not sent.
    */
   sendUdpFrom(localAddress: string, localPort: number, target: SendTarget, data: Buffer): SendResult {
-    const port = target.port;
-    if (!(port >= 1 && port <= 65535)) return this.badTarget();
-    const l = this.udpListener(localAddress, localPort, undefined);
-    if (l === undefined) return 'no-listener';
-    return this.sendOn(l, data, port, target.address);
+    if (this.refusedPort(target.port)) return 'bad-target';
+    return this.sendOn(this.udpListener(localAddress, localPort, undefined), target, data);
   }
 
   /** The UDP listener bound to this pair (of family `v6` when given); a plain loop, nothing allocated. */
@@ -155,15 +147,23 @@ export class SipTransport {
     return l;
   }
 
-  private sendOn(l: UdpListener, data: Buffer, port: number, address: string): SendResult {
+  /** `target` by UDP from `l`; no listener to send from is `no-listener`. */
+  private sendOn(l: UdpListener | undefined, target: SendTarget, data: Buffer): SendResult {
+    if (l === undefined) return 'no-listener';
     // Held until this turn's I/O is handled, then sent with the rest of the burst (udp-send-queue.ts).
-    this.udpOut.push(l.socket, data, port, address);
+    this.udpOut.push(l.socket, data, target.port, target.address);
     return 'sent';
   }
 
-  private badTarget(): SendResult {
+  /**
+   * Targets come from the network (Via sent-by and rport, Contact, Route). Port 0 is valid SIP
+   * grammar (port = 1*DIGIT) but Node throws synchronously for it (ERR_SOCKET_BAD_PORT): that
+   * would escape the receive path and end the process. Refused and counted instead.
+   */
+  private refusedPort(port: number): boolean {
+    if (port >= 1 && port <= 65535) return false;
     this.badTargets.inc();
-    return 'bad-target';
+    return true;
   }
 
   /** Closes listeners first (no new work), then connections. */
