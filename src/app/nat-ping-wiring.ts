@@ -1,10 +1,11 @@
 import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
 import { NatPinger, type NatPingOutput, type PingSocket } from '../sip/registrar/index.ts';
 import type { SipMessage } from '../sip/message/index.ts';
-import type { SipCore, SipProxy } from '../sip/proxy/index.ts';
+import { sentByOf, type ProxyListener, type SipCore, type SipProxy } from '../sip/proxy/index.ts';
 import type { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
+import { proxyListenersOf } from './proxy-listeners.ts';
 
 /**
  * NAT keep-alive pings (config `registrar.natPing`): the pinger reads the node's location store,
@@ -18,16 +19,19 @@ export function startNatPing(
   const cfg = rt.config.registrar.natPing;
   const registrar = rt.registrar;
   if (cfg.intervalSec === 0 || registrar === undefined) return undefined;
-  const advertised = new Map(rt.config.sip.listen.map((l) => [`${l.proto}:${l.host}:${l.port}`, l.advertise]));
+  // The pings' Via names the socket as a forwarded request's would (own-addresses.ts).
+  const own = proxyListenersOf(rt.config.sip.listen, listeners);
   const sockets = new Map<string, PingSocket & { readonly v6: boolean }>();
-  for (const l of listeners) {
+  let firstHost: string | undefined;
+  for (let i = 0; i < listeners.length; i++) {
+    const l = listeners[i] as ListenerInfo;
     if (l.proto !== 'udp') continue;
-    const host = advertised.get(`udp:${l.address}:${l.port}`) ?? l.address;
-    const sentBy = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${l.port}`;
-    sockets.set(`udp:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy, v6: l.family === 'IPv6' });
+    const sentBy = sentByOf(own[i] as ProxyListener);
+    firstHost ??= sentBy.host;
+    sockets.set(`udp:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy: `${sentBy.host}:${sentBy.port}`, v6: l.family === 'IPv6' });
   }
   const all = [...sockets.values()];
-  if (all.length === 0) {
+  if (firstHost === undefined) {
     rt.logger.warn('registrar.natPing is set but the node has no UDP listener: no NAT pings are sent');
     return undefined;
   }
@@ -37,7 +41,6 @@ export function startNatPing(
     socketFor: (socket, v6) => (socket === '' ? all.find((s) => s.v6 === v6) : sockets.get(socket)),
     send: (from, to, data) => transport.sendUdpFrom(from.address, from.port, { proto: 'udp', address: to.address, port: to.port }, data) === 'sent',
   };
-  const firstHost = (all[0] as PingSocket).sentBy.replace(/:\d+$/, '');
   const pinger = new NatPinger({
     store: registrar.location, clock: realClock, random: realRandom, out, counters: rt.stats,
     timers: {

@@ -9,6 +9,7 @@ import { portOf } from '../script/proxy-binding.ts';
 import { resolveFromConfig } from './config/load-config.ts';
 import { nodeDnsResolver } from './dns-resolver.ts';
 import { proxyTimerOptions } from './proxy-timers.ts';
+import { proxyListenersOf } from './proxy-listeners.ts';
 import { authPortOf, registrarPortOf } from './script-ports.ts';
 import { clusterPortOf, linkOf, type ClusterEvents } from './cluster-port.ts';
 import { startBanList } from './ban-list-wiring.ts';
@@ -138,7 +139,6 @@ export class SipService implements Service {
     if (registrar === undefined || store === undefined) throw new Error('the registrar must start before the proxy');
     const routes = await loadRoutes(routesFile);
     const cfg = rt.config.sip;
-    const adv = new Map(cfg.listen.map((l) => [`${l.proto}:${l.host}:${l.port}`, l.advertise]));
     this.proxy = new SipProxy({
       out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
       counters: rt.stats,
@@ -148,10 +148,7 @@ export class SipService implements Service {
         rt.logger.error({ err }, 'a SIP timer callback threw; the other timers go on');
       }),
       random: realRandom,
-      listeners: this.listeners.map((l) => {
-        const a = adv.get(`${l.proto}:${l.address}:${l.port}`);
-        return a === undefined ? { proto: l.proto, address: l.address, port: l.port } : { proto: l.proto, address: l.address, port: l.port, advertisedAddress: a };
-      }),
+      listeners: proxyListenersOf(cfg.listen, this.listeners),
       resolver: nodeDnsResolver(cfg.dns),
       serverHeader: cfg.serverHeader,
       allow: PROXY_ALLOW,

@@ -6,7 +6,7 @@ export * from './proxy-types.ts';
 export { SipProxy, type SipProxyOptions, type RequestHandler } from './sip-proxy.ts';
 export { ProxyRequest, type RequestDisposition } from './proxy-request.ts';
 export { RelayResult } from './relay-result.ts';
-export { OwnAddresses } from './own-addresses.ts';
+export { OwnAddresses, sentByOf } from './own-addresses.ts';
 export {
   DEFAULT_NAT_CHECKS, fixedContactValue, fixedSdp, isPrivateAddress, natChecksOf, natTest, type NatCheck, type PacketSource, type SdpFixOptions,
 } from './nat.ts';

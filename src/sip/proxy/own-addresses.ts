@@ -27,6 +27,14 @@ export function hostForUri(address: string): string {
   return address.indexOf(':') >= 0 && !address.startsWith('[') ? `[${address}]` : address;
 }
 
+/**
+ * The Via sent-by of a listener (RFC 3261 §18.2.1: where responses are to go): the address and port
+ * it advertises when it sits behind a NAT or is bound to 0.0.0.0, else the bound ones.
+ */
+export function sentByOf(l: ProxyListener): { host: string; port: number } {
+  return { host: hostForUri(l.advertisedAddress ?? l.address), port: l.advertisedPort ?? l.port };
+}
+
 export class OwnAddresses {
   /** `host:port` keys, hosts lower-cased and without brackets; port 0 means any port. */
   private readonly keys = new Set<string>();
@@ -42,10 +50,10 @@ export class OwnAddresses {
     this.udpCount = listeners.filter((l) => l.proto === 'udp').length;
     for (const l of listeners) {
       this.keys.add(`${bare(l.address)}:${l.port}`);
-      const host = hostForUri(l.advertisedAddress ?? l.address);
-      const port = l.advertisedPort ?? l.port;
+      const sentBy = sentByOf(l);
+      const { host, port } = sentBy;
       this.keys.add(`${bare(host)}:${port}`);
-      this.sentByByListener.set(l, { host, port });
+      this.sentByByListener.set(l, sentBy);
       this.rrByListener.set(l, `<sip:${host}:${port}${l.proto === 'udp' ? '' : `;transport=${l.proto}`};lr>`);
     }
     for (const a of aliases) this.keys.add(`${bare(a.host)}:${a.port ?? 0}`);
