@@ -4,7 +4,7 @@
  * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
-import { formatNameAddr, parseUri, type NameAddr, type SipMessage } from '../message/index.ts';
+import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, type NameAddr, type SipMessage } from '../message/index.ts';
 import { bare, hostForUri } from './own-addresses.ts';
 import { defaultPort } from './via-routing.ts';
 
@@ -107,27 +107,13 @@ export function sameAddress(a: string, b: string): boolean {
   return bare(a) === bare(b);
 }
 
-/** The four octets of a dotted-quad IPv4 address, else undefined. */
-function ipv4(s: string): [number, number, number, number] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const o: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    o.push(n);
-  }
-  return o as [number, number, number, number];
-}
-
 /**
  * RFC 1918 and RFC 6598 IPv4 ranges (what nathelper's private tests take), RFC 6333's
  * 192.0.0.0/29 with `cgn`, and IPv6 unique local addresses (fc00::/7). A host name is not private.
  */
 export function isPrivateAddress(host: string, cgn = false): boolean {
   const h = bare(host);
-  const v4 = ipv4(h);
+  const v4 = ipv4Octets(h);
   if (v4 !== undefined) {
     const [a, b, c, d] = v4;
     if (a === 10) return true;
@@ -209,7 +195,7 @@ export function fixedSdp(msg: SipMessage, src: PacketSource, opts: SdpFixOptions
   if (type === undefined || !SDP_TYPE.test(type) || msg.body.length === 0) return undefined;
   const address = bare(opts.address ?? src.address);
   const family = address.includes(':') ? 'IP6' : 'IP4';
-  if (opts.address !== undefined && (family === 'IP4' ? ipv4(address) === undefined : !/^[0-9a-fA-F:.]+$/.test(address))) {
+  if (opts.address !== undefined && (family === 'IP4' ? ipv4Octets(address) === undefined : !isIpv6Literal(address))) {
     throw new TypeError(`not an IP address: ${JSON.stringify(opts.address)}`);
   }
   const text = msg.body.toString('latin1');

@@ -6,7 +6,7 @@
  * list). The transport comes from `;transport=`; without it, UDP for a numeric host (§4.2) and
  * whatever NAPTR/SRV say for a name (the Resolver gets `proto` undefined).
  */
-import { paramValue, parseUri, type SipUri } from '../message/index.ts';
+import { isIpv4Literal, paramValue, parseUri, type SipUri } from '../message/index.ts';
 import type { ProxyErrorCode, Resolver } from './proxy-types.ts';
 import type { SipProto, SipTarget } from './sip-source.ts';
 
@@ -16,19 +16,6 @@ export type NextHop =
   | { readonly kind: 'target'; readonly target: SipTarget }
   | { readonly kind: 'resolve'; readonly host: string; readonly port: number | undefined; readonly proto: SipProto | undefined }
   | { readonly kind: 'error'; readonly code: ProxyErrorCode };
-
-/** Dotted-quad IPv4 text (four groups of 1–3 digits); not a range check. */
-export function isIpv4(h: string): boolean {
-  let dots = 0;
-  let digits = 0;
-  for (let i = 0; i < h.length; i++) {
-    const c = h.charCodeAt(i);
-    if (c === 0x2e) { if (digits === 0) return false; dots++; digits = 0; }
-    else if (c >= 0x30 && c <= 0x39) { if (++digits > 3) return false; }
-    else return false;
-  }
-  return dots === 3 && digits > 0;
-}
 
 /** The URI's transport: a SipProto, 'none' without `;transport=`, undefined when unusable. */
 function protoOf(u: SipUri): SipProto | 'none' | undefined {
@@ -48,7 +35,7 @@ export function nextHopOf(uriText: string): NextHop {
   if (proto === undefined) return { kind: 'error', code: 'SIP_PROXY_UNROUTABLE_URI' };
   const host = paramValue(u.params, 'maddr') ?? u.host;
   const numericProto = proto === 'none' ? 'udp' : proto;
-  if (isIpv4(host)) return { kind: 'target', target: { proto: numericProto, address: host, port: u.port ?? DEFAULT_PORT } };
+  if (isIpv4Literal(host)) return { kind: 'target', target: { proto: numericProto, address: host, port: u.port ?? DEFAULT_PORT } };
   if (host.startsWith('[') && host.endsWith(']')) {
     return { kind: 'target', target: { proto: numericProto, address: host.slice(1, -1), port: u.port ?? DEFAULT_PORT } };
   }

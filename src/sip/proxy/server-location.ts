@@ -5,7 +5,7 @@
  * Randomness (RFC 2782 weighted selection) comes from the injected Random (DESIGN.md §2).
  */
 import type { Random } from '../../lib/time.ts';
-import { isIpv4 } from './next-hop.ts';
+import { isIpv4Literal } from '../message/index.ts';
 
 export type LocTransport = 'udp' | 'tcp' | 'tls';
 
@@ -70,7 +70,7 @@ export function srvName(t: LocTransport, host: string): string {
 
 export function isNumericHost(h: string): boolean {
   // An IPv6 reference (the grammar forbids ':' in a host name), or dotted IPv4.
-  return h.includes(':') || isIpv4(h);
+  return h.includes(':') || isIpv4Literal(h);
 }
 
 /**

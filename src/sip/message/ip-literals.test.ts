@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isIpv4Literal, ipv4Octets, isIpv6Literal } from './index.ts';
+
+test('isIpv4Literal is RFC 3261 §25.1 IPv4address: four groups of 1–3 digits, leading zeros allowed, no range check', () => {
+  for (const s of ['1.2.3.4', '0.0.0.0', '255.255.255.255', '010.0.0.1', '256.0.0.1', '999.999.999.999']) assert.equal(isIpv4Literal(s), true, s);
+  for (const s of ['', '1.2.3', '1.2.3.4.', '.1.2.3', '1..2.3', '1.2.3.4.5', '1.2.3.0004', '1.2.3.4:5060', ' 1.2.3.4', 'a.b.c.d', '1.2.3.x', '１.2.3.4', '::1']) {
+    assert.equal(isIpv4Literal(s), false, s);
+  }
+});
+
+test('ipv4Octets: the octets when each is 0–255 (leading zeros read as decimal), else undefined', () => {
+  assert.deepEqual(ipv4Octets('192.168.0.1'), [192, 168, 0, 1]);
+  assert.deepEqual(ipv4Octets('010.001.0.09'), [10, 1, 0, 9]);
+  assert.deepEqual(ipv4Octets('255.255.255.255'), [255, 255, 255, 255]);
+  for (const s of ['256.0.0.1', '1.2.3.256', '1.2.3', '1.2.3.4.', '1.2.3.4:5060', '']) assert.equal(ipv4Octets(s), undefined, s);
+});
+
+test('isIpv6Literal: a colon and only hex digits, colons and dots (no brackets, no zone)', () => {
+  for (const s of ['::1', '2001:db8::7', 'FD00::5', '::ffff:10.0.0.1']) assert.equal(isIpv6Literal(s), true, s);
+  for (const s of ['', '1.2.3.4', '[::1]', 'fe80::1%eth0', 'host:5060', 'abc']) assert.equal(isIpv6Literal(s), false, s);
+});
