@@ -6,6 +6,7 @@ export { MessageEditor } from './message-editor.ts';
 export { buildResponse, buildResponseBytes, deriveToTag, prepareHeaders, type PreparedHeaders, type ResponseOptions } from './response-builder.ts';
 export { buildRequest, type RequestInit } from './request-builder.ts';
 export { parseUri, formatUri, uriEquals, pctDecode, pctOctets, type Uri, type SipUri, type TelUri, type OtherUri } from './uri.ts';
+export { sipUriPort } from './uri-port.ts';
 export { isIpv4Literal, ipv4Octets, isIpv6Literal } from './ip-literals.ts';
 export { parseNameAddr, formatNameAddr, type NameAddr } from './name-addr.ts';
 export { parseVia, formatVia, isRfc3261Branch, BRANCH_MAGIC_COOKIE, type Via, type ViaInit } from './via.ts';

@@ -4,7 +4,7 @@
  * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
-import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, type NameAddr, type SipMessage } from '../message/index.ts';
+import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, sipUriPort, type NameAddr, type SipMessage } from '../message/index.ts';
 import { bare, hostForUri } from './own-addresses.ts';
 import { defaultPort } from './via-routing.ts';
 
@@ -90,7 +90,7 @@ function firstContactHost(msg: SipMessage): { host: string; port: number } | und
   if (!r.ok || r.value.star) return undefined;
   const u = r.value.values[0]?.uri;
   if (u === undefined || u.kind !== 'sip') return undefined;
-  return { host: u.host, port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+  return { host: u.host, port: sipUriPort(u) };
 }
 
 /** `c=IN IP4 <addr>` / `c=IN IP6 <addr>` lines of the body (a multipart body's SDP part included). */

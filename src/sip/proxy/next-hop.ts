@@ -6,11 +6,9 @@
  * list). The transport comes from `;transport=`; without it, UDP for a numeric host (§4.2) and
  * whatever NAPTR/SRV say for a name (the Resolver gets `proto` undefined).
  */
-import { isIpv4Literal, paramValue, parseUri, type SipUri } from '../message/index.ts';
+import { isIpv4Literal, paramValue, parseUri, sipUriPort, type SipUri } from '../message/index.ts';
 import type { ProxyErrorCode, Resolver } from './proxy-types.ts';
 import type { SipProto, SipTarget } from './sip-source.ts';
-
-const DEFAULT_PORT = 5060;
 
 export type NextHop =
   | { readonly kind: 'target'; readonly target: SipTarget }
@@ -35,9 +33,9 @@ export function nextHopOf(uriText: string): NextHop {
   if (proto === undefined) return { kind: 'error', code: 'SIP_PROXY_UNROUTABLE_URI' };
   const host = paramValue(u.params, 'maddr') ?? u.host;
   const numericProto = proto === 'none' ? 'udp' : proto;
-  if (isIpv4Literal(host)) return { kind: 'target', target: { proto: numericProto, address: host, port: u.port ?? DEFAULT_PORT } };
+  if (isIpv4Literal(host)) return { kind: 'target', target: { proto: numericProto, address: host, port: sipUriPort(u) } };
   if (host.startsWith('[') && host.endsWith(']')) {
-    return { kind: 'target', target: { proto: numericProto, address: host.slice(1, -1), port: u.port ?? DEFAULT_PORT } };
+    return { kind: 'target', target: { proto: numericProto, address: host.slice(1, -1), port: sipUriPort(u) } };
   }
   return { kind: 'resolve', host, port: u.port, proto: proto === 'none' ? undefined : proto };
 }

@@ -1,5 +1,5 @@
 import type { NameAddr } from '../message/index.ts';
-import { pctDecode } from '../message/index.ts';
+import { pctDecode, sipUriPort } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 import type { ReceiveInfo } from './register-handler.ts';
 
@@ -19,7 +19,7 @@ export function contactIsBehindNat(na: NameAddr, rcv: ReceiveInfo): boolean {
   const u = na.uri;
   if (u.kind !== 'sip') return false;
   const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
-  const port = u.port ?? (u.scheme === 'sips' ? 5061 : 5060);
+  const port = sipUriPort(u);
   return host.toLowerCase() !== rcv.sourceIp.toLowerCase() || port !== rcv.sourcePort;
 }
 
