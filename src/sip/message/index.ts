@@ -7,7 +7,7 @@ export { buildResponse, buildResponseBytes, deriveToTag, prepareHeaders, type Pr
 export { buildRequest, type RequestInit } from './request-builder.ts';
 export { parseUri, formatUri, uriEquals, pctDecode, pctOctets, type Uri, type SipUri, type TelUri, type OtherUri } from './uri.ts';
 export { sipUriPort } from './uri-port.ts';
-export { isIpv4Literal, ipv4Octets, isIpv6Literal } from './ip-literals.ts';
+export { isIpv4Literal, ipv4Octets, isIpv6Literal, sameAddress, unbracketed } from './ip-literals.ts';
 export { parseNameAddr, formatNameAddr, type NameAddr } from './name-addr.ts';
 export { parseVia, formatVia, isRfc3261Branch, BRANCH_MAGIC_COOKIE, type Via, type ViaInit } from './via.ts';
 export { parseCSeq, parseMaxForwards, parseExpires, parseCallId, type CSeq } from './scalar-headers.ts';

@@ -1,6 +1,7 @@
 /**
  * IP address literals as a SIP URI, Via or SDP writes them (IPv6 without its brackets): what the
- * proxy and the registrar ask before they send to a host without DNS, or test an address's range.
+ * proxy and the registrar ask before they send to a host without DNS, test an address's range, or
+ * compare a Contact or Via host with the packet's source (the NAT tests).
  */
 
 /**
@@ -37,4 +38,18 @@ export function ipv4Octets(s: string): [number, number, number, number] | undefi
  */
 export function isIpv6Literal(s: string): boolean {
   return s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s);
+}
+
+/** A host without the brackets of an IPv6reference (RFC 3261 §25.1 `[::1]`); any other host as it is. */
+export function unbracketed(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/**
+ * Two hosts or addresses as SIP and sockets write them are the same address: IPv6 in brackets or
+ * not, letters in either case (host names and hex digits compare case-insensitively, RFC 3261 §19.1.4).
+ * Text, not numbers: `::1` and `0:0::1` differ.
+ */
+export function sameAddress(a: string, b: string): boolean {
+  return unbracketed(a).toLowerCase() === unbracketed(b).toLowerCase();
 }

@@ -4,7 +4,7 @@
  * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
-import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, sipUriPort, type NameAddr, type SipMessage } from '../message/index.ts';
+import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, sameAddress, sipUriPort, type NameAddr, type SipMessage } from '../message/index.ts';
 import { bare, hostForUri } from './own-addresses.ts';
 import { defaultPort } from './via-routing.ts';
 
@@ -100,11 +100,6 @@ function sdpHasPrivateAddress(msg: SipMessage, cgn: boolean): boolean {
   const text = body.toString('latin1');
   for (const m of text.matchAll(/^c=IN IP[46] ([^\s/]+)/gm)) if (isPrivateAddress(m[1] ?? '', cgn)) return true;
   return false;
-}
-
-/** Compares two addresses as written in SIP (IPv6 in brackets or not; case-insensitive). */
-export function sameAddress(a: string, b: string): boolean {
-  return bare(a) === bare(b);
 }
 
 /**

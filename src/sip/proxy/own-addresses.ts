@@ -4,7 +4,7 @@
  * sent-by among the Vias. It also builds what we write about ourselves: the Via sent-by and the
  * Record-Route URI of a listener (OpenSIPS rr module: `<sip:ADDR:PORT;transport=tcp;lr>`).
  */
-import type { SipUri, Via } from '../message/index.ts';
+import { unbracketed, type SipUri, type Via } from '../message/index.ts';
 import type { ProxyAlias, ProxyListener } from './proxy-types.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 
@@ -18,8 +18,7 @@ function isV6(address: string): boolean {
 
 /** A host without IPv6 brackets, lower-cased: the form addresses are compared in. */
 export function bare(host: string): string {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return h.toLowerCase();
+  return unbracketed(host).toLowerCase();
 }
 
 /** An IPv6 literal needs brackets in a URI or Via (RFC 3261 §25.1 IPv6reference). */

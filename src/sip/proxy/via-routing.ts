@@ -1,4 +1,4 @@
-import type { Via } from '../message/index.ts';
+import { sameAddress, type Via } from '../message/index.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 
 /** Default ports by transport (RFC 3261 §19.1.2, §18.2.2). */
@@ -18,7 +18,7 @@ export interface ReceivedParams {
  */
 export function receivedParams(via: Via, src: SipSource): ReceivedParams {
   const wantsRport = via.rport !== undefined;
-  const differs = stripBrackets(via.host).toLowerCase() !== src.remoteAddress.toLowerCase();
+  const differs = !sameAddress(via.host, src.remoteAddress);
   // A received or rport value the sender wrote itself is its claim, not what we saw: §18.2.1
   // ("MUST contain the source address from which the packet was received") and RFC 3581 §4 have
   // us write the packet's source over it, or the false address travels on in the Via.
@@ -81,8 +81,4 @@ export function responseTarget(via: Via, src: SipSource): SipTarget {
   // would steer our responses, retransmissions included, to any address: a reflection).
   const port = via.rport !== undefined ? src.remotePort : (via.port ?? defaultPort(via.transport));
   return { proto, address: src.remoteAddress, port, localAddress, localPort };
-}
-
-function stripBrackets(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }

@@ -2,7 +2,7 @@
  * What one NAT keep-alive ping is made of: where it goes (the binding's `received`, else its Contact)
  * and, for SIP pinging, the out-of-dialog OPTIONS request (RFC 3261 §11, §8.1.1).
  */
-import { BRANCH_MAGIC_COOKIE, buildRequest, isIpv4Literal, isIpv6Literal, paramGet, parseUri, sipUriPort } from '../message/index.ts';
+import { BRANCH_MAGIC_COOKIE, buildRequest, isIpv4Literal, isIpv6Literal, paramGet, parseUri, sipUriPort, unbracketed } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 
 /** The keep-alive of RFC 5626 §4.4.1 (a double CRLF "ping"), as a datagram. */
@@ -27,7 +27,7 @@ export function pingAddressOf(b: Binding): PingAddress | undefined {
   if (u === undefined || u.kind !== 'sip' || u.scheme !== 'sip') return undefined;
   const transport = paramGet(u.params, 'transport');
   if (transport !== undefined && (transport.value ?? '').toLowerCase() !== 'udp') return undefined;
-  const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+  const host = unbracketed(u.host);
   if (!isIpv6Literal(host) && !isIpv4Literal(host)) return undefined;
   return { address: host, port: sipUriPort(u) };
 }

@@ -1,5 +1,5 @@
 import type { NameAddr } from '../message/index.ts';
-import { pctDecode, sipUriPort } from '../message/index.ts';
+import { pctDecode, sameAddress, sipUriPort } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 import type { ReceiveInfo } from './register-handler.ts';
 
@@ -18,9 +18,7 @@ export function registerAor(to: NameAddr): string | undefined {
 export function contactIsBehindNat(na: NameAddr, rcv: ReceiveInfo): boolean {
   const u = na.uri;
   if (u.kind !== 'sip') return false;
-  const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
-  const port = sipUriPort(u);
-  return host.toLowerCase() !== rcv.sourceIp.toLowerCase() || port !== rcv.sourcePort;
+  return !sameAddress(u.host, rcv.sourceIp) || sipUriPort(u) !== rcv.sourcePort;
 }
 
 /** OpenSIPS's `received` value: the packet source as a SIP URI (transport named unless UDP). */
