@@ -59,6 +59,12 @@ export interface LocationStore {
   removeAor(aor: string, origin?: ChangeOrigin): number;
   /** Removes bindings whose time has come; returns how many. Cost is proportional to what is due. */
   expire(): number;
+  /**
+   * Removes the due bindings of one AoR now, as expire() would (an `expire` event each); returns
+   * how many. For a writer about to match contacts by their string (usrloc:add), which must not
+   * update or duplicate a contact that is no longer valid (OpenSIPS VALID_CONTACT).
+   */
+  expireAor(aor: string): number;
   /** AoRs with at least one binding, in insertion order (for `ul_dump`). */
   aors(): IterableIterator<string>;
   aorCount(): number;

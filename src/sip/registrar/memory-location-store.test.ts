@@ -90,6 +90,25 @@ test('expiry removes only what is due, skips refreshed entries, and emits expire
   assert.deepEqual(events.filter((e) => e.kind === 'expire').length, 2);
 });
 
+test('expireAor expires the due bindings of one AoR at once, as the pass would; the pass then finds nothing of them', () => {
+  const { factory, values } = recordingCounters();
+  const { clock, store, events } = setup({ counters: factory });
+  const a1 = store.insert('a@x', fields('sip:a@h1', 5));
+  const a2 = store.insert('a@x', fields('sip:a@h2', 5));
+  store.insert('a@x', fields('sip:a@h3', 60));
+  store.insert('b@x', fields('sip:b@h', 5));
+  clock.advance(5_000);
+  assert.equal(store.expireAor('a@x'), 2);
+  assert.deepEqual(events.slice(4).map((e) => [e.kind, e.binding]), [['expire', a1], ['expire', a2]]);
+  assert.equal(values.get('usrloc:location-expires'), 2);
+  assert.equal(store.contactCount(), 2);
+  assert.equal(store.expireAor('a@x'), 0);
+  assert.equal(store.expireAor('nobody@x'), 0);
+  assert.equal(store.expire(), 1, 'only b@x is left for the pass');
+  store.expireAor('b@x');
+  assert.equal(store.aorCount(), 1);
+});
+
 test('remove and removeAor emit delete with the origin', () => {
   const { store, events } = setup();
   const a = store.insert('a@x', fields('sip:a@h1', 60));

@@ -160,11 +160,30 @@ export class MemoryLocationStore implements LocationStore {
       // Stale entries (refreshed or removed since) are simply dropped here.
       if (b.expiresSec === 0 || b.expiresSec > now || !this.unlink(b)) return;
       n++;
-      this.expiredCounter.inc();
-      this.writer?.delete(b);
-      if (this.listeners.length > 0) this.emit({ kind: 'expire', binding: b });
+      this.expired(b);
     });
     return n;
+  }
+
+  expireAor(aor: string): number {
+    const list = this.listOf(aor);
+    if (list === undefined) return 0;
+    const now = this.nowSec();
+    // A copy: unlink splices the list. Their index entries go with unlink, so the next pass does
+    // not meet these bindings again.
+    const due = list.filter((b) => b.expiresSec !== 0 && b.expiresSec <= now);
+    for (const b of due) {
+      this.unlink(b);
+      this.expired(b);
+    }
+    return due.length;
+  }
+
+  /** What follows the unlinking of a binding whose time came, whichever pass found it. */
+  private expired(b: Binding): void {
+    this.expiredCounter.inc();
+    this.writer?.delete(b);
+    if (this.listeners.length > 0) this.emit({ kind: 'expire', binding: b });
   }
 
   aors(): IterableIterator<string> {

@@ -160,3 +160,28 @@ test('ul_add refuses bad values with 400 SIP_REG_MI_BAD_VALUE, a wrong table or 
   assert.equal(store.contactCount(), 0);
   assert.ok(ulAdd(store, clock, addParams({ contact: 'sips:bob@example.com;transport=tls', q: 0 })).ok, 'sips: and q 0 are fine');
 });
+
+test('ul_add of a contact whose binding expired but was not swept yet: one live binding with the new expiry; the dead one goes as an expire event', () => {
+  const { clock, store } = aliceStore();
+  const [dead] = store.lookup('alice@127.0.0.1');
+  assert.ok(dead);
+  clock.advance(61_000); // past its 60 s, before any expiry pass
+  assert.equal(store.lookup('alice@127.0.0.1').length, 0, 'lookup already hides it');
+  const events: LocationEvent[] = [];
+  store.subscribe((e) => events.push(e));
+  assert.ok(ulAdd(store, clock, addParams({ aor: 'alice@127.0.0.1', contact: 'sip:alice@127.0.0.1:33140', expires: 300 })).ok);
+  // OpenSIPS VALID_CONTACT: an expired contact is not one to update; the expiry it missed is seen
+  // by listeners (a replicator, the expired-contacts counter) before the new binding.
+  assert.deepEqual(events.map((e) => [e.kind, 'origin' in e ? e.origin : '', e.binding.contactId === dead.contactId]), [
+    ['expire', '', true], ['insert', 'admin', false],
+  ]);
+  assert.equal(store.contactCount(), 1, 'no duplicate left for the sweep');
+  const live = store.lookup('alice@127.0.0.1');
+  assert.equal(live.length, 1);
+  const now = Math.floor(clock.wallMs() / 1000);
+  assert.equal(live[0]?.expiresSec, now + 300);
+  assert.equal(live[0]?.cseq, 1, 'a new contact: MI_UL_CSEQ, nothing carried over from the dead one');
+  // A REGISTER refreshing that contact finds the live binding, not a dead copy.
+  assert.equal(store.find('alice@127.0.0.1', { contact: 'sip:alice@127.0.0.1:33140' }), live[0]);
+  assert.equal(store.expire(), 0, 'nothing left for the sweep');
+});

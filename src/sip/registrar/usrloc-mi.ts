@@ -192,6 +192,12 @@ export function ulAdd(store: LocationStore, clock: Clock, p: UlAddParams): Resul
   }
   const key = canonicalAor(p.aor);
   const nowSec = nowSecOf(clock);
+  // OpenSIPS's get_simple_ucontact would find an expired contact the timer has not removed yet and
+  // update_ucontact would bring it back; lookup() hides it, so matching on lookup() alone inserted
+  // a second binding of the contact beside the dead one (which find(), and so the next REGISTER,
+  // still met first). An expired contact is not valid (VALID_CONTACT): it expires here, with the
+  // event the expiry pass would have sent, and the contact is added anew.
+  store.expireAor(key);
   const existing = store.lookup(key).find((b) => b.contact === p.contact);
   const fields = {
     contact: p.contact, expiresSec: p.expires === 0 ? 0 : nowSec + p.expires, q, callId: UL_ADD_CALL_ID,
