@@ -146,7 +146,7 @@ test('ul_add refuses bad values with 400 SIP_REG_MI_BAD_VALUE, a wrong table or 
     { contact: 'tel:+15551234' }, { contact: 'bob at home' }, { contact: '' },
     { expires: -1 }, { expires: 1.5 },
     { q: '1.5' }, { q: '-0.1' }, { q: 'high' }, { q: '' }, { q: 2 },
-    { flags: -1 }, { methods: 2 ** 32 }, { cflags: '4294967296' },
+    { flags: -1 }, { methods: 2 ** 32 },
   ];
   for (const over of bad) {
     const r = ulAdd(store, clock, addParams(over));
@@ -184,4 +184,20 @@ test('ul_add of a contact whose binding expired but was not swept yet: one live 
   // A REGISTER refreshing that contact finds the live binding, not a dead copy.
   assert.equal(store.find('alice@127.0.0.1', { contact: 'sip:alice@127.0.0.1:33140' }), live[0]);
   assert.equal(store.expire(), 0, 'nothing left for the sweep');
+});
+
+test('ul_add refuses contact flags given as a bit value (400 SIP_REG_MI_CFLAGS_NUMERIC): the cflags column holds names, and no table maps bits to names', () => {
+  const clock = new FakeClock();
+  const store = new MemoryLocationStore({ clock });
+  for (const cflags of ['4', '4294967296', 'NAT_FLAG,8', ' 16']) {
+    const r = ulAdd(store, clock, addParams({ cflags }));
+    assert.ok(!r.ok && r.error.rpcCode === 400 && r.error.code === 'SIP_REG_MI_CFLAGS_NUMERIC', cflags);
+    assert.match(r.error.message, /^Bad parameter value: cflags/);
+  }
+  assert.equal(store.contactCount(), 0, 'no binding with digits for flag names');
+  // 0 is "no flags" in either form; names are stored as given (OpenSIPS bitmask_to_flag_list's form).
+  assert.ok(ulAdd(store, clock, addParams({ cflags: '0' })).ok);
+  assert.equal(store.lookup('bob@example.com')[0]?.cflags, '');
+  assert.ok(ulAdd(store, clock, addParams({ cflags: 'NAT_FLAG,SIPPING_FLAG' })).ok);
+  assert.equal(store.lookup('bob@example.com')[0]?.cflags, 'NAT_FLAG,SIPPING_FLAG');
 });

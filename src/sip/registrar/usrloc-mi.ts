@@ -15,7 +15,8 @@ import { parseUri } from '../message/index.ts';
  */
 export interface MiError {
   readonly rpcCode: number;
-  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_CONTACT_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND' | 'SIP_REG_MI_BAD_VALUE';
+  readonly code: 'SIP_REG_AOR_NOT_FOUND' | 'SIP_REG_CONTACT_NOT_FOUND' | 'SIP_REG_DOMAIN_MISSING' | 'SIP_REG_TABLE_NOT_FOUND'
+    | 'SIP_REG_MI_BAD_VALUE' | 'SIP_REG_MI_CFLAGS_NUMERIC';
   readonly message: string;
 }
 
@@ -152,7 +153,10 @@ export interface UlAddParams {
   /** A qvalue, "0" to "1" with up to 3 decimals (str2q); a JSON number is taken as its text. */
   readonly q: string | number;
   readonly flags: number;
-  /** Contact flag names as ul_dump shows them; digits are OpenSIPS 3.x's int form, 0 meaning none. */
+  /**
+   * Contact flag names as ul_dump shows them, comma-separated; "0" (OpenSIPS 3.x's int form) means
+   * none. Other numbers are refused: nothing maps their bits to names.
+   */
   readonly cflags: string;
   readonly methods: number;
 }
@@ -162,6 +166,9 @@ export const UL_ADD_CALL_ID = 'usrloc-add@sipcluster.mi';
 export const UL_ADD_USER_AGENT = 'sipcluster MI';
 /** CSeq of a contact usrloc:add creates (OpenSIPS MI_UL_CSEQ); an updated one keeps its CSeq. */
 const UL_ADD_CSEQ = 1;
+
+/** Separator of a contact flag list (OpenSIPS FLAG_DELIM). */
+const CFLAGS_DELIM = ',';
 
 const badValue = (what: string): MiError => ({ rpcCode: 400, code: 'SIP_REG_MI_BAD_VALUE', message: `Bad parameter value: ${what}` });
 const isUint32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff;
@@ -185,10 +192,15 @@ export function ulAdd(store: LocationStore, clock: Clock, p: UlAddParams): Resul
   if (q === undefined) return err(badValue('q must be a qvalue from 0 to 1'));
   if (!isUint32(p.flags)) return err(badValue('flags must be an unsigned 32-bit integer'));
   if (!isUint32(p.methods)) return err(badValue('methods must be an unsigned 32-bit integer'));
-  let cflags = p.cflags;
-  if (/^\d+$/.test(cflags)) {
-    if (!isUint32(Number(cflags))) return err(badValue('cflags must be flag names or an unsigned 32-bit integer'));
-    if (Number(cflags) === 0) cflags = '';
+  // "0" is OpenSIPS 3.x's int form of "no flags". Any other number is bits, and the `cflags` column
+  // holds names (OpenSIPS bitmask_to_flag_list names them from the script's flag declarations);
+  // we have no such table, so digits would be stored as if they were one flag's name.
+  const cflags = p.cflags === '0' ? '' : p.cflags;
+  if (cflags.split(CFLAGS_DELIM).some((name) => /^\s*\d+\s*$/.test(name))) {
+    return err({
+      rpcCode: 400, code: 'SIP_REG_MI_CFLAGS_NUMERIC',
+      message: `Bad parameter value: cflags must be flag names (e.g. NAT_FLAG), not a bit value: ${p.cflags}`,
+    });
   }
   const key = canonicalAor(p.aor);
   const nowSec = nowSecOf(clock);
