@@ -32,7 +32,7 @@ export interface MiClusterTopology {
 
 export interface MiClusterCaps {
   readonly cluster_id: number;
-  readonly Capabilities: Array<{ readonly name: string; readonly state: 'Ok' | 'not synced'; readonly enabled: 'yes' }>;
+  readonly Capabilities: Array<{ readonly name: string; readonly state: 'Ok' | 'not synced'; readonly enabled: 'yes' | 'no' }>;
 }
 
 /** clusterer_list: other nodes, most recently learned first, as OpenSIPS lists them. */

@@ -62,3 +62,27 @@ test('a node\'s capability names are bounded as the wire bounds them (64): a str
   t.apply([{ nodeId: n(2), caps: [{ name: 'cap-0', ok: false }] }], () => true);
   assert.equal(t.build(1).entries.find((e) => e.nodeId === 2)?.caps.find((c) => c.name === 'cap-0')?.ok, false);
 });
+
+test('set_cap_status: disabled is "not synced", advertised so, no donor offered and no sync taken; enabled again, OK if it has nothing to sync', () => {
+  const t = new CapabilityTable(n(1));
+  const offered: Array<[string, number]> = [];
+  t.setSyncSeam({ onDonorAvailable: (c, d) => offered.push([c, d]) });
+  t.registerLocal('sipcluster-mi', true);
+  t.registerLocal(UL);
+  assert.equal(t.setLocalEnabled('nope', false), 'unknown-capability');
+  assert.equal(t.setLocalEnabled('sipcluster-mi', false), 'changed');
+  assert.equal(t.setLocalEnabled('sipcluster-mi', false), 'unchanged');
+  assert.equal(t.setLocalEnabled(UL, false), 'changed');
+  assert.ok(t.isLocalDisabled(UL) && !t.isLocalDisabled('nope'));
+  assert.deepEqual(t.miList(), [
+    { name: 'sipcluster-mi', state: 'not synced', enabled: 'no' }, { name: UL, state: 'not synced', enabled: 'no' },
+  ]);
+  assert.deepEqual(t.build(0).entries[0]?.caps, [{ name: 'sipcluster-mi', ok: false }, { name: UL, ok: false }]);
+  t.apply([{ nodeId: n(2), caps: [{ name: UL, ok: true }] }], () => true);
+  assert.deepEqual(offered, [], 'a disabled capability asks no donor for a sync');
+  assert.equal(t.setLocalSynced(UL, true), false, 'nor takes one');
+  assert.equal(t.setLocalEnabled('sipcluster-mi', true), 'changed');
+  assert.equal(t.setLocalEnabled(UL, true), 'changed');
+  assert.deepEqual(t.miList().map((c) => [c.name, c.state, c.enabled]), [['sipcluster-mi', 'Ok', 'yes'], [UL, 'not synced', 'yes']]);
+  assert.deepEqual(offered, [[UL, 2]], 'enabled again, it is offered the donors known now');
+});

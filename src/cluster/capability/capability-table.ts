@@ -33,8 +33,19 @@ export interface CapabilitySyncSeam {
  * (handle_cap_update) and restarted nodes send 0 (vectors 04 #26), so updates are applied as
  * they come; every update carries full state, so the last one wins.
  */
+/** Our own capability: synced or not (`ok`), enabled or not (clusterer:set_cap_status). */
+interface LocalCap {
+  ok: boolean;
+  enabled: boolean;
+  /** Registered synced: it holds no data to sync (sipcluster-mi), so enabling makes it OK again. */
+  readonly syncless: boolean;
+}
+
+/** What clusterer:set_cap_status did. */
+export type SetCapResult = 'unknown-capability' | 'unchanged' | 'changed';
+
 export class CapabilityTable {
-  private readonly local = new Map<string, boolean>();
+  private readonly local = new Map<string, LocalCap>();
   private readonly remote = new Map<NodeId, Map<string, boolean>>();
   private seq = -1;
   private seam: CapabilitySyncSeam | undefined;
@@ -47,18 +58,48 @@ export class CapabilityTable {
 
   /** A module registers a capability (clusterer register_capability); not synced until told. */
   registerLocal(name: string, synced = false): void {
-    if (!this.local.has(name)) this.local.set(name, synced);
+    if (!this.local.has(name)) this.local.set(name, { ok: synced, enabled: true, syncless: synced });
   }
 
-  /** Returns true when the state changed, i.e. a CAP_UPDATE should be flooded. */
+  /**
+   * Returns true when the state changed, i.e. a CAP_UPDATE should be flooded. A disabled
+   * capability stays "not synced": it takes no sync data.
+   */
   setLocalSynced(name: string, synced: boolean): boolean {
-    if (this.local.get(name) === synced) return false;
-    this.local.set(name, synced);
+    const cap = this.local.get(name);
+    if (cap === undefined) {
+      this.local.set(name, { ok: synced, enabled: true, syncless: false });
+      return true;
+    }
+    if (cap.ok === synced || (synced && !cap.enabled)) return false;
+    cap.ok = synced;
     return true;
   }
 
+  /**
+   * clusterer:set_cap_status. As OpenSIPS documents it, a disabled capability sends and accepts
+   * none of its replication or sync messages (the node gates them: isLocalDisabled), turns "not
+   * synced" and so is no sync donor (CAP_UPDATE carries that state). Enabled again, a capability
+   * with no data to sync is OK at once; one with data stays not synced and is offered the donors
+   * known now, as a new donor would be.
+   */
+  setLocalEnabled(name: string, enabled: boolean): SetCapResult {
+    const cap = this.local.get(name);
+    if (cap === undefined) return 'unknown-capability';
+    if (cap.enabled === enabled) return 'unchanged';
+    cap.enabled = enabled;
+    cap.ok = enabled && cap.syncless;
+    if (enabled && !cap.ok) for (const donor of this.donors(name)) this.seam?.onDonorAvailable(name, donor);
+    return 'changed';
+  }
+
+  /** True for a capability of ours that clusterer:set_cap_status disabled; false for any other name. */
+  isLocalDisabled(name: string): boolean {
+    return this.local.get(name)?.enabled === false;
+  }
+
   localCapabilities(): ReadonlyArray<{ name: string; ok: boolean }> {
-    return [...this.local].map(([name, ok]) => ({ name, ok }));
+    return [...this.local].map(([name, c]) => ({ name, ok: c.ok }));
   }
 
   /** handle_cap_update: entries about ourselves are skipped. */
@@ -81,7 +122,8 @@ export class CapabilityTable {
         caps.set(c.name, c.ok);
         changes.push({ nodeId: e.nodeId, name: c.name, ok: c.ok });
         // A node in state OK may serve a pending sync of ours (handle_cap_update).
-        if (c.ok && this.local.get(c.name) === false) this.seam?.onDonorAvailable(c.name, e.nodeId);
+        const mine = this.local.get(c.name);
+        if (c.ok && mine !== undefined && !mine.ok && mine.enabled) this.seam?.onDonorAvailable(c.name, e.nodeId);
       }
     }
     return { kind: 'applied', changes };
@@ -113,7 +155,7 @@ export class CapabilityTable {
   }
 
   /** MI clusterer:list_cap entries (vectors mi/node1-clusterer_list_cap.json). */
-  miList(): Array<{ name: string; state: 'Ok' | 'not synced'; enabled: 'yes' }> {
-    return [...this.local].map(([name, ok]) => ({ name, state: ok ? 'Ok' : 'not synced', enabled: 'yes' }));
+  miList(): Array<{ name: string; state: 'Ok' | 'not synced'; enabled: 'yes' | 'no' }> {
+    return [...this.local].map(([name, c]) => ({ name, state: c.ok ? 'Ok' : 'not synced', enabled: c.enabled ? 'yes' : 'no' }));
   }
 }
