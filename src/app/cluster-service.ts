@@ -102,11 +102,13 @@ export class ClusterService implements Service {
   // ---------------- the script-messaging seam ----------------
 
   /** Sends a clusterer-extra generic message (OpenSIPS cluster_send_req / cluster_send_rpl). */
-  sendGeneric(destination: NodeId, text: string, opts: { readonly tag?: string; readonly isRequest?: boolean } = {}): RunnerSendResult {
-    return this.runner.sendRouted({
+  sendGeneric(destination: NodeId, text: string, opts: { readonly tag?: string; readonly isRequest?: boolean } = {}): Exclude<RunnerSendResult, 'cap-disabled'> {
+    const r = this.runner.sendRouted({
       kind: 'generic-msg', clusterId: this.cfg.clusterId, sourceNodeId: this.cfg.nodeId, destinationNodeId: destination,
       isRequest: opts.isRequest ?? true, tag: opts.tag ?? '', payload: Buffer.from(text, 'utf8'),
     });
+    // GENERIC_MSG is the clusterer's own, no capability's (capabilityOf): set_cap_status never stops it.
+    return r === 'cap-disabled' ? 'failed' : r;
   }
 
   /** Every routed message addressed to us; returns the unsubscribe function. */

@@ -7,6 +7,7 @@
 import type { NodeId } from '../lib/ids.ts';
 import type { ClustererInternalMessage } from './wire/index.ts';
 import type { NodeCore } from './node-core.ts';
+import { capabilityOf } from './capability/message-capability.ts';
 import type { NodeOutput, PacketSource, RoutedMessage } from './node-types.ts';
 
 export function receiveInternal(c: NodeCore, m: ClustererInternalMessage, from: PacketSource): void {
@@ -105,8 +106,15 @@ export function receiveRouted(c: NodeCore, m: RoutedMessage, from: PacketSource)
   if (!c.directory.has(src)) return c.rejected('CLUSTER_UNKNOWN_SOURCE');
   if (from.nodeId !== undefined) c.linkInput(from.nodeId, 'traffic', false);
   if (m.destinationNodeId === c.selfId) {
-    if (m.kind === 'remove-node') receiveRemoveNode(c, src, m.targetNodeId as NodeId);
-    else c.emit({ kind: 'message', msg: m });
+    if (m.kind === 'remove-node') {
+      receiveRemoveNode(c, src, m.targetNodeId as NodeId);
+      return c.flush();
+    }
+    // clusterer:set_cap_status: a disabled capability accepts none of its messages. Only what is
+    // addressed to us: relaying others' traffic is the clusterer's, not the capability's.
+    const cap = capabilityOf(m);
+    if (cap !== undefined && c.capabilities.isLocalDisabled(cap)) return c.rejected('CLUSTER_CAP_DISABLED');
+    c.emit({ kind: 'message', msg: m });
     return c.flush();
   }
   // clusterer.c "route the message": relay to the next hop, never back where it came from.

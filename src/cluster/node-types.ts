@@ -44,7 +44,8 @@ export type NodeOutput =
   | { readonly kind: 'disabled-by-peer'; readonly by: NodeId };
 
 /** OpenSIPS send results (clusterer_admin.xml cluster_send_req): 1, -1, -2 (-3 is the driver's). */
-export type SendResult = 'sent' | 'disabled' | 'unreachable';
+/** `cap-disabled`: the message's capability is disabled here (clusterer:set_cap_status). */
+export type SendResult = 'sent' | 'disabled' | 'cap-disabled' | 'unreachable';
 
 /**
  * clusterer_remove_node refused (clusterer_mod.c cluster_remove_node): `db-mode` in db_mode 1

@@ -135,3 +135,40 @@ test('a packet naming node id 0 or a negative one anywhere is dropped whole (CLU
   assert.equal(counters.values.get('clusterer:drop_CLUSTER_BAD_NODE_ID'), hostile.length);
   assert.deepEqual(miList(n1).Nodes.map((n) => n.node_id), [], 'no node learnt');
 });
+
+test('clusterer:set_cap_status: a disabled capability sends none of its messages, drops those addressed to us, and a CAP_UPDATE tells the neighbors', () => {
+  const { n1, n2, counters } = pair();
+  const nodes = new Map<NodeId, ClusterNode>([[nodeId(1), n1], [nodeId(2), n2]]);
+  const UL = 'usrloc-contact-repl';
+  n1.capabilities.setLocalSynced(UL, true); // as a finished sync would
+  pump(nodes, n2.tick().map((o) => [nodeId(2), o]));
+  pump(nodes, n1.tick().map((o) => [nodeId(1), o]));
+  assert.equal(n1.linkState(nodeId(2)), 'up');
+  assert.deepEqual(n2.capabilities.donors(UL), [1]);
+  assert.deepEqual(n1.setCapabilityEnabled('dialog-dlg-repl', false), { result: 'unknown-capability', outputs: [] });
+  const off = n1.setCapabilityEnabled(UL, false);
+  assert.equal(off.result, 'changed');
+  // the CAP_UPDATE reaches node 2, which now holds node 1 as no donor of it
+  const sent = off.outputs.filter((o) => o.kind === 'send');
+  assert.deepEqual(sent.map((o) => o.kind === 'send' && [o.to, o.msg.kind]), [[2, 'cap-update']]);
+  pump(nodes, off.outputs.map((o) => [nodeId(1), o]));
+  assert.deepEqual(n2.capabilities.donors(UL), []);
+  assert.equal(n1.setCapabilityEnabled(UL, false).result, 'unchanged');
+  assert.deepEqual(miListCap(n1).Capabilities, [{ name: UL, state: 'not synced', enabled: 'no' }]);
+
+  const del = { kind: 'urecord-delete', clusterId: 1, sourceNodeId: 1, destinationNodeId: 2, domain: Buffer.from('location'), aor: Buffer.from('a@x') } as const;
+  assert.equal(n1.sendRouted(del), 'cap-disabled');
+  assert.deepEqual(n1.takeOutputs(), []);
+  const generic = { kind: 'generic-msg', clusterId: 1, sourceNodeId: 1, destinationNodeId: 2, isRequest: true, tag: 't', payload: Buffer.from('x') } as const;
+  assert.equal(n1.sendRouted(generic), 'sent', 'the clusterer\'s own messages are no capability\'s');
+  const incoming = { ...del, sourceNodeId: 2, destinationNodeId: 1 };
+  const out = n1.receive(incoming, { connId: '2', nodeId: nodeId(2) });
+  assert.deepEqual(out.filter((o) => o.kind === 'message' || o.kind === 'dropped'), [{ kind: 'dropped', code: 'CLUSTER_CAP_DISABLED' }]);
+  assert.equal(counters.values.get('clusterer:drop_CLUSTER_CAP_DISABLED'), 1);
+
+  const on = n1.setCapabilityEnabled(UL, true);
+  assert.equal(on.result, 'changed');
+  assert.ok(on.outputs.some((o) => o.kind === 'send' && o.msg.kind === 'cap-update'));
+  assert.equal(n1.sendRouted(del), 'sent');
+  assert.deepEqual(n1.receive(incoming, { connId: '2', nodeId: nodeId(2) }).filter((o) => o.kind === 'message').length, 1);
+});

@@ -15,12 +15,14 @@ import type { ClustererInternalMessage, DecodedPacket } from './wire/index.ts';
 import type { HeartbeatLink } from './membership/heartbeat-link.ts';
 import type { NodeDirectory } from './topology/node-directory.ts';
 import type { LinkStateDb } from './topology/link-state-db.ts';
-import type { CapabilityTable } from './capability/capability-table.ts';
+import type { CapabilityTable, SetCapResult } from './capability/capability-table.ts';
+import { capabilityOf } from './capability/message-capability.ts';
 import { NodeCore } from './node-core.ts';
 import { receiveInternal, receiveRouted } from './node-receive.ts';
 import { nodeIdsValid } from './node-ids-check.ts';
 import type { ClusterNodeConfig, NodeOutput, PacketSource, RemoveNodeResult, RoutedMessage, SendResult } from './node-types.ts';
 
+export type { SetCapResult } from './capability/capability-table.ts';
 export type { ClusterNodeConfig, NodeOutput, PacketSource, RemoveNodeRefusal, RemoveNodeResult, RoutedMessage, SendResult } from './node-types.ts';
 
 export class ClusterNode {
@@ -89,6 +91,7 @@ export class ClusterNode {
   /** Sends a routed message (generic, sync, usrloc...) to its trailer destination via the next hop. */
   sendRouted(msg: RoutedMessage): SendResult {
     if (!this.c.on) return 'disabled';
+    if (this.capDisabled(msg)) return 'cap-disabled';
     const hop = this.topology.nextHop(msg.destinationNodeId as NodeId);
     if (hop === undefined) return 'unreachable';
     this.c.send(hop, msg);
@@ -104,6 +107,24 @@ export class ClusterNode {
   setEnabled(on: boolean): NodeOutput[] {
     this.c.setOn(on);
     return this.c.flush();
+  }
+
+  /**
+   * clusterer:set_cap_status for one of our capabilities (CapabilityTable.setLocalEnabled says
+   * what a disabled one stops doing). A change is told to every Up neighbor in a CAP_UPDATE, which
+   * they flood on: the others learn we are no sync donor for it (or again one).
+   */
+  setCapabilityEnabled(name: string, on: boolean): { readonly result: SetCapResult; readonly outputs: NodeOutput[] } {
+    const c = this.c;
+    const result = c.capabilities.setLocalEnabled(name, on);
+    if (result === 'changed' && c.on) for (const to of this.topology.upNeighbors()) c.sendCapUpdate(to, false);
+    return { result, outputs: c.flush() };
+  }
+
+  /** A message of a capability disabled here: neither sent nor accepted. */
+  private capDisabled(msg: RoutedMessage): boolean {
+    const cap = capabilityOf(msg);
+    return cap !== undefined && this.c.capabilities.isLocalDisabled(cap);
   }
 
   /**

@@ -11,7 +11,7 @@ import { isValidId, nodeId as toNodeId } from '../../lib/ids.ts';
 import type { NodeId } from '../../lib/ids.ts';
 import { decodeBinPacket, encodeBinMessage } from '../wire/index.ts';
 import type { BinMessage, DecodedPacket } from '../wire/index.ts';
-import type { ClusterNode, NodeOutput, RemoveNodeRefusal, RoutedMessage, SendResult } from '../node.ts';
+import type { ClusterNode, NodeOutput, RemoveNodeRefusal, RoutedMessage, SendResult, SetCapResult } from '../node.ts';
 import { BinTransport } from './bin-transport.ts';
 import type { BinTransportOptions, PacketSource } from './bin-transport.ts';
 import { parseBinUrl } from './bin-url.ts';
@@ -93,6 +93,13 @@ export class ClusterRunner {
   /** clusterer_set_status for the current node. */
   setEnabled(on: boolean): void {
     this.handle(this.node.setEnabled(on));
+  }
+
+  /** clusterer:set_cap_status for one of our capabilities; sends the CAP_UPDATEs a change makes. */
+  setCapabilityEnabled(name: string, on: boolean): SetCapResult {
+    const r = this.node.setCapabilityEnabled(name, on);
+    this.handle(r.outputs);
+    return r.result;
   }
 
   /**
