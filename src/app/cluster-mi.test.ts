@@ -93,3 +93,17 @@ test('clusterer:reload on a node that is not in db_mode answers OpenSIPS\'s 400 
   const { call } = setup(0);
   await assert.rejects(async () => call('clusterer:reload', {}), refused(400, 'RPC_CLUSTER_NO_DB', 'Non-DB mode'));
 });
+
+test('clusterer:set_cap_status {cluster_id, capability, status}: "OK", list_cap shows it; unknown cluster / capability and a bad status answer as OpenSIPS', () => {
+  const { call, node } = setup(0);
+  node.capabilities.registerLocal('sipcluster-mi', true);
+  assert.equal(call('clusterer:set_cap_status', { cluster_id: 1, capability: 'sipcluster-mi', status: 0 }), 'OK');
+  assert.deepEqual(call('clusterer:list_cap', {}), { Clusters: [{ cluster_id: 1, Capabilities: [{ name: 'sipcluster-mi', state: 'not synced', enabled: 'no' }] }] });
+  assert.equal(node.sendRouted({ kind: 'mi-ticket', clusterId: 1, sourceNodeId: 1, destinationNodeId: 2, requestId: 1, command: 'uptime', paramsHash: '00000000' }), 'cap-disabled');
+  assert.equal(call('clusterer_set_cap_status', { cluster_id: '1', capability: 'sipcluster-mi', status: '1' }), 'OK', 'the 3.x name, MI strings');
+  assert.deepEqual(call('clusterer:list_cap', {}), { Clusters: [{ cluster_id: 1, Capabilities: [{ name: 'sipcluster-mi', state: 'Ok', enabled: 'yes' }] }] });
+  assert.throws(() => call('clusterer:set_cap_status', { cluster_id: 7, capability: 'sipcluster-mi', status: 0 }), refused(404, 'RPC_CLUSTER_NOT_FOUND', 'Cluster id not found'));
+  assert.throws(() => call('clusterer:set_cap_status', { cluster_id: 1, capability: 'dialog-dlg-repl', status: 0 }), refused(404, 'RPC_CLUSTER_CAP_NOT_FOUND', 'Capability not found'));
+  assert.throws(() => call('clusterer:set_cap_status', { cluster_id: 1, capability: 'sipcluster-mi', status: 2 }), refused(400, 'RPC_INVALID_PARAMS', "Bad value for 'status'"));
+  assert.throws(() => call('clusterer:set_cap_status', { cluster_id: 1, status: 0 }), (e: unknown) => e instanceof RpcError && e.code === 'RPC_INVALID_PARAMS');
+});

@@ -5,7 +5,7 @@
  */
 import { isValidId, nodeId as toNodeId } from '../lib/ids.ts';
 import { miList, miListCap, miListTopology } from '../cluster/node-mi.ts';
-import { optionalInt, requireInt, RpcError, RPC_INVALID_PARAMS } from '../mgmt/rpc-registry.ts';
+import { optionalInt, requireInt, requireString, RpcError, RPC_INVALID_PARAMS } from '../mgmt/rpc-registry.ts';
 import type { RpcRegistry } from '../mgmt/rpc-registry.ts';
 import type { ClusterService } from './cluster-service.ts';
 import type { NodeId } from '../lib/ids.ts';
@@ -45,6 +45,21 @@ export function registerClustererMethods(reg: RpcRegistry, svc: ClusterService):
         throw new RpcError(400, 'RPC_CLUSTER_NOT_CURRENT_NODE', 'only the current node\'s status can be set');
       }
       svc.runner.setEnabled(status === 1);
+      return 'OK';
+    },
+  });
+  reg.register({
+    // OpenSIPS clusterer:set_cap_status: cluster_id, capability (as list_cap names it), status 0/1.
+    name: 'clusterer:set_cap_status', aliases: ['clusterer_set_cap_status'], params: ['cluster_id', 'capability', 'status'],
+    help: 'enables (1) or disables (0) one of this node\'s capabilities: a disabled one sends and accepts no replication or sync',
+    handler: (p) => {
+      checkCluster(svc, requireInt(p, 'cluster_id'));
+      const capability = requireString(p, 'capability');
+      const status = requireInt(p, 'status');
+      if (status !== 0 && status !== 1) throw new RpcError(400, 'RPC_INVALID_PARAMS', "Bad value for 'status'");
+      if (svc.runner.setCapabilityEnabled(capability, status === 1) === 'unknown-capability') {
+        throw new RpcError(404, 'RPC_CLUSTER_CAP_NOT_FOUND', 'Capability not found');
+      }
       return 'OK';
     },
   });
