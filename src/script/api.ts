@@ -16,8 +16,24 @@ export type Response = SipMessage;
  * (noReplyTimeoutMs = OpenSIPS fr_timeout, timeoutMs = fr_inv_timeout / timer C), and the outcome
  * `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
-export type { RelayOptions, RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
-import type { NatCheck, RelayOptions, RelayOutcome, RelayTarget, SdpFixOptions } from '../sip/proxy/index.ts';
+export type { RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
+import type { NatCheck, RelayOptions as ProxyRelayOptions, RelayOutcome, RelayTarget, SdpFixOptions } from '../sip/proxy/index.ts';
+
+/**
+ * relay()'s options: the proxy's (above) and the handlers of this relay's branch set — OpenSIPS
+ * `t_on_reply("name")` and `t_on_failure("name")` armed before `t_relay()`:
+ * - `onReply` runs for each response of the branches this relay starts, after the routes' `reply`
+ *   handler (OpenSIPS runs the main onreply_route, then the armed one);
+ * - `onFailure` runs instead of the routes' `failure` handler when this relay's branch set ends
+ *   without a 2xx. A relay from it arms its own, or none: a later relay without `onFailure` goes
+ *   back to the routes' `failure` handler (OpenSIPS: t_on_failure must be armed for each round).
+ * Both are ignored for a request forwarded without a transaction (an ACK of a 2xx, a CANCEL with
+ * no response context here). Errors they throw go to the `error` handler, as any handler's.
+ */
+export interface RelayOptions extends ProxyRelayOptions {
+  readonly onReply?: (res: Response, ctx: ReplyContext) => void | Promise<void>;
+  readonly onFailure?: (best: Response | undefined, status: number, ctx: RequestContext) => void | Promise<void>;
+}
 export type { NatCheck, SdpFixOptions } from '../sip/proxy/index.ts';
 import type { EslEvent } from '../features/esl/index.ts';
 

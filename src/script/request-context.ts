@@ -1,7 +1,7 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import { DEFAULT_NAT_CHECKS, natChecksOf, natTest, type NatCheck, type SdpFixOptions } from '../sip/proxy/index.ts';
 import type {
-  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, ScriptLogger,
+  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, Routes, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
@@ -22,6 +22,15 @@ export interface ContextDeps {
 }
 
 type TargetArg = string | RelayTarget | Contact;
+
+/**
+ * Installs the reply and failure handlers of one relay's branch set (RelayOptions onReply and
+ * onFailure; undefined for both: the routes' own again). The script host implements it: it owns
+ * the routes a transaction started with and the error handling every handler gets.
+ */
+export interface RelayHookArmer {
+  armRelay(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): void;
+}
 
 /**
  * A relay target from what a script passes: a URI, a RelayTarget, or a Contact from lookup(). A
@@ -52,8 +61,15 @@ export class ScriptRequestContext implements RequestContext {
   private authApi: RequestContext['auth'] | undefined;
   private clusterApi: ClusterApi | undefined;
   private natApi: NatApi | undefined;
+  /** The last relay armed handlers of its own (RelayOptions onReply/onFailure). */
+  private relayHooksArmed = false;
 
-  constructor(readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger) {}
+  constructor(
+    readonly pr: ProxyRequestPort, private readonly deps: ContextDeps, readonly log: ScriptLogger,
+    private readonly armer?: RelayHookArmer,
+    /** The routes this request started with (a reload does not change a transaction's handlers). */
+    readonly routes?: Routes,
+  ) {}
 
   get source(): RequestContext['source'] {
     const s = this.pr.src;
@@ -133,6 +149,12 @@ export class ScriptRequestContext implements RequestContext {
   }
 
   relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
+    const own = opts.onReply !== undefined || opts.onFailure !== undefined;
+    // This relay's handlers, or the routes' again after a relay that had its own.
+    if ((own || this.relayHooksArmed) && this.armer !== undefined) {
+      this.armer.armRelay(this, opts.onReply, opts.onFailure);
+      this.relayHooksArmed = own;
+    }
     if (targets === undefined) return this.pr.relay(undefined, opts);
     const list = Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
     if (list.length === 0) return Promise.resolve({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });

@@ -159,3 +159,83 @@ test('the failure handler can serial-fork; the reply handler sees responses; var
   assert.deepEqual(pr.relays, [[{ uri: 'sip:bob@192.0.2.9' }], [{ uri: 'sip:voicemail@192.0.2.50' }]]);
   assert.deepEqual(calls, ['reply 0 sip:bob@192.0.2.9 branch 0 sip:bob@192.0.2.9', 'failure 486']);
 });
+
+test('relay({ onFailure, onReply }) arms handlers for that branch set (t_on_failure / t_on_reply); a later relay without them gets the routes\' own back', async () => {
+  const calls: string[] = [];
+  const pr = new FakeRequest(msg('INVITE'));
+  const branch = { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined };
+  const replyPort = { source: undefined, fixContact: () => false, fixSdp: () => false };
+  host(defineRoutes({
+    request: (_req, ctx) => {
+      void ctx.relay('sip:bob@192.0.2.9', {
+        onReply: (res) => { calls.push(`own reply ${res.status}`); },
+        onFailure: async (_best, status, c) => { calls.push(`own failure ${status}`); await c.relay('sip:voicemail@192.0.2.50'); },
+      });
+    },
+    reply: () => { calls.push('routes reply'); },
+    failure: (_best, status) => { calls.push(`routes failure ${status}`); },
+  })).handleRequest(pr);
+  pr.hooks.onReply?.(msg('INVITE'), branch, replyPort);
+  assert.deepEqual(calls, ['routes reply', 'own reply 0'], "the routes' reply handler first, then the relay's");
+  await pr.hooks.onFailure?.(undefined, 486);
+  assert.deepEqual(calls.slice(2), ['own failure 486'], "the relay's failure handler instead of the routes'");
+  // The voicemail relay armed nothing of its own: the routes' handlers are back.
+  calls.length = 0;
+  pr.hooks.onReply?.(msg('INVITE'), branch, replyPort);
+  await pr.hooks.onFailure?.(undefined, 480);
+  assert.deepEqual(calls, ['routes reply', 'routes failure 480']);
+  assert.deepEqual(pr.relays, [[{ uri: 'sip:bob@192.0.2.9' }], [{ uri: 'sip:voicemail@192.0.2.50' }]]);
+});
+
+test('a relay\'s onFailure that throws goes to the error handler and the request gets 500; without routes\' handlers a later relay arms a no-op', async () => {
+  const errors: string[] = [];
+  const pr = new FakeRequest(msg('INVITE'));
+  host(defineRoutes({
+    request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.9', { onFailure: () => { throw new Error('own failure broke'); } }); },
+    error: (e) => { errors.push((e as Error).message); },
+  })).handleRequest(pr);
+  pr.handled = false; // the fake relay marked it; the transaction is still open for the failure handler
+  await pr.hooks.onFailure?.(undefined, 486);
+  assert.deepEqual(errors, ['own failure broke']);
+  assert.deepEqual(pr.replies.map((r) => r.status), [500]);
+
+  const again = new FakeRequest(msg('INVITE'));
+  let ownRuns = 0;
+  host(defineRoutes({
+    request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.9', { onFailure: async (_b, _s, c) => { ownRuns++; await c.relay('sip:voicemail@192.0.2.50'); } }); },
+  })).handleRequest(again);
+  await again.hooks.onFailure?.(undefined, 486);
+  assert.equal(ownRuns, 1);
+  // The routes have no failure handler: the voicemail relay's failure hook must not be the relay's
+  // own again (the proxy re-arms a running hook that finds none armed), so it is a no-op.
+  assert.ok(again.hooks.onFailure !== undefined);
+  await again.hooks.onFailure(undefined, 480);
+  assert.equal(ownRuns, 1);
+});
+
+test('through the proxy: relay({ onFailure }) forks to voicemail on 486; the voicemail relay armed nothing, so its 480 goes up without running the handler again', async () => {
+  const h = harness();
+  let ownRuns = 0;
+  const outcomes: unknown[] = [];
+  const sh = new ScriptHost(defineRoutes({
+    request: async (_req, ctx) => {
+      outcomes.push(await ctx.relay('sip:bob@192.0.2.20', {
+        onFailure: async (_best, status, c) => { ownRuns++; outcomes.push(`failure ${status}`); outcomes.push(await c.relay('sip:vm@192.0.2.99')); },
+      }));
+    },
+  }), { registrar, auth, cluster: undefined, logger });
+  h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+  h.recv(request({ method: 'INVITE' }));
+  const bob = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+  h.answer(bob, 486, 'Busy Here');
+  await flush(); await flush();
+  const vm = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+  assert.equal(vm.uriText, 'sip:vm@192.0.2.99');
+  h.answer(vm, 480, 'Temporarily Unavailable');
+  await flush(); await flush();
+  const finals = h.take().filter((s) => !s.msg.isRequest && s.msg.status >= 200).map((s) => s.msg.status);
+  assert.equal(ownRuns, 1, "the relay's failure handler ran once, for its own branch set");
+  assert.equal(finals.length, 1);
+  assert.ok(finals[0] === 480 || finals[0] === 486, `one final upstream, got ${String(finals)}`);
+  assert.deepEqual(outcomes.slice(0, 1), ['failure 486']);
+});

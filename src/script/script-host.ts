@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, ReplyBranch, ReplyContext, Routes, ScriptLogger } from './api.ts';
+import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, NodeStateEvent, RelayOptions, ReplyBranch, ReplyContext, Routes, ScriptLogger } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
@@ -38,28 +38,8 @@ export class ScriptHost {
   handleRequest(pr: ProxyRequestPort): void | Promise<void> {
     const routes = this.routes;
     const log = this.loggerFor(pr.msg);
-    const ctx = new ScriptRequestContext(pr, this.deps, log);
-    const replyHandler = routes.reply;
-    const failureHandler = routes.failure;
-    if (replyHandler !== undefined || failureHandler !== undefined) {
-      const nodeId = this.deps.cluster?.nodeId;
-      pr.setHooks({
-        ...(replyHandler === undefined ? {} : {
-          onReply: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
-            this.guard(() => replyHandler(res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply)), routes, ctx, 'reply');
-          },
-        }),
-        ...(failureHandler === undefined ? {} : {
-          onFailure: async (best: SipMessage | undefined, status: number) => {
-            try {
-              await failureHandler(best, status, ctx);
-            } catch (e) {
-              await this.failed(e, routes, ctx, 'failure');
-            }
-          },
-        }),
-      });
-    }
+    const ctx = new ScriptRequestContext(pr, this.deps, log, this, routes);
+    if (routes.reply !== undefined || routes.failure !== undefined) this.arm(ctx, routes, routes.reply, routes.failure);
     let r: void | Promise<void>;
     try {
       r = routes.request(pr.msg, ctx);
@@ -73,6 +53,44 @@ export class ScriptHost {
     }
     this.finished(ctx);
     return undefined;
+  }
+
+  /**
+   * RelayOptions onReply / onFailure (ScriptRequestContext.relay): this relay's branch set gets
+   * them; undefined for both arms the routes' own again. A relay with onReply runs the routes'
+   * `reply` first (OpenSIPS: the main onreply_route, then the one t_on_reply armed). A relay
+   * without onFailure after one with it gets the routes' `failure`, or none: a handler that does
+   * nothing, so that the proxy does not arm the one still running again (it does that for the
+   * routes' own, which a relay from inside it keeps, as before).
+   */
+  armRelay(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): void {
+    const routes = ctx.routes ?? this.routes;
+    const main = routes.reply;
+    const reply = onReply === undefined ? main : main === undefined ? onReply : bothReplies(main, onReply);
+    this.arm(ctx, routes, reply, onFailure ?? routes.failure ?? noFailureHandler);
+  }
+
+  /** Installs reply and failure handlers on the request's transaction, with the error handling every handler gets. */
+  private arm(ctx: ScriptRequestContext, routes: Routes, replyHandler: Routes['reply'], failureHandler: Routes['failure']): void {
+    const pr = ctx.pr;
+    const log = ctx.log;
+    const nodeId = this.deps.cluster?.nodeId;
+    const hooks: Parameters<ProxyRequestPort['setHooks']>[0] = {};
+    if (replyHandler !== undefined) {
+      hooks.onReply = (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
+        this.guard(() => replyHandler(res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply)), routes, ctx, 'reply');
+      };
+    }
+    if (failureHandler !== undefined) {
+      hooks.onFailure = async (best: SipMessage | undefined, status: number) => {
+        try {
+          await failureHandler(best, status, ctx);
+        } catch (e) {
+          await this.failed(e, routes, ctx, 'failure');
+        }
+      };
+    }
+    pr.setHooks(hooks);
   }
 
   clusterRequest(ev: ClusterMessageEvent): void {
@@ -173,6 +191,18 @@ export class ScriptHost {
       error: (msg, f) => l.error({ ...fields, ...f, script: true }, msg),
     };
   }
+}
+
+/** The failure handler of a relay that armed none after one that did: the best response goes up. */
+function noFailureHandler(): void {}
+
+/** The routes' reply handler, then a relay's own (both may be async: the second waits for the first). */
+function bothReplies(main: NonNullable<Routes['reply']>, own: NonNullable<Routes['reply']>): NonNullable<Routes['reply']> {
+  return (res, ctx) => {
+    const r = main(res, ctx);
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') return (r as Promise<void>).then(() => own(res, ctx));
+    return own(res, ctx);
+  };
 }
 
 /** A request's logger: the Call-ID and method are attached when a line is written, not before. */
