@@ -52,7 +52,9 @@ export function startBanList(rt: NodeRuntime, onDetected: (d: BanDetected) => vo
       // The hot path: one Map lookup for a source that is not banned.
       if (list.check(pr.src.remoteAddress) === undefined) return false;
       if (drop || pr.msg.method === 'ACK') pr.drop();
-      else pr.reply(403, 'Forbidden');
+      // Stateless (OpenSIPS pike scripts: sl_send_reply): a banned source's flood keeps no
+      // transaction, and an INVITE's 403 is not resent toward a source that never ACKs.
+      else pr.reply(403, 'Forbidden', { stateless: true });
       return true;
     },
     observeReply(pr, status, headers) {

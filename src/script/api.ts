@@ -66,6 +66,13 @@ export interface ReplyOptions {
   readonly headers?: HeaderList;
   readonly body?: string | Buffer;
   readonly contentType?: string;
+  /**
+   * OpenSIPS sl_send_reply: a final response sent without keeping the transaction — nothing stored,
+   * nothing retransmitted, a retransmitted request runs the handler again, and the ACK of the
+   * response is absorbed. For answers to floods and scanners (a 403 to a banned source, a 404 to
+   * an unknown user), not for a request the script already relayed. A provisional is refused (false).
+   */
+  readonly stateless?: boolean;
 }
 
 /**

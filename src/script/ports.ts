@@ -29,7 +29,7 @@ export interface ProxyRequestPort {
   readonly msg: SipMessage;
   readonly src: ScriptSource;
   readonly vars: Map<string, unknown>;
-  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean;
+  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string; stateless?: boolean }): boolean;
   /** Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay nothing. */
   relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): Promise<RelayOutcome>;
   forwardStateless(destination?: string): void;

@@ -22,7 +22,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get handled(): boolean { return this.pr.disposition !== 'pending'; }
   get cancelled(): boolean { return this.pr.cancelled; }
 
-  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string }): boolean {
+  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string; stateless?: boolean }): boolean {
     this.observe?.(this.pr, status, opts?.headers);
     return this.pr.reply(status, reason, opts);
   }

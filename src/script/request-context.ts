@@ -137,7 +137,8 @@ export class ScriptRequestContext implements RequestContext {
   reply(status: number, reason?: string, opts: ReplyOptions = {}): boolean {
     const headers = [...(opts.headers ?? [])];
     if (opts.contentType !== undefined) headers.push(['Content-Type', opts.contentType]);
-    return this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers } : { headers, body: opts.body });
+    const stateless = opts.stateless === true;
+    return this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers, stateless } : { headers, body: opts.body, stateless });
   }
 
   get requestUri(): string {

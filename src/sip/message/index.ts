@@ -3,7 +3,7 @@ export { parseMessage, trailingBytes, type ParseOptions } from './parser.ts';
 export { SipMessage, type ContactList, type SipKind } from './sip-message.ts';
 export { serialize, formatMessage, isSingleLine, type MessageInit } from './serializer.ts';
 export { MessageEditor } from './message-editor.ts';
-export { buildResponse, buildResponseBytes, deriveToTag, prepareHeaders, type PreparedHeaders, type ResponseOptions } from './response-builder.ts';
+export { buildResponse, buildResponseBytes, DERIVED_TAG_LENGTH, deriveToTag, prepareHeaders, type PreparedHeaders, type ResponseOptions } from './response-builder.ts';
 export { buildRequest, type RequestInit } from './request-builder.ts';
 export { parseUri, formatUri, uriEquals, pctDecode, pctOctets, type Uri, type SipUri, type TelUri, type OtherUri } from './uri.ts';
 export { sipUriPort } from './uri-port.ts';

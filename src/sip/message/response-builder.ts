@@ -58,7 +58,8 @@ export function deriveToTag(req: SipMessage): string {
 }
 
 /** Length of a derived To tag: two 32-bit hashes as 8 lower-case hex digits each. */
-const TAG_LENGTH = 16;
+export const DERIVED_TAG_LENGTH = 16;
+const TAG_LENGTH = DERIVED_TAG_LENGTH;
 const TAG_SCRATCH = Buffer.alloc(TAG_LENGTH);
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 

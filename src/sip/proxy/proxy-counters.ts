@@ -20,6 +20,7 @@ export class ProxyCounters {
   readonly failovers: Counter;
   readonly recursedTargets: Counter;
   readonly pathRoutedBranches: Counter;
+  readonly filteredAcks: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -35,6 +36,7 @@ export class ProxyCounters {
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
     this.failovers = c.counter('tm:dns_failovers', 'branches retried on the next DNS target after a timeout, transport error or 503 (RFC 3263 §4.3)');
     this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
+    this.filteredAcks = c.counter('sl:filtered_acks', 'ACKs to a response this node generated, absorbed after its transaction (or without one: stateless replies)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
   }
 

@@ -16,3 +16,59 @@ test('RFC 3581 §4/§5, RFC 3261 §18.2.1: a response the proxy generates carrie
   assert.equal(res.msg.topVia.received, '192.0.2.1', 'received param in the response Via');
   assert.equal(res.msg.topVia.rport, 9988, 'rport filled with the source port in the response Via');
 });
+
+test('OpenSIPS sl_send_reply: a stateless final to an INVITE keeps no transaction, is not retransmitted, and its ACK is absorbed', () => {
+  const h = harness();
+  const seen: string[] = [];
+  h.proxy.onRequest = (pr) => {
+    seen.push(pr.msg.method);
+    if (pr.msg.method === 'INVITE') assert.equal(pr.reply(403, 'Forbidden', { stateless: true }), true);
+    else pr.relay();
+  };
+  h.recv(request({ method: 'INVITE' }));
+  const first = h.take();
+  assert.deepEqual(first.map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status)), [100, 403]);
+  const tag = only(first, isRes(403)).msg.to.tag;
+  assert.equal(h.stat('tm:inuse_transactions'), 0, 'nothing kept');
+  // Stateful, the 403 would be resent on timer G until an ACK that never comes (RFC 3261 §17.2.1).
+  h.clock.advance(40_000);
+  assert.deepEqual(h.take(), [], 'no retransmission of the 403');
+  // A retransmitted INVITE runs the script again and gets the same answer (same To tag).
+  h.recv(request({ method: 'INVITE' }));
+  assert.equal(only(h.take(), isRes(403)).msg.to.tag, tag);
+  // The ACK of the 403 (§17.1.1.3: same branch, our To tag) ends here: the script would relay it.
+  h.recv(request({ method: 'ACK', toTag: tag }));
+  assert.deepEqual(h.take(), []);
+  assert.deepEqual(seen, ['INVITE', 'INVITE']);
+  assert.equal(h.stat('sl:filtered_acks'), 1);
+  // An ACK with another tag (a 2xx ACK of a dialog) still reaches the script.
+  h.recv(request({ method: 'ACK', toTag: 'callee-tag', branch: 'z9hG4bKack2xx' }));
+  assert.deepEqual(seen, ['INVITE', 'INVITE', 'ACK']);
+});
+
+test('stateless reply: a provisional is refused and the transaction kept; after a stateful final it is refused too', () => {
+  const h = harness();
+  let results: boolean[] = [];
+  h.proxy.onRequest = (pr) => {
+    results = [pr.reply(180, 'Ringing', { stateless: true }), pr.reply(486, 'Busy Here'), pr.reply(403, 'Forbidden', { stateless: true })];
+  };
+  h.recv(request({ method: 'INVITE' }));
+  assert.deepEqual(results, [false, true, false]);
+  assert.deepEqual(h.take().map((s) => s.msg.status), [100, 486]);
+  assert.equal(h.stat('tm:inuse_transactions'), 1, 'the stateful 486 keeps its transaction for the ACK');
+});
+
+test('the ACK of a stateful non-2xx that arrives after its transaction ended is absorbed, not handed to the script', () => {
+  const h = harness();
+  const seen: string[] = [];
+  h.proxy.onRequest = (pr) => { seen.push(pr.msg.method); if (pr.msg.method === 'INVITE') pr.reply(486, 'Busy Here'); else pr.relay(); };
+  h.recv(request({ method: 'INVITE' }));
+  const tag = only(h.take(), isRes(486)).msg.to.tag;
+  h.recv(request({ method: 'ACK', toTag: tag }));
+  h.clock.advance(60_000);
+  h.take();
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+  h.recv(request({ method: 'ACK', toTag: tag }));
+  assert.deepEqual(h.take(), [], 'a late retransmitted ACK goes nowhere');
+  assert.deepEqual(seen, ['INVITE']);
+});

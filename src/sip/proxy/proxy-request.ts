@@ -74,6 +74,13 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     // kept a 100 Trying and nothing else.
     checkReply(status, reason, opts);
     if (this.transaction === undefined) return this.replyStateless(status, reason, opts);
+    if (opts?.stateless === true) {
+      // Only a final goes out without a transaction (§8.2.6: a provisional one means nothing then);
+      // the transaction is forgotten only once the response is certain to be sent.
+      if (status < 200 || this.disposition !== 'pending' || this.msg.method === 'ACK') return false;
+      this.transaction.forget();
+      return this.replyStateless(status, reason, opts);
+    }
     if (this.disposition === 'pending') this.disposition = 'replied';
     return this.transaction.reply(status, reason, opts);
   }

@@ -128,4 +128,11 @@ export interface ReplyOptions {
   readonly headers?: ReadonlyArray<readonly [string, string]>;
   readonly body?: Buffer | string;
   readonly toTag?: string;
+  /**
+   * OpenSIPS sl_send_reply: a final response sent without a transaction, which is forgotten. Nothing
+   * is kept or retransmitted (an INVITE's 4xx is not resent until an ACK that a scanner never
+   * sends: 10 datagrams toward a forged source over 32 s); a retransmitted request runs the script
+   * again, and the ACK of such a response is absorbed (SipProxy, as OpenSIPS sl_filter_ACK).
+   */
+  readonly stateless?: boolean;
 }

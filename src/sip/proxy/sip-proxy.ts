@@ -6,7 +6,7 @@
  */
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
-import { isRfc3261Branch, ownString, prepareHeaders, type SipMessage } from '../message/index.ts';
+import { DERIVED_TAG_LENGTH, deriveToTag, isRfc3261Branch, ownString, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
 import { AcceptedInvite, CompactStates } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
@@ -172,6 +172,12 @@ export class SipProxy {
       t.server.receiveAck();
       return;
     }
+    // The ACK of a response this node generated (its To tag is the one we derive from the request,
+    // §17.1.1.3: a non-2xx ACK keeps the INVITE's branch) whose transaction is gone or never was (a
+    // stateless reply): it ends here, as OpenSIPS sl_filter_ACK does. Handed to the script, an
+    // in-dialog-looking ACK would be relayed to the Request-URI, a callee that never saw the INVITE.
+    const tag = msg.to.tag;
+    if (tag !== undefined && tag.length === DERIVED_TAG_LENGTH && tag === deriveToTag(msg)) { this.env.counters.filteredAcks.inc(); return; }
     // §16.3 step 3 applies to the ACK of a 2xx too; there is nobody to answer, so it is dropped.
     if (msg.maxForwards === 0) { this.env.counters.dropRequests.inc(); return; }
     this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
