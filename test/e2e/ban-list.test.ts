@@ -48,6 +48,28 @@ async function options(fromIp: string, port: number, timeoutMs = 2000): Promise<
   }
 }
 
+/** One INVITE from `fromIp` that is never ACKed; resolves with every final response's status line seen within `waitMs`. */
+async function unackedInvite(fromIp: string, port: number, waitMs: number): Promise<string[]> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, fromIp, resolve));
+  const local = sock.address();
+  const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
+  const msg = [
+    `INVITE sip:bob@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP ${fromIp}:${local.port};branch=${branch}`, 'Max-Forwards: 70',
+    `From: <sip:scanner@${fromIp}>;tag=s1`, `To: <sip:bob@127.0.0.1:${port}>`, `Call-ID: ${branch}@${fromIp}`, 'CSeq: 1 INVITE',
+    `Contact: <sip:scanner@${fromIp}:${local.port}>`, 'User-Agent: friendly-scanner', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  const finals: string[] = [];
+  sock.on('message', (data) => {
+    const line = data.toString('latin1').split('\r\n')[0] ?? '';
+    if (!line.startsWith('SIP/2.0 1')) finals.push(line);
+  });
+  sock.send(msg, port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, waitMs));
+  sock.close();
+  return finals;
+}
+
 describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () => {
   const cluster = new ExampleCluster({
     example: 'ban-list',
@@ -93,6 +115,11 @@ describe('talking cluster: share the attacker', { skip: skipWithoutSipp() }, () 
     const stats = (await mi(miUrl(2), 'statistics:get', { statistics: ['ban:'] })).result as Record<string, number>;
     assert.ok((stats['ban:banned_requests'] ?? 0) >= 1, JSON.stringify(stats));
     assert.equal(stats['ban:active'], 1, JSON.stringify(stats));
+  });
+
+  test('the 403 to a banned INVITE is stateless (sl_send_reply): sent once, not resent on timer G to a source that never ACKs', async () => {
+    // Stateful, the 403 would come again after 0.5 s and 1.5 s (RFC 3261 §17.2.1) until an ACK.
+    assert.deepEqual(await unackedInvite(ATTACKER, ports[0]?.sip ?? 0, 1800), ['SIP/2.0 403 Forbidden']);
   });
 
   test('a subscriber registering from 127.0.0.1 on node 1 still gets 200', async () => {

@@ -28,7 +28,7 @@ test('OpenSIPS sl_send_reply: a stateless final to an INVITE keeps no transactio
   h.recv(request({ method: 'INVITE' }));
   const first = h.take();
   assert.deepEqual(first.map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status)), [100, 403]);
-  const tag = only(first, isRes(403)).msg.to.tag;
+  const tag = only(first, isRes(403)).msg.to.tag ?? assert.fail('the 403 has no To tag');
   assert.equal(h.stat('tm:inuse_transactions'), 0, 'nothing kept');
   // Stateful, the 403 would be resent on timer G until an ACK that never comes (RFC 3261 §17.2.1).
   h.clock.advance(40_000);
@@ -63,7 +63,7 @@ test('the ACK of a stateful non-2xx that arrives after its transaction ended is 
   const seen: string[] = [];
   h.proxy.onRequest = (pr) => { seen.push(pr.msg.method); if (pr.msg.method === 'INVITE') pr.reply(486, 'Busy Here'); else pr.relay(); };
   h.recv(request({ method: 'INVITE' }));
-  const tag = only(h.take(), isRes(486)).msg.to.tag;
+  const tag = only(h.take(), isRes(486)).msg.to.tag ?? assert.fail('the 486 has no To tag');
   h.recv(request({ method: 'ACK', toTag: tag }));
   h.clock.advance(60_000);
   h.take();
