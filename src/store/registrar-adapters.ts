@@ -50,18 +50,22 @@ export function credentialStoreOf(repo: SubscriberRepo, o: CredentialCacheOption
     },
   };
 
+  /** Makes room for one answer: the oldest of `preferred`'s domain, else of the first domain holding one. */
   function evictOne(preferred: string): void {
     const own = cache.get(preferred);
-    const from = own !== undefined && own.size > 0 ? own : undefined;
-    for (const [domain, users] of from === undefined ? cache : [[preferred, from] as const]) {
-      const oldest = users.keys().next();
-      if (oldest.done !== true) {
-        users.delete(oldest.value);
-        size--;
-      }
-      if (users.size === 0) cache.delete(domain);
-      if (oldest.done !== true) return;
+    if (own !== undefined && dropOldest(preferred, own)) return;
+    for (const [domain, users] of cache) if (dropOldest(domain, users)) return;
+  }
+
+  /** Drops the domain's oldest answer (and the domain once empty); false when it held none. */
+  function dropOldest(domain: string, users: Map<string, CachedCredentials>): boolean {
+    const oldest = users.keys().next();
+    if (oldest.done !== true) {
+      users.delete(oldest.value);
+      size--;
     }
+    if (users.size === 0) cache.delete(domain);
+    return oldest.done !== true;
   }
 
   async function lookup(username: string, domain: string): Promise<Credentials | undefined> {
