@@ -5,12 +5,18 @@
  * With `literal`, its sends skip dgram's destination lookup: `socket.send(buf, port, address)` asks
  * dns.lookup even for an IP literal, which answers on the next tick; a server can answer that
  * itself, as sipcluster's transport does (`literalLookup`). bench:options reports both floors.
- *   npx tsx bench/support/floor-responder.ts <port> [literal]
+ * With `busy=<µs>`, each answer is preceded by that much busy-waiting on the clock (a stand-in for a
+ * server's own work, without its memory traffic): bench:busy uses it to show what one µs of work
+ * costs in CPU time per request on the machine at hand.
+ *   npx tsx bench/support/floor-responder.ts <port> [literal] [busy=<µs>]
  */
 import { createSocket } from 'node:dgram';
 
 const port = Number(process.argv[2] ?? 5999);
-const literal = process.argv[3] === 'literal';
+const literal = process.argv.includes('literal');
+const busyArg = process.argv.find((a) => a.startsWith('busy='));
+const busyMs = busyArg === undefined ? 0 : Number(busyArg.slice(5)) / 1000;
+if (!(busyMs >= 0 && busyMs < 1000)) throw new Error(`bad ${busyArg ?? ''}: busy=<µs below 1e6>`);
 // The floor answers 127.0.0.1 only: the address is an IPv4 literal.
 const sock = literal
   ? createSocket({ type: 'udp4', lookup: (address, _options, cb) => (cb as (e: null, a: string, f: number) => void)(null, address, 4) })
@@ -42,6 +48,11 @@ sock.on('message', (b, rinfo) => {
     i = end;
   }
   parts.push(TAIL);
+  if (busyMs > 0) {
+    // performance.now() reads the clock through the vDSO: user time, no system call.
+    const until = performance.now() + busyMs;
+    while (performance.now() < until);
+  }
   sock.send(Buffer.concat(parts), rinfo.port, rinfo.address);
 });
 sock.bind(port, '127.0.0.1', () => process.stdout.write(`floor responder${literal ? ' (literal lookup)' : ''} on udp:127.0.0.1:${port}\n`));

@@ -115,9 +115,9 @@ export async function startSipcluster(template: string, root: string, o: ServerO
  * Node server pays per REGISTER before doing a registrar's work (the issue's "Node's bare UDP I/O
  * alone costs about 1.4× a C proxy's whole request", measured in the same run).
  */
-export async function startFloor(root: string): Promise<SipServer> {
+export async function startFloor(root: string, extraArgs: readonly string[] = []): Promise<SipServer> {
   const port = await freePort();
-  const child = startTs(join(root, 'bench/support/floor-responder.ts'), [String(port)]);
+  const child = startTs(join(root, 'bench/support/floor-responder.ts'), [String(port), ...extraArgs]);
   const t = track(child, 'floor');
   try {
     await waitSipReady(port);
