@@ -93,3 +93,22 @@ test('the credential cache keeps an answer for its TTL (auth.credentialCacheTtlM
   await none.get('bob', 'd');
   assert.equal(queries, 13, 'maxEntries 0: no cache');
 });
+
+test('the credential cache keeps the new answer when making room empties its own domain (the emptied domain map was dropped and the answer written into it, lost)', async () => {
+  let queries = 0;
+  const repo = { get: async () => { queries++; return { password: '', ha1: 'a'.repeat(32), ha1Sha256: '', ha1Sha512t256: '' }; } };
+  const one = credentialStoreOf(repo as never, { ttlMs: 60_000, maxEntries: 1, nowMs: () => 0 });
+  await one.get('alice', 'd');
+  await one.get('bob', 'd');
+  assert.equal((one.get('bob', 'd') as { ha1?: string } | undefined)?.ha1, 'a'.repeat(32), 'bob, the newest answer, is kept (a hit, synchronous)');
+  assert.equal(queries, 2);
+  // The same beside another domain: d1's only answer makes room for d1's next one.
+  const two = credentialStoreOf(repo as never, { ttlMs: 60_000, maxEntries: 2, nowMs: () => 0 });
+  await two.get('alice', 'd1');
+  await two.get('carol', 'd2');
+  await two.get('bob', 'd1');
+  queries = 0;
+  assert.equal((two.get('bob', 'd1') as { ha1?: string } | undefined)?.ha1, 'a'.repeat(32), 'bob@d1 is kept');
+  assert.equal((two.get('carol', 'd2') as { ha1?: string } | undefined)?.ha1, 'a'.repeat(32), 'carol@d2 is kept');
+  assert.equal(queries, 0);
+});

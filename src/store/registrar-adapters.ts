@@ -37,11 +37,13 @@ export function credentialStoreOf(repo: SubscriberRepo, o: CredentialCacheOption
       const now = nowMs();
       if (hit !== undefined && now - hit.atMs < ttlMs) return hit.value;
       return lookup(username, domain).then((value) => {
-        let users = cache.get(domain);
-        if (users?.delete(username) === true) size--;
+        if (cache.get(domain)?.delete(username) === true) size--;
         if (maxEntries === 0) return value;
         // Full: the domain's oldest answer goes (insertion order), else another domain's.
         if (size >= maxEntries) evictOne(domain);
+        // Looked up after the eviction: a domain map it emptied has left the cache, and an answer
+        // written into that map would be lost while still counted in `size`.
+        let users = cache.get(domain);
         if (users === undefined) cache.set(domain, users = new Map());
         users.set(username, { atMs: now, value });
         size++;
