@@ -72,3 +72,21 @@ test('the ACK of a stateful non-2xx that arrives after its transaction ended is 
   assert.deepEqual(h.take(), [], 'a late retransmitted ACK goes nowhere');
   assert.deepEqual(seen, ['INVITE']);
 });
+
+test('after a stateless final the request is answered: a stateful reply or a relay is refused, as after a stateful final (the forgotten transaction still replied and relayed)', async () => {
+  const h = harness();
+  let results: unknown[] = [];
+  h.proxy.onRequest = (pr) => { results = [pr.reply(403, 'Forbidden', { stateless: true }), pr.reply(486, 'Busy Here')]; };
+  h.recv(request({ method: 'INVITE' }));
+  assert.deepEqual(results, [true, false]);
+  assert.deepEqual(h.take().map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status)), [100, 403], 'no 486 after the 403');
+  h.proxy.onRequest = (pr) => {
+    results = [pr.reply(403, 'Forbidden', { stateless: true })];
+    void pr.relay([{ uri: 'sip:bob@192.0.2.20' }]).then((o) => results.push(o.result, o.code));
+  };
+  h.recv(request({ method: 'INVITE', branch: 'z9hG4bKcaller2' }));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(h.take().map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status)), [100, 403], 'no INVITE forwarded after the 403');
+  assert.deepEqual(results, [true, 'refused', 'SIP_PROXY_ALREADY_ANSWERED']);
+  assert.equal(h.stat('tm:inuse_transactions'), 0, 'nothing kept');
+});

@@ -78,7 +78,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
       // Only a final goes out without a transaction (§8.2.6: a provisional one means nothing then);
       // the transaction is forgotten only once the response is certain to be sent.
       if (status < 200 || this.disposition !== 'pending' || this.msg.method === 'ACK') return false;
-      this.transaction.forget();
+      this.transaction.answeredStatelessly(status);
       return this.replyStateless(status, reason, opts);
     }
     if (this.disposition === 'pending') this.disposition = 'replied';

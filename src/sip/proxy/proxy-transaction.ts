@@ -147,6 +147,16 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.env.counters.inuse.dec();
   }
 
+  /**
+   * A final sent for this request without the transaction (ProxyRequest.reply with `stateless`,
+   * OpenSIPS sl_send_reply): forgotten, yet answered — a later reply() or relay() is refused as
+   * after a stateful final, or the caller would get a second final, or a forwarded request's answer.
+   */
+  answeredStatelessly(status: number): void {
+    this.finalStatus = status;
+    this.forget();
+  }
+
   /** A response generated here, through the server transaction (t_reply). */
   reply(status: number, reason: string, opts: ReplyOptions = {}): boolean {
     if (this.finalStatus !== 0) return false;
