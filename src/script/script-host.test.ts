@@ -6,6 +6,7 @@ import type { AuthPort, ProxyRequestPort, RegistrarPort } from './ports.ts';
 import { ScriptHost } from './script-host.ts';
 import { portOf } from './proxy-binding.ts';
 import { harness, request } from '../../test/support/proxy-harness.ts';
+import { MAX_FAILURE_ROUNDS } from '../sip/proxy/proxy-transaction.ts';
 
 function msg(method: string, extra = ''): SipMessage {
   const r = parseMessage(Buffer.from([
@@ -238,4 +239,33 @@ test('through the proxy: relay({ onFailure }) forks to voicemail on 486; the voi
   assert.equal(finals.length, 1);
   assert.ok(finals[0] === 480 || finals[0] === 486, `one final upstream, got ${String(finals)}`);
   assert.deepEqual(outcomes.slice(0, 1), ['failure 486']);
+});
+
+test('the failure rounds stay bounded (MAX_FAILURE_ROUNDS) when the handler comes back through relay options: the routes\' failure relaying with onReply, or a relay re-arming its own onFailure', async () => {
+  for (const variant of ['routes failure, relay with onReply', 'own onFailure re-armed'] as const) {
+    const h = harness();
+    let runs = 0;
+    const own = (_best: unknown, _status: number, c: Parameters<NonNullable<Parameters<typeof defineRoutes>[0]['failure']>>[2]): void => {
+      runs++;
+      void c.relay('sip:bob@192.0.2.20', { onFailure: own });
+    };
+    const sh = new ScriptHost(defineRoutes(variant === 'own onFailure re-armed'
+      ? { request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.20', { onFailure: own }); } }
+      : {
+        request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.20'); },
+        failure: (_best, _status, ctx) => { runs++; void ctx.relay('sip:bob@192.0.2.20', { onReply: () => {} }); },
+      }), { registrar, auth, cluster: undefined, logger });
+    h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+    h.recv(request({ method: 'INVITE' }));
+    let finals: number[] = [];
+    for (let i = 0; i < 40 && finals.length === 0; i++) {
+      const sent = h.take();
+      finals = sent.filter((s) => !s.msg.isRequest && s.msg.status >= 200).map((s) => s.msg.status);
+      const inv = sent.find((s) => s.msg.isRequest && s.msg.method === 'INVITE');
+      if (inv !== undefined) h.answer(inv.msg, 486, 'Busy Here');
+      await flush(); await flush();
+    }
+    assert.equal(runs, MAX_FAILURE_ROUNDS, `${variant}: the handler ran ${runs} times`);
+    assert.deepEqual(finals, [486], `${variant}: the best response went up once the rounds were spent`);
+  }
 });

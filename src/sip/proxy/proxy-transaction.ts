@@ -497,7 +497,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const finals = this.finals();
     const best = chooseBest(finals);
     const hook = this.hooks.onFailure;
-    if (hook === undefined) { this.sendBest(best, finals); return; }
+    // The bound holds however the hook was armed: re-armed by relay() below, or armed anew for each
+    // round by the script (RelayOptions onFailure, the routes' failure given back by a relay with
+    // onReply), which would otherwise fork serially without end (OpenSIPS stops at max_branches).
+    if (hook === undefined || this.failureRounds >= MAX_FAILURE_ROUNDS) { this.sendBest(best, finals); return; }
     // One-shot, as OpenSIPS t_on_failure; relay() from inside the hook arms it again (see relay).
     this.hooks.onFailure = undefined;
     this.runningFailureHook = hook;
