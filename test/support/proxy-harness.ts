@@ -4,7 +4,7 @@ import { StatisticsRegistry } from '../../src/mgmt/statistics.ts';
 import { buildResponse, parseMessage, type SipMessage } from '../../src/sip/message/index.ts';
 import { SipCore } from '../../src/sip/proxy/sip-core.ts';
 import { SipProxy } from '../../src/sip/proxy/sip-proxy.ts';
-import type { Resolver } from '../../src/sip/proxy/proxy-types.ts';
+import type { ProxyListener, Resolver } from '../../src/sip/proxy/proxy-types.ts';
 import type { TimerPolicy } from '../../src/sip/transaction/index.ts';
 import type { SipSource, SipTarget } from '../../src/sip/proxy/sip-source.ts';
 
@@ -16,6 +16,8 @@ export interface Sent { readonly target: SipTarget; readonly msg: SipMessage }
 
 export function harness(opts: {
   resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean; noReplyTimeoutMs?: number; policy?: TimerPolicy;
+  /** The node's listeners (default: UDP and TCP on PROXY_IP:5060, or UDP only with udpOnly). */
+  listeners?: ProxyListener[];
 } = {}) {
   const clock = new FakeClock();
   const stats = new StatisticsRegistry();
@@ -35,7 +37,7 @@ export function harness(opts: {
   const core = new SipCore({ out, counters: stats, serverHeader: 'sc-test', allow: ['OPTIONS'] });
   const proxy = new SipProxy({
     core, out, counters: stats, timers: clock, random: new SeededRandom(7), serverHeader: 'sc-test',
-    listeners: opts.udpOnly === true ? [{ proto: 'udp', address: PROXY_IP, port: 5060 }] : [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }],
+    listeners: opts.listeners ?? (opts.udpOnly === true ? [{ proto: 'udp', address: PROXY_IP, port: 5060 }] : [{ proto: 'udp', address: PROXY_IP, port: 5060 }, { proto: 'tcp', address: PROXY_IP, port: 5060 }]),
     ...(opts.resolver === undefined ? {} : { resolver: opts.resolver }),
     ...(opts.statelessRegisterReplies === undefined ? {} : { statelessRegisterReplies: opts.statelessRegisterReplies }),
     ...(opts.noReplyTimeoutMs === undefined ? {} : { noReplyTimeoutMs: opts.noReplyTimeoutMs }),

@@ -15,7 +15,7 @@ import type { FailoverPlan } from './failover-plan.ts';
 import type { ResponseEdits } from './forward-builder.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
-import type { BranchInfo } from './proxy-types.ts';
+import type { BranchInfo, ProxyListener } from './proxy-types.ts';
 import { isReliable, type SipSource, type SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 
@@ -54,6 +54,8 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   endedBy: 'timeout' | 'transport-error' | undefined = undefined;
   /** Contacts a 3xx on this branch may add (0: no recursion). */
   recurse = 0;
+  /** The listener the script forced for the relay (send-socket.ts): the branches a 3xx adds keep it. */
+  socket: ProxyListener | undefined = undefined;
   /** Where the last response came from (the reply hook's NAT tests and fix read it). */
   responseSource: SipSource | undefined = undefined;
   /** What the reply hook changed in this branch's final response (fix_nated_contact / _sdp). */

@@ -9,7 +9,7 @@
  * never outlives what the caller waits for.
  */
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import type { RelayTarget } from './proxy-types.ts';
+import type { ProxyListener, RelayTarget } from './proxy-types.ts';
 import type { SipTarget } from './sip-source.ts';
 
 /** One relay target as the transaction starts it: the target, its timer C and no-reply wait, its 3xx recursion budget. */
@@ -20,6 +20,8 @@ export interface PendingTarget {
   readonly noReplyTimeoutMs: number | undefined;
   /** Contacts of a 3xx this branch may add to the target set (0: no recursion, the default). */
   readonly recurse: number;
+  /** The listener the script forced for this relay (send-socket.ts), undefined: the usual choice. */
+  readonly socket: ProxyListener | undefined;
 }
 
 export class FailoverPlan {

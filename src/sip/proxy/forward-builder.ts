@@ -33,6 +33,11 @@ export class RequestEdits extends NatFixEdits {
   requestUri: string | undefined = undefined;
   /** $du: the next hop URI, overriding Route and Request-URI for sending (not the message). */
   destination: string | undefined = undefined;
+  /**
+   * $fs (OpenSIPS force_send_socket): the listener forwarded requests leave from and that their Via
+   * and Record-Route name (send-socket.ts), checked to be ours when the script set it.
+   */
+  sendSocket: ProxyListener | undefined = undefined;
   recordRoute = false;
   added: Array<[string, string, 'top' | 'bottom']> | undefined = undefined;
   removed: string[] | undefined = undefined;

@@ -21,6 +21,7 @@ export class ProxyCounters {
   readonly recursedTargets: Counter;
   readonly pathRoutedBranches: Counter;
   readonly filteredAcks: Counter;
+  readonly forcedSocketFallbacks: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -38,6 +39,7 @@ export class ProxyCounters {
     this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
     this.filteredAcks = c.counter('sl:filtered_acks', 'ACKs to a response this node generated, absorbed after its transaction (or without one: stateless replies)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
+    this.forcedSocketFallbacks = c.counter('core:forced_socket_fallbacks', 'requests sent from the usual listener: the one the script forced (setSendSocket, relay option socket) has another transport and no listener of the destination\'s on its address and port, or is of the other address family');
   }
 
   final(status: number): void {

@@ -14,6 +14,7 @@ import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions 
 import { RelayResult } from './relay-result.ts';
 import { checkRelayOptions } from './relay-timers.ts';
 import type { RouteState } from './route-set.ts';
+import { checkedSendSocket, socketName } from './send-socket.ts';
 import { forwardRequestStateless } from './stateless-forward.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { SipSource } from './sip-source.ts';
@@ -91,6 +92,19 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   setRequestUri(uri: string): void { this.edits.requestUri = checkedUri(uri, 'Request-URI'); }
   /** $du: send to this URI's host/port/transport whatever Route and Request-URI say. */
   setDestination(uri: string | undefined): void { this.edits.destination = uri === undefined ? undefined : checkedUri(uri, 'destination'); }
+  /**
+   * $fs (OpenSIPS force_send_socket): `proto:address[:port]` of the listener every later relay or
+   * stateless forward of this request leaves from (send-socket.ts); undefined goes back to the
+   * usual choice. A TypeError for a string of another form or naming no listener of this node.
+   */
+  setSendSocket(socket: string | undefined): void {
+    this.edits.sendSocket = socket === undefined ? undefined : checkedSendSocket(this.env.own.listeners, socket);
+  }
+  /** $fs as it stands: `proto:address:port` of the forced listener, undefined when none is. */
+  get sendSocket(): string | undefined {
+    const l = this.edits.sendSocket;
+    return l === undefined ? undefined : socketName(l);
+  }
   addHeader(name: string, value: string, position: 'top' | 'bottom' = 'bottom'): void {
     checkEditable(name, 'add');
     if (!isFieldValue(value)) throw new TypeError(`header ${name}: the value holds CR, LF or another control character`);
@@ -145,6 +159,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   relay(targets?: readonly RelayTarget[], opts: RelayOptions = NO_OPTIONS): RelayResult {
     // Before anything changes: thrown later, the request would count as relayed and get no 500.
     checkRelayOptions(opts);
+    const socket = opts.socket === undefined ? this.edits.sendSocket : checkedSendSocket(this.env.own.listeners, opts.socket);
     const tx = this.transaction;
     if (tx === undefined) {
       const first = targets?.[0];
@@ -152,6 +167,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
         this.edits.requestUri = first.uri;
         if (first.destination !== undefined) this.edits.destination = first.destination;
       }
+      this.edits.sendSocket = socket;
       const ok = this.forwardStateless();
       return RelayResult.now({ result: ok ? 'answered' : 'refused', status: 0, ...(ok ? {} : { code: 'SIP_PROXY_NO_TARGET' as const }) });
     }
@@ -161,7 +177,7 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     const du = this.edits.destination;
     const ts = targets === undefined ? [du === undefined ? { uri: this.requestUri } : { uri: this.requestUri, destination: du }]
       : du === undefined ? targets : targets.map((t) => (t.destination === undefined ? { ...t, destination: du } : t));
-    return tx.relay(ts, opts);
+    return tx.relay(ts, opts, socket);
   }
 
   /** Forwards without a transaction (§16.11). False when there was nowhere to send it. */

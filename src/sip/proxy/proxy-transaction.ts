@@ -16,9 +16,10 @@ import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
-import type { BestResponse, BranchInfo, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import type { BestResponse, BranchInfo, ProxyListener, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
+import { outboundListener } from './send-socket.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 import { responseTarget, responseTopVia } from './via-routing.ts';
@@ -185,8 +186,11 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     this.reply(487, 'Request Terminated');
   }
 
-  /** Starts branches for `targets` (§16.5–16.6); equal q in parallel, lower q after (serial forking). */
-  relay(targets: readonly RelayTarget[], opts: RelayOptions): RelayResult {
+  /**
+   * Starts branches for `targets` (§16.5–16.6); equal q in parallel, lower q after (serial forking).
+   * `socket`: the listener the script forced for them ($fs or the relay option, already checked).
+   */
+  relay(targets: readonly RelayTarget[], opts: RelayOptions, socket?: ProxyListener): RelayResult {
     if (this.cancelled) return RelayResult.now({ result: 'cancelled', status: this.finalStatus });
     if (this.finalStatus !== 0) return RelayResult.now({ result: 'refused', status: this.finalStatus, code: 'SIP_PROXY_ALREADY_ANSWERED' });
     if (this.got6xx) return RelayResult.now({ result: 'refused', status: 0, code: 'SIP_PROXY_AFTER_6XX' });
@@ -203,7 +207,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     let group: PendingTarget[] = [];
     for (const t of sorted) {
       if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
-      group.push({ t, timerCMs, noReplyTimeoutMs, recurse });
+      group.push({ t, timerCMs, noReplyTimeoutMs, recurse, socket });
     }
     this.groups.push(group);
     if (!this.hasPending()) this.startNextGroup();
@@ -305,7 +309,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const groups: PendingTarget[][] = [];
     for (const t of add) {
       const last = groups[groups.length - 1];
-      const p: PendingTarget = { t, timerCMs: b.timerCMs, noReplyTimeoutMs: b.noReplyTimeoutMs, recurse: b.recurse };
+      const p: PendingTarget = { t, timerCMs: b.timerCMs, noReplyTimeoutMs: b.noReplyTimeoutMs, recurse: b.recurse, socket: b.socket };
       if (last !== undefined && (last[0]?.t.q ?? 1) === (t.q ?? 1)) last.push(p);
       else groups.push([p]);
     }
@@ -327,8 +331,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   private startBranch(
     f: ForwardInput, p: PendingTarget, strict: boolean, target: SipTarget, routes: readonly string[] | undefined, plan: FailoverPlan | undefined,
   ): void {
-    // OpenSIPS get_send_socket(): over UDP the listener the request arrived on when it suits.
-    const out = this.env.own.outbound(target, f.src);
+    // OpenSIPS get_send_socket(): the socket the script forced when it suits the destination's
+    // transport (send-socket.ts), else over UDP the listener the request arrived on when it suits.
+    const out = outboundListener(this.env, target, f.src, p.socket);
     if (out === undefined) {
       // A located target on a transport we do not listen on: the next one, if any (RFC 3263 §4.1).
       const next = plan?.next();
@@ -353,6 +358,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const b = new ClientBranch(this.env, this, this.branches.length, p.t.uri, this.env.own.sendFrom(target, out), branch, bytes, msg.method, p.timerCMs, p.noReplyTimeoutMs);
     b.plan = plan;
     b.recurse = p.recurse;
+    b.socket = p.socket;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();

@@ -76,6 +76,14 @@ export interface RelayOptions {
   readonly recurse3xx?: boolean;
   /** How many Contacts 3xx recursion may add to this transaction (default 8, at most 32). */
   readonly maxRecursedTargets?: number;
+  /**
+   * OpenSIPS `force_send_socket()` for this relay's branches only: `proto:address[:port]` of one of
+   * this node's listeners (send-socket.ts), which they leave from and which their Via and
+   * Record-Route name. Overrides the request's `setSendSocket()`; a branch whose destination needs
+   * another transport uses that transport's listener on the same address and port, else the usual
+   * one. Not one of ours, or not of that form: relay() throws a TypeError.
+   */
+  readonly socket?: string;
 }
 
 /**

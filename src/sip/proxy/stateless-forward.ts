@@ -10,11 +10,13 @@ import { loopHash, statelessBranch, statelessLoopHash } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
+import { outboundListener } from './send-socket.ts';
 import { defaultPort } from './via-routing.ts';
 
 function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolean, target: SipTarget): boolean {
-  // From the listener our Via names (OpenSIPS get_send_socket(): the receiving one when it suits).
-  const out = env.own.outbound(target, f.src);
+  // From the listener our Via names (OpenSIPS get_send_socket(): the forced one, else the receiving
+  // one when it suits).
+  const out = outboundListener(env, target, f.src, f.edits.sendSocket);
   if (out === undefined) { env.counters.dropRequests.inc(); return false; }
   const msg = f.msg;
   // §16.11: the same branch for every retransmission of the same request.
