@@ -12,8 +12,9 @@ export type Response = SipMessage;
 /**
  * Relay targets, options and outcomes are the proxy core's own types (src/sip/proxy): a target is
  * `{ uri, q?, destination?, path? }` (destination = $du, path = RFC 3327 Path as pre-loaded Route
- * set), options `{ parallel?, noReplyTimeoutMs?, timeoutMs?, recurse3xx?, maxRecursedTargets? }`
- * (noReplyTimeoutMs = OpenSIPS fr_timeout, timeoutMs = fr_inv_timeout / timer C), and the outcome
+ * set), options `{ parallel?, noReplyTimeoutMs?, timeoutMs?, recurse3xx?, maxRecursedTargets?, socket? }`
+ * (noReplyTimeoutMs = OpenSIPS fr_timeout, timeoutMs = fr_inv_timeout / timer C, socket =
+ * force_send_socket for this relay's branches), and the outcome
  * `{ result: 'answered' | 'failed' | 'cancelled' | 'refused', status, code? }`.
  */
 export type { RelayOutcome, RelayTarget } from '../sip/proxy/index.ts';
@@ -155,6 +156,18 @@ export interface RequestContext extends BaseContext {
   readonly requestUri: string;
   /** $du as it stands: what setDestination set, else undefined. */
   readonly destination: string | undefined;
+  /**
+   * OpenSIPS `force_send_socket()` / `$fs =`: the listener this request's later relays and stateless
+   * forwards leave from, and that their Via and Record-Route name, as `proto:address[:port]`
+   * (`'udp:192.0.2.1:5060'`, `'tcp:[2001:db8::1]:5060'`; without a port, the first listener of that
+   * address). A destination that needs another transport gets that transport's listener on the
+   * same address and port, else the usual one. `undefined` goes back to the usual choice (the
+   * listener the request came in on, for UDP). Throws a TypeError for another form or an address
+   * this node does not listen on. The relay option `socket` does the same for one relay.
+   */
+  setSendSocket(socket: string | undefined): void;
+  /** $fs as it stands: `proto:address:port` of the forced listener, else undefined. */
+  readonly sendSocket: string | undefined;
   /**
    * Adds a header to the forwarded request. Throws a TypeError for a name that is not a token, a
    * value with CR, LF or another control character, or a header the proxy keeps itself (Via, From,

@@ -38,9 +38,12 @@ export interface ProxyRequestPort {
   looseRoute(): boolean;
   setRequestUri(uri: string): void;
   setDestination(uri: string): void;
-  /** $ru and $du as they stand after the script's edits. */
+  /** $fs (OpenSIPS force_send_socket): `proto:address[:port]` of one of our listeners, undefined for none. */
+  setSendSocket(socket: string | undefined): void;
+  /** $ru, $du and $fs as they stand after the script's edits. */
   readonly requestUri: string;
   readonly destination: string | undefined;
+  readonly sendSocket: string | undefined;
   addHeader(name: string, value: string): void;
   removeHeader(name: string): void;
   /** The caller CANCELled this INVITE (OpenSIPS t_was_cancelled()). */

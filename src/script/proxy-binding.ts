@@ -43,6 +43,8 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   setDestination(uri: string): void { this.pr.setDestination(uri); }
   get requestUri(): string { return this.pr.requestUri; }
   get destination(): string | undefined { return this.pr.edits.destination; }
+  setSendSocket(socket: string | undefined): void { this.pr.setSendSocket(socket); }
+  get sendSocket(): string | undefined { return this.pr.sendSocket; }
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
   fixNatedContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }

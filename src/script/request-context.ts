@@ -149,6 +149,10 @@ export class ScriptRequestContext implements RequestContext {
     return this.pr.destination;
   }
 
+  get sendSocket(): string | undefined {
+    return this.pr.sendSocket;
+  }
+
   relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
     const own = opts.onReply !== undefined || opts.onFailure !== undefined;
     // This relay's handlers, or the routes' again after a relay that had its own.
@@ -175,6 +179,7 @@ export class ScriptRequestContext implements RequestContext {
   looseRoute(): boolean { return this.pr.looseRoute(); }
   setRequestUri(uri: string): void { this.pr.setRequestUri(uri); }
   setDestination(uri: string): void { this.pr.setDestination(uri); }
+  setSendSocket(socket: string | undefined): void { this.pr.setSendSocket(socket); }
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
 

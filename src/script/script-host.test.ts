@@ -44,6 +44,8 @@ class FakeRequest implements ProxyRequestPort {
   destination: string | undefined = undefined;
   setRequestUri(uri: string): void { this.requestUri = uri; }
   setDestination(uri: string): void { this.destination = uri; }
+  sendSocket: string | undefined = undefined;
+  setSendSocket(socket: string | undefined): void { this.sendSocket = socket; }
   addHeader(): void {}
   removeHeader(): void {}
   fixNatedContact(): boolean { return false; }
