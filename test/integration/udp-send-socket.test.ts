@@ -8,55 +8,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { nullCounters } from '../../src/lib/counter.ts';
 import { realClock, realRandom, realTimers } from '../../src/lib/real-time.ts';
 import { TimerWheel } from '../../src/lib/timer-wheel.ts';
-import { buildResponse, parseMessage, type SipMessage } from '../../src/sip/message/index.ts';
+import { buildResponse, type SipMessage } from '../../src/sip/message/index.ts';
 import { SipCore, SipProxy } from '../../src/sip/proxy/index.ts';
 import type { SipOutput } from '../../src/sip/proxy/sip-source.ts';
 import { SipTransport } from '../../src/sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../../src/sip/transport/types.ts';
-
-interface Got { readonly msg: SipMessage; readonly fromPort: number }
-
-/** A UA or next hop on a real UDP socket, recording what reaches it and from which port. */
-class Peer {
-  readonly got: Got[] = [];
-  private constructor(readonly socket: Socket) {
-    socket.on('message', (data, rinfo) => {
-      const r = parseMessage(data, { framing: 'datagram' });
-      if (r.ok) this.got.push({ msg: r.value, fromPort: rinfo.port });
-    });
-  }
-
-  static async open(): Promise<Peer> {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    return new Peer(s);
-  }
-
-  get port(): number { return this.socket.address().port; }
-
-  send(text: string | Buffer, to: ListenerInfo): void { this.socket.send(typeof text === 'string' ? Buffer.from(text) : text, to.port, to.address); }
-
-  /** Answers a request that reached it, back to where it came from (its top Via: one of our listeners). */
-  answer(req: SipMessage, st: number, reason: string, to: ListenerInfo): void {
-    this.send(buildResponse(req, st, reason, { toTag: 'callee1' }).bytes, to);
-  }
-
-  async next(pred: (m: SipMessage) => boolean, ms = 3000): Promise<Got> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = this.got.findIndex((g) => pred(g.msg));
-      if (i >= 0) return this.got.splice(i, 1)[0] as Got;
-      if (Date.now() > end) throw new Error(`nothing matching arrived; got ${this.got.map((g) => g.msg.isRequest ? g.msg.method : g.msg.status).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
-  close(): void { this.socket.close(); }
-}
+import { Peer } from '../support/udp-peer.ts';
 
 /** The node as src/app/sip-service.ts wires it: transport ↔ core (↔ proxy when `proxy`). */
 async function node(hosts: readonly string[], proxy: boolean) {
