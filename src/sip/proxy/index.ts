@@ -10,6 +10,9 @@ export { OwnAddresses, sentByOf } from './own-addresses.ts';
 export {
   DEFAULT_NAT_CHECKS, fixedContactValue, fixedSdp, isPrivateAddress, natChecksOf, natTest, type NatCheck, type PacketSource, type SdpFixOptions,
 } from './nat.ts';
+export {
+  aliasedContactValue, formatAlias, parseAlias, ruriAliasRoute, type AliasRoute, type AliasSource, type AliasTransport, type ContactAlias,
+} from './contact-alias.ts';
 export { ResponseEdits } from './forward-builder.ts';
 export {
   locateServer, orderSrv, type DnsPort, type LocTransport, type LocateQuery, type LocatedTarget, type NaptrRecord, type SrvRecord,

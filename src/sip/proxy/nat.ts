@@ -4,7 +4,7 @@
  * packet's source, so that in-dialog requests reach the NAT binding). REGISTER does not need them:
  * the registrar keeps the source as `received` (fix_nated_register), and lookup() sends there.
  */
-import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, sameAddress, sipUriPort, type NameAddr, type SipMessage } from '../message/index.ts';
+import { formatNameAddr, ipv4Octets, isIpv6Literal, parseUri, sameAddress, sipUriPort, type NameAddr, type SipMessage, type Uri } from '../message/index.ts';
 import { bare, hostForUri } from './own-addresses.ts';
 import { defaultPort } from './via-routing.ts';
 
@@ -139,27 +139,45 @@ export function fixedContactValue(msg: SipMessage, src: PacketSource, uriParams 
   if (first === undefined || u === undefined || u.kind !== 'sip') return undefined;
   const rewritten = rewriteHostPort(u.raw, src, uriParams);
   const uri = rewritten === undefined ? undefined : parseUri(rewritten);
-  if (uri === undefined) return undefined;
-  // Written from the parsed values, not by searching the text (a display name may hold the URI's
-  // text; white space may surround it): the URI always in <> (RFC 3261 §20.10: without them, the
-  // parameters after it would be header parameters), the display name quoted, parameters as received.
+  return uri === undefined ? undefined : contactWithFirstUri(values, uri);
+}
+
+/**
+ * The Contact header value with its first URI replaced. Written from the parsed values, not by
+ * searching the text (a display name may hold the URI's text; white space may surround it): the
+ * URI always in <> (RFC 3261 §20.10: without them, the parameters after it would be header
+ * parameters), the display name quoted, parameters and further values as received.
+ */
+export function contactWithFirstUri(values: readonly NameAddr[], uri: Uri): string {
+  const first = values[0] as NameAddr;
   let out = formatNameAddr({ displayName: first.displayName, uri, angle: true, params: first.params, tag: first.tag });
   for (let i = 1; i < values.length; i++) out += `, ${formatNameAddr(values[i] as NameAddr)}`;
   return out;
 }
 
-/** `sip:user@host:port;params?headers` with a new host:port and parameters appended (parsed again by the caller). */
-function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): string | undefined {
+/**
+ * Where the host[:port] of `sip:user@host:port;params?headers` ends (its parameters start), or -1
+ * for an unclosed IPv6 reference. A URI's user part cannot hold '@' unescaped (RFC 3261 §25.1).
+ */
+export function hostPortEnd(raw: string): number {
   const colon = raw.indexOf(':');
   const at = raw.indexOf('@');
-  const hostStart = at >= 0 ? at + 1 : colon + 1;
-  let i = hostStart;
+  let i = at >= 0 ? at + 1 : colon + 1;
   if (raw.charCodeAt(i) === 0x5b) {
     i = raw.indexOf(']', i);
-    if (i < 0) return undefined;
+    if (i < 0) return -1;
     i++;
   } else while (i < raw.length && raw[i] !== ':' && raw[i] !== ';' && raw[i] !== '?') i++;
   if (raw[i] === ':') { i++; while (i < raw.length && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) i++; }
+  return i;
+}
+
+/** `sip:user@host:port;params?headers` with a new host:port and parameters appended (parsed again by the caller). */
+function rewriteHostPort(raw: string, src: PacketSource, uriParams: string): string | undefined {
+  const at = raw.indexOf('@');
+  const hostStart = at >= 0 ? at + 1 : raw.indexOf(':') + 1;
+  const i = hostPortEnd(raw);
+  if (i < 0) return undefined;
   let paramsEnd = raw.indexOf('?', i);
   if (paramsEnd < 0) paramsEnd = raw.length;
   const host = hostForUri(bare(src.address));

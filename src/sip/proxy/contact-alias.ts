@@ -1,0 +1,128 @@
+/**
+ * Kamailio nathelper's `add_contact_alias()` and `handle_ruri_alias()`: instead of rewriting a NATed
+ * UA's Contact (fix_nated_contact, nat.ts), the packet's source is carried in a Contact URI
+ * parameter, `;alias=<ip>~<port>~<proto>`. The peer sends its in-dialog requests to that Contact,
+ * so the Request-URI comes back with the alias, and the proxy sends them to the address it names
+ * (`$du`) after removing it. The Contact keeps the UA's own host:port (Kamailio's docs call this the
+ * standards-conforming alternative), and a TCP alias names the connection the UA opened.
+ */
+import { ipv4Octets, isIpv6Literal, paramGet, paramValue, parseUri, sameAddress, sipUriPort, unbracketed, type SipMessage, type SipUri } from '../message/index.ts';
+import { contactWithFirstUri, hostPortEnd, type PacketSource } from './nat.ts';
+
+/** The transports an alias can name. */
+export type AliasTransport = 'udp' | 'tcp' | 'tls' | 'sctp' | 'ws' | 'wss';
+
+/** The alias's `<proto>` digit is Kamailio's `enum sip_protos` (core/ip_addr.h): PROTO_UDP = 1 … PROTO_WSS = 6. */
+const TRANSPORT_BY_DIGIT: readonly (AliasTransport | undefined)[] = [undefined, 'udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'];
+const DIGIT_BY_TRANSPORT: Readonly<Record<AliasTransport, number>> = { udp: 1, tcp: 2, tls: 3, sctp: 4, ws: 5, wss: 6 };
+
+/** Where a packet came from, with its transport: what an alias records. */
+export interface AliasSource extends PacketSource {
+  readonly proto: AliasTransport;
+}
+
+/** An alias read back: the address without brackets. */
+export interface ContactAlias {
+  readonly address: string;
+  readonly port: number;
+  readonly transport: AliasTransport;
+}
+
+/**
+ * `203.0.113.7~40000~1`, an IPv6 address in brackets (`[2001:db8::7]~5070~2`, as Kamailio writes a
+ * v6 source). Undefined when the address is not an IP literal or the port is not 1–65535.
+ */
+export function formatAlias(src: AliasSource): string | undefined {
+  const a = unbracketed(src.address);
+  if (!Number.isInteger(src.port) || src.port < 1 || src.port > 65535) return undefined;
+  if (ipv4Octets(a) !== undefined) return `${a}~${src.port}~${DIGIT_BY_TRANSPORT[src.proto]}`;
+  if (isIpv6Literal(a)) return `[${a}]~${src.port}~${DIGIT_BY_TRANSPORT[src.proto]}`;
+  return undefined;
+}
+
+/**
+ * An alias value, strictly: an IPv4 address (octets 0–255) or an IPv6 one (bracketed, or bare as
+ * Kamailio's three-argument add_contact_alias writes what it is given), a port 1–65535, a digit 1–6.
+ * Undefined for anything else (Kamailio copies the address and port text into $du unchecked; an
+ * alias arrives in a Request-URI a peer wrote, so a host name or garbage is refused here).
+ */
+export function parseAlias(value: string): ContactAlias | undefined {
+  const t1 = value.indexOf('~');
+  const t2 = t1 < 0 ? -1 : value.indexOf('~', t1 + 1);
+  if (t2 < 0 || value.length !== t2 + 2) return undefined;
+  const transport = TRANSPORT_BY_DIGIT[value.charCodeAt(t2 + 1) - 0x30];
+  const portText = value.slice(t1 + 1, t2);
+  if (transport === undefined || !/^[0-9]{1,5}$/.test(portText)) return undefined;
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return undefined;
+  const host = value.slice(0, t1);
+  const bracketed = host.startsWith('[') && host.endsWith(']');
+  const address = bracketed ? host.slice(1, -1) : host;
+  if (bracketed ? !isIpv6Literal(address) : ipv4Octets(address) === undefined && !isIpv6Literal(address)) return undefined;
+  return { address, port, transport };
+}
+
+/**
+ * Kamailio add_contact_alias() (no arguments): the Contact header value with `;alias=` and the
+ * packet's source inserted after the first Contact URI's host:port (where Kamailio puts it).
+ * Undefined when nothing is added:
+ * - no Contact, `*`, or not a SIP URI (Kamailio: nothing for a missing Contact, an error for `*`);
+ * - the URI already has an `alias` (a proxy nearer the UA added it; its own handle_ruri_alias must
+ *   find it, and RFC 3261 §19.1.1 allows a parameter name once. Kamailio does not look and would
+ *   append a second one);
+ * - the URI's host is an IP address and host, port and transport are the source's: the peer reaches
+ *   the UA there already. A port absent is the scheme's default (RFC 3261 §19.1.2), a transport
+ *   absent is UDP (TLS for sips:). Kamailio compares a missing `;transport=` as "none", so it adds
+ *   an alias to nearly every UDP Contact; a host name never equals the source, in both.
+ */
+export function aliasedContactValue(msg: SipMessage, src: AliasSource): string | undefined {
+  const r = msg.contacts();
+  if (!r.ok || r.value.star || r.value.values.length === 0) return undefined;
+  const values = r.value.values;
+  const u = values[0]?.uri;
+  if (u === undefined || u.kind !== 'sip' || paramGet(u.params, 'alias') !== undefined || namesSource(u, src)) return undefined;
+  const alias = formatAlias(src);
+  const end = hostPortEnd(u.raw);
+  if (alias === undefined || end < 0) return undefined;
+  const uri = parseUri(`${u.raw.slice(0, end)};alias=${alias}${u.raw.slice(end)}`);
+  return uri === undefined ? undefined : contactWithFirstUri(values, uri);
+}
+
+function namesSource(u: SipUri, src: AliasSource): boolean {
+  const host = unbracketed(u.host);
+  if (ipv4Octets(host) === undefined && !isIpv6Literal(host)) return false;
+  const t = paramValue(u.params, 'transport')?.toLowerCase() ?? (u.scheme === 'sips' ? 'tls' : 'udp');
+  return sameAddress(host, src.address) && sipUriPort(u) === src.port && t === src.proto;
+}
+
+/** Where handle_ruri_alias sends the request, and the Request-URI it goes with. */
+export interface AliasRoute {
+  /** The Request-URI without its `alias` parameter. */
+  readonly requestUri: string;
+  /** `sip:<ip>:<port>`, with `;transport=` unless UDP. */
+  readonly destination: string;
+}
+
+/**
+ * Kamailio handle_ruri_alias(): when the Request-URI has an `alias` parameter (its first one), the
+ * destination it names and the Request-URI without it; the other parameters, the URI headers and
+ * the rest of the URI stay as written. Undefined when there is none (Kamailio's 2), or the URI or
+ * the alias value is malformed (Kamailio's -1). WS and WSS both give `;transport=ws` (RFC 7118
+ * §5.2 has no `wss`; Kamailio writes the same).
+ */
+export function ruriAliasRoute(requestUri: string): AliasRoute | undefined {
+  const u = parseUri(requestUri);
+  if (u === undefined || u.kind !== 'sip' || u.params.length === 0) return undefined;
+  const p = paramGet(u.params, 'alias');
+  const a = p?.value === undefined ? undefined : parseAlias(p.value);
+  const end = hostPortEnd(u.raw);
+  if (a === undefined || end < 0) return undefined;
+  let params = '';
+  for (const q of u.params) {
+    if (q !== p) params += q.value === undefined ? `;${q.name}` : `;${q.name}=${q.value}`;
+  }
+  const h = u.raw.indexOf('?', end);
+  const host = a.address.includes(':') ? `[${a.address}]` : a.address;
+  const transport = a.transport === 'udp' ? '' : `;transport=${a.transport === 'wss' ? 'ws' : a.transport}`;
+  return { requestUri: `${u.raw.slice(0, end)}${params}${h < 0 ? '' : u.raw.slice(h)}`, destination: `sip:${host}:${a.port}${transport}` };
+}
