@@ -7,6 +7,7 @@
 import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
 import { TOKEN } from '../message/chars.ts';
 import { RequestEdits, currentRequestUri, type ForwardInput, type ResponseEdits } from './forward-builder.ts';
+import { aliasedContactValue, ruriAliasRoute } from './contact-alias.ts';
 import { fixedContactValue, fixedSdp, type SdpFixOptions } from './nat.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
@@ -122,6 +123,32 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     const v = fixedContactValue(this.msg, { address: this.src.remoteAddress, port: this.src.remotePort }, uriParams);
     if (v === undefined) return false;
     this.edits.contact = v;
+    return true;
+  }
+  /**
+   * Kamailio add_contact_alias(): the forwarded request's first Contact URI gets
+   * `;alias=<source ip>~<port>~<proto>` (contact-alias.ts). False when nothing was added: no SIP
+   * Contact, `*`, an alias already there, the Contact already naming the source, or the Contact
+   * already rewritten (fixNatedContact, or a call before: Kamailio refuses a second Contact edit too).
+   */
+  addContactAlias(): boolean {
+    if (this.edits.contact !== undefined) return false;
+    const s = this.src;
+    const v = aliasedContactValue(this.msg, { address: s.remoteAddress, port: s.remotePort, proto: s.proto });
+    if (v === undefined) return false;
+    this.edits.contact = v;
+    return true;
+  }
+  /**
+   * Kamailio handle_ruri_alias(): when the Request-URI ($ru, as the script left it) has an `alias`
+   * parameter, the request goes to the address it names ($du) and the Request-URI loses it. False,
+   * and nothing changed, when there is no alias or it is malformed.
+   */
+  handleRuriAlias(): boolean {
+    const r = ruriAliasRoute(this.requestUri);
+    if (r === undefined) return false;
+    this.edits.requestUri = r.requestUri;
+    this.edits.destination = r.destination;
     return true;
   }
   /**
