@@ -107,6 +107,28 @@ export interface NatApi {
    * fixContact in the reply handler.
    */
   fixSdp(opts?: SdpFixOptions): boolean;
+  /**
+   * Kamailio add_contact_alias(): instead of rewriting the Contact (fixContact), its first URI keeps
+   * the UA's host:port and gets `;alias=<ip>~<port>~<proto>` naming the packet's source (proto 1
+   * UDP, 2 TCP; an IPv6 address in brackets). The peer's in-dialog requests then carry it in their
+   * Request-URI, and handleRuriAlias() sends them there. False when nothing was added, which is
+   * not an error: no SIP Contact or `*`, an alias already in it (a proxy nearer the UA added one),
+   * the Contact already naming the source (IP, port and transport), or the Contact already
+   * rewritten by fixContact (use one or the other). Same `await` rule as fixContact in the reply handler.
+   */
+  addContactAlias(): boolean;
+}
+
+/** ctx.nat of a request handler: the NAT helpers, and the in-dialog half of the alias. */
+export interface RequestNatApi extends NatApi {
+  /**
+   * Kamailio handle_ruri_alias(): when the Request-URI (`ctx.requestUri`) has an `alias` parameter,
+   * the request is sent to the address it names (`ctx.destination` becomes `sip:<ip>:<port>`, with
+   * `;transport=` unless UDP) and the Request-URI loses the parameter. False, nothing changed, when
+   * there is none or it is malformed (not an IP address, port, or proto 1–6). The alias comes
+   * from the peer: screen it as you would the Request-URI itself.
+   */
+  handleRuriAlias(): boolean;
 }
 
 /** The OpenSIPS return codes of cluster sends, by name: sent (1), disabled (-1), unreachable (-2), failed (-3). */
@@ -185,8 +207,8 @@ export interface RequestContext extends BaseContext {
    * cancelled INVITE (OpenSIPS runs failure_route with t_was_cancelled() true).
    */
   readonly cancelled: boolean;
-  /** NAT detection and Contact fixing for this request (OpenSIPS nat_uac_test / fix_nated_contact). */
-  readonly nat: NatApi;
+  /** NAT detection and Contact fixing for this request (OpenSIPS nat_uac_test / fix_nated_contact, Kamailio's alias). */
+  readonly nat: RequestNatApi;
   readonly registrar: {
     /** Processes a REGISTER (RFC 3261 §10.3) and answers it. Resolves with the status sent. */
     save(): Promise<number>;

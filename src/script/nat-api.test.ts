@@ -61,3 +61,59 @@ test('ctx.nat.test throws a TypeError for an unknown check, and the request gets
   h.recv(request({ method: 'MESSAGE' }));
   assert.equal(only(h.take()).msg.status, 500);
 });
+
+test('ctx.nat alias: a Kamailio-style route — add_contact_alias on the INVITE and on the NATed callee\'s 200, handle_ruri_alias on the BYE', () => {
+  const seen: string[] = [];
+  const h = run(defineRoutes({
+    request(req, ctx) {
+      if (ctx.inDialog) {
+        ctx.looseRoute();
+        seen.push(`${req.method} alias ${ctx.nat.handleRuriAlias()} ${ctx.requestUri} ${ctx.destination}`);
+      } else {
+        seen.push(`${req.method} contact ${ctx.nat.addContactAlias()}`);
+        ctx.recordRoute();
+      }
+      void ctx.relay();
+    },
+    reply(res, ctx) {
+      seen.push(`reply ${res.status} ${ctx.nat.addContactAlias()}`);
+    },
+  }));
+  const caller = { ...CALLER, remoteAddress: '203.0.113.7', remotePort: 40000 };
+  h.recv(request().replace('Contact: <sip:alice@192.0.2.10:5060>', 'Contact: <sip:alice@192.168.1.5:5062>'), caller);
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  assert.equal(inv.get('Contact'), '<sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1>');
+  const callee = { proto: 'udp' as const, remoteAddress: '198.51.100.9', remotePort: 41000, localAddress: PROXY_IP, localPort: 5060 };
+  const ok = buildResponse(inv, 200, 'OK', { toTag: 'b1', headers: [['Contact', '<sip:bob@10.1.1.20:5070>']] });
+  h.core.receive(Buffer.from(ok.bytes), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070;alias=198.51.100.9~41000~1>');
+  // The 200 retransmitted after the call was answered goes up with the same Contact, without the handler.
+  h.core.receive(Buffer.from(ok.bytes), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070;alias=198.51.100.9~41000~1>');
+  // The callee hangs up: its BYE goes to the Contact it got, along our Record-Route.
+  const bye = request({ method: 'BYE', uri: 'sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1', toTag: 'b1', branch: 'z9hG4bKbye', cseq: 2 })
+    .replace('Content-Length', `Route: <sip:${PROXY_IP};lr>\r\nContent-Length`);
+  h.recv(bye, callee);
+  const out = only(h.take(), isReq('BYE'));
+  assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['203.0.113.7', 40000, 'sip:alice@192.168.1.5:5062']);
+  assert.deepEqual(seen, [
+    'INVITE contact true', 'reply 200 true',
+    'BYE alias true sip:alice@192.168.1.5:5062 sip:203.0.113.7:40000',
+  ]);
+});
+
+test('ctx.nat alias: no Contact, a `*` Contact, or a malformed alias says false and the request is still relayed (no exception, no 500)', () => {
+  const seen: boolean[] = [];
+  const h = run(defineRoutes({
+    request(req, ctx) {
+      seen.push(ctx.nat.addContactAlias(), ctx.nat.handleRuriAlias());
+      if (req.method === 'REGISTER') void ctx.reply(200); else void ctx.relay();
+    },
+  }));
+  h.recv(request({ method: 'MESSAGE', uri: 'sip:bob@192.0.2.20;alias=bob.example.com~5060~1' }).replace(/Contact: [^\r]*\r\n/, ''));
+  assert.equal(only(h.take(), isReq('MESSAGE')).msg.uriText, 'sip:bob@192.0.2.20;alias=bob.example.com~5060~1');
+  h.recv(request({ method: 'REGISTER', uri: 'sip:example.com;alias=[2001:db8::1~5060~1', branch: 'z9hG4bKreg' })
+    .replace('Contact: <sip:alice@192.0.2.10:5060>', 'Contact: *\r\nExpires: 0'));
+  assert.equal(only(h.take()).msg.status, 200);
+  assert.deepEqual(seen, [false, false, false, false]);
+});

@@ -22,6 +22,8 @@ export interface ReplyPort {
   fixContact(uriParams?: string): boolean;
   /** OpenSIPS fix_nated_sdp in onreply_route; false when there is no SDP or nothing to change. */
   fixSdp(opts?: SdpFixOptions): boolean;
+  /** Kamailio add_contact_alias in onreply_route; false when nothing was added. */
+  addContactAlias(): boolean;
 }
 
 /** The proxy core's view of one request (src/sip/proxy). */
@@ -52,6 +54,10 @@ export interface ProxyRequestPort {
   fixNatedContact(uriParams?: string): boolean;
   /** OpenSIPS fix_nated_sdp on the forwarded request; false when there is no SDP or nothing to change. */
   fixNatedSdp(opts?: SdpFixOptions): boolean;
+  /** Kamailio add_contact_alias on the forwarded request; false when nothing was added. */
+  addContactAlias(): boolean;
+  /** Kamailio handle_ruri_alias: $du from the Request-URI's alias, which it loses; false when there is none or it is malformed. */
+  handleRuriAlias(): boolean;
   /** Hooks for the script's reply and failure handlers; set once, before relaying. */
   setHooks(hooks: {
     onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { ResponseEdits, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget } from '../sip/proxy/index.ts';
+import { ResponseEdits, aliasedContactValue, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ReplyPort, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
@@ -49,6 +49,8 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   removeHeader(name: string): void { this.pr.removeHeader(name); }
   fixNatedContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
   fixNatedSdp(opts?: SdpFixOptions): boolean { return this.pr.fixNatedSdp(opts); }
+  addContactAlias(): boolean { return this.pr.addContactAlias(); }
+  handleRuriAlias(): boolean { return this.pr.handleRuriAlias(); }
 
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
     const onFailure = h.onFailure;
@@ -108,6 +110,16 @@ class ReplyAdapter implements ReplyPort {
   fixContact(uriParams?: string): boolean {
     const src = this.source;
     const v = src === undefined ? undefined : fixedContactValue(this.res, src, uriParams);
+    if (v === undefined) return false;
+    (this.edits ??= new ResponseEdits()).contact = v;
+    return true;
+  }
+
+  /** Kamailio add_contact_alias in onreply_route; refused after fixContact, as on a request. */
+  addContactAlias(): boolean {
+    const src = this.source;
+    if (src === undefined || this.edits?.contact !== undefined) return false;
+    const v = aliasedContactValue(this.res, src);
     if (v === undefined) return false;
     (this.edits ??= new ResponseEdits()).contact = v;
     return true;

@@ -1,7 +1,7 @@
 import type { SipMessage } from '../sip/message/index.ts';
 import { DEFAULT_NAT_CHECKS, natChecksOf, natTest, type NatCheck, type SdpFixOptions } from '../sip/proxy/index.ts';
 import type {
-  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, Routes, ScriptLogger,
+  AuthResult, BanApi, CdrApi, ClusterApi, Contact, MapsApi, NatApi, RelayOptions, RequestNatApi, RelayOutcome, RelayTarget, ReplyOptions, RequestContext, Routes, ScriptLogger,
 } from './api.ts';
 import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
@@ -60,7 +60,7 @@ export class ScriptRequestContext implements RequestContext {
   private locationApi: RequestContext['location'] | undefined;
   private authApi: RequestContext['auth'] | undefined;
   private clusterApi: ClusterApi | undefined;
-  private natApi: NatApi | undefined;
+  private natApi: RequestNatApi | undefined;
   /** The last relay armed handlers of its own (RelayOptions onReply/onFailure). */
   private relayHooksArmed = false;
 
@@ -96,7 +96,7 @@ export class ScriptRequestContext implements RequestContext {
     return this.clusterApi;
   }
 
-  get nat(): NatApi {
+  get nat(): RequestNatApi {
     this.natApi ??= new RequestNat(this.pr);
     return this.natApi;
   }
@@ -293,7 +293,7 @@ const REASONS: Record<number, string> = {
 };
 
 /** ctx.nat of a request: tests against the packet's source; the fix edits the forwarded request. */
-class RequestNat implements NatApi {
+class RequestNat implements RequestNatApi {
   constructor(private readonly pr: ProxyRequestPort) {}
 
   test(checks?: NatCheck | readonly NatCheck[] | number): boolean {
@@ -303,6 +303,8 @@ class RequestNat implements NatApi {
 
   fixContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
   fixSdp(opts?: SdpFixOptions): boolean { return this.pr.fixNatedSdp(opts); }
+  addContactAlias(): boolean { return this.pr.addContactAlias(); }
+  handleRuriAlias(): boolean { return this.pr.handleRuriAlias(); }
 }
 
 /** What a reply handler's NAT test takes when it names none: OpenSIPS onreply_route's `nat_uac_test(1)`. */
@@ -320,4 +322,5 @@ export class ReplyNat implements NatApi {
 
   fixContact(uriParams?: string): boolean { return this.reply.fixContact(uriParams); }
   fixSdp(opts?: SdpFixOptions): boolean { return this.reply.fixSdp(opts); }
+  addContactAlias(): boolean { return this.reply.addContactAlias(); }
 }

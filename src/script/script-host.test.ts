@@ -50,6 +50,8 @@ class FakeRequest implements ProxyRequestPort {
   removeHeader(): void {}
   fixNatedContact(): boolean { return false; }
   fixNatedSdp(): boolean { return false; }
+  addContactAlias(): boolean { return false; }
+  handleRuriAlias(): boolean { return false; }
   cancelled = false;
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void { this.hooks = h; }
   observers: Array<(res: SipMessage) => void> = [];
@@ -157,7 +159,7 @@ test('the failure handler can serial-fork; the reply handler sees responses; var
     reply: (res, ctx) => { calls.push(`reply ${res.status} ${String(ctx.vars.get('first'))} branch ${ctx.branch.index} ${ctx.branch.uri}`); },
     failure: async (_best, status, ctx) => { calls.push(`failure ${status}`); await ctx.relay('sip:voicemail@192.0.2.50'); },
   })).handleRequest(pr);
-  pr.hooks.onReply?.(msg('INVITE'), { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined }, { source: undefined, fixContact: () => false, fixSdp: () => false });
+  pr.hooks.onReply?.(msg('INVITE'), { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined }, { source: undefined, fixContact: () => false, fixSdp: () => false, addContactAlias: () => false });
   await pr.hooks.onFailure?.(undefined, 486);
   assert.deepEqual(pr.relays, [[{ uri: 'sip:bob@192.0.2.9' }], [{ uri: 'sip:voicemail@192.0.2.50' }]]);
   assert.deepEqual(calls, ['reply 0 sip:bob@192.0.2.9 branch 0 sip:bob@192.0.2.9', 'failure 486']);
@@ -167,7 +169,7 @@ test('relay({ onFailure, onReply }) arms handlers for that branch set (t_on_fail
   const calls: string[] = [];
   const pr = new FakeRequest(msg('INVITE'));
   const branch = { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined };
-  const replyPort = { source: undefined, fixContact: () => false, fixSdp: () => false };
+  const replyPort = { source: undefined, fixContact: () => false, fixSdp: () => false, addContactAlias: () => false };
   host(defineRoutes({
     request: (_req, ctx) => {
       void ctx.relay('sip:bob@192.0.2.9', {
