@@ -91,3 +91,19 @@ test('handle_ruri_alias reads $ru as the script left it (setRequestUri first)', 
   const out = only(h.take(), isReq('MESSAGE'));
   assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['198.51.100.4', 5090, 'sip:alice@192.168.1.5:5062']);
 });
+
+test('handle_ruri_alias leaves a request alone while a Route remains after ours: that proxy is the next hop, the alias is for the one nearest the UA', () => {
+  const h = harness();
+  const said: boolean[] = [];
+  h.proxy.onRequest = (pr) => {
+    said.push(pr.handleRuriAlias());
+    pr.relay();
+  };
+  h.recv(request({ method: 'BYE', uri: 'sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1', toTag: 'b1' })
+    .replace('Content-Length', `Route: <sip:${PROXY_IP};lr>, <sip:192.0.2.99;lr>\r\nContent-Length`));
+  const out = only(h.take(), isReq('BYE'));
+  assert.deepEqual([out.target.address, out.target.port], ['192.0.2.99', 5060]);
+  assert.equal(out.msg.uriText, 'sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1');
+  assert.equal(out.msg.get('Route'), '<sip:192.0.2.99;lr>');
+  assert.deepEqual(said, [false]);
+});

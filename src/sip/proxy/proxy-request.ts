@@ -142,9 +142,13 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   /**
    * Kamailio handle_ruri_alias(): when the Request-URI ($ru, as the script left it) has an `alias`
    * parameter, the request goes to the address it names ($du) and the Request-URI loses it. False,
-   * and nothing changed, when there is no alias or it is malformed.
+   * and nothing changed, when there is no alias or it is malformed, or when a Route is left after
+   * ours: that Route is the next hop (RFC 3261 §16.6 steps 6–7) and $du would skip it; the alias is
+   * for the proxy nearest the UA. Kamailio's default config asks the same with
+   * `if (!isdsturiset()) handle_ruri_alias()` after loose_route(), which sets $du to a next Route.
    */
   handleRuriAlias(): boolean {
+    if (this.routes !== undefined && this.routes.values.length > 0) return false;
     const r = ruriAliasRoute(this.requestUri);
     if (r === undefined) return false;
     this.edits.requestUri = r.requestUri;
