@@ -107,3 +107,17 @@ test('handle_ruri_alias leaves a request alone while a Route remains after ours:
   assert.equal(out.msg.get('Route'), '<sip:192.0.2.99;lr>');
   assert.deepEqual(said, [false]);
 });
+
+test('handle_ruri_alias on the ACK of a 2xx (no transaction, forwarded statelessly): to the alias address, without the alias', () => {
+  const h = harness();
+  const said: boolean[] = [];
+  h.proxy.onRequest = (pr) => {
+    said.push(pr.handleRuriAlias());
+    pr.relay();
+  };
+  h.recv(request({ method: 'ACK', uri: 'sip:bob@10.1.1.20:5070;alias=198.51.100.9~41000~1', toTag: 'b1', branch: 'z9hG4bKack2xx' })
+    .replace('Content-Length', `Route: <sip:${PROXY_IP};lr>\r\nContent-Length`));
+  const out = only(h.take(), isReq('ACK'));
+  assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['198.51.100.9', 41000, 'sip:bob@10.1.1.20:5070']);
+  assert.deepEqual(said, [true]);
+});
