@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { StatisticsRegistry } from '../../mgmt/statistics.ts';
 import { SipTransport } from './sip-transport.ts';
@@ -93,6 +93,41 @@ test('TCP: framing, responses on the same connection, keep-alive pong, connectio
     assert.equal(stats.get(['net:tcp_connections'])['net:tcp_connections'], 1);
     sock.destroy();
   } finally {
+    await t.close();
+  }
+});
+
+test('TCP sendOnTcpConnection: writes on the accepted connection to that peer, never dials one (NAT keep-alive)', async () => {
+  const { t, got } = makeTransport();
+  const [l] = await t.listen([{ proto: 'tcp', host: '127.0.0.1', port: 0 }]);
+  // A peer that listens: a dial to it would be accepted, so a connection opened by mistake shows.
+  let accepted = 0;
+  const other = createServer((s) => { accepted++; s.destroy(); });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+  const otherPort = (other.address() as { port: number }).port;
+  try {
+    const sock = connect(l?.port ?? 0, '127.0.0.1');
+    let received = '';
+    sock.on('data', (d) => { received += d.toString('latin1'); });
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(sip('hello'));
+    await until(() => got.length === 1);
+    const peer = got[0]?.info;
+    assert.ok(peer);
+    assert.equal(t.sendOnTcpConnection(peer.remoteAddress, peer.remotePort, Buffer.from('\r\n\r\n')), 'sent');
+    await until(() => received === '\r\n\r\n');
+    assert.equal(t.sendOnTcpConnection('127.0.0.1', otherPort, Buffer.from('\r\n\r\n')), 'no-connection');
+    assert.equal(t.sendOnTcpConnection('127.0.0.1', 0, Buffer.from('x')), 'bad-target');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(accepted, 0, 'no connection opened to a peer without one');
+    assert.equal(t.tcpConnectionCount(), 1);
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.destroy();
+    await closed;
+    await until(() => t.tcpConnectionCount() === 0);
+    assert.equal(t.sendOnTcpConnection(peer.remoteAddress, peer.remotePort, Buffer.from('\r\n\r\n')), 'no-connection', 'gone with its connection');
+  } finally {
+    other.close();
     await t.close();
   }
 });

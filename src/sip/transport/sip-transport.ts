@@ -2,7 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
-import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpLimits } from './tcp-connections.ts';
+import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpExistingSendResult, type TcpLimits } from './tcp-connections.ts';
 import { UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
 import { UdpSendQueue } from './udp-send-queue.ts';
 import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
@@ -125,6 +125,15 @@ export class SipTransport {
   sendUdpFrom(localAddress: string, localPort: number, target: SendTarget, data: Buffer): SendResult {
     if (this.refusedPort(target.port)) return 'bad-target';
     return this.sendOn(this.udpListener(localAddress, localPort, undefined), target, data);
+  }
+
+  /**
+   * Sends on the established TCP connection to `address:port`, never opening one
+   * (TcpConnections.sendIfConnected); `bad-target` for a port outside 1–65535 as send() says.
+   */
+  sendOnTcpConnection(address: string, port: number, data: Buffer): TcpExistingSendResult | 'bad-target' {
+    if (this.refusedPort(port)) return 'bad-target';
+    return this.tcp.sendIfConnected(address, port, data);
   }
 
   /** The UDP listener bound to this pair (of family `v6` when given); a plain loop, nothing allocated. */

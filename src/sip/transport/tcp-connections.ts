@@ -32,6 +32,9 @@ interface Connection {
 
 const CRLF = Buffer.from('\r\n');
 
+/** `overloaded`: the peer does not read (the write cap closed the connection). */
+export type TcpExistingSendResult = 'sent' | 'no-connection' | 'overloaded';
+
 /**
  * The TCP connection table: accepted and dialled connections, keyed by id and by remote
  * address, so responses go back on the connection a request came in on (RFC 3261 §18.2.2) and
@@ -92,6 +95,19 @@ export class TcpConnections {
       c.pending.push(data);
       return 'queued';
     }
+    return this.write(c, data) ? 'sent' : 'overloaded';
+  }
+
+  /**
+   * Writes on the established connection to `address:port` and never dials one: `no-connection`
+   * when there is none, or it is still connecting (nothing is queued). For what only makes sense
+   * on an existing connection — a NAT keep-alive (OpenSIPS nathelper pings with `tcp_no_new_conn`
+   * set): a TCP NAT mapping lives as long as its connection, and a new connection from us would
+   * not reach a phone behind a NAT anyway.
+   */
+  sendIfConnected(address: string, port: number, data: Buffer): TcpExistingSendResult {
+    const c = this.byKey.get(keyOf(address, port));
+    if (c === undefined || !c.connected) return 'no-connection';
     return this.write(c, data) ? 'sent' : 'overloaded';
   }
 
