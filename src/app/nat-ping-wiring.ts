@@ -9,8 +9,9 @@ import { proxyListenersOf } from './proxy-listeners.ts';
 
 /**
  * NAT keep-alive pings (config `registrar.natPing`): the pinger reads the node's location store,
- * leaves from the UDP socket each binding was registered on, and takes the replies to its pings
- * before the proxy would forward them statelessly (they match no transaction of its own).
+ * leaves from the UDP socket each binding was registered on (or, with `tcp`, goes on the TCP
+ * connection it registered through, never a new one), and takes the replies to its pings before
+ * the proxy would forward them statelessly (they match no transaction of its own).
  * Undefined when pinging is off (the default) or the node has no registrar.
  */
 export function startNatPing(
@@ -21,25 +22,32 @@ export function startNatPing(
   if (cfg.intervalSec === 0 || registrar === undefined) return undefined;
   // The pings' Via names the socket as a forwarded request's would (own-addresses.ts).
   const own = proxyListenersOf(rt.config.sip.listen, listeners);
-  const sockets = new Map<string, PingSocket & { readonly v6: boolean }>();
+  const tcp = cfg.tcp;
+  // By Binding.socket text (`proto:ip:port`); TCP listeners only give a TCP ping its Via sent-by.
+  const sockets = new Map<string, PingSocket & { readonly v6: boolean; readonly udp: boolean }>();
   let firstHost: string | undefined;
   for (let i = 0; i < listeners.length; i++) {
     const l = listeners[i] as ListenerInfo;
-    if (l.proto !== 'udp') continue;
+    if (l.proto !== 'udp' && !(l.proto === 'tcp' && tcp)) continue;
     const sentBy = sentByOf(own[i] as ProxyListener);
     firstHost ??= sentBy.host;
-    sockets.set(`udp:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy: `${sentBy.host}:${sentBy.port}`, v6: l.family === 'IPv6' });
+    sockets.set(`${l.proto}:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy: `${sentBy.host}:${sentBy.port}`, v6: l.family === 'IPv6', udp: l.proto === 'udp' });
   }
-  const all = [...sockets.values()];
+  const udp = [...sockets.values()].filter((s) => s.udp);
   if (firstHost === undefined) {
-    rt.logger.warn('registrar.natPing is set but the node has no UDP listener: no NAT pings are sent');
+    rt.logger.warn(`registrar.natPing is set but the node has no UDP${tcp ? ' or TCP' : ''} listener: no NAT pings are sent`);
     return undefined;
   }
   const out: NatPingOutput = {
     // A binding without socket (loaded, added by MI) goes from the first UDP socket of its family, as
     // OpenSIPS picks the first listener matching protocol and family when force_socket is unset.
-    socketFor: (socket, v6) => (socket === '' ? all.find((s) => s.v6 === v6) : sockets.get(socket)),
+    socketFor: (socket, v6) => (socket === '' ? udp.find((s) => s.v6 === v6) : sockets.get(socket)),
     send: (from, to, data) => transport.sendUdpFrom(from.address, from.port, { proto: 'udp', address: to.address, port: to.port }, data) === 'sent',
+    // Only an established connection: nathelper pings with tcp_no_new_conn set.
+    sendOnConnection: (to, data) => {
+      const r = transport.sendOnTcpConnection(to.address, to.port, data);
+      return r === 'sent' || r === 'no-connection' ? r : 'refused';
+    },
   };
   const pinger = new NatPinger({
     store: registrar.location, clock: realClock, random: realRandom, out, counters: rt.stats,
@@ -54,7 +62,7 @@ export function startNatPing(
       }),
     },
     config: {
-      intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly, maxPingsLost: cfg.maxPingsLost,
+      intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly, maxPingsLost: cfg.maxPingsLost, tcp,
       replyTimeoutMs: cfg.replyTimeoutMs, from: cfg.from ?? `sip:pinger@${firstHost}`,
     },
     onRemoved: (b, lost) => rt.logger.info({ aor: b.aor, contact: b.contact, lost }, 'contact removed: NAT pings unanswered'),
@@ -63,6 +71,6 @@ export function startNatPing(
   if (proxy !== undefined) proxy.onUnmatchedResponse = take;
   else core.handlers = { ...core.handlers, onResponse: (res) => { take(res); } };
   pinger.start();
-  rt.logger.info({ intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly }, 'NAT keep-alive pings on');
+  rt.logger.info({ intervalSec: cfg.intervalSec, method: cfg.method, natedOnly: cfg.natedOnly, tcp }, 'NAT keep-alive pings on');
   return pinger;
 }

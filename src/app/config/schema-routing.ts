@@ -4,7 +4,7 @@ import { parseUri } from '../../sip/message/index.ts';
 
 /**
  * NAT keep-alive pings of registered contacts (OpenSIPS nathelper natping_interval, ping_nated_only,
- * sipping_from, max_pings_lost, ping_threshold). Off unless intervalSec is set.
+ * natping_tcp, sipping_from, max_pings_lost, ping_threshold). Off unless intervalSec is set.
  */
 export const natPingSchema = z.strictObject({
   /** Each binding is pinged about once per this many seconds, spread over it; 0 = off (natping_interval). */
@@ -13,6 +13,11 @@ export const natPingSchema = z.strictObject({
   method: z.enum(['options', 'crlf']).default('options'),
   /** Only bindings registered from another address than their Contact (they have a `received`): ping_nated_only. */
   natedOnly: z.boolean().default(true),
+  /**
+   * Ping TCP bindings too (natping_tcp, off as in OpenSIPS): on the connection they registered
+   * through, never a new one; a binding whose connection is gone is skipped.
+   */
+  tcp: z.boolean().default(false),
   /** From URI of OPTIONS pings (sipping_from); default `sip:pinger@<first SIP listener's advertised address>`. */
   from: z.string().refine((s) => { const u = parseUri(s); return u !== undefined && u.kind === 'sip'; }, 'expected a sip: or sips: URI').optional(),
   /** Consecutive unanswered OPTIONS pings after which the binding is removed; 0 = never (max_pings_lost). */

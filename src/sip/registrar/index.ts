@@ -27,6 +27,6 @@ export { messageUriEquals } from './contact-match.ts';
 export { ulAdd, ulDump, ulRm, ulRmContact, ulShowContact } from './usrloc-mi.ts';
 export type { MiError, UlAddParams, UlAor, UlContact, UlDump } from './usrloc-mi.ts';
 export { NatPinger } from './nat-pinger.ts';
-export type { NatPingConfig, NatPingMethod, NatPingOutput, NatPingerOptions, PingSocket } from './nat-pinger.ts';
-export { CRLF_KEEPALIVE, NAT_PING_BRANCH_PREFIX, buildOptionsPing, pingAddressOf } from './nat-ping-request.ts';
+export type { ConnectionSendResult, NatPingConfig, NatPingMethod, NatPingOutput, NatPingerOptions, PingSocket } from './nat-pinger.ts';
+export { CRLF_KEEPALIVE, NAT_PING_BRANCH_PREFIX, buildOptionsPing, pingAddressOf, tcpPeerOf } from './nat-ping-request.ts';
 export type { OptionsPingInit, PingAddress } from './nat-ping-request.ts';

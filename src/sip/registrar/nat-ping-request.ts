@@ -5,7 +5,10 @@
 import { BRANCH_MAGIC_COOKIE, buildRequest, isIpv4Literal, isIpv6Literal, paramGet, parseUri, sipUriPort, unbracketed } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 
-/** The keep-alive of RFC 5626 §4.4.1 (a double CRLF "ping"), as a datagram. */
+/**
+ * The keep-alive of RFC 5626 §4.4.1 (a double CRLF "ping"): a datagram over UDP; on a TCP
+ * connection the same bytes between two messages, which the peer answers with a CRLF "pong".
+ */
 export const CRLF_KEEPALIVE: Buffer = Buffer.from('\r\n\r\n', 'latin1');
 
 /** Every ping's branch starts with this: a reply carrying it is ours, answered or late. */
@@ -32,11 +35,28 @@ export function pingAddressOf(b: Binding): PingAddress | undefined {
   return { address: host, port: sipUriPort(u) };
 }
 
+/**
+ * The peer of the TCP connection `b` registered through: its `received` (the REGISTER's source,
+ * the connection's far end, fix_nated_register), else its Contact's host:port, which then names the
+ * source (the registrar sets `received` whenever they differ, register-contact.ts). The Contact's
+ * transport parameter is not read: the binding's socket already says the REGISTER came over TCP.
+ * Undefined when that is not a SIP URI with an IP address (a connection is keyed by address).
+ */
+export function tcpPeerOf(b: Binding): PingAddress | undefined {
+  const u = parseUri(b.received ?? b.contact);
+  if (u === undefined || u.kind !== 'sip') return undefined;
+  const host = unbracketed(u.host);
+  if (!isIpv6Literal(host) && !isIpv4Literal(host)) return undefined;
+  return { address: host, port: sipUriPort(u) };
+}
+
 export interface OptionsPingInit {
   /** The contact pinged: Request-URI and To (OpenSIPS nathelper pings the registered Contact). */
   readonly contact: string;
   /** `host:port` of our socket for Via (RFC 3261 §18.1.1 sent-by). */
   readonly sentBy: string;
+  /** The Via transport: the one the ping goes over (RFC 3261 §18.1.1). */
+  readonly transport: 'UDP' | 'TCP';
   readonly branch: string;
   /** Used for the From tag and the Call-ID's local part. */
   readonly token: string;
@@ -46,8 +66,10 @@ export interface OptionsPingInit {
 
 /**
  * An OPTIONS outside any dialog with the headers RFC 3261 §8.1.1 requires: Via with our sent-by, a
- * fresh RFC 3261 branch and rport (RFC 3581: the reply follows the NAT binding back), Max-Forwards
- * 70, From with a tag, To without one, a new Call-ID, CSeq, and no body (Content-Length 0).
+ * fresh RFC 3261 branch and, over UDP, rport (RFC 3581: the reply follows the NAT binding back; over
+ * TCP it comes back on the connection, RFC 3261 §18.2.2), Max-Forwards 70, From with a tag, To
+ * without one, a new Call-ID, CSeq, and no body: Content-Length 0, which frames it on a stream
+ * (RFC 3261 §18.3).
  */
 export function buildOptionsPing(p: OptionsPingInit): Buffer {
   const host = p.sentBy.startsWith('[') ? p.sentBy.slice(0, p.sentBy.indexOf(']') + 1) : p.sentBy.slice(0, p.sentBy.lastIndexOf(':'));
@@ -55,7 +77,7 @@ export function buildOptionsPing(p: OptionsPingInit): Buffer {
     method: 'OPTIONS',
     uri: p.contact,
     headers: [
-      ['Via', `SIP/2.0/UDP ${p.sentBy};branch=${p.branch};rport`],
+      ['Via', `SIP/2.0/${p.transport} ${p.sentBy};branch=${p.branch}${p.transport === 'UDP' ? ';rport' : ''}`],
       ['Max-Forwards', '70'],
       ['From', `<${p.from}>;tag=${p.token}`],
       ['To', `<${p.contact}>`],

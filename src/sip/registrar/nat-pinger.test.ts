@@ -11,8 +11,10 @@ import type { PingAddress } from './nat-ping-request.ts';
 
 const T0 = 1_700_000_000; // wall seconds of FakeClock(0)
 const OURS: PingSocket = { address: '192.0.2.10', port: 5060, sentBy: 'sip.example.net:5060' };
+const OURS_TCP: PingSocket = { address: '192.0.2.10', port: 5060, sentBy: 'sip.example.net:5060' };
 
-interface Sent { readonly from: PingSocket; readonly to: PingAddress; readonly data: Buffer; readonly atMs: number }
+/** `tcp` when it went on a connection (sendOnConnection), else a datagram from `from`. */
+interface Sent { readonly from: PingSocket | 'tcp'; readonly to: PingAddress; readonly data: Buffer; readonly atMs: number }
 
 function nated(i: number, extra: Partial<BindingFields> = {}): BindingFields {
   return {
@@ -21,8 +23,15 @@ function nated(i: number, extra: Partial<BindingFields> = {}): BindingFields {
   };
 }
 
+/** A binding registered over TCP from behind a NAT: `received` is the connection's far end. */
+function tcpNated(i: number, extra: Partial<BindingFields> = {}): BindingFields {
+  return nated(i, { contact: `sip:t${i}@10.0.0.${i}:5060;transport=tcp`, socket: 'tcp:192.0.2.10:5060', received: `sip:198.51.100.${i}:${40000 + i};transport=tcp`, ...extra });
+}
+
 function setup(config: Partial<NatPingConfig> = {}) {
   const clock = new FakeClock();
+  /** The peers (`address:port`) the fake transport has a live TCP connection to. */
+  const connected = new Set<string>();
   const store = new MemoryLocationStore({ clock });
   const sent: Sent[] = [];
   const removed: Array<[string, number]> = [];
@@ -30,17 +39,22 @@ function setup(config: Partial<NatPingConfig> = {}) {
   const pinger = new NatPinger({
     store, clock, timers: clock, random: new SeededRandom(7), counters: stats.factory,
     out: {
-      socketFor: (socket) => (socket === '' || socket === 'udp:192.0.2.10:5060' ? OURS : undefined),
+      socketFor: (socket) => (socket === '' || socket === 'udp:192.0.2.10:5060' ? OURS : socket === 'tcp:192.0.2.10:5060' ? OURS_TCP : undefined),
       send: (from, to, data) => { sent.push({ from, to, data, atMs: clock.nowMs() }); return true; },
+      sendOnConnection: (to, data) => {
+        if (!connected.has(`${to.address}:${to.port}`)) return 'no-connection';
+        sent.push({ from: 'tcp', to, data, atMs: clock.nowMs() });
+        return 'sent';
+      },
     },
     config: { intervalSec: 30, method: 'options', natedOnly: true, from: 'sip:pinger@sip.example.net', maxPingsLost: 0, ...config },
     onRemoved: (b, n) => removed.push([b.contact, n]),
   });
-  return { clock, store, sent, removed, stats: stats.values, pinger };
+  return { clock, store, sent, removed, stats: stats.values, pinger, connected };
 }
 
 function parsed(s: Sent): SipMessage {
-  const r = parseMessage(s.data, { framing: 'datagram' });
+  const r = parseMessage(s.data, { framing: s.from === 'tcp' ? 'stream' : 'datagram' });
   assert.ok(r.ok, 'a ping parses with our own parser');
   return r.value;
 }
@@ -85,7 +99,7 @@ test('natedOnly (the default) pings bindings registered from another address tha
     pinger.start();
     clock.advance(2000);
     const to = sent.map((s) => `${s.to.address}:${s.to.port}`).sort();
-    // TCP, another node's socket (a replicated binding) and a Path are never ours to ping.
+    // TCP (without natPing.tcp), another node's socket (a replicated binding) and a Path are not ours to ping.
     assert.deepEqual(to, natedOnly ? ['198.51.100.1:20001'] : ['10.0.0.2:5060', '198.51.100.1:20001']);
     assert.ok(sent.every((s) => s.from === OURS));
   }
@@ -256,4 +270,88 @@ test('a binding another node took (replicated here) is neither pinged nor remove
   assert.ok(sent.length > 0 && sent.every((s) => s.to.port === 20002), 'only the local binding is pinged');
   assert.equal(store.lookup('x@d').length, 1, 'the replicated binding stays');
   assert.equal(store.lookup('y@d').length, 0, 'the local one, unanswered, is removed');
+});
+
+test('tcp off (the default, as natping_tcp 0): a TCP binding is not pinged even with its connection up', () => {
+  const { clock, store, sent, pinger, connected, stats } = setup({ intervalSec: 2 });
+  store.insert('t@x', tcpNated(1));
+  connected.add('198.51.100.1:40001');
+  pinger.start();
+  clock.advance(10_000);
+  assert.deepEqual(sent, []);
+  assert.equal(stats.get('nathelper:tcp_not_connected') ?? 0, 0, 'not even looked at');
+});
+
+test('tcp on: a TCP binding is pinged on its connection only while one is up; without one it is skipped and counted, never dialled', () => {
+  const { clock, store, sent, pinger, connected, stats } = setup({ intervalSec: 2, tcp: true, maxPingsLost: 1, replyTimeoutMs: 1000 });
+  const b = store.insert('t@x', tcpNated(1));
+  pinger.start();
+  clock.advance(2000);
+  assert.equal(sent.length, 0, 'no connection: nothing sent (the output would have had to dial)');
+  assert.equal(stats.get('nathelper:tcp_not_connected'), 1);
+  clock.advance(4000);
+  assert.equal(stats.get('nathelper:tcp_not_connected'), 3, 'once per interval, like a ping');
+  assert.deepEqual(store.lookup('t@x'), [b], 'a skipped ping is not a lost one: maxPingsLost 1 removes nothing');
+  assert.equal(stats.get('nathelper:pings_lost') ?? 0, 0);
+  assert.equal(stats.get('nathelper:ping_send_failures') ?? 0, 0);
+  connected.add('198.51.100.1:40001');
+  clock.advance(2000);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]?.from, 'tcp', 'on the connection, not as a datagram');
+  assert.deepEqual(sent[0]?.to, { address: '198.51.100.1', port: 40001 }, 'to received: the far end of the connection');
+  assert.equal(stats.get('nathelper:pings_sent'), 1);
+  assert.equal(stats.get('nathelper:tcp_not_connected'), 3);
+});
+
+test('tcp on: the OPTIONS says Via SIP/2.0/TCP (no rport), is framed by Content-Length 0, and its reply is matched as over UDP', () => {
+  const { clock, store, sent, pinger, connected, stats, removed } = setup({ intervalSec: 2, tcp: true, maxPingsLost: 2, replyTimeoutMs: 1500 });
+  store.insert('t@x', tcpNated(1));
+  store.insert('u@x', nated(2));
+  connected.add('198.51.100.1:40001');
+  pinger.start();
+  clock.advance(2000);
+  const tcpPing = sent.find((s) => s.from === 'tcp');
+  const udpPing = sent.find((s) => s.from !== 'tcp');
+  assert.ok(tcpPing && udpPing);
+  const m = parsed(tcpPing);
+  assert.equal(m.method, 'OPTIONS');
+  assert.equal(m.uriText, 'sip:t1@10.0.0.1:5060;transport=tcp');
+  assert.equal(m.topVia.transport, 'TCP');
+  assert.equal(`${m.topVia.host}:${m.topVia.port}`, 'sip.example.net:5060');
+  assert.equal(m.topVia.rport, undefined, 'rport is for UDP (RFC 3581); a TCP reply returns on the connection');
+  assert.equal(m.get('Content-Length'), '0');
+  assert.ok(tcpPing.data.toString('latin1').endsWith('\r\nContent-Length: 0\r\n\r\n'), 'one whole message on the stream, nothing after it');
+  assert.equal(parsed(udpPing).topVia.transport, 'UDP', 'UDP bindings keep their Via');
+  assert.equal(pinger.receiveResponse(buildResponse(m, 200, 'OK')), true);
+  assert.equal(stats.get('nathelper:ping_replies'), 1);
+  // The TCP phone goes silent: lost pings are counted and maxPingsLost removes it, as over UDP.
+  for (let t = 0; t < 10; t++) clock.advance(1000);
+  assert.deepEqual(store.lookup('t@x'), []);
+  assert.ok((stats.get('nathelper:pings_lost') ?? 0) >= 4);
+  assert.deepEqual(removed.map(([c]) => c).sort(), ['sip:t1@10.0.0.1:5060;transport=tcp', 'sip:u2@10.0.0.2:5060']);
+});
+
+test('tcp on, method crlf: exactly CRLFCRLF on the connection (RFC 5626 §4.4.1), followed by no reply', () => {
+  const { clock, store, sent, pinger, connected } = setup({ intervalSec: 2, tcp: true, method: 'crlf' });
+  store.insert('t@x', tcpNated(1));
+  connected.add('198.51.100.1:40001');
+  pinger.start();
+  clock.advance(2000);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]?.from, 'tcp');
+  assert.equal(sent[0]?.data.toString('latin1'), '\r\n\r\n');
+  assert.equal(pinger.outstandingCount(), 0);
+});
+
+test('tcp on: a TCP binding registered from its Contact is pinged at the Contact; one on another node\'s socket or without an IP is not', () => {
+  const { clock, store, sent, pinger, connected } = setup({ intervalSec: 2, tcp: true, natedOnly: false });
+  const { received: _r, ...direct } = tcpNated(1, { contact: 'sip:t1@203.0.113.5:5070;transport=tcp' });
+  store.insert('a@x', direct);
+  store.insert('b@x', tcpNated(2, { socket: 'tcp:203.0.113.99:5060' }));
+  const { received: _r3, ...named } = tcpNated(3, { contact: 'sip:t3@phone.example.net;transport=tcp' });
+  store.insert('c@x', named);
+  for (const p of ['203.0.113.5:5070', '198.51.100.2:40002']) connected.add(p);
+  pinger.start();
+  clock.advance(2000);
+  assert.deepEqual(sent.map((s) => `${s.to.address}:${s.to.port}`), ['203.0.113.5:5070']);
 });

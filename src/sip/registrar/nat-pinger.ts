@@ -9,6 +9,13 @@
  * each binding is pinged about once per interval, no tick sends a burst, and no tick walks the
  * whole store. Nothing is kept per binding except, for a contact that missed a reply, its count
  * of consecutive lost pings (a WeakMap: a refreshed or removed binding takes its count with it).
+ *
+ * TCP bindings (OpenSIPS nathelper `natping_tcp`, off by default): a TCP NAT mapping lives as long
+ * as its connection, so the ping goes on the connection the contact registered through and never
+ * opens one (nathelper sets `tcp_no_new_conn` while it pings) — a connection from us would not get
+ * through the phone's NAT, and would keep nothing open. A binding without a live connection is
+ * skipped and counted, not counted as a lost ping: nothing reached the phone, so nothing was learnt
+ * of it (OpenSIPS files the ping before its send fails, so there it does count as lost).
  */
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { nullCounters } from '../../lib/counter.ts';
@@ -17,15 +24,17 @@ import type { SipMessage } from '../message/index.ts';
 import type { Binding } from './binding.ts';
 import type { BindingScan, LocationStore } from './location-store.ts';
 import { DEFAULT_NAT_PING_REPLY_TIMEOUT_MS, MAX_OUTSTANDING_NAT_PINGS, NAT_PING_TICK_MS } from './limits.ts';
-import { CRLF_KEEPALIVE, NAT_PING_BRANCH_PREFIX, buildOptionsPing, pingAddressOf, type PingAddress } from './nat-ping-request.ts';
+import { CRLF_KEEPALIVE, NAT_PING_BRANCH_PREFIX, buildOptionsPing, pingAddressOf, tcpPeerOf, type PingAddress } from './nat-ping-request.ts';
 
 export type NatPingMethod = 'options' | 'crlf';
 
 export interface NatPingConfig {
   /** Each binding is pinged about once per this many seconds (OpenSIPS natping_interval); > 0. */
   readonly intervalSec: number;
-  /** `options`: SIP OPTIONS (nathelper SIP pinging); `crlf`: a 4-byte CRLFCRLF datagram (RFC 5626 §4.4.1). */
+  /** `options`: SIP OPTIONS (nathelper SIP pinging); `crlf`: CRLFCRLF, a datagram or on the connection (RFC 5626 §4.4.1). */
   readonly method: NatPingMethod;
+  /** Ping TCP bindings too, on their live connection only (natping_tcp); false by default. */
+  readonly tcp?: boolean;
   /** Only bindings with a `received` (registered from another address than their Contact): ping_nated_only. */
   readonly natedOnly: boolean;
   /** From URI of OPTIONS pings (sipping_from). */
@@ -38,7 +47,7 @@ export interface NatPingConfig {
   readonly maxOutstanding?: number;
 }
 
-/** Our UDP socket a ping leaves from: as `Binding.socket` names it, and what Via says of it. */
+/** Our socket a ping leaves from (for TCP, the listener the REGISTER came in on): what Via says of it. */
 export interface PingSocket {
   readonly address: string;
   readonly port: number;
@@ -46,17 +55,22 @@ export interface PingSocket {
   readonly sentBy: string;
 }
 
-/** The node side of the pinger (src/app): its UDP sockets and the transport. */
+/** What sending on an existing connection gave: `refused` when the transport would not take it. */
+export type ConnectionSendResult = 'sent' | 'no-connection' | 'refused';
+
+/** The node side of the pinger (src/app): its sockets and the transport. */
 export interface NatPingOutput {
   /**
-   * The UDP socket to ping from: the one `socket` names (`udp:ip:port`, where the REGISTER came in),
-   * or any of ours of the address family when the binding has no socket (loaded, added by MI).
-   * Undefined when `socket` is not ours (a binding replicated from the node that pings it) or the
-   * node has no such UDP socket.
+   * The socket to ping from: the one `socket` names (`udp:ip:port` or `tcp:ip:port`, where the
+   * REGISTER came in), or any UDP socket of ours of the address family when the binding has no
+   * socket (loaded, added by MI). Undefined when `socket` is not ours (a binding replicated from
+   * the node that pings it) or the node has no such socket.
    */
   socketFor(socket: string, ipv6: boolean): PingSocket | undefined;
   /** Sends one datagram from `from` to `to`; false when the transport refused it. */
   send(from: PingSocket, to: PingAddress, data: Buffer): boolean;
+  /** Writes on the established TCP connection to `to`; never opens one. */
+  sendOnConnection(to: PingAddress, data: Buffer): ConnectionSendResult;
 }
 
 export interface NatPingerOptions {
@@ -94,13 +108,14 @@ export class NatPinger {
   private readonly removed: Counter;
   private readonly sendFailed: Counter;
   private readonly untracked: Counter;
+  private readonly notConnected: Counter;
   private readonly visitFn = (b: Binding): void => { this.visit(b); };
 
   constructor(private readonly o: NatPingerOptions) {
     const c = o.config;
     if (!(Number.isInteger(c.intervalSec) && c.intervalSec > 0)) throw new RangeError(`NAT ping interval must be a positive integer of seconds, got ${c.intervalSec}`);
     this.cfg = {
-      intervalSec: c.intervalSec, method: c.method, natedOnly: c.natedOnly, from: c.from, maxPingsLost: c.maxPingsLost,
+      intervalSec: c.intervalSec, method: c.method, natedOnly: c.natedOnly, from: c.from, maxPingsLost: c.maxPingsLost, tcp: c.tcp ?? false,
       replyTimeoutMs: c.replyTimeoutMs ?? DEFAULT_NAT_PING_REPLY_TIMEOUT_MS,
       tickMs: c.tickMs ?? NAT_PING_TICK_MS,
       maxOutstanding: c.maxOutstanding ?? MAX_OUTSTANDING_NAT_PINGS,
@@ -115,6 +130,7 @@ export class NatPinger {
     this.removed = k.counter('nathelper:contacts_removed', 'bindings removed after maxPingsLost unanswered pings');
     this.sendFailed = k.counter('nathelper:ping_send_failures', 'pings the transport refused');
     this.untracked = k.counter('nathelper:untracked_pings', 'OPTIONS pings sent while too many awaited a reply: not followed');
+    this.notConnected = k.counter('nathelper:tcp_not_connected', 'TCP bindings not pinged: no live connection to the peer (a ping never opens one)');
   }
 
   /** Starts ticking; the first pings go out one tick from now (a start never sends a burst). */
@@ -190,33 +206,40 @@ export class NatPinger {
     if (!this.o.store.ownedHere(b)) return;
     // Registered through edge proxies (Path): they face the NAT and keep it open, not us.
     if (b.path !== undefined) return;
-    if (b.socket !== '' && !b.socket.startsWith('udp:')) return;
-    const to = pingAddressOf(b);
+    // A binding without socket is taken for UDP: with no connection to name, TCP has nothing to use.
+    const tcp = b.socket.startsWith('tcp:');
+    if (tcp ? !this.cfg.tcp : b.socket !== '' && !b.socket.startsWith('udp:')) return;
+    const to = tcp ? tcpPeerOf(b) : pingAddressOf(b);
     if (to === undefined) return;
     const from = this.o.out.socketFor(b.socket, to.address.includes(':'));
     if (from === undefined) return;
     if (this.cfg.method === 'crlf') {
-      this.transmit(from, to, CRLF_KEEPALIVE);
+      this.transmit(from, to, CRLF_KEEPALIVE, tcp);
       return;
     }
     const token = `${this.salt}${(this.seq++).toString(36)}`;
     const branch = `${NAT_PING_BRANCH_PREFIX}${token}`;
     let data: Buffer;
     try {
-      data = buildOptionsPing({ contact: b.contact, sentBy: from.sentBy, branch, token, from: this.cfg.from });
+      data = buildOptionsPing({ contact: b.contact, sentBy: from.sentBy, transport: tcp ? 'TCP' : 'UDP', branch, token, from: this.cfg.from });
     } catch {
       // A Contact the builder refuses (stored before a stricter check, or added by hand) costs its
       // own ping, not the rest of this tick's.
       this.sendFailed.inc();
       return;
     }
-    if (!this.transmit(from, to, data)) return;
+    // A TCP reply comes back on the connection and is matched by branch as a UDP one is.
+    if (!this.transmit(from, to, data, tcp)) return;
     if (this.outstanding.size >= this.cfg.maxOutstanding) { this.untracked.inc(); return; }
     this.outstanding.set(branch, { binding: b, deadlineMs: this.o.clock.nowMs() + this.cfg.replyTimeoutMs });
   }
 
-  private transmit(from: PingSocket, to: PingAddress, data: Buffer): boolean {
-    if (!this.o.out.send(from, to, data)) {
+  private transmit(from: PingSocket, to: PingAddress, data: Buffer, tcp: boolean): boolean {
+    if (tcp) {
+      const r = this.o.out.sendOnConnection(to, data);
+      if (r === 'no-connection') { this.notConnected.inc(); return false; }
+      if (r === 'refused') { this.sendFailed.inc(); return false; }
+    } else if (!this.o.out.send(from, to, data)) {
       this.sendFailed.inc();
       return false;
     }
