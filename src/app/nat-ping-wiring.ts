@@ -1,10 +1,11 @@
 import { realClock, realRandom, realTimers } from '../lib/real-time.ts';
-import { NatPinger, type NatPingOutput, type PingSocket } from '../sip/registrar/index.ts';
+import { NatPinger, type NatPingOutput } from '../sip/registrar/index.ts';
 import type { SipMessage } from '../sip/message/index.ts';
-import { sentByOf, type ProxyListener, type SipCore, type SipProxy } from '../sip/proxy/index.ts';
+import type { SipCore, SipProxy } from '../sip/proxy/index.ts';
 import type { SipTransport } from '../sip/transport/sip-transport.ts';
 import type { ListenerInfo } from '../sip/transport/types.ts';
 import type { NodeRuntime } from './node-runtime.ts';
+import { natPingSockets } from './nat-ping-sockets.ts';
 import { proxyListenersOf } from './proxy-listeners.ts';
 
 /**
@@ -23,25 +24,13 @@ export function startNatPing(
   // The pings' Via names the socket as a forwarded request's would (own-addresses.ts).
   const own = proxyListenersOf(rt.config.sip.listen, listeners);
   const tcp = cfg.tcp;
-  // By Binding.socket text (`proto:ip:port`); TCP listeners only give a TCP ping its Via sent-by.
-  const sockets = new Map<string, PingSocket & { readonly v6: boolean; readonly udp: boolean }>();
-  let firstHost: string | undefined;
-  for (let i = 0; i < listeners.length; i++) {
-    const l = listeners[i] as ListenerInfo;
-    if (l.proto !== 'udp' && !(l.proto === 'tcp' && tcp)) continue;
-    const sentBy = sentByOf(own[i] as ProxyListener);
-    firstHost ??= sentBy.host;
-    sockets.set(`${l.proto}:${l.address}:${l.port}`, { address: l.address, port: l.port, sentBy: `${sentBy.host}:${sentBy.port}`, v6: l.family === 'IPv6', udp: l.proto === 'udp' });
-  }
-  const udp = [...sockets.values()].filter((s) => s.udp);
+  const { socketFor, firstHost } = natPingSockets(listeners, own, tcp);
   if (firstHost === undefined) {
     rt.logger.warn(`registrar.natPing is set but the node has no UDP${tcp ? ' or TCP' : ''} listener: no NAT pings are sent`);
     return undefined;
   }
   const out: NatPingOutput = {
-    // A binding without socket (loaded, added by MI) goes from the first UDP socket of its family, as
-    // OpenSIPS picks the first listener matching protocol and family when force_socket is unset.
-    socketFor: (socket, v6) => (socket === '' ? udp.find((s) => s.v6 === v6) : sockets.get(socket)),
+    socketFor,
     send: (from, to, data) => transport.sendUdpFrom(from.address, from.port, { proto: 'udp', address: to.address, port: to.port }, data) === 'sent',
     // Only an established connection: nathelper pings with tcp_no_new_conn set.
     sendOnConnection: (to, data) => {
