@@ -26,7 +26,7 @@ export const natPingSchema = z.strictObject({
   replyTimeoutMs: positiveMs.default(3000),
 }).prefault({}).superRefine((c, ctx) => {
   if (c.maxPingsLost > 0 && c.method === 'crlf') {
-    ctx.addIssue({ code: 'custom', path: ['maxPingsLost'], message: 'needs method options: a CRLF keep-alive over UDP gets no answer, so every contact would count as lost' });
+    ctx.addIssue({ code: 'custom', path: ['maxPingsLost'], message: 'needs method options: a CRLF keep-alive gets no answer over UDP, and its pong over TCP is not followed, so every contact would count as lost' });
   }
   if (c.intervalSec > 0 && c.replyTimeoutMs > c.intervalSec * 1000) {
     ctx.addIssue({ code: 'custom', path: ['replyTimeoutMs'], message: `${c.replyTimeoutMs} ms is longer than intervalSec (${c.intervalSec} s): a ping would still wait for its reply when the next one goes` });
