@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipMessage } from '../sip/message/index.ts';
-import type { BranchInfo, ProxyRequest } from '../sip/proxy/index.ts';
+import { harness, isReq, only, request } from '../../test/support/proxy-harness.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { portOf } from './proxy-binding.ts';
 import type { CdrPort, ProxyRequestPort } from './ports.ts';
@@ -18,26 +17,35 @@ test('ctx.cdr: inert without cdr:, otherwise account() asks the node for this re
   assert.deepEqual(asked, [pr]);
 });
 
-test('the accounting observer and the script reply hook both see every response, whichever is set first', () => {
+test('the accounting observer and the script reply hook both see every response, whichever is set first, and an observer set after the relay too', () => {
   const seen: string[] = [];
-  const res = { status: 200 } as unknown as SipMessage;
-  for (const order of ['hooks-first', 'observer-first'] as const) {
+  for (const order of ['hooks-first', 'observer-first', 'observer-after-relay'] as const) {
     seen.length = 0;
-    const raw = { onReply: undefined, onFailure: undefined } as unknown as ProxyRequest & { onReply?: (r: SipMessage, b: BranchInfo) => void };
-    const port = portOf(raw);
-    const hooks = () => port.setHooks({ onReply: () => { seen.push('script'); } });
-    const observe = () => port.observeReplies(() => { seen.push('observer'); });
-    if (order === 'hooks-first') { hooks(); observe(); } else { observe(); hooks(); }
-    raw.onReply?.(res, { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined, status: 0, responseSource: undefined });
+    const h = harness();
+    h.proxy.onRequest = (pr) => {
+      const port = portOf(pr);
+      const hooks = () => port.setHooks({ onReply: () => { seen.push('script'); } });
+      const observe = () => port.observeReplies(() => { seen.push('observer'); });
+      if (order === 'hooks-first') { hooks(); observe(); } else if (order === 'observer-first') { observe(); hooks(); } else hooks();
+      void port.relay([{ uri: 'sip:bob@192.0.2.20' }], {});
+      // The script's reply hook belongs to the branches of the relay; the observer to the request.
+      if (order === 'observer-after-relay') observe();
+    };
+    h.recv(request());
+    h.answer(only(h.take(), isReq('INVITE')).msg, 180, 'Ringing');
     assert.deepEqual(seen, ['observer', 'script'], order);
   }
-  // An observer alone is installed too (no script reply handler).
-  const raw = { onReply: undefined } as unknown as ProxyRequest & { onReply?: (r: SipMessage) => void };
-  const port = portOf(raw);
-  port.setHooks({});
+  // An observer alone is installed too (no script reply handler), and observers add up.
+  const h = harness();
   let n = 0;
-  port.observeReplies(() => { n++; });
-  port.observeReplies(() => { n += 10; });
-  raw.onReply?.(res);
+  h.proxy.onRequest = (pr) => {
+    const port = portOf(pr);
+    port.setHooks({});
+    port.observeReplies(() => { n++; });
+    port.observeReplies(() => { n += 10; });
+    void port.relay([{ uri: 'sip:bob@192.0.2.20' }], {});
+  };
+  h.recv(request());
+  h.answer(only(h.take(), isReq('INVITE')).msg, 180, 'Ringing');
   assert.equal(n, 11);
 });

@@ -58,7 +58,11 @@ export interface ProxyRequestPort {
   addContactAlias(): boolean;
   /** Kamailio handle_ruri_alias: $du from the Request-URI's alias, which it loses; false when there is none or it is malformed. */
   handleRuriAlias(): boolean;
-  /** Hooks for the script's reply and failure handlers; set once, before relaying. */
+  /**
+   * The script's reply and failure handlers, armed for the next relay (OpenSIPS t_on_reply /
+   * t_on_failure before t_relay): the reply handler stays with the branches that relay makes
+   * (those of an earlier relay keep theirs); the failure handler is the transaction's, the last armed.
+   */
   setHooks(hooks: {
     onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;
     onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;

@@ -11,9 +11,6 @@ export type ReplyObserver = (pr: ProxyRequest, status: number, headers: Readonly
  * closures: one allocation per request, methods on the prototype (DESIGN.md §8).
  */
 class ProxyRequestAdapter implements ProxyRequestPort {
-  private scriptOnReply: ((res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void) | undefined;
-  private observer: ((res: SipMessage) => void) | undefined;
-
   constructor(private readonly pr: ProxyRequest, private readonly observe: ReplyObserver | undefined) {}
 
   get msg(): SipMessage { return this.pr.msg; }
@@ -53,25 +50,17 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   handleRuriAlias(): boolean { return this.pr.handleRuriAlias(); }
 
   setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
+    const onReply = h.onReply;
     const onFailure = h.onFailure;
-    this.scriptOnReply = h.onReply;
-    this.installOnReply();
+    // For the branches of the next relay (ProxyRequest.onReply): those already made keep theirs.
+    this.pr.onReply = onReply === undefined ? undefined : (res, b) => scriptReply(onReply, res, b);
     this.pr.onFailure = onFailure === undefined ? undefined : (best) => onFailure(best.msg, best.status);
   }
 
+  /** Every response of every branch, whenever it was made, before the script's reply hook (ProxyRequest.observeReply). */
   observeReplies(fn: (res: SipMessage) => void): void {
-    const prev = this.observer;
-    this.observer = prev === undefined ? fn : (res) => { prev(res); fn(res); };
-    this.installOnReply();
-  }
-
-  /** The proxy has one reply hook: the observer (accounting) sees the response before the script. */
-  private installOnReply(): void {
-    const script = this.scriptOnReply;
-    const observer = this.observer;
-    if (observer === undefined) this.pr.onReply = script === undefined ? undefined : (res, b) => scriptReply(script, res, b);
-    else if (script === undefined) this.pr.onReply = (res) => { observer(res); };
-    else this.pr.onReply = (res, b) => { observer(res); return scriptReply(script, res, b); };
+    const prev = this.pr.observeReply;
+    this.pr.observeReply = prev === undefined ? fn : (res) => { prev(res); fn(res); };
   }
 }
 

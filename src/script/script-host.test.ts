@@ -273,3 +273,25 @@ test('the failure rounds stay bounded (MAX_FAILURE_ROUNDS) when the handler come
     assert.deepEqual(finals, [486], `${variant}: the best response went up once the rounds were spent`);
   }
 });
+
+test('through the proxy: two relays with their own onReply — each branch set runs its own, after the routes\' reply (t_on_reply is recorded per branch, as Kamailio tm\'s uac on_reply)', async () => {
+  const h = harness();
+  const calls: string[] = [];
+  const sh = new ScriptHost(defineRoutes({
+    request: (_req, ctx) => {
+      void ctx.relay('sip:bob@192.0.2.21', { onReply: (res) => { calls.push(`first ${res.status}`); } });
+      void ctx.relay('sip:carol@192.0.2.22', { onReply: (res) => { calls.push(`second ${res.status}`); } });
+    },
+    reply: (res) => { calls.push(`routes ${res.status}`); },
+  }), { registrar, auth, cluster: undefined, logger });
+  h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+  h.recv(request({ method: 'INVITE' }));
+  const bob = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+  h.answer(bob, 180, 'Ringing');
+  h.answer(bob, 486, 'Busy Here');
+  const carol = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+  assert.equal(carol.uriText, 'sip:carol@192.0.2.22');
+  h.answer(carol, 180, 'Ringing');
+  await flush();
+  assert.deepEqual(calls, ['routes 180', 'first 180', 'routes 486', 'first 486', 'routes 180', 'second 180']);
+});

@@ -19,6 +19,12 @@ import type { BranchInfo, ProxyListener } from './proxy-types.ts';
 import { isReliable, type SipSource, type SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 
+/**
+ * The script's reply hook (OpenSIPS onreply_route armed by t_on_reply): what to change in this
+ * response before it goes upstream (its Contact, its SDP), if anything.
+ */
+export type ReplyHook = (res: SipMessage, branch: BranchInfo) => ResponseEdits | undefined | void;
+
 export interface BranchOwner {
   onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void;
   /** The branch ended without a final response of its own: `status` is the one generated here. */
@@ -58,6 +64,13 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   socket: ProxyListener | undefined = undefined;
   /** Where the last response came from (the reply hook's NAT tests and fix read it). */
   responseSource: SipSource | undefined = undefined;
+  /**
+   * The reply hook armed when the relay that made this branch was called; a branch that failover or
+   * 3xx recursion adds in its place keeps it. Kamailio tm copies t->on_reply into each uac as it
+   * adds the branch (t_fwd.c) and runs uac->on_reply for that branch's replies: a hook armed later,
+   * for another relay, does not reach branches already made.
+   */
+  onReply: ReplyHook | undefined = undefined;
   /** What the reply hook changed in this branch's final response (fix_nated_contact / _sdp). */
   replyEdits: ResponseEdits | undefined = undefined;
   private cancelState: CancelState = 'none';

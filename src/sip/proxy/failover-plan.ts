@@ -9,10 +9,11 @@
  * never outlives what the caller waits for.
  */
 import type { TimerHandle, Timers } from '../../lib/time.ts';
+import type { ReplyHook } from './client-branch.ts';
 import type { ProxyListener, RelayTarget } from './proxy-types.ts';
 import type { SipTarget } from './sip-source.ts';
 
-/** One relay target as the transaction starts it: the target, its timer C and no-reply wait, its 3xx recursion budget. */
+/** One relay target as the transaction starts it: the target, its timer C and no-reply wait, its 3xx recursion budget, its reply hook. */
 export interface PendingTarget {
   readonly t: RelayTarget;
   readonly timerCMs: number;
@@ -22,6 +23,8 @@ export interface PendingTarget {
   readonly recurse: number;
   /** The listener the script forced for this relay (send-socket.ts), undefined: the usual choice. */
   readonly socket: ProxyListener | undefined;
+  /** The reply hook armed when the relay was called (ClientBranch.onReply): its branches keep it. */
+  readonly onReply: ReplyHook | undefined;
 }
 
 export class FailoverPlan {

@@ -6,12 +6,13 @@
  */
 import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
 import { TOKEN } from '../message/chars.ts';
-import { RequestEdits, currentRequestUri, type ForwardInput, type ResponseEdits } from './forward-builder.ts';
+import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
 import { aliasedContactValue, ruriAliasRoute } from './contact-alias.ts';
 import { fixedContactValue, fixedSdp, type SdpFixOptions } from './nat.ts';
 import type { ProxyEnv } from './proxy-env.ts';
+import type { ReplyHook } from './client-branch.ts';
 import type { ProxyTransaction, TransactionHooks } from './proxy-transaction.ts';
-import type { BestResponse, BranchInfo, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import type { BestResponse, RelayOptions, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { RelayResult } from './relay-result.ts';
 import { checkRelayOptions } from './relay-timers.ts';
 import type { RouteState } from './route-set.ts';
@@ -30,8 +31,16 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   private varsMap: Map<string, unknown> | undefined = undefined;
   readonly edits = new RequestEdits();
   disposition: RequestDisposition = 'pending';
-  /** Called for every response a branch receives (OpenSIPS onreply_route). */
-  onReply: ((res: SipMessage, branch: BranchInfo) => ResponseEdits | undefined | void) | undefined = undefined;
+  /**
+   * Called for every response of the branches the next relay() makes (OpenSIPS onreply_route armed
+   * by t_on_reply before t_relay). Each branch keeps the hook armed when its relay was called, so
+   * setting another one after a relay changes only what later relays make (Kamailio tm copies the
+   * armed route into each branch as it adds it); branches added by failover or 3xx recursion keep
+   * the hook of the branch they stand in for.
+   */
+  onReply: ReplyHook | undefined = undefined;
+  /** Sees every response of every branch of the request, whenever the branch was made (call accounting), before its reply hook. */
+  observeReply: ((res: SipMessage) => void) | undefined = undefined;
   /**
    * Called when every branch ended without a 2xx (OpenSIPS failure_route), before the best
    * response goes upstream; it may reply or relay again (serial forking, failover). A relay from

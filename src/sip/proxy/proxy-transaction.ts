@@ -9,14 +9,14 @@ import { H, buildResponseBytes, limits, parseMessage, type SipMessage } from '..
 import { ServerInviteTransaction, ServerNonInviteTransaction, sixtyFourT1, type ServerTxUser } from '../transaction/index.ts';
 import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
-import { ClientBranch, type BranchOwner } from './client-branch.ts';
+import { ClientBranch, type BranchOwner, type ReplyHook } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits, type ResponseEdits } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
 import { pathRoutes, type PathRoutes } from './path-routes.ts';
 import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
-import type { BestResponse, BranchInfo, ProxyListener, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
+import type { BestResponse, ProxyListener, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
 import { outboundListener } from './send-socket.ts';
@@ -26,8 +26,17 @@ import { responseTarget, responseTopVia } from './via-routing.ts';
 
 /** The script's handlers for this request (OpenSIPS onreply_route / failure_route). */
 export interface TransactionHooks {
-  /** Returns what to change in this response before it goes upstream (its Contact, its SDP), if anything. */
-  onReply: ((res: SipMessage, branch: BranchInfo) => ResponseEdits | undefined | void) | undefined;
+  /**
+   * The reply hook for the branches the next relay() makes (OpenSIPS t_on_reply before t_relay):
+   * each branch keeps the one armed when it was made (ClientBranch.onReply).
+   */
+  onReply: ReplyHook | undefined;
+  /** Sees every response of every branch, whenever it was made, before the branch's reply hook (call accounting). */
+  observeReply: ((res: SipMessage) => void) | undefined;
+  /**
+   * One per transaction, not per branch: it runs when the whole branch set ended without a 2xx, the
+   * last one armed (OpenSIPS keeps t->on_negative in the transaction and clears it as it runs it).
+   */
   onFailure: ((best: BestResponse) => Promise<void> | void) | undefined;
 }
 
@@ -37,7 +46,7 @@ export const MAX_FAILURE_ROUNDS = 16;
 export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch, OutcomeSource {
   readonly server: ServerInviteTransaction | ServerNonInviteTransaction;
   readonly branches: ClientBranch[] = [];
-  hooks: TransactionHooks = { onReply: undefined, onFailure: undefined };
+  hooks: TransactionHooks = { onReply: undefined, observeReply: undefined, onFailure: undefined };
   /**
    * Answer this request statelessly when it is answered here (RFC 3261 §8.2.7; `registrar.statelessReplies`
    * for REGISTER): the transaction absorbs retransmissions while the script runs, and ends with its
@@ -203,11 +212,13 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const timerCMs = opts.timeoutMs ?? this.env.policy.timerCMs;
     const noReplyTimeoutMs = opts.noReplyTimeoutMs ?? this.env.noReplyTimeoutMs;
     const recurse = opts.recurse3xx === true ? Math.max(0, Math.min(opts.maxRecursedTargets ?? DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS)) : 0;
+    // Taken now: this relay's branches, the later q groups included, keep the hook armed for it.
+    const onReply = this.hooks.onReply;
     const sorted = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
     let group: PendingTarget[] = [];
     for (const t of sorted) {
       if (group.length > 0 && opts.parallel !== true && (group[0]?.t.q ?? 1) !== (t.q ?? 1)) { this.groups.push(group); group = []; }
-      group.push({ t, timerCMs, noReplyTimeoutMs, recurse, socket });
+      group.push({ t, timerCMs, noReplyTimeoutMs, recurse, socket, onReply });
     }
     this.groups.push(group);
     if (!this.hasPending()) this.startNextGroup();
@@ -309,7 +320,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const groups: PendingTarget[][] = [];
     for (const t of add) {
       const last = groups[groups.length - 1];
-      const p: PendingTarget = { t, timerCMs: b.timerCMs, noReplyTimeoutMs: b.noReplyTimeoutMs, recurse: b.recurse, socket: b.socket };
+      const p: PendingTarget = { t, timerCMs: b.timerCMs, noReplyTimeoutMs: b.noReplyTimeoutMs, recurse: b.recurse, socket: b.socket, onReply: b.onReply };
       if (last !== undefined && (last[0]?.t.q ?? 1) === (t.q ?? 1)) last.push(p);
       else groups.push([p]);
     }
@@ -359,17 +370,23 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     b.plan = plan;
     b.recurse = p.recurse;
     b.socket = p.socket;
+    b.onReply = p.onReply;
     if (routes !== undefined) this.env.counters.pathRoutedBranches.inc();
     this.branches.push(b);
     b.start();
   }
 
   onBranchResponse(b: ClientBranch, res: SipMessage, status: number): void {
-    const hook = this.hooks.onReply;
+    const observe = this.hooks.observeReply;
+    // The hook of the relay that made this branch, not the one armed last (ClientBranch.onReply).
+    const hook = b.onReply;
     let edits: ResponseEdits | undefined;
-    if (hook !== undefined) {
+    if (observe !== undefined || hook !== undefined) {
       // Made by the hook only when it changes something: no object per response otherwise.
-      try { edits = hook(res, b) ?? undefined; } catch { this.env.counters.dropReplies.inc(); }
+      try {
+        if (observe !== undefined) observe(res);
+        if (hook !== undefined) edits = hook(res, b) ?? undefined;
+      } catch { this.env.counters.dropReplies.inc(); }
       // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
       // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
       if (status >= 200) {
@@ -484,7 +501,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   /** Drops what only the live transaction needed (the script's objects, the edits, the outcome promise). */
   private release(): void {
     this.f = undefined;
-    this.hooks = { onReply: undefined, onFailure: undefined };
+    this.hooks = { onReply: undefined, observeReply: undefined, onFailure: undefined };
+    // A branch left in the client table (timer D, a CANCEL pending) no longer keeps the script's objects.
+    for (const b of this.branches) b.onReply = undefined;
     this.promise = undefined;
     this.settle = undefined;
   }
