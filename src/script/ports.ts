@@ -26,14 +26,28 @@ export interface ReplyPort {
   addContactAlias(): boolean;
 }
 
+/** The script's reply and failure handlers as the proxy runs them (OpenSIPS onreply_route / failure_route). */
+export interface ScriptHooks {
+  onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;
+  onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;
+}
+
+/** relay()'s answer: awaitable, and `settled` when the outcome was known at once (the relay started no branch). */
+export type RelayAnswer = Promise<RelayOutcome> & { readonly settled?: RelayOutcome | undefined };
+
 /** The proxy core's view of one request (src/sip/proxy). */
 export interface ProxyRequestPort {
   readonly msg: SipMessage;
   readonly src: ScriptSource;
   readonly vars: Map<string, unknown>;
   reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string; stateless?: boolean }): boolean;
-  /** Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay nothing. */
-  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): Promise<RelayOutcome>;
+  /**
+   * Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay
+   * nothing. `hooks`: handlers armed with this relay (setHooks), in place before its first branch
+   * starts (one that fails at once runs them), and put back as they were when the relay starts
+   * none — refused, or throwing for a bad option (OpenSIPS arms t_on_* for the t_relay that follows).
+   */
+  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions, hooks?: ScriptHooks): RelayAnswer;
   forwardStateless(destination?: string): void;
   drop(): void;
   recordRoute(): void;
@@ -63,10 +77,7 @@ export interface ProxyRequestPort {
    * t_on_failure before t_relay): the reply handler stays with the branches that relay makes
    * (those of an earlier relay keep theirs); the failure handler is the transaction's, the last armed.
    */
-  setHooks(hooks: {
-    onReply?: (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => void;
-    onFailure?: (best: SipMessage | undefined, status: number) => Promise<void> | void;
-  }): void;
+  setHooks(hooks: ScriptHooks): void;
   /** True once a final response was sent or the request was relayed/dropped. */
   readonly handled: boolean;
   /** Sees every response the request's branches receive, next to the script's reply hook (call accounting). */

@@ -1,6 +1,6 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { ResponseEdits, aliasedContactValue, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayOutcome, type RelayTarget } from '../sip/proxy/index.ts';
-import type { ProxyRequestPort, ReplyPort, ScriptSource } from './ports.ts';
+import { ResponseEdits, aliasedContactValue, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayResult, type RelayTarget } from '../sip/proxy/index.ts';
+import type { ProxyRequestPort, ReplyPort, ScriptHooks, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
 /** Sees every answer the script sends for a request, before it goes out (the ban list counts failed REGISTERs here). */
@@ -24,8 +24,27 @@ class ProxyRequestAdapter implements ProxyRequestPort {
     return this.pr.reply(status, reason, opts);
   }
 
-  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions): Promise<RelayOutcome> {
-    return this.pr.relay(targets, opts);
+  relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions, hooks?: ScriptHooks): RelayResult {
+    if (hooks === undefined) return this.pr.relay(targets, opts);
+    // Armed first: a branch that fails inside relay() (a transport error, an unroutable URI) runs
+    // the failure logic before relay() returns. A relay that starts nothing gives them back.
+    const pr = this.pr;
+    const onReply = pr.onReply;
+    const onFailure = pr.onFailure;
+    this.setHooks(hooks);
+    let r: RelayResult;
+    try {
+      r = pr.relay(targets, opts);
+    } catch (e) {
+      pr.onReply = onReply;
+      pr.onFailure = onFailure;
+      throw e;
+    }
+    if (r.settled !== undefined) {
+      pr.onReply = onReply;
+      pr.onFailure = onFailure;
+    }
+    return r;
   }
 
   forwardStateless(destination?: string): void {
@@ -49,7 +68,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   addContactAlias(): boolean { return this.pr.addContactAlias(); }
   handleRuriAlias(): boolean { return this.pr.handleRuriAlias(); }
 
-  setHooks(h: Parameters<ProxyRequestPort['setHooks']>[0]): void {
+  setHooks(h: ScriptHooks): void {
     const onReply = h.onReply;
     const onFailure = h.onFailure;
     // For the branches of the next relay (ProxyRequest.onReply): those already made keep theirs.

@@ -7,7 +7,7 @@ import { NO_BANS } from './ban-api.ts';
 import { cdrApiOf, NO_CDR } from './cdr-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
-import type { AuthCheck, AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort, ReplyPort, SaveReply } from './ports.ts';
+import type { AuthCheck, AuthPort, CdrPort, ClusterPort, ProxyRequestPort, RegistrarPort, ReplyPort, RelayAnswer, SaveReply, ScriptHooks } from './ports.ts';
 
 export interface ContextDeps {
   readonly registrar: RegistrarPort;
@@ -24,12 +24,12 @@ export interface ContextDeps {
 type TargetArg = string | RelayTarget | Contact;
 
 /**
- * Installs the reply and failure handlers of one relay's branch set (RelayOptions onReply and
- * onFailure; undefined for both: the routes' own again). The script host implements it: it owns
- * the routes a transaction started with and the error handling every handler gets.
+ * Makes the reply and failure handlers of one relay's branch set (RelayOptions onReply and
+ * onFailure; undefined for both: the routes' own again), which the relay arms. The script host
+ * implements it: it owns the routes a transaction started with and the error handling every handler gets.
  */
 export interface RelayHookArmer {
-  armRelay(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): void;
+  relayHooks(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): ScriptHooks;
 }
 
 /**
@@ -154,16 +154,30 @@ export class ScriptRequestContext implements RequestContext {
   }
 
   relay(targets?: TargetArg | readonly TargetArg[], opts: RelayOptions = {}): Promise<RelayOutcome> {
+    let list: RelayTarget[] | undefined;
+    if (targets !== undefined) {
+      const given = Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
+      // Refused before anything is armed: the handlers stay those of the relays before.
+      if (given.length === 0) return Promise.resolve({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
+      list = given.map(toTarget);
+    }
     const own = opts.onReply !== undefined || opts.onFailure !== undefined;
     // This relay's handlers, or the routes' again after a relay that had its own.
-    if ((own || this.relayHooksArmed) && this.armer !== undefined) {
-      this.armer.armRelay(this, opts.onReply, opts.onFailure);
-      this.relayHooksArmed = own;
+    if (!(own || this.relayHooksArmed) || this.armer === undefined) return this.pr.relay(list, opts);
+    // Set before the relay: one whose branch fails at once runs the failure handler inside it, and
+    // a relay from there must see what this one armed. A relay that starts nothing (refused, or a
+    // bad option thrown) arms nothing: the port puts the handlers back, and this goes back too.
+    const armedBefore = this.relayHooksArmed;
+    this.relayHooksArmed = own;
+    let r: RelayAnswer;
+    try {
+      r = this.pr.relay(list, opts, this.armer.relayHooks(this, opts.onReply, opts.onFailure));
+    } catch (e) {
+      this.relayHooksArmed = armedBefore;
+      throw e;
     }
-    if (targets === undefined) return this.pr.relay(undefined, opts);
-    const list = Array.isArray(targets) ? (targets as readonly TargetArg[]) : [targets as TargetArg];
-    if (list.length === 0) return Promise.resolve({ result: 'refused', status: 0, code: 'SIP_PROXY_NO_TARGET' });
-    return this.pr.relay(list.map(toTarget), opts);
+    if (r.settled !== undefined) this.relayHooksArmed = armedBefore;
+    return r;
   }
 
   forwardStateless(destination?: string): void {

@@ -31,7 +31,8 @@ class FakeRequest implements ProxyRequestPort {
     if (status >= 200) this.handled = true;
     return true;
   }
-  async relay(targets: readonly RelayTarget[] | undefined) {
+  async relay(targets: readonly RelayTarget[] | undefined, _opts?: unknown, hooks?: Parameters<ProxyRequestPort['setHooks']>[0]) {
+    if (hooks !== undefined) this.hooks = hooks;
     this.handled = true;
     this.relays.push([...(targets ?? [])]);
     return { result: 'failed' as const, status: 486 };
@@ -294,4 +295,85 @@ test('through the proxy: two relays with their own onReply — each branch set r
   h.answer(carol, 180, 'Ringing');
   await flush();
   assert.deepEqual(calls, ['routes 180', 'first 180', 'routes 486', 'first 486', 'routes 180', 'second 180']);
+});
+
+test('through the proxy: a refused relay leaves the handlers as they were — no target, bad options, a socket not ours — so the branch set already out still runs its own failure handler', async () => {
+  const refusals: Array<[string, (ctx: Parameters<Parameters<typeof defineRoutes>[0]['request']>[1], onFailure: () => void) => Promise<unknown>]> = [
+    ['no target', (ctx, onFailure) => ctx.relay([], { onFailure })],
+    ['bad options', async (ctx, onFailure) => { try { return await ctx.relay('sip:x@192.0.2.50', { timeoutMs: -1, onFailure }); } catch (e) { return (e as Error).name; } }],
+    ['not our socket', async (ctx, onFailure) => { try { return await ctx.relay('sip:x@192.0.2.50', { socket: 'udp:198.51.100.1:5060', onFailure }); } catch (e) { return (e as Error).name; } }],
+  ];
+  for (const [what, refuse] of refusals) {
+    for (const armed of ['relay onFailure', 'routes failure'] as const) {
+      const h = harness();
+      const calls: string[] = [];
+      const results: unknown[] = [];
+      const first = (_b: unknown, status: number): void => { calls.push(`first ${status}`); };
+      const sh = new ScriptHost(defineRoutes({
+        request: async (_req, ctx) => {
+          void ctx.relay('sip:bob@192.0.2.20', armed === 'relay onFailure' ? { onFailure: first } : {});
+          results.push(await refuse(ctx, () => { calls.push('refused relay\'s'); }));
+        },
+        ...(armed === 'routes failure' ? { failure: (_b: unknown, status: number) => { calls.push(`first ${status}`); } } : {}),
+      }), { registrar, auth, cluster: undefined, logger });
+      h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+      h.recv(request({ method: 'INVITE' }));
+      await flush();
+      const bob = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+      h.answer(bob, 486, 'Busy Here');
+      await flush();
+      assert.notDeepEqual(results[0], undefined, `${what}: the refusal was seen`);
+      if (typeof results[0] === 'object') assert.equal((results[0] as { result: string }).result, 'refused', what);
+      assert.deepEqual(calls, ['first 486'], `${what}, ${armed}`);
+      const finals = h.take().filter((s) => !s.msg.isRequest && s.msg.status >= 200).map((s) => s.msg.status);
+      assert.deepEqual(finals, [486], `${what}, ${armed}`);
+    }
+  }
+});
+
+test('through the proxy: a relay whose branch fails inside the relay call (transport error) already runs the handlers it brought', async () => {
+  const h = harness();
+  h.failing.add('192.0.2.20:5060');
+  const calls: string[] = [];
+  const sh = new ScriptHost(defineRoutes({
+    request: (_req, ctx) => {
+      void ctx.relay('sip:bob@192.0.2.20', {
+        onFailure: async (_best, status, c) => { calls.push(`own ${status}`); await c.relay('sip:vm@192.0.2.99'); },
+      });
+    },
+    failure: (_best, status) => { calls.push(`routes ${status}`); },
+  }), { registrar, auth, cluster: undefined, logger });
+  h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+  h.recv(request({ method: 'INVITE' }));
+  await flush();
+  const vm = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE' && s.msg.uriText === 'sip:vm@192.0.2.99');
+  assert.ok(vm !== undefined, 'the relay\'s own failure handler relayed to voicemail');
+  assert.deepEqual(calls, ['own 503']);
+});
+
+test('through the proxy: a relay the proxy refuses after a 6xx (SIP_PROXY_AFTER_6XX) leaves the failure handler of the branch set that got it', async () => {
+  const h = harness();
+  const calls: string[] = [];
+  let go: () => void = () => {};
+  const later = new Promise<void>((r) => { go = r; });
+  let refused: unknown;
+  const sh = new ScriptHost(defineRoutes({
+    request: async (_req, ctx) => {
+      void ctx.relay(['sip:a@192.0.2.21', 'sip:b@192.0.2.22'], { parallel: true, onFailure: (_b, status) => { calls.push(`first ${status}`); } });
+      await later;
+      refused = await ctx.relay('sip:c@192.0.2.23', { onFailure: () => { calls.push('refused relay\'s'); } });
+    },
+  }), { registrar, auth, cluster: undefined, logger });
+  h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+  h.recv(request({ method: 'INVITE' }));
+  const sent = h.take();
+  const to = (addr: string) => sent.find((s) => s.msg.isRequest && s.msg.method === 'INVITE' && s.target.address === addr)!.msg;
+  h.answer(to('192.0.2.22'), 180, 'Ringing');
+  h.answer(to('192.0.2.21'), 603, 'Decline');
+  go();
+  await flush();
+  assert.equal((refused as { code?: string }).code, 'SIP_PROXY_AFTER_6XX');
+  h.answer(to('192.0.2.22'), 487, 'Request Terminated');
+  await flush();
+  assert.deepEqual(calls, ['first 603']);
 });

@@ -3,7 +3,7 @@ import type { BanDetectedEvent, ClusterMessageEvent, EslEvent, EventContext, Nod
 import { NO_BANS } from './ban-api.ts';
 import { clusterApiOf } from './cluster-api.ts';
 import { NO_MAPS } from './map-api.ts';
-import type { ProxyRequestPort, ReplyPort } from './ports.ts';
+import type { ProxyRequestPort, ReplyPort, ScriptHooks } from './ports.ts';
 import { ReplyNat, ScriptRequestContext, type ContextDeps } from './request-context.ts';
 
 /** The node's structured logger as the host needs it (pino's shape). */
@@ -56,26 +56,31 @@ export class ScriptHost {
   }
 
   /**
-   * RelayOptions onReply / onFailure (ScriptRequestContext.relay): this relay's branch set gets
-   * them; undefined for both arms the routes' own again. A relay with onReply runs the routes'
-   * `reply` first (OpenSIPS: the main onreply_route, then the one t_on_reply armed). A relay
-   * without onFailure after one with it gets the routes' `failure`, or none: a handler that does
-   * nothing, so that the proxy does not arm the one still running again (it does that for the
-   * routes' own, which a relay from inside it keeps, as before).
+   * The handlers of one relay (RelayOptions onReply / onFailure, ScriptRequestContext.relay), which
+   * the relay arms for its branch set; undefined for both: the routes' own again. A relay with
+   * onReply runs the routes' `reply` first (OpenSIPS: the main onreply_route, then the one
+   * t_on_reply armed). A relay without onFailure after one with it gets the routes' `failure`, or
+   * none: a handler that does nothing, so that the proxy does not arm the one still running again
+   * (it does that for the routes' own, which a relay from inside it keeps, as before).
    */
-  armRelay(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): void {
+  relayHooks(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): ScriptHooks {
     const routes = ctx.routes ?? this.routes;
     const main = routes.reply;
     const reply = onReply === undefined ? main : main === undefined ? onReply : bothReplies(main, onReply);
-    this.arm(ctx, routes, reply, onFailure ?? routes.failure ?? noFailureHandler);
+    return this.hooksOf(ctx, routes, reply, onFailure ?? routes.failure ?? noFailureHandler);
   }
 
-  /** Installs reply and failure handlers on the request's transaction, with the error handling every handler gets. */
+  /** Installs reply and failure handlers on the request's transaction (the routes' own, before the request handler runs). */
   private arm(ctx: ScriptRequestContext, routes: Routes, replyHandler: Routes['reply'], failureHandler: Routes['failure']): void {
+    ctx.pr.setHooks(this.hooksOf(ctx, routes, replyHandler, failureHandler));
+  }
+
+  /** The proxy's hooks for these handlers, with the error handling every handler gets. */
+  private hooksOf(ctx: ScriptRequestContext, routes: Routes, replyHandler: Routes['reply'], failureHandler: Routes['failure']): ScriptHooks {
     const pr = ctx.pr;
     const log = ctx.log;
     const nodeId = this.deps.cluster?.nodeId;
-    const hooks: Parameters<ProxyRequestPort['setHooks']>[0] = {};
+    const hooks: ScriptHooks = {};
     if (replyHandler !== undefined) {
       hooks.onReply = (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
         this.guard(() => replyHandler(res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply)), routes, ctx, 'reply');
@@ -90,7 +95,7 @@ export class ScriptHost {
         }
       };
     }
-    pr.setHooks(hooks);
+    return hooks;
   }
 
   clusterRequest(ev: ClusterMessageEvent): void {
