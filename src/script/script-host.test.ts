@@ -377,3 +377,50 @@ test('through the proxy: a relay the proxy refuses after a 6xx (SIP_PROXY_AFTER_
   await flush();
   assert.deepEqual(calls, ['first 603']);
 });
+
+test('the routes\' reply and a relay\'s onReply run as separate routes: one that throws or rejects goes to the error handler and the other still runs', async () => {
+  const replyPort = { source: undefined, fixContact: () => false, fixSdp: () => false, addContactAlias: () => false };
+  const branch = { index: 0, uri: 'sip:bob@192.0.2.9', target: undefined };
+  const boom = (what: string) => new Error(what);
+  const cases: Array<{ name: string; reply: NonNullable<Parameters<typeof defineRoutes>[0]['reply']>; own: NonNullable<Parameters<typeof defineRoutes>[0]['reply']>; errors: string[] }> = [
+    { name: 'routes reply throws', reply: () => { throw boom('main threw'); }, own: () => {}, errors: ['main threw'] },
+    { name: 'routes reply rejects', reply: async () => { await flush(); throw boom('main rejected'); }, own: () => {}, errors: ['main rejected'] },
+    { name: 'both throw', reply: () => { throw boom('main threw'); }, own: () => { throw boom('own threw'); }, errors: ['main threw', 'own threw'] },
+    { name: 'own rejects', reply: () => {}, own: async () => { await flush(); throw boom('own rejected'); }, errors: ['own rejected'] },
+  ];
+  for (const c of cases) {
+    const ran: string[] = [];
+    const errors: string[] = [];
+    logs.length = 0;
+    const pr = new FakeRequest(msg('INVITE'));
+    host(defineRoutes({
+      request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.9', { onReply: (res, rctx) => { ran.push('own'); return c.own(res, rctx); } }); },
+      reply: (res, rctx) => { ran.push('main'); return c.reply(res, rctx); },
+      error: (e) => { errors.push((e as Error).message); },
+    })).handleRequest(pr);
+    pr.hooks.onReply?.(msg('INVITE'), branch, replyPort);
+    await flush(); await flush(); await flush();
+    assert.deepEqual(ran, ['main', 'own'], `${c.name}: both ran, the routes' first`);
+    assert.deepEqual(errors, c.errors, `${c.name}: each error reached the error handler`);
+    assert.equal(logs.filter((l) => l.startsWith('error routing script')).length, c.errors.length, `${c.name}: each error logged`);
+  }
+});
+
+test('through the proxy: when the routes\' reply throws, the relay\'s onReply still runs and its NAT fix still reaches the forwarded response', async () => {
+  const h = harness();
+  const errors: string[] = [];
+  const sh = new ScriptHost(defineRoutes({
+    request: (_req, ctx) => { void ctx.relay('sip:bob@192.0.2.20', { onReply: (_res, rctx) => { rctx.nat.fixContact(); } }); },
+    reply: () => { throw new Error('main threw'); },
+    error: (e) => { errors.push((e as Error).message); },
+  }), { registrar, auth, cluster: undefined, logger });
+  h.proxy.onRequest = (pr) => sh.handleRequest(portOf(pr));
+  h.recv(request({ method: 'INVITE' }));
+  const bob = h.take().find((s) => s.msg.isRequest && s.msg.method === 'INVITE')!.msg;
+  h.answer(bob, 180, 'Ringing', { headers: [['Contact', '<sip:bob@10.9.9.9:5062>']] });
+  await flush();
+  const up = h.take().filter((s) => !s.msg.isRequest && s.msg.status === 180);
+  assert.equal(up.length, 1);
+  assert.match(up[0]!.msg.get('Contact') ?? '', /192\.0\.2\.20:5060/);
+  assert.deepEqual(errors, ['main threw']);
+});

@@ -39,7 +39,7 @@ export class ScriptHost {
     const routes = this.routes;
     const log = this.loggerFor(pr.msg);
     const ctx = new ScriptRequestContext(pr, this.deps, log, this, routes);
-    if (routes.reply !== undefined || routes.failure !== undefined) this.arm(ctx, routes, routes.reply, routes.failure);
+    if (routes.reply !== undefined || routes.failure !== undefined) ctx.pr.setHooks(this.hooksOf(ctx, routes, undefined, routes.failure));
     let r: void | Promise<void>;
     try {
       r = routes.request(pr.msg, ctx);
@@ -59,31 +59,28 @@ export class ScriptHost {
    * The handlers of one relay (RelayOptions onReply / onFailure, ScriptRequestContext.relay), which
    * the relay arms for its branch set; undefined for both: the routes' own again. A relay with
    * onReply runs the routes' `reply` first (OpenSIPS: the main onreply_route, then the one
-   * t_on_reply armed). A relay without onFailure after one with it gets the routes' `failure`, or
+   * t_on_reply armed, each a route of its own: see replyRoutes). A relay without onFailure after one with it gets the routes' `failure`, or
    * none: a handler that does nothing, so that the proxy does not arm the one still running again
    * (it does that for the routes' own, which a relay from inside it keeps, as before).
    */
   relayHooks(ctx: ScriptRequestContext, onReply: RelayOptions['onReply'], onFailure: RelayOptions['onFailure']): ScriptHooks {
     const routes = ctx.routes ?? this.routes;
-    const main = routes.reply;
-    const reply = onReply === undefined ? main : main === undefined ? onReply : bothReplies(main, onReply);
-    return this.hooksOf(ctx, routes, reply, onFailure ?? routes.failure ?? noFailureHandler);
+    return this.hooksOf(ctx, routes, onReply, onFailure ?? routes.failure ?? noFailureHandler);
   }
 
-  /** Installs reply and failure handlers on the request's transaction (the routes' own, before the request handler runs). */
-  private arm(ctx: ScriptRequestContext, routes: Routes, replyHandler: Routes['reply'], failureHandler: Routes['failure']): void {
-    ctx.pr.setHooks(this.hooksOf(ctx, routes, replyHandler, failureHandler));
-  }
-
-  /** The proxy's hooks for these handlers, with the error handling every handler gets. */
-  private hooksOf(ctx: ScriptRequestContext, routes: Routes, replyHandler: Routes['reply'], failureHandler: Routes['failure']): ScriptHooks {
+  /**
+   * The proxy's hooks: the routes' `reply` then the relay's own `onReply` (either may be absent),
+   * and the failure handler, with the error handling every handler gets.
+   */
+  private hooksOf(ctx: ScriptRequestContext, routes: Routes, ownReply: RelayOptions['onReply'], failureHandler: Routes['failure']): ScriptHooks {
     const pr = ctx.pr;
     const log = ctx.log;
     const nodeId = this.deps.cluster?.nodeId;
+    const mainReply = routes.reply;
     const hooks: ScriptHooks = {};
-    if (replyHandler !== undefined) {
+    if (mainReply !== undefined || ownReply !== undefined) {
       hooks.onReply = (res: SipMessage, branch: ReplyBranch, reply: ReplyPort) => {
-        this.guard(() => replyHandler(res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply)), routes, ctx, 'reply');
+        this.replyRoutes(mainReply, ownReply, res, new ScriptReplyContext(pr, log, nodeId, res, branch, reply), routes, ctx);
       };
     }
     if (failureHandler !== undefined) {
@@ -151,6 +148,39 @@ export class ScriptHost {
     };
   }
 
+  /**
+   * One response through the routes' `reply`, then the relay's `onReply` (OpenSIPS runs the main
+   * onreply_route, then the one t_on_reply armed, as two routes). Each is a route of its own: one
+   * that throws or rejects is logged and goes to the error handler, and the other runs all the
+   * same. The second waits for the first when that is async; when the first throws at once the
+   * second runs at once, so that what it changes in the response (ctx.nat) still goes upstream.
+   */
+  private replyRoutes(
+    main: Routes['reply'], own: RelayOptions['onReply'], res: SipMessage, rctx: ScriptReplyContext, routes: Routes, ctx: ScriptRequestContext,
+  ): void {
+    if (main === undefined) {
+      if (own !== undefined) this.guard(() => own(res, rctx), routes, ctx, 'onReply');
+      return;
+    }
+    let r: void | Promise<void>;
+    try {
+      r = main(res, rctx);
+    } catch (e) {
+      void this.failed(e, routes, ctx, 'reply');
+      r = undefined;
+    }
+    const async = r !== undefined && typeof (r as Promise<void>).then === 'function';
+    if (own === undefined) {
+      if (async) (r as Promise<void>).then(undefined, (e: unknown) => this.failed(e, routes, ctx, 'reply'));
+      return;
+    }
+    if (!async) { this.guard(() => own(res, rctx), routes, ctx, 'onReply'); return; }
+    (r as Promise<void>).then(
+      () => { this.guard(() => own(res, rctx), routes, ctx, 'onReply'); },
+      (e: unknown) => { void this.failed(e, routes, ctx, 'reply'); this.guard(() => own(res, rctx), routes, ctx, 'onReply'); },
+    );
+  }
+
   /** Runs a handler that may be sync or async; failures go to `failed`. */
   private guard(fn: () => void | Promise<void>, routes: Routes, ctx: ScriptRequestContext | undefined, handler: string): void {
     try {
@@ -200,15 +230,6 @@ export class ScriptHost {
 
 /** The failure handler of a relay that armed none after one that did: the best response goes up. */
 function noFailureHandler(): void {}
-
-/** The routes' reply handler, then a relay's own (both may be async: the second waits for the first). */
-function bothReplies(main: NonNullable<Routes['reply']>, own: NonNullable<Routes['reply']>): NonNullable<Routes['reply']> {
-  return (res, ctx) => {
-    const r = main(res, ctx);
-    if (r !== undefined && typeof (r as Promise<void>).then === 'function') return (r as Promise<void>).then(() => own(res, ctx));
-    return own(res, ctx);
-  };
-}
 
 /** A request's logger: the Call-ID and method are attached when a line is written, not before. */
 class RequestLogger implements ScriptLogger {
