@@ -23,11 +23,15 @@ import type { NatCheck, RelayOptions as ProxyRelayOptions, RelayOutcome, RelayTa
 /**
  * relay()'s options: the proxy's (above) and the handlers of this relay's branch set — OpenSIPS
  * `t_on_reply("name")` and `t_on_failure("name")` armed before `t_relay()`:
- * - `onReply` runs for each response of the branches this relay starts, after the routes' `reply`
- *   handler (OpenSIPS runs the main onreply_route, then the armed one);
+ * - `onReply` runs for each response of the branches this relay starts (those that failover or 3xx
+ *   recursion add in their place too), after the routes' `reply` handler (OpenSIPS runs the main
+ *   onreply_route, then the armed one); an error in either does not keep the other from running.
+ *   A later relay's `onReply` does not reach this relay's branches;
  * - `onFailure` runs instead of the routes' `failure` handler when this relay's branch set ends
  *   without a 2xx. A relay from it arms its own, or none: a later relay without `onFailure` goes
  *   back to the routes' `failure` handler (OpenSIPS: t_on_failure must be armed for each round).
+ *   It is the transaction's: the last relay that armed one decides which runs.
+ * A relay that starts no branch (refused, or throwing for a bad option) arms neither.
  * Both are ignored for a request forwarded without a transaction (an ACK of a 2xx, a CANCEL with
  * no response context here). Errors they throw go to the `error` handler, as any handler's.
  */
