@@ -75,7 +75,9 @@ export interface ReplyOptions {
    * OpenSIPS sl_send_reply: a final response sent without keeping the transaction — nothing stored,
    * nothing retransmitted, a retransmitted request runs the handler again, and the ACK of the
    * response is absorbed. For answers to floods and scanners (a 403 to a banned source, a 404 to
-   * an unknown user), not for a request the script already relayed. A provisional is refused (false).
+   * an unknown user), not for a request the script already relayed (false). After a stateful
+   * provisional (`reply(180)`) the final is sent and the transaction forgotten with it, as OpenSIPS
+   * sends sl_send_reply whatever the transaction. A provisional is refused (false).
    */
   readonly stateless?: boolean;
 }

@@ -90,3 +90,37 @@ test('after a stateless final the request is answered: a stateful reply or a rel
   assert.deepEqual(results, [true, 'refused', 'SIP_PROXY_ALREADY_ANSWERED']);
   assert.equal(h.stat('tm:inuse_transactions'), 0, 'nothing kept');
 });
+
+test('OpenSIPS sl_send_reply after a stateful provisional (t_reply 180, then sl_send_reply 486): the final is sent statelessly and the transaction forgotten, so no second final follows it', () => {
+  const h = harness();
+  const seen: string[] = [];
+  let results: boolean[] = [];
+  h.proxy.onRequest = (pr) => {
+    seen.push(pr.msg.method);
+    if (pr.msg.method === 'INVITE') results = [pr.reply(180, 'Ringing'), pr.reply(486, 'Busy Here', { stateless: true }), pr.reply(500, 'Server Internal Error')];
+    else pr.relay();
+  };
+  h.recv(request({ method: 'INVITE' }));
+  assert.deepEqual(results, [true, true, false], 'the stateless final is sent; the request is answered after it');
+  const sent = h.take();
+  assert.deepEqual(sent.map((s) => s.msg.status), [100, 180, 486]);
+  const tag = only(sent, isRes(486)).msg.to.tag ?? assert.fail('the 486 has no To tag');
+  assert.equal(h.stat('tm:inuse_transactions'), 0, 'the transaction is forgotten');
+  assert.equal(h.clock.pendingCount(), 0, 'no timer left behind');
+  h.clock.advance(200_000);
+  assert.deepEqual(h.take(), [], 'no retransmission, no 408 or other final later');
+  // Its ACK is absorbed like that of any stateless final (derived To tag, sl_filter_ACK).
+  h.recv(request({ method: 'ACK', toTag: tag }));
+  assert.deepEqual(h.take(), []);
+  assert.equal(h.stat('sl:filtered_acks'), 1);
+  assert.deepEqual(seen, ['INVITE']);
+});
+
+test('a stateless final after relay() is still refused: the branches own the answer', () => {
+  const h = harness();
+  let result: boolean | undefined;
+  h.proxy.onRequest = (pr) => { void pr.relay([{ uri: 'sip:bob@192.0.2.20' }]); result = pr.reply(486, 'Busy Here', { stateless: true }); };
+  h.recv(request({ method: 'INVITE' }));
+  assert.equal(result, false);
+  assert.deepEqual(h.take().map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status)), [100, 'INVITE']);
+});

@@ -87,10 +87,13 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     if (this.transaction === undefined) return this.replyStateless(status, reason, opts);
     if (opts?.stateless === true) {
       // Only a final goes out without a transaction (§8.2.6: a provisional one means nothing then);
-      // the transaction is forgotten only once the response is certain to be sent.
-      if (status < 200 || this.disposition !== 'pending' || this.msg.method === 'ACK') return false;
+      // the transaction is forgotten only once the response is certain to be sent. After a stateful
+      // provisional (t_reply 180, then sl_send_reply 486) OpenSIPS sends the final regardless of the
+      // transaction; it is sent here too, and the transaction, answered, is forgotten: kept, it would
+      // sit in Proceeding and could still send a second final. After relay() the branches own the answer.
+      if (status < 200 || this.msg.method === 'ACK' || !this.unanswered()) return false;
       this.transaction.answeredStatelessly(status);
-      return this.replyStateless(status, reason, opts);
+      return this.sendStateless(status, reason, opts);
     }
     if (this.disposition === 'pending') this.disposition = 'replied';
     return this.transaction.reply(status, reason, opts);
@@ -228,10 +231,20 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     return forwardRequestStateless(this.env, this);
   }
 
+  /** Nothing decided yet, or only provisionals sent by reply(): a final may still be sent from here. */
+  private unanswered(): boolean {
+    const d = this.disposition;
+    return d === 'pending' || (d === 'replied' && this.transaction !== undefined && this.transaction.finalStatus === 0);
+  }
+
   /** A final response sent without a transaction (as SipCore answers), back along the top Via (§18.2.2). */
   private replyStateless(status: number, reason: string, opts: ReplyOptions | undefined): boolean {
     // §17.1.1.3: an ACK is never answered; a provisional response without a transaction means nothing.
     if (this.msg.method === 'ACK' || status < 200 || this.disposition !== 'pending') return false;
+    return this.sendStateless(status, reason, opts);
+  }
+
+  private sendStateless(status: number, reason: string, opts: ReplyOptions | undefined): boolean {
     this.disposition = 'replied';
     const res = buildResponseBytes(this.msg, status, reason, {
       prepared: this.env.serverLine, headers: opts?.headers, body: opts?.body, toTag: opts?.toTag,
