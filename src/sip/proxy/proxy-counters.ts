@@ -37,7 +37,7 @@ export class ProxyCounters {
     this.errRequests = c.counter('core:err_requests', 'requests refused by §16.3 checks');
     this.failovers = c.counter('tm:dns_failovers', 'branches retried on the next DNS target after a timeout, transport error or 503 (RFC 3263 §4.3)');
     this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
-    this.filteredAcks = c.counter('sl:filtered_acks', 'ACKs to a response this node generated, absorbed after its transaction (or without one: stateless replies)');
+    this.filteredAcks = c.counter('sl:filtered_acks', 'ACKs to a response this node generated, absorbed after its transaction (or without one: stateless replies, by their derived or remembered To tag)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
     this.forcedSocketFallbacks = c.counter('core:forced_socket_fallbacks', 'requests sent from the usual listener: the one the script forced (setSendSocket, relay option socket) has another transport and no listener of the destination\'s on its address and port, or is of the other address family');
   }

@@ -10,6 +10,7 @@ import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
 import type { SipOutput, SipSource } from './sip-source.ts';
+import type { StatelessReplyTags } from './stateless-reply-tags.ts';
 
 /** A client transaction as the response dispatcher sees it (§17.1.3 matching done by the key). */
 export interface ClientMatch {
@@ -46,4 +47,6 @@ export interface ProxyEnv {
   readonly completed: CompactStates;
   /** Non-INVITE client transactions Completed over UDP (timer K = T4), kept compact. */
   readonly lingering: CompactStates;
+  /** To tags of stateless non-2xx finals to INVITE that are not derived, for absorbing their ACKs. */
+  readonly statelessTags: StatelessReplyTags;
 }

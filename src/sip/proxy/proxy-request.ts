@@ -251,6 +251,12 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
       topVia: responseTopVia(this.msg.topVia, this.src),
     });
     this.env.counters.localReplies.inc();
+    // §17.1.1.3: the ACK of a non-2xx to INVITE ends here. SipProxy absorbs it by the tag it derives;
+    // any other tag (the request's own, §8.2.6.2, else the caller's choice) is remembered for it.
+    if (status >= 300 && this.msg.method === 'INVITE' && this.transaction !== undefined) {
+      const tag = this.msg.to.tag ?? opts?.toTag;
+      if (tag !== undefined) this.env.statelessTags.remember(this.transaction.key, tag);
+    }
     return this.env.out.send(responseTarget(this.msg.topVia, this.src), res);
   }
 

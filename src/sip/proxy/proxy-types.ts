@@ -135,6 +135,11 @@ export interface BestResponse {
 export interface ReplyOptions {
   readonly headers?: ReadonlyArray<readonly [string, string]>;
   readonly body?: Buffer | string;
+  /**
+   * To tag of a response that has none in its request. Default: derived from the request (deriveToTag).
+   * The ACK of a stateless non-2xx with a chosen tag is still absorbed, for a few seconds
+   * (stateless-reply-tags.ts).
+   */
   readonly toTag?: string;
   /**
    * OpenSIPS sl_send_reply: a final response sent without a transaction, which is forgotten. Nothing

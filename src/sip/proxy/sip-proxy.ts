@@ -21,6 +21,7 @@ import { preprocessRoutes } from './route-set.ts';
 import type { SipCore } from './sip-core.ts';
 import type { SipOutput, SipSource } from './sip-source.ts';
 import { forwardResponseStateless } from './stateless-forward.ts';
+import { StatelessReplyTags } from './stateless-reply-tags.ts';
 import { defaultPort, viaWithReceived, type ReceivedParams } from './via-routing.ts';
 
 const AS_RECEIVED: ReceivedParams = { received: undefined, rport: undefined };
@@ -101,6 +102,7 @@ export class SipProxy {
       // Timer J over UDP, L and M are all 64·T1; K over UDP is T4 (RFC 3261 §17, RFC 6026).
       completed: new CompactStates(opts.timers, sixtyFourT1(policy), () => counters.inuse.dec()),
       lingering: new CompactStates(opts.timers, policy.t4Ms, () => counters.inuse.dec()),
+      statelessTags: new StatelessReplyTags(opts.timers),
     };
     this.statelessRegister = opts.statelessRegisterReplies === true;
     this.checks = {
@@ -167,7 +169,8 @@ export class SipProxy {
 
   /** §17.2.3: an ACK matching an INVITE server transaction acknowledges our non-2xx; any other is end to end. */
   private receiveAck(msg: SipMessage, src: SipSource): void {
-    const t = this.env.servers.get(keyOf(msg, 'INVITE'));
+    const key = keyOf(msg, 'INVITE');
+    const t = this.env.servers.get(key);
     if (t instanceof ProxyTransaction && t.server instanceof ServerInviteTransaction && t.server.state !== 'accepted') {
       t.server.receiveAck();
       return;
@@ -176,11 +179,21 @@ export class SipProxy {
     // §17.1.1.3: a non-2xx ACK keeps the INVITE's branch) whose transaction is gone or never was (a
     // stateless reply): it ends here, as OpenSIPS sl_filter_ACK does. Handed to the script, an
     // in-dialog-looking ACK would be relayed to the Request-URI, a callee that never saw the INVITE.
+    // A tag we did not derive (chosen by the caller, or an in-dialog INVITE's own) is remembered for
+    // a few seconds after the stateless final that carried it (stateless-reply-tags.ts).
     const tag = msg.to.tag;
-    if (tag !== undefined && tag.length === DERIVED_TAG_LENGTH && tag === deriveToTag(msg)) { this.env.counters.filteredAcks.inc(); return; }
+    if (tag !== undefined && ((tag.length === DERIVED_TAG_LENGTH && tag === deriveToTag(msg)) || this.remembered(key, tag))) {
+      this.env.counters.filteredAcks.inc();
+      return;
+    }
     // §16.3 step 3 applies to the ACK of a 2xx too; there is nobody to answer, so it is dropped.
     if (msg.maxForwards === 0) { this.env.counters.dropRequests.inc(); return; }
     this.dispatch(new ProxyRequest(this.env, msg, src, preprocessRoutes(msg, this.env.own), undefined));
+  }
+
+  private remembered(inviteKey: string, tag: string): boolean {
+    const tags = this.env.statelessTags;
+    return tags.size > 0 && tags.matches(inviteKey, tag);
   }
 
   /**
