@@ -35,9 +35,9 @@ import type { NatCheck, RelayOptions as ProxyRelayOptions, RelayOutcome, RelayTa
  * Both are ignored for a request forwarded without a transaction (an ACK of a 2xx, a CANCEL with
  * no response context here). Errors they throw go to the `error` handler, as any handler's.
  */
-export interface RelayOptions extends ProxyRelayOptions {
-  readonly onReply?: (res: Response, ctx: ReplyContext) => void | Promise<void>;
-  readonly onFailure?: (best: Response | undefined, status: number, ctx: RequestContext) => void | Promise<void>;
+export interface RelayOptions<V extends VarShape = VarShape> extends ProxyRelayOptions {
+  readonly onReply?: (res: Response, ctx: ReplyContext<V>) => void | Promise<void>;
+  readonly onFailure?: (best: Response | undefined, status: number, ctx: RequestContext<V>) => void | Promise<void>;
 }
 export type { NatCheck, SdpFixOptions } from '../sip/proxy/index.ts';
 import type { EslEvent } from '../features/esl/index.ts';
@@ -148,16 +148,41 @@ export interface ScriptLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The per-transaction variables a routes module declares, by name and type (an interface or a type
+ * literal): `defineRoutes<{ caller: string; attempts: number }>({...})`. VarShape itself, the
+ * default, declares none: any name, and `ctx.vars` is a `Map<string, unknown>` (see Vars).
+ */
+// `any`, not `unknown`: an interface has no implicit index signature, and only `any` lets it through.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type VarShape = Record<string, any>;
+
+/**
+ * `ctx.vars` of a routes module that declared its variables: a Map whose `get` gives each name's
+ * own type (or undefined) and whose `set` takes only that type; an undeclared name is a type error.
+ * Types only: at run time it is the transaction's plain Map, as for an undeclared module. Iterating
+ * it (`forEach`, `entries`) gives `unknown` values, as a `Map<string, unknown>` does.
+ */
+export interface TypedVars<V extends VarShape> extends Map<string, unknown> {
+  get<K extends keyof V & string>(key: K): V[K] | undefined;
+  set<K extends keyof V & string>(key: K, value: V[K]): this;
+  has(key: keyof V & string): boolean;
+  delete(key: keyof V & string): boolean;
+}
+
+/** `ctx.vars` for a shape: `Map<string, unknown>` when no names were declared (the default), else TypedVars. */
+export type Vars<V extends VarShape = VarShape> = string extends keyof V ? Map<string, unknown> : TypedVars<V>;
+
 /** What every handler gets: logging with the call's identity and per-transaction variables. */
-export interface BaseContext {
+export interface BaseContext<V extends VarShape = VarShape> {
   readonly log: ScriptLogger;
-  /** Per-transaction variables (OpenSIPS AVPs), shared by request, reply and failure handlers. */
-  readonly vars: Map<string, unknown>;
+  /** Per-transaction variables (OpenSIPS AVPs), shared by request, reply and failure handlers; typed by defineRoutes<V>. */
+  readonly vars: Vars<V>;
   /** This node's id in the cluster, or undefined when the node is not in one. */
   readonly nodeId: number | undefined;
 }
 
-export interface RequestContext extends BaseContext {
+export interface RequestContext<V extends VarShape = VarShape> extends BaseContext<V> {
   readonly req: Request;
   /** The packet's source (what NAT traversal and ban lists key on, never the Via). */
   readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number };
@@ -169,7 +194,7 @@ export interface RequestContext extends BaseContext {
    */
   reply(status: number, reason?: string, opts?: ReplyOptions): boolean;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */
-  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions): Promise<RelayOutcome>;
+  relay(targets?: string | RelayTarget | Contact | ReadonlyArray<string | RelayTarget | Contact>, opts?: RelayOptions<V>): Promise<RelayOutcome>;
   /** Forwards without a transaction (OpenSIPS forward()). */
   forwardStateless(destination?: string): void;
   /** Drops the request on purpose: no answer (what a ban list in drop mode does). */
@@ -351,7 +376,7 @@ export interface EventContext extends BaseContext {
   readonly maps: MapsApi;
 }
 
-export interface ReplyContext extends BaseContext {
+export interface ReplyContext<V extends VarShape = VarShape> extends BaseContext<V> {
   readonly req: Request;
   /** The branch this response came on (OpenSIPS $T_branch_idx, the branch's R-URI and where it went). */
   readonly branch: ReplyBranch;
@@ -413,22 +438,27 @@ export interface ClusterApi {
   request(clusterId: number, msg: string, opts: ClusterRequestOptions & { collect: 'all' }): Promise<ClusterReplies>;
 }
 
-export interface Routes {
+/**
+ * A routes module's handlers. `V` declares its per-transaction variables (VarShape): the request,
+ * reply, failure and error handlers, and a relay's onReply / onFailure, see them typed. Event
+ * handlers get a fresh, undeclared map per event.
+ */
+export interface Routes<V extends VarShape = VarShape> {
   /** Every request, initial and in-dialog (OpenSIPS route{}). */
-  request(req: Request, ctx: RequestContext): void | Promise<void>;
+  request(req: Request, ctx: RequestContext<V>): void | Promise<void>;
   /**
    * Each response a relayed request's branch receives (onreply_route). After an INVITE's 2xx went
    * up, a retransmitted 2xx is forwarded by the transaction layer without calling this again.
    */
-  reply?(res: Response, ctx: ReplyContext): void | Promise<void>;
+  reply?(res: Response, ctx: ReplyContext<V>): void | Promise<void>;
   /**
    * A branch set ended without 2xx (failure_route): relay again to serial-fork or fail over, or let
    * the best response go up. A relay from here calls this again if its branch set fails too (as
    * t_on_failure before t_relay in OpenSIPS; at most 16 rounds); awaiting that relay is fine.
    */
-  failure?(best: Response | undefined, status: number, ctx: RequestContext): void | Promise<void>;
+  failure?(best: Response | undefined, status: number, ctx: RequestContext<V>): void | Promise<void>;
   /** A handler threw: the request gets 500 unless this handler answers it. */
-  error?(err: unknown, ctx: RequestContext | undefined): void | Promise<void>;
+  error?(err: unknown, ctx: RequestContext<V> | undefined): void | Promise<void>;
   /** E_CLUSTERER_REQ_RECEIVED: answer with ctx.cluster.sendRpl(ev.clusterId, ev.srcId, text, ev.tag). */
   clusterRequest?(ev: ClusterMessageEvent, ctx: EventContext): void | Promise<void>;
   /** E_CLUSTERER_RPL_RECEIVED for replies no request() waits for (unsolicited, or after its deadline). */
@@ -444,7 +474,12 @@ export interface Routes {
   eslEvent?(ev: EslEvent, ctx: EventContext): boolean | void | Promise<boolean | void>;
 }
 
-/** Marks a routes object; it is only an identity function with a type, so editors check handlers. */
-export function defineRoutes<T extends Routes>(routes: T): T {
+/**
+ * Marks a routes object; it is only an identity function with a type, so editors check handlers.
+ * `defineRoutes<{ caller: string; attempts: number }>({...})` declares the per-transaction
+ * variables: `ctx.vars.get('caller')` is then `string | undefined` and `ctx.vars.set('attempts', 'x')`
+ * a type error. Without the type argument, `ctx.vars` is a `Map<string, unknown>`.
+ */
+export function defineRoutes<V extends VarShape = VarShape, T extends Routes<V> = Routes<V>>(routes: T): T {
   return routes;
 }
