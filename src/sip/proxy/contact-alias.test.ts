@@ -93,3 +93,16 @@ test('handle_ruri_alias: nothing for a Request-URI without an alias or with a ma
     assert.equal(ruriAliasRoute(uri), undefined, uri);
   }
 });
+
+test('handle_ruri_alias: a sips Request-URI never gets a plain sip destination (RFC 3261 §26.2.2: TLS on every hop; next-hop.ts refuses rather than downgrade)', () => {
+  // The alias is what the peer wrote: `~1` would otherwise send a sips request over UDP.
+  for (const uri of ['sips:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1', 'sips:alice@192.168.1.5;alias=203.0.113.7~40000~2',
+    'sips:alice@192.168.1.5;alias=203.0.113.7~40000~4', 'sips:alice@192.168.1.5;alias=203.0.113.7~80~5']) {
+    assert.equal(ruriAliasRoute(uri), undefined, uri);
+  }
+  // Over TLS (or WSS) the alias keeps the scheme: the destination is sips, which needs TLS too.
+  assert.deepEqual(ruriAliasRoute('sips:alice@192.168.1.5:5062;alias=203.0.113.7~40000~3'),
+    { requestUri: 'sips:alice@192.168.1.5:5062', destination: 'sips:203.0.113.7:40000' });
+  assert.deepEqual(ruriAliasRoute('sips:alice@192.168.1.5;alias=[2001:db8::7]~443~6'),
+    { requestUri: 'sips:alice@192.168.1.5', destination: 'sips:[2001:db8::7]:443;transport=ws' });
+});

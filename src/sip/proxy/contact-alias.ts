@@ -107,7 +107,7 @@ export interface AliasRoute {
  * Kamailio handle_ruri_alias(): when the Request-URI has an `alias` parameter (its first one), the
  * destination it names and the Request-URI without it; the other parameters, the URI headers and
  * the rest of the URI stay as written. Undefined when there is none (Kamailio's 2), or the URI or
- * the alias value is malformed (Kamailio's -1). WS and WSS both give `;transport=ws` (RFC 7118
+ * the alias value is malformed (Kamailio's -1), or the R-URI is sips and the alias not TLS/WSS. WS and WSS both give `;transport=ws` (RFC 7118
  * §5.2 has no `wss`; Kamailio writes the same).
  */
 export function ruriAliasRoute(requestUri: string): AliasRoute | undefined {
@@ -117,12 +117,17 @@ export function ruriAliasRoute(requestUri: string): AliasRoute | undefined {
   const a = p?.value === undefined ? undefined : parseAlias(p.value);
   const end = hostPortEnd(u.raw);
   if (a === undefined || end < 0) return undefined;
+  // RFC 3261 §26.2.2: a sips request goes over TLS on every hop. The alias is what the peer wrote,
+  // so one naming UDP, TCP or SCTP would downgrade it: refused, as next-hop.ts refuses rather than
+  // downgrade. A TLS (or WSS) alias keeps the scheme (Kamailio writes `sip:` whatever the R-URI's).
+  const sips = u.scheme === 'sips';
+  if (sips && a.transport !== 'tls' && a.transport !== 'wss') return undefined;
   let params = '';
   for (const q of u.params) {
     if (q !== p) params += q.value === undefined ? `;${q.name}` : `;${q.name}=${q.value}`;
   }
   const h = u.raw.indexOf('?', end);
   const host = a.address.includes(':') ? `[${a.address}]` : a.address;
-  const transport = a.transport === 'udp' ? '' : `;transport=${a.transport === 'wss' ? 'ws' : a.transport}`;
-  return { requestUri: `${u.raw.slice(0, end)}${params}${h < 0 ? '' : u.raw.slice(h)}`, destination: `sip:${host}:${a.port}${transport}` };
+  const transport = a.transport === 'udp' || (sips && a.transport === 'tls') ? '' : `;transport=${a.transport === 'wss' ? 'ws' : a.transport}`;
+  return { requestUri: `${u.raw.slice(0, end)}${params}${h < 0 ? '' : u.raw.slice(h)}`, destination: `${sips ? 'sips' : 'sip'}:${host}:${a.port}${transport}` };
 }

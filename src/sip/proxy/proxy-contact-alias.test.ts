@@ -121,3 +121,18 @@ test('handle_ruri_alias on the ACK of a 2xx (no transaction, forwarded stateless
   assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['198.51.100.9', 41000, 'sip:bob@10.1.1.20:5070']);
   assert.deepEqual(said, [true]);
 });
+
+test('handle_ruri_alias leaves a sips Request-URI alone when its alias is not TLS: the request is refused, never sent over UDP (RFC 3261 §26.2.2)', () => {
+  const h = harness();
+  const said: boolean[] = [];
+  h.proxy.onRequest = (pr) => {
+    said.push(pr.handleRuriAlias());
+    pr.relay();
+  };
+  h.recv(request({ method: 'BYE', uri: 'sips:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1', toTag: 'b1', branch: 'z9hG4bKsips', cseq: 2 })
+    .replace('Content-Length', `Route: <sip:${PROXY_IP};lr>\r\nContent-Length`));
+  const sent = h.take();
+  assert.equal(sent.filter((s) => isReq('BYE')(s.msg)).length, 0, 'nothing forwarded');
+  assert.equal(only(sent).msg.status, 503);
+  assert.deepEqual(said, [false]);
+});
