@@ -40,12 +40,15 @@ export function pingAddressOf(b: Binding): PingAddress | undefined {
  * the connection's far end, fix_nated_register), else its Contact's host:port, which then names the
  * source (the registrar sets `received` whenever they differ, register-contact.ts). The Contact's
  * transport parameter is not read: the binding's socket already says the REGISTER came over TCP.
- * Undefined when that is not a SIP URI with an IP address (a connection is keyed by address).
+ * Undefined when that is not a SIP URI with an IP address (a connection is keyed by address, as
+ * the socket writes it: lower case).
  */
 export function tcpPeerOf(b: Binding): PingAddress | undefined {
   const u = parseUri(b.received ?? b.contact);
   if (u === undefined || u.kind !== 'sip') return undefined;
-  const host = unbracketed(u.host);
+  // Lower case: the connection table keys the socket's own form, and a Contact the registrar found
+  // equal to the source (sameAddress ignores case, RFC 3261 §19.1.4) may write `[2001:DB8::7]`.
+  const host = unbracketed(u.host).toLowerCase();
   if (!isIpv6Literal(host) && !isIpv4Literal(host)) return undefined;
   return { address: host, port: sipUriPort(u) };
 }

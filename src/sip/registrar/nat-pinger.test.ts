@@ -355,3 +355,14 @@ test('tcp on: a TCP binding registered from its Contact is pinged at the Contact
   clock.advance(2000);
   assert.deepEqual(sent.map((s) => `${s.to.address}:${s.to.port}`), ['203.0.113.5:5070']);
 });
+
+test('tcp on, natedOnly false: a binding without received whose Contact writes its IPv6 address in capitals is pinged on its connection (the table keys the socket\'s lower-case form)', () => {
+  const { clock, store, sent, pinger, connected, stats } = setup({ intervalSec: 2, tcp: true, natedOnly: false });
+  // RFC 3261 §19.1.4: hex digits compare case-insensitively, so the registrar found the Contact equal to the source and kept no received.
+  store.insert('t@x', { contact: 'sip:t@[2001:DB8::7]:5070;transport=tcp', expiresSec: T0 + 3600, callId: 'v6@x', cseq: 1, socket: 'tcp:192.0.2.10:5060' });
+  connected.add('2001:db8::7:5070');
+  pinger.start();
+  clock.advance(2000);
+  assert.equal(stats.get('nathelper:tcp_not_connected') ?? 0, 0);
+  assert.deepEqual(sent.map((s) => s.to), [{ address: '2001:db8::7', port: 5070 }]);
+});
