@@ -130,8 +130,9 @@ export interface RequestNatApi extends NatApi {
   /**
    * Kamailio handle_ruri_alias(): when the Request-URI (`ctx.requestUri`) has an `alias` parameter,
    * the request is sent to the address it names (`ctx.destination` becomes `sip:<ip>:<port>`, with
-   * `;transport=` unless UDP) and the Request-URI loses the parameter. False, nothing changed, when
-   * there is none or it is malformed (not an IP address, port, or proto 1–6), and while a Route
+   * `;transport=` unless UDP; `sips:` for a sips Request-URI, which takes only a TLS or WSS alias)
+   * and the Request-URI loses the parameter. False, nothing changed, when there is none or it is
+   * malformed (not an IP address — 0.0.0.0 and :: are refused — port, or proto 1–6), and while a Route
    * remains after ours (that proxy is the next hop; Kamailio's config asks `!isdsturiset()`). The
    * alias comes from the peer: screen it as you would the Request-URI itself.
    */

@@ -106,3 +106,13 @@ test('handle_ruri_alias: a sips Request-URI never gets a plain sip destination (
   assert.deepEqual(ruriAliasRoute('sips:alice@192.168.1.5;alias=[2001:db8::7]~443~6'),
     { requestUri: 'sips:alice@192.168.1.5', destination: 'sips:[2001:db8::7]:443;transport=ws' });
 });
+
+test('alias values: the unspecified address (0.0.0.0, ::) is refused — no packet comes from it, and a datagram or connection to it reaches this host (Linux), past a script screening loopback by 127/8 and ::1', () => {
+  for (const bad of ['0.0.0.0~5060~1', '0.0.0.0~6379~2', '[::]~5060~1', '::~5060~2', '[0:0:0:0:0:0:0:0]~5060~1', '[::0.0.0.0]~5060~1']) {
+    assert.equal(parseAlias(bad), undefined, bad);
+  }
+  assert.equal(ruriAliasRoute('sip:alice@192.168.1.5:5062;alias=0.0.0.0~5060~1'), undefined);
+  // Nor is one written for such a source.
+  assert.equal(formatAlias({ address: '0.0.0.0', port: 5060, proto: 'udp' }), undefined);
+  assert.deepEqual(parseAlias('0.0.0.1~5060~1'), { address: '0.0.0.1', port: 5060, transport: 'udp' });
+});

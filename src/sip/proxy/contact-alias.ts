@@ -34,7 +34,7 @@ export interface ContactAlias {
  */
 export function formatAlias(src: AliasSource): string | undefined {
   const a = unbracketed(src.address);
-  if (!Number.isInteger(src.port) || src.port < 1 || src.port > 65535) return undefined;
+  if (!Number.isInteger(src.port) || src.port < 1 || src.port > 65535 || isUnspecified(a)) return undefined;
   if (ipv4Octets(a) !== undefined) return `${a}~${src.port}~${DIGIT_BY_TRANSPORT[src.proto]}`;
   if (isIpv6Literal(a)) return `[${a}]~${src.port}~${DIGIT_BY_TRANSPORT[src.proto]}`;
   return undefined;
@@ -42,7 +42,8 @@ export function formatAlias(src: AliasSource): string | undefined {
 
 /**
  * An alias value, strictly: an IPv4 address (octets 0–255) or an IPv6 one (bracketed, or bare as
- * Kamailio's three-argument add_contact_alias writes what it is given), a port 1–65535, a digit 1–6.
+ * Kamailio's three-argument add_contact_alias writes what it is given), not the unspecified one, a
+ * port 1–65535, a digit 1–6.
  * Undefined for anything else (Kamailio copies the address and port text into $du unchecked; an
  * alias arrives in a Request-URI a peer wrote, so a host name or garbage is refused here).
  */
@@ -59,7 +60,17 @@ export function parseAlias(value: string): ContactAlias | undefined {
   const bracketed = host.startsWith('[') && host.endsWith(']');
   const address = bracketed ? host.slice(1, -1) : host;
   if (bracketed ? !isIpv6Literal(address) : ipv4Octets(address) === undefined && !isIpv6Literal(address)) return undefined;
+  if (isUnspecified(address)) return undefined;
   return { address, port, transport };
+}
+
+/**
+ * 0.0.0.0 or :: (any text of them): no packet comes from it, so no alias names it, and Linux
+ * delivers a datagram or connection sent to it to this host — past a script that screens the
+ * alias for loopback as 127.0.0.0/8 and ::1.
+ */
+function isUnspecified(address: string): boolean {
+  return /^[0.:]+$/.test(address);
 }
 
 /**
