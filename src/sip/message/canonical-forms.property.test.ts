@@ -15,7 +15,7 @@ import { parseCallId, validCallIdAt } from './scalar-headers.ts';
 
 const user = fc.constantFrom('', 'alice', 'sipp', 'user1', "a.b-c_d!e~f*g'h(i)j&k=l+m$n,o/p", '+15551234');
 const host = fc.constantFrom('127.0.0.1', 'example.com', 'h-1.example', 'x', '10.0.0.1:5060', 'host:65535', 'a:0');
-const uriParam = fc.tuple(fc.constantFrom('transport', 'lr', 'user', 'x[1]', 'a/b', 'm:n', "p+$-_.!~*'()"), fc.constantFrom(undefined, 'udp', 'phone', '1', 'a&b', '[::1]', 'v:w/x'))
+const uriParam = fc.tuple(fc.constantFrom('transport', 'lr', 'user', 'x[1]', 'a/b', 'm:n', "p+$-_.!~*'()", 'a&b', '&'), fc.constantFrom(undefined, 'udp', 'phone', '1', 'a&b', '[::1]', 'v:w/x'))
   .map(([n, v]) => (v === undefined ? `;${n}` : `;${n}=${v}`));
 const canonicalUri = fc.tuple(fc.constantFrom('sip', 'sips'), user, host, fc.array(uriParam, { maxLength: 4 }))
   .map(([s, u, h, ps]) => `${s}:${u === '' ? '' : `${u}@`}${h}${ps.join('')}`);

@@ -41,9 +41,11 @@ export const URI_HEADER = table("[]/?:+$-_.!~*'()%", true);
  * parser's), and for the user part none of `;` `?` `:` (they make its end ambiguous).
  */
 export const URI_USER_PLAIN = table("-_.!~*'()&=+$,/", true);
-/** URI parameter names the general parser takes: in both URI_PARAM and URI_HEADER, `%` left out. */
-export const URI_PARAM_NAME_PLAIN = table("[]/:+$-_.!~*'()", true);
-export const URI_PARAM_VALUE_PLAIN = table("[]/:&+$-_.!~*'()", true);
+/**
+ * URI parameter names and values (RFC 3261 §25.1 pname = pvalue = 1*paramchar): URI_PARAM without
+ * `%`. One table for both: `&` is param-unreserved, so it is a name character too (`;a&b=1`).
+ */
+export const URI_PARAM_PLAIN = table("[]/:&+$-_.!~*'()", true);
 
 export function isHexDigit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);

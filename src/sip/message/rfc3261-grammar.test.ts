@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage } from './index.ts';
 import { parseVia } from './via.ts';
+import { canonicalSipUriEnd, parseUri, parseUriGeneral, validUri, type SipUri } from './uri.ts';
 import * as limits from './limits.ts';
 
 function msg(via: string, from = '<sip:a@x.example>;tag=f1', to = '<sip:b@y.example>'): Buffer {
@@ -95,4 +96,35 @@ test('RFC 3261 §20.42: the values on the first Via line count against MAX_VIA_C
     assert.equal(r.error.code, 'SIP_PARSE_TOO_MANY_VIAS');
     assert.equal(r.error.partial?.topVia?.branch, 'z9hG4bK0');
   }
+});
+
+test('RFC 3261 §25.1 pname = 1*paramchar, param-unreserved has "&": a URI parameter name with & parses (general and one-pass paths agree)', () => {
+  for (const raw of ['sip:h;a&b', 'sip:bob@example.com;x&y=1', 'sip:h;&=v;lr', 'sips:a@h:5061;[a]/:&+$=1', 'sip:h;a%26b&c=d&e', 'tel:+1555;a&b=c']) {
+    const u = parseUri(raw);
+    assert.ok(u !== undefined, raw);
+    assert.deepEqual(u, parseUriGeneral(raw), raw);
+    assert.ok(validUri(raw, 0, raw.length), raw);
+  }
+  const u = parseUri('sip:bob@example.com;x&y=1;lr');
+  assert.ok(u !== undefined && u.kind === 'sip');
+  assert.deepEqual(u.params, [{ name: 'x&y', value: '1' }, { name: 'lr', value: undefined }]);
+  // In a URI's headers `&` separates the headers (§25.1 headers = "?" header *( "&" header )).
+  const h = parseUri('sip:h;a&b=c?x=1&y=2');
+  assert.ok(h !== undefined && h.kind === 'sip');
+  assert.deepEqual(h.params, [{ name: 'a&b', value: 'c' }]);
+  assert.deepEqual(h.headers, [{ name: 'x', value: '1' }, { name: 'y', value: '2' }]);
+  // `;` and `?` end a parameter; `=` is no paramchar.
+  for (const raw of ['sip:h;a&b==1', 'sip:h;a&b;', 'sip:h;a=b=c', 'sip:h;a?b', 'sip:h;a&%2']) {
+    assert.equal(parseUri(raw), undefined, raw);
+    assert.equal(validUri(raw, 0, raw.length), false, raw);
+  }
+  // The one-pass check reads it to the end, in a Request-URI and inside a From's <>.
+  const ruri = 'sip:bob@example.com;x&y=1';
+  assert.equal(canonicalSipUriEnd(Buffer.from(ruri, 'latin1'), 0, ruri.length), ruri.length);
+  const via = 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a';
+  const withRuri = Buffer.from(msg(via, '<sip:a@x.example;p&q=1>;tag=f1').toString('latin1').replace('sip:bob@example.com', ruri), 'latin1');
+  const r = parseMessage(withRuri);
+  assert.ok(r.ok);
+  assert.deepEqual((r.value.uri as SipUri).params, [{ name: 'x&y', value: '1' }]);
+  assert.deepEqual((r.value.from.uri as SipUri).params, [{ name: 'p&q', value: '1' }]);
 });

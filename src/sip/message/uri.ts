@@ -5,7 +5,7 @@
  */
 import { MAX_URI_BYTES, MAX_PARAMS } from './limits.ts';
 import {
-  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_USER_PLAIN, URI_PARAM_NAME_PLAIN, URI_PARAM_VALUE_PLAIN, isDigit, isHexDigit, ieqAscii, skipLws, sliceKnown, paramcharEnd,
+  SCHEME, URI_USER, URI_PASSWORD, URI_HOST, URI_HEADER, URI_USER_PLAIN, URI_PARAM_PLAIN, isDigit, isHexDigit, ieqAscii, skipLws, sliceKnown, paramcharEnd,
 } from './chars.ts';
 import { parseUriParams, parsedParams, NO_PARAMS, COMMON_NAMES, type Params, type Param } from './params.ts';
 
@@ -172,12 +172,10 @@ function parseSip(raw: string, scheme: 'sip' | 'sips', i: number): SipUri | unde
   if (hostEnd < 0) return undefined;
   const host = parsedHost.host;
   const port = parsedHost.port;
+  // RFC 3261 §25.1 pname = 1*paramchar: param-unreserved includes "&" (only in the headers after
+  // `?` does `&` separate), so a name is checked as paramchar, as a value is, and nothing more.
   if (!parseUriParams(raw, hostEnd, end)) return undefined;
   const params = parsedParams.params;
-  for (let k = 0; k < params.length; k++) {
-    const name = (params[k] as Param).name;
-    if (!validEscaped(URI_HEADER, name, 0, name.length)) return undefined;
-  }
   let headers: Param[] = NO_PARAMS;
   let next = parsedParams.next;
   if (next < end && raw.charCodeAt(next) === 0x3f) {
@@ -214,7 +212,7 @@ const CANONICAL_SCRATCH: Param[] = [];
  * The usual SIP URI read in one pass and built as parseSip builds it: the form canonicalSipUriEnd
  * reads (a user of plain characters and `@`, a host name or IPv4 address, an optional port of at
  * most five digits up to 65535, `;name[=value]` parameters of plain characters, nothing after them),
- * without the escape checks and second look at parameter names that the general path needs.
+ * without the escape checks that the general path needs.
  * Undefined for anything else (escapes, a password, IPv6, headers, limits), which parseSip decides.
  * canonical-forms.property.test.ts holds it to parseUriGeneral on usual and mutated URIs.
  */
@@ -243,13 +241,13 @@ export function canonicalSip(raw: string, scheme: 'sip' | 'sips', i: number): Si
   while (i < end && raw.charCodeAt(i) === 0x3b) {
     if (n >= MAX_PARAMS) return undefined;
     const nameStart = ++i;
-    while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_NAME_PLAIN[c] === 1) i++;
+    while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_PLAIN[c] === 1) i++;
     if (i === nameStart) return undefined;
     const name = sliceKnown(raw, nameStart, i, COMMON_NAMES);
     let value: string | undefined;
     if (i < end && raw.charCodeAt(i) === 0x3d) {
       const valueStart = ++i;
-      while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_VALUE_PLAIN[c] === 1) i++;
+      while (i < end && (c = raw.charCodeAt(i)) <= 0xff && URI_PARAM_PLAIN[c] === 1) i++;
       if (i === valueStart) return undefined;
       value = raw.slice(valueStart, i);
     }
@@ -376,11 +374,11 @@ export function canonicalSipUriEnd(buf: Uint8Array, i: number, end: number): num
   for (let n = 0; i < end && buf[i] === 0x3b; n++) {
     if (n >= MAX_PARAMS) return -1;
     const name = ++i;
-    while (i < end && URI_PARAM_NAME_PLAIN[buf[i] as number] === 1) i++;
+    while (i < end && URI_PARAM_PLAIN[buf[i] as number] === 1) i++;
     if (i === name) return -1;
     if (i < end && buf[i] === 0x3d) {
       const value = ++i;
-      while (i < end && URI_PARAM_VALUE_PLAIN[buf[i] as number] === 1) i++;
+      while (i < end && URI_PARAM_PLAIN[buf[i] as number] === 1) i++;
       if (i === value) return -1;
     }
   }
@@ -398,7 +396,7 @@ function validSip(s: string, i: number, end: number): boolean {
   }
   const hostEnd = parseHost(s, i, end, false);
   if (hostEnd < 0) return false;
-  const next = skipUriParams(s, hostEnd, end, true);
+  const next = skipUriParams(s, hostEnd, end);
   if (next < 0) return false;
   if (next < end && s.charCodeAt(next) === 0x3f) return validUriHeaders(s, next + 1, end);
   return next === end;
@@ -412,17 +410,17 @@ function validTel(s: string, i: number, end: number): boolean {
     const c = s.charCodeAt(j);
     if (!(isHex(c) || c === 0x2a || c === 0x23 || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)) return false;
   }
-  return skipUriParams(s, numEnd, end, false) === end;
+  return skipUriParams(s, numEnd, end) === end;
 }
 
-/** parseUriParams() without building anything; names checked as parseSip() does when `checkNames`. */
-function skipUriParams(s: string, i: number, end: number, checkNames: boolean): number {
+/** parseUriParams() without building anything. */
+function skipUriParams(s: string, i: number, end: number): number {
   let n = 0;
   while (i < end && s.charCodeAt(i) === 0x3b) {
     if (n >= MAX_PARAMS) return -1;
     const nameStart = i + 1;
     let j = paramcharEnd(s, nameStart, end);
-    if (j <= nameStart || (checkNames && !validEscaped(URI_HEADER, s, nameStart, j))) return -1;
+    if (j <= nameStart) return -1;
     if (j < end && s.charCodeAt(j) === 0x3d) {
       const vStart = ++j;
       j = paramcharEnd(s, vStart, end);
