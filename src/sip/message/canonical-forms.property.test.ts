@@ -12,6 +12,7 @@ import { canonicalNameAddr, parseNameAddr, type NameAddr } from './name-addr.ts'
 import { MAX_PARAMS } from './limits.ts';
 import { canonicalVia, parseVia, type Via } from './via.ts';
 import { parseCallId, validCallIdAt } from './scalar-headers.ts';
+import { oracleHost, oracleReceived } from '../../../test/support/host-oracle.ts';
 
 const user = fc.constantFrom('', 'alice', 'sipp', 'user1', "a.b-c_d!e~f*g'h(i)j&k=l+m$n,o/p", '+15551234');
 const host = fc.constantFrom('127.0.0.1', 'example.com', 'h-1.example', 'x', '10.0.0.1:5060', 'host:65535', 'a:0');
@@ -163,14 +164,19 @@ const viaParamName = fc.oneof(
   fc.constantFrom(...VIA_KNOWN).chain((n) => fc.array(fc.boolean(), { minLength: n.length, maxLength: n.length }).map((up) => [...n].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''))),
   fc.constantFrom('x', 'lr', 'rportx', 'ttl2', 'branc', 'tags'),
 );
-/** RFC 3261 §25.1 via-params: branch, received, maddr and ttl need a value; rport and ttl are numbers (RFC 3581). */
+/**
+ * RFC 3261 §25.1 via-params: branch, received, maddr and ttl need a value; rport and ttl are numbers
+ * (RFC 3581), received an IP address (RFC 5118 §4.5: in brackets too), maddr a host.
+ */
 function viaParamOk(n: string, v: string | undefined): boolean {
   const l = n.toLowerCase();
   if (l === 'rport') return v === undefined || (/^[0-9]{1,10}$/.test(v) && Number(v) <= 65535);
-  if (l === 'ttl') return v !== undefined && /^[0-9]{1,10}$/.test(v) && Number(v) <= 255;
+  if (l === 'ttl') return v !== undefined && /^[0-9]{1,3}$/.test(v) && Number(v) <= 255;
+  if (l === 'received') return v !== undefined && oracleReceived(v);
+  if (l === 'maddr') return v !== undefined && oracleHost(v);
   return v !== undefined || !['branch', 'received', 'maddr'].includes(l);
 }
-const canonicalViaParam = fc.tuple(viaParamName, fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9]{1,12}$/), fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/), fc.constantFrom('z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', 'a:b')))
+const canonicalViaParam = fc.tuple(viaParamName, fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9]{1,12}$/), fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/), fc.constantFrom('z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', 'a:b', '2001:db8::1', 'h.example', '010.0.0.255')))
   .filter(([n, v]) => viaParamOk(n, v))
   .map(([n, v]) => (v === undefined ? `;${n}` : `;${n}=${v}`));
 const viaTransport = fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP');
@@ -190,7 +196,7 @@ test('canonicalVia: takes the usual form, and builds what parseVia builds', () =
 
 test('canonicalVia: near the usual form it says nothing, or exactly what parseVia says (offsets into a larger block too)', () => {
   const canonical = fc.tuple(viaTransport, viaSentBy, fc.array(canonicalViaParam, { maxLength: 4 })).map(([t, h, ps]) => `SIP/2.0/${t} ${h}${ps.join('')}`);
-  const viaPiece = fc.oneof(fc.constantFrom('', ' ', '\t', ':', ';', '=', ',', '"', '[', ']', '/', '@', 'é', '0', '9', '65536', '123456', 'udp', 'X', ';rport', ';ttl=256', ';branch', ';branch=', '=1'), anyByte);
+  const viaPiece = fc.oneof(fc.constantFrom('', ' ', '\t', ':', ';', '=', ',', '"', '[', ']', '/', '@', 'é', '0', '9', '65536', '123456', 'udp', 'X', ';rport', ';ttl=256', ';branch', ';branch=', '=1', ';received=1.2.3.4', ';maddr=h', '::'), anyByte);
   fc.assert(fc.property(canonical, fc.array(fc.tuple(fc.nat(80), fc.nat(3), viaPiece), { minLength: 1, maxLength: 3 }), fc.nat(5), (base, muts, pad) => {
     const value = mutate(base, muts).trim();
     if (value === '') return;

@@ -128,3 +128,33 @@ test('RFC 3261 §25.1 pname = 1*paramchar, param-unreserved has "&": a URI param
   assert.deepEqual((r.value.uri as SipUri).params, [{ name: 'x&y', value: '1' }]);
   assert.deepEqual((r.value.from.uri as SipUri).params, [{ name: 'p&q', value: '1' }]);
 });
+
+test('RFC 3261 §25.1 via-received = "received" EQUAL (IPv4address / IPv6address), via-maddr = "maddr" EQUAL host, via-ttl 1*3DIGIT: malformed values are refused (400, SIP_PARSE_BAD_VIA) on both paths', () => {
+  for (const p of [
+    'received=example.com', 'received=192.0.2', 'received=192.0.2.1.5', 'received=192.0.2.256', 'received=1234.0.0.1', 'received=192.0.2.1:5060',
+    'received=2001:db8::1::2', 'received=2001:db8:::1', 'received=12345::1', 'received=1:2:3:4:5:6:7:8:9', 'received=1:2:3:4:5:6:7', 'received=:1', 'received=1:',
+    'received=[2001:db8::1', 'received=2001:db8::1]', 'received=[192.0.2.1]', 'received=::ffff:1.2.3', 'received=[]', 'received=fe80::1%eth0',
+    'maddr=a:b', 'maddr=[zz::1]', 'maddr=-h.example', 'maddr=h-.example', 'maddr=a..b', 'maddr=1.2.3', 'maddr=h.example:5060', 'maddr=h_1.example', 'maddr=[::1]:5060', 'maddr=%41',
+    'ttl=0016', 'ttl=0000',
+  ]) {
+    const via = `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;${p}`;
+    assert.equal(parseVia(via).ok, false, via);
+    refused(msg(via), 'SIP_PARSE_BAD_VIA');
+    // Not the top Via: every value of the first Via line is checked (RFC 4475 badinv01).
+    refused(msg(`SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a, SIP/2.0/UDP h.example;branch=z9hG4bK-b;${p}`), 'SIP_PARSE_BAD_VIA');
+  }
+  for (const p of [
+    'received=192.0.2.9', 'received=010.000.0.255', 'received=2001:db8::1', 'received=::', 'received=::1', 'received=1:2:3:4:5:6:7:8', 'received=1::8', 'received=::ffff:192.0.2.1',
+    'received=1:2:3:4:5:6:1.2.3.4', 'received=FE80::aBc',
+    // RFC 5118 §4.5: an IPv6 reference in received is taken as well as the bare address.
+    'received=[2001:db8::9:255]',
+    'maddr=224.2.0.1', 'maddr=h.example', 'maddr=h.example.', 'maddr=x', 'maddr=a-1.b2.example', 'maddr=[2001:db8::1]', 'maddr=1.example.com',
+    'ttl=1', 'ttl=016', 'ttl=255',
+  ]) {
+    const via = `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-a;${p}`;
+    assert.ok(parseVia(via).ok, via);
+    assert.ok(parseMessage(msg(via)).ok, via);
+  }
+  // Only the first occurrence is read (paramGet), so only it is held to the grammar, as rport and ttl are.
+  assert.ok(parseVia('SIP/2.0/UDP h;branch=z9hG4bK-a;received=192.0.2.1;received=x').ok);
+});

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { parseVia } from './via.ts';
 import { parseNameAddr } from './name-addr.ts';
 import { paramGet } from './params.ts';
+import { oracleHost, oracleReceived } from '../../../test/support/host-oracle.ts';
 
 const KNOWN = ['branch', 'received', 'rport', 'maddr', 'ttl', 'tag'];
 const name = fc.oneof(
@@ -22,15 +23,15 @@ const value = fc.oneof(
   fc.constant(undefined),
   fc.stringMatching(/^[0-9]{1,12}$/),
   fc.stringMatching(/^[a-zA-Z0-9.\-]{1,12}$/),
-  fc.constantFrom('"q;v"', '"12"', 'z9hG4bK-1', '192.0.2.1', '[2001:db8::1]'),
+  fc.constantFrom('"q;v"', '"12"', 'z9hG4bK-1', '192.0.2.1', '[2001:db8::1]', '2001:db8::1', '192.0.2.256', 'a:b', 'h.example'),
 );
 const sws = fc.constantFrom('', ' ', '  ');
 const param = fc.tuple(sws, name, value, sws).map(([a, n, v, b]) => (v === undefined ? `${a};${b}${n}` : `${a};${b}${n}${b}=${a}${v}`));
 const protocol = fc.constantFrom('SIP/2.0/UDP', 'SIP/2.0/tcp', 'SIP / 2.0 / UDP', 'SIP/2.0/ UDP', 'SIP/2.0/\tTCP', 'SIP/2.0 /UDP', 'sip/2.0/TLS', 'SIP/3.0/UDP');
 const sentBy = fc.constantFrom('127.0.0.1:5061', 'host.example', '[2001:db8::9]:5070');
 
-function smallInt(v: string | undefined, max: number): number | undefined {
-  if (v === undefined || !/^[0-9]{1,10}$/.test(v)) return undefined;
+function smallInt(v: string | undefined, max: number, digits = 10): number | undefined {
+  if (v === undefined || !new RegExp(`^[0-9]{1,${digits}}$`).test(v)) return undefined;
   const n = Number(v);
   return n <= max ? n : undefined;
 }
@@ -47,7 +48,9 @@ function viaParamsValid(ps: readonly (readonly [string, string | undefined])[]):
     if (v !== undefined && v.startsWith('"')) return false;
     if (seen.has(l)) continue;
     seen.add(l);
-    if (v === undefined ? l !== 'rport' : (l === 'rport' && smallInt(v, 65535) === undefined) || (l === 'ttl' && smallInt(v, 255) === undefined)) return false;
+    if (v === undefined ? l !== 'rport' : (l === 'rport' && smallInt(v, 65535) === undefined) || (l === 'ttl' && smallInt(v, 255, 3) === undefined)) return false;
+    // RFC 3261 §25.1 via-received (RFC 5118 §4.5: brackets too) and via-maddr = host.
+    if (v !== undefined && ((l === 'received' && !oracleReceived(v)) || (l === 'maddr' && !oracleHost(v)))) return false;
   }
   return true;
 }
@@ -69,7 +72,7 @@ test('parseVia: the fields read while checking equal what the parameter list say
     assert.equal(v.maddr, get('maddr')?.value, text);
     const rp = get('rport');
     assert.equal(v.rport, rp === undefined ? undefined : rp.value === undefined ? true : smallInt(rp.value, 65535), text);
-    assert.equal(v.ttl, smallInt(get('ttl')?.value, 255), text);
+    assert.equal(v.ttl, smallInt(get('ttl')?.value, 255, 3), text);
     assert.deepEqual(JSON.parse(JSON.stringify(v)).params, v.params.map((x) => (x.value === undefined ? { name: x.name } : x)));
   }), { numRuns: 3000 });
 });

@@ -9,6 +9,7 @@ import {
   canonicalParam, canonicalParamAt, checkedHeaderParams, checkHeaderParams, parsedParams, formatParams, slotStart, slotEnd, SLOT_BRANCH, SLOT_RECEIVED, SLOT_RPORT, SLOT_MADDR, SLOT_TTL, type Params,
 } from './params.ts';
 import { canonicalHost, canonicalHostPortEnd, parseHost, parsedHost } from './uri.ts';
+import { isHost, isViaReceived } from './host-grammar.ts';
 import { parseError, type SipParseError } from './errors.ts';
 import type { Result } from '../../lib/result.ts';
 
@@ -59,10 +60,10 @@ function readToken(s: string, i: number, end: number): number {
   return i;
 }
 
-/** s[start,end) as a decimal integer of at most 10 digits and at most `max`, else undefined. */
-function smallInt(s: string, start: number, end: number, max: number): number | undefined {
+/** s[start,end) as a decimal integer of at most `maxDigits` digits and at most `max`, else undefined. */
+function smallInt(s: string, start: number, end: number, max: number, maxDigits = 10): number | undefined {
   const len = end - start;
-  if (len <= 0 || len > 10) return undefined;
+  if (len <= 0 || len > maxDigits) return undefined;
   let n = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -127,8 +128,18 @@ export function parseVia(s: string, start = 0, stop = s.length): Result<Via, Sip
   // default without a word: RFC 3581 response-port = "rport" [EQUAL 1*DIGIT], §25.1 ttl = 1*3DIGIT (0-255).
   if (rp >= 0 && rport === undefined) return fail('rport is not a port number (RFC 3581 response-port)');
   const ts = slotStart[SLOT_TTL] as number;
-  const ttl = ts < 0 ? undefined : smallInt(s, ts, slotEnd[SLOT_TTL] as number, 255);
-  if (ts >= 0 && ttl === undefined) return fail('ttl is not 0-255 (RFC 3261 §25.1 ttl)');
+  const ttl = ts < 0 ? undefined : smallInt(s, ts, slotEnd[SLOT_TTL] as number, 255, 3);
+  if (ts >= 0 && ttl === undefined) return fail('ttl is not 1*3DIGIT 0-255 (RFC 3261 §25.1 ttl)');
+  // A received or maddr that is no address is refused like a bad rport or ttl, not ignored: §25.1
+  // via-received = "received" EQUAL (IPv4address / IPv6address), via-maddr = "maddr" EQUAL host.
+  // Both name where responses go (§18.2.2 sends to maddr; a stateless proxy relays a response to the
+  // next Via's received), and the generic-param grammar alone lets `maddr=a:b` or
+  // `received=evil.example` through. Refusing with 400 is what RFC 4475 §3.1.2 asks of a message
+  // that breaks the grammar of a header the element must read, and what branch, rport and ttl get.
+  const rs = slotStart[SLOT_RECEIVED] as number;
+  if (rs >= 0 && !isViaReceived(s, rs, slotEnd[SLOT_RECEIVED] as number)) return fail('received is not an IP address (RFC 3261 §25.1 via-received)');
+  const ms = slotStart[SLOT_MADDR] as number;
+  if (ms >= 0 && !isHost(s, ms, slotEnd[SLOT_MADDR] as number)) return fail('maddr is not a host (RFC 3261 §25.1 via-maddr)');
   return {
     ok: true,
     value: new ParsedVia(
@@ -189,8 +200,11 @@ export function canonicalVia(buf: Uint8Array, start: number, end: number, text: 
     }
   }
   const rport = rportS === -1 ? undefined : rportS === -2 ? true : smallInt(text, rportS - base, rportE - base, 65535);
-  const ttl = ttlS < 0 ? undefined : smallInt(text, ttlS - base, ttlE - base, 255);
+  const ttl = ttlS < 0 ? undefined : smallInt(text, ttlS - base, ttlE - base, 255, 3);
   if ((rportS >= 0 && rport === undefined) || (ttlS >= 0 && ttl === undefined)) return undefined;
+  // parseVia's received and maddr grammar (it says why it refuses); a scan of the value only when present.
+  if (receivedS >= 0 && !isViaReceived(text, receivedS - base, receivedE - base)) return undefined;
+  if (maddrS >= 0 && !isHost(text, maddrS - base, maddrE - base)) return undefined;
   return new ParsedVia(
     PROTOCOLS[0] as string, VERSIONS[0] as string, transport, text.slice(hostStart - base, hostEnd - base), port, text, paramsStart - base, end - base,
     branchS < 0 ? undefined : text.slice(branchS - base, branchE - base), receivedS < 0 ? undefined : text.slice(receivedS - base, receivedE - base),
