@@ -112,3 +112,13 @@ test('RFC 3581 §4, §18.2.1: our own responses carry received and the filled-in
   c.receive(req('OPTIONS', '', 'SIP/2.0/UDP 192.0.2.7:40000;branch=z9hG4bK78'), src);
   assert.match(sent[1]?.text ?? '', /\r\nVia: SIP\/2\.0\/UDP 192\.0\.2\.7:40000;branch=z9hG4bK78\r\n/);
 });
+
+test('§18.2.2: a maddr IPv6 reference is sent to without its brackets; a malformed received or maddr never becomes a target (the request is refused)', () => {
+  const from = { localAddress: src.localAddress, localPort: src.localPort };
+  const m = parseMessage(req('OPTIONS', '', 'SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;maddr=[2001:db8::7]'));
+  assert.ok(m.ok);
+  assert.deepEqual(responseTarget(m.value.topVia, src), { proto: 'udp', address: '2001:db8::7', port: 5060, ...from });
+  for (const p of ['received=evil.example', 'received=192.0.2.1:5060', 'maddr=a:b', 'maddr=[zz]']) {
+    assert.equal(parseMessage(req('OPTIONS', '', `SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;${p}`)).ok, false, p);
+  }
+});

@@ -1,4 +1,4 @@
-import { sameAddress, type Via } from '../message/index.ts';
+import { sameAddress, unbracketed, type Via } from '../message/index.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 
 /** Default ports by transport (RFC 3261 §19.1.2, §18.2.2). */
@@ -76,7 +76,8 @@ export function responseTarget(via: Via, src: SipSource): SipTarget {
   // else in); OpenSIPS replies from the receiving socket too. One object as before: no allocation.
   const localAddress = src.localAddress;
   const localPort = src.localPort;
-  if (via.maddr !== undefined) return { proto, address: via.maddr, port: via.port ?? defaultPort(via.transport), localAddress, localPort };
+  // parseVia took maddr only as an RFC 3261 §25.1 host; an IPv6reference goes to the socket without its brackets.
+  if (via.maddr !== undefined) return { proto, address: unbracketed(via.maddr), port: via.port ?? defaultPort(via.transport), localAddress, localPort };
   // The packet's source, whatever received/rport values the sender wrote into its own Via (they
   // would steer our responses, retransmissions included, to any address: a reflection).
   const port = via.rport !== undefined ? src.remotePort : (via.port ?? defaultPort(via.transport));
