@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../lib/fake-time.ts';
-import { StatelessReplyTags } from './stateless-reply-tags.ts';
+import { MAX_STATELESS_TAG_ENTRY_CHARS, StatelessReplyTags } from './stateless-reply-tags.ts';
 
 test('a tag is remembered for between one and two generations, with one timer while anything is held', () => {
   const clock = new FakeClock();
@@ -31,4 +31,16 @@ test('size-bounded: a full generation starts the next at once, dropping the olde
   assert.equal(tags.matches('inv-9', 't9'), true, 'the newest is kept');
   assert.equal(tags.matches('inv-0', 't0'), false, 'the oldest went first');
   assert.equal(clock.pendingCount(), 1);
+});
+
+test('byte-bounded: a key and tag longer than MAX_STATELESS_TAG_ENTRY_CHARS together are not remembered (the peer chooses both)', () => {
+  const clock = new FakeClock();
+  const tags = new StatelessReplyTags(clock, 1_000, 4);
+  const long = 'z'.repeat(MAX_STATELESS_TAG_ENTRY_CHARS);
+  tags.remember('inv-long', long);
+  assert.equal(tags.size, 0);
+  assert.equal(tags.matches('inv-long', long), false);
+  assert.equal(clock.pendingCount(), 0, 'nothing held, no timer');
+  tags.remember('inv-ok', 'z'.repeat(MAX_STATELESS_TAG_ENTRY_CHARS - 'inv-ok'.length));
+  assert.equal(tags.size, 1, 'at the limit it is kept');
 });

@@ -28,6 +28,12 @@ import type { TimerHandle, Timers } from '../../lib/time.ts';
 export const STATELESS_TAG_GENERATION_MS = 4_000;
 /** Entries of one generation; at most twice this are held. */
 export const MAX_STATELESS_TAGS_PER_GENERATION = 1_024;
+/**
+ * Longest key + tag remembered, in characters. Both come from the peer (branch, sent-by, To tag: up
+ * to a line each); without a bound 2 048 entries could hold tens of MB. Real ones are well under
+ * this; a longer one is not remembered, and its ACK reaches the script as before this memory existed.
+ */
+export const MAX_STATELESS_TAG_ENTRY_CHARS = 512;
 
 export class StatelessReplyTags {
   private current = new Map<string, string>();
@@ -53,6 +59,7 @@ export class StatelessReplyTags {
 
   /** A stateless non-2xx final to the INVITE of `inviteKey` went out with To tag `toTag`. */
   remember(inviteKey: string, toTag: string): void {
+    if (inviteKey.length + toTag.length > MAX_STATELESS_TAG_ENTRY_CHARS) return;
     if (this.current.size >= this.maxPerGeneration) this.shift();
     this.current.set(inviteKey, toTag);
     this.timer ??= this.timers.after(this.generationMs, this.tick);
