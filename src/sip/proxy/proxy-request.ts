@@ -210,8 +210,11 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
         this.edits.requestUri = first.uri;
         if (first.destination !== undefined) this.edits.destination = first.destination;
       }
+      // The option holds for this relay only (as with a transaction); $fs stays as the script set it.
+      const forced = this.edits.sendSocket;
       this.edits.sendSocket = socket;
       const ok = this.forwardStateless();
+      this.edits.sendSocket = forced;
       return RelayResult.now({ result: ok ? 'answered' : 'refused', status: 0, ...(ok ? {} : { code: 'SIP_PROXY_NO_TARGET' as const }) });
     }
     this.disposition = 'relayed';

@@ -160,3 +160,16 @@ test('setSendSocket(undefined) goes back to the usual choice', () => {
   h.recv(request({ method: 'MESSAGE' }));
   assert.equal(only(h.take(), isReq('MESSAGE')).msg.topVia.host, PROXY_IP);
 });
+
+test('the relay option socket on a request with no transaction (an ACK to a 2xx) holds for that relay only: $fs is left as it was', () => {
+  const h = harness({ listeners: LISTENERS });
+  const seen: Array<string | undefined> = [];
+  h.proxy.onRequest = (pr) => {
+    pr.relay(undefined, { socket: 'udp:10.0.1.1:5070' });
+    seen.push(pr.sendSocket);
+  };
+  h.recv(request({ method: 'ACK', toTag: 'b1', branch: 'z9hG4bKack2xx2' }));
+  const a = only(h.take(), isReq('ACK'));
+  assert.equal(a.target.localAddress, PRIVATE_IP, 'that relay left from the option\'s socket');
+  assert.deepEqual(seen, [undefined], '$fs unchanged after it');
+});
