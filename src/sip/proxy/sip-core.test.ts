@@ -122,3 +122,15 @@ test('§18.2.2: a maddr IPv6 reference is sent to without its brackets; a malfor
     assert.equal(parseMessage(req('OPTIONS', '', `SIP/2.0/UDP pc.example.com;branch=z9hG4bK1;${p}`)).ok, false, p);
   }
 });
+
+test('§18.2.1 received from a link-local IPv6 source is written without its zone (via-received = IPv6address has none), so the Via still parses', () => {
+  const m = parseMessage(req('OPTIONS', '', 'SIP/2.0/UDP [fe80::1]:5060;branch=z9hG4bK1;rport'));
+  assert.ok(m.ok);
+  const linkLocal = { ...src, remoteAddress: 'fe80::1%eth0' };
+  const text = viaWithReceived(m.value.topVia, receivedParams(m.value.topVia, linkLocal));
+  assert.match(text, /;received=fe80::1$/);
+  const back = parseMessage(req('OPTIONS', '', text));
+  assert.ok(back.ok, 'the completed Via parses');
+  // The response still goes to the scoped address: the zone picks the interface.
+  assert.equal(responseTarget(m.value.topVia, linkLocal).address, 'fe80::1%eth0');
+});

@@ -40,8 +40,15 @@ export function viaWithReceived(v: Via, p: ReceivedParams): string {
     else if (name === 'received' && p.received !== undefined) continue;
     else s += prm.value === undefined ? `;${prm.name}` : `;${prm.name}=${prm.value}`;
   }
-  if (p.received !== undefined) s += `;received=${p.received}`;
+  // A link-local source carries its zone (`fe80::1%eth0`, as Node reports it): the zone names our
+  // interface, not the address, and via-received = IPv6address has none (RFC 3261 §25.1).
+  if (p.received !== undefined) s += `;received=${withoutZone(p.received)}`;
   return s;
+}
+
+function withoutZone(address: string): string {
+  const pct = address.indexOf('%');
+  return pct < 0 ? address : address.slice(0, pct);
 }
 
 /**
