@@ -35,7 +35,7 @@ import type { NatCheck, RelayOptions as ProxyRelayOptions, RelayOutcome, RelayTa
  * Both are ignored for a request forwarded without a transaction (an ACK of a 2xx, a CANCEL with
  * no response context here). Errors they throw go to the `error` handler, as any handler's.
  */
-export interface RelayOptions<V extends VarShape = VarShape> extends ProxyRelayOptions {
+export interface RelayOptions<V extends VarShape = AnyVars> extends ProxyRelayOptions {
   readonly onReply?: (res: Response, ctx: ReplyContext<V>) => void | Promise<void>;
   readonly onFailure?: (best: Response | undefined, status: number, ctx: RequestContext<V>) => void | Promise<void>;
 }
@@ -159,6 +159,17 @@ export interface ScriptLogger {
 export type VarShape = Record<string, any>;
 
 /**
+ * The default shape of Routes, the contexts and RelayOptions: any shape, declared or not, so a
+ * `Routes<{ caller: string }>` is a `Routes` and a `RequestContext<{ caller: string }>` is a
+ * `RequestContext` (what the node loads, what a helper function takes) with no cast. Not VarShape:
+ * the contexts take `ctx.vars` typed and give it back (relay's onReply / onFailure), so their shape
+ * is invariant and no declared shape would be assignable to the VarShape one. `Vars<any>` is the
+ * Map<string, unknown> as for VarShape: no `any` reaches a handler's variables.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyVars = any;
+
+/**
  * `ctx.vars` of a routes module that declared its variables: a Map whose `get` gives each name's
  * own type (or undefined) and whose `set` takes only that type; an undeclared name is a type error.
  * Types only: at run time it is the transaction's plain Map, as for an undeclared module. Iterating
@@ -175,7 +186,7 @@ export interface TypedVars<V extends VarShape> extends Map<string, unknown> {
 export type Vars<V extends VarShape = VarShape> = string extends keyof V ? Map<string, unknown> : TypedVars<V>;
 
 /** What every handler gets: logging with the call's identity and per-transaction variables. */
-export interface BaseContext<V extends VarShape = VarShape> {
+export interface BaseContext<V extends VarShape = AnyVars> {
   readonly log: ScriptLogger;
   /** Per-transaction variables (OpenSIPS AVPs), shared by request, reply and failure handlers; typed by defineRoutes<V>. */
   readonly vars: Vars<V>;
@@ -183,7 +194,7 @@ export interface BaseContext<V extends VarShape = VarShape> {
   readonly nodeId: number | undefined;
 }
 
-export interface RequestContext<V extends VarShape = VarShape> extends BaseContext<V> {
+export interface RequestContext<V extends VarShape = AnyVars> extends BaseContext<V> {
   readonly req: Request;
   /** The packet's source (what NAT traversal and ban lists key on, never the Via). */
   readonly source: { readonly proto: 'udp' | 'tcp'; readonly address: string; readonly port: number };
@@ -377,7 +388,7 @@ export interface EventContext extends BaseContext {
   readonly maps: MapsApi;
 }
 
-export interface ReplyContext<V extends VarShape = VarShape> extends BaseContext<V> {
+export interface ReplyContext<V extends VarShape = AnyVars> extends BaseContext<V> {
   readonly req: Request;
   /** The branch this response came on (OpenSIPS $T_branch_idx, the branch's R-URI and where it went). */
   readonly branch: ReplyBranch;
@@ -444,7 +455,7 @@ export interface ClusterApi {
  * reply, failure and error handlers, and a relay's onReply / onFailure, see them typed. Event
  * handlers get a fresh, undeclared map per event.
  */
-export interface Routes<V extends VarShape = VarShape> {
+export interface Routes<V extends VarShape = AnyVars> {
   /** Every request, initial and in-dialog (OpenSIPS route{}). */
   request(req: Request, ctx: RequestContext<V>): void | Promise<void>;
   /**

@@ -91,9 +91,19 @@ export const untyped = defineRoutes({
 
 // The contexts' defaults are unchanged for code that names them.
 const defaults: [Same<RequestContext['vars'], Map<string, unknown>>, Same<ReplyContext['vars'], Map<string, unknown>>, Same<Vars, Map<string, unknown>>] = [true, true, true];
-// The node loads a routes module without its types (loadRoutes: `as Routes`); so does this test. A
-// typed module is not assignable to the default Routes: its handlers take contexts whose vars are
-// narrower than a Map<string, unknown>.
+// A typed module is a Routes, no cast (the node loads any module as one; ScriptHost takes one); so
+// is a typed context a RequestContext / ReplyContext, for helpers that take one. Another declared
+// shape is not: the misuse is still refused.
+const asRoutes: Routes = typed;
+const sameRoutes: Routes<CallVars> = typed;
+// @ts-expect-error another declared shape
+const otherRoutes: Routes<{ callee: string }> = typed;
+const untypedHelper = (ctx: RequestContext, rctx: ReplyContext): unknown => [ctx.vars.get('caller'), rctx.vars.get('caller')];
+export function helpers(ctx: RequestContext<CallVars>, rctx: ReplyContext<CallVars>): unknown {
+  // @ts-expect-error another declared shape
+  const other: RequestContext<{ callee: string }> = ctx;
+  return [untypedHelper(ctx, rctx), other];
+}
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const hostOf = (routes: Routes) => new ScriptHost(routes, { registrar: {} as RegistrarPort, auth: {} as AuthPort, cluster: undefined, logger: quiet });
 
@@ -103,12 +113,13 @@ test('defineRoutes is the identity with or without a type argument; the default 
   assert.equal(defineRoutes(routes), routes);
   assert.equal(defineRoutes<CallVars>(routes), routes);
   assert.equal(typeof untyped.request, 'function');
+  assert.deepEqual([asRoutes, sameRoutes, otherRoutes], [typed, typed, typed]);
 });
 
 test('typed vars are the transaction\'s plain Map at run time: set in request, read in reply, onReply and onFailure', () => {
   trace.length = 0;
   const h = harness();
-  const host = hostOf(typed as unknown as Routes);
+  const host = hostOf(typed);
   h.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
   h.recv(request());
   const forwarded = only(h.take(), (m) => m.isRequest && m.method === 'INVITE').msg;
