@@ -80,6 +80,14 @@ export interface ReplyOptions {
    * sends sl_send_reply whatever the transaction. A provisional is refused (false).
    */
   readonly stateless?: boolean;
+  /**
+   * The To tag of a response to a request that has none (an initial request; an in-dialog one keeps
+   * its own, and a 100 carries none). Default: one derived from the request, the same for each of
+   * its responses; give a stable tag of your own (a B2B-style flow, a redirect whose dialog you
+   * name) to every response of the request alike. The ACK of a stateless non-2xx with it is still
+   * absorbed. Throws a TypeError for a tag that is not a token (RFC 3261 §25.1).
+   */
+  readonly toTag?: string;
 }
 
 /**
@@ -201,8 +209,8 @@ export interface RequestContext<V extends VarShape = AnyVars> extends BaseContex
   /**
    * Answers the request (statefully: retransmissions are answered from the transaction). False
    * when nothing was sent: a final response already went upstream (OpenSIPS t_reply's -1), or an
-   * ACK. Throws a TypeError for a status outside 100–699, a reason with CR/LF or a header the
-   * response copies from the request.
+   * ACK. Throws a TypeError for a status outside 100–699, a reason with CR/LF, a header the
+   * response copies from the request or a `toTag` that is not a token.
    */
   reply(status: number, reason?: string, opts?: ReplyOptions): boolean;
   /** Forwards statefully to the targets (default: the Request-URI / destination). Resolves when a final response went upstream or the failure handler ran. */

@@ -3,7 +3,7 @@
  * core, the registrar and the cluster. src/app binds the real parts to these; tests bind fakes.
  */
 import type { SipMessage } from '../sip/message/index.ts';
-import type { SdpFixOptions } from '../sip/proxy/index.ts';
+import type { ReplyOptions, SdpFixOptions } from '../sip/proxy/index.ts';
 import type { AuthResult, ClusterMessageEvent, Contact, RelayOptions, RelayOutcome, RelayTarget, ReplyBranch, SendResult } from './api.ts';
 
 export interface ScriptSource {
@@ -40,7 +40,7 @@ export interface ProxyRequestPort {
   readonly msg: SipMessage;
   readonly src: ScriptSource;
   readonly vars: Map<string, unknown>;
-  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string; stateless?: boolean }): boolean;
+  reply(status: number, reason: string, opts?: ReplyOptions): boolean;
   /**
    * Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay
    * nothing. `hooks`: handlers armed with this relay (setHooks), in place before its first branch

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../sip/message/index.ts';
-import { ResponseEdits, aliasedContactValue, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayResult, type RelayTarget } from '../sip/proxy/index.ts';
+import { ResponseEdits, aliasedContactValue, fixedContactValue, fixedSdp, type BranchInfo, type SdpFixOptions, type ProxyRequest, type RelayOptions, type RelayResult, type RelayTarget, type ReplyOptions } from '../sip/proxy/index.ts';
 import type { ProxyRequestPort, ReplyPort, ScriptHooks, ScriptSource } from './ports.ts';
 import type { ReplyBranch } from './api.ts';
 
@@ -19,7 +19,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get handled(): boolean { return this.pr.disposition !== 'pending'; }
   get cancelled(): boolean { return this.pr.cancelled; }
 
-  reply(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]>; body?: Buffer | string; stateless?: boolean }): boolean {
+  reply(status: number, reason: string, opts?: ReplyOptions): boolean {
     this.observe?.(this.pr, status, opts?.headers);
     return this.pr.reply(status, reason, opts);
   }

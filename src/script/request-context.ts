@@ -138,7 +138,7 @@ export class ScriptRequestContext implements RequestContext {
     const headers = [...(opts.headers ?? [])];
     if (opts.contentType !== undefined) headers.push(['Content-Type', opts.contentType]);
     const stateless = opts.stateless === true;
-    return this.pr.reply(status, reason ?? defaultReason(status), opts.body === undefined ? { headers, stateless } : { headers, body: opts.body, stateless });
+    return this.pr.reply(status, reason ?? defaultReason(status), { headers, body: opts.body, stateless, toTag: opts.toTag });
   }
 
   get requestUri(): string {

@@ -5,7 +5,7 @@
  * transaction variables (AVPs) and the reply / failure hooks (onreply_route, failure_route).
  */
 import { H, buildResponseBytes, canonicalName, headerIdOf, parseUri, type HeaderId, type SipMessage } from '../message/index.ts';
-import { TOKEN } from '../message/chars.ts';
+import { TOKEN, isToken } from '../message/chars.ts';
 import { RequestEdits, currentRequestUri, type ForwardInput } from './forward-builder.ts';
 import { aliasedContactValue, ruriAliasRoute } from './contact-alias.ts';
 import { fixedContactValue, fixedSdp, type SdpFixOptions } from './nat.ts';
@@ -295,6 +295,12 @@ function checkReply(status: number, reason: string, opts: ReplyOptions | undefin
   for (const [name, value] of opts?.headers ?? []) {
     checkEditable(name, 'add');
     if (typeof value !== 'string' || !isFieldValue(value)) throw new TypeError(`header ${name}: CR, LF or a control character in the value`);
+  }
+  // The response builder asserts it (a programming error there); from a script it is the script's
+  // error, seen before the request is marked answered (§25.1 tag-param = "tag" EQUAL token).
+  const toTag = opts?.toTag;
+  if (toTag !== undefined && (typeof toTag !== 'string' || !isToken(toTag))) {
+    throw new TypeError(`toTag ${JSON.stringify(String(toTag).slice(0, 80))} is not a token (RFC 3261 §25.1)`);
   }
 }
 

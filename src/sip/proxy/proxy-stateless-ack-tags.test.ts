@@ -56,3 +56,19 @@ test('the ACK of a stateless non-2xx to an in-dialog INVITE (its To tag kept, §
   h.recv(request({ method: 'ACK', toTag: 'dlg7', cseq: 3, branch: 'z9hG4bKack3' }));
   assert.deepEqual(seen, ['INVITE dlg7', 'ACK dlg7']);
 });
+
+test('a chosen To tag that is not a token is refused with a TypeError before the request is answered (no builder invariant)', () => {
+  const h = harness();
+  const errors: unknown[] = [];
+  h.proxy.onRequest = (pr) => {
+    for (const stateless of [true, false]) {
+      try { pr.reply(486, 'Busy Here', { stateless, toTag: 'x\r\nVia: evil' }); } catch (e) { errors.push(e); }
+    }
+    assert.equal(pr.disposition, 'pending');
+    pr.reply(486, 'Busy Here', { stateless: true, toTag: 'fine' });
+  };
+  h.recv(request({ method: 'INVITE' }));
+  assert.equal(errors.length, 2);
+  for (const e of errors) assert.ok(e instanceof TypeError, String(e));
+  assert.equal(only(h.take(), isRes(486)).msg.to.tag, 'fine');
+});

@@ -134,13 +134,14 @@ export interface BestResponse {
 
 export interface ReplyOptions {
   readonly headers?: ReadonlyArray<readonly [string, string]>;
-  readonly body?: Buffer | string;
+  // `| undefined` on body and toTag: the script's reply passes one object of one shape (request-context.ts).
+  readonly body?: Buffer | string | undefined;
   /**
    * To tag of a response that has none in its request. Default: derived from the request (deriveToTag).
    * The ACK of a stateless non-2xx with a chosen tag is still absorbed, for a few seconds
-   * (stateless-reply-tags.ts).
+   * (stateless-reply-tags.ts). Not a token (RFC 3261 §25.1): reply() throws a TypeError.
    */
-  readonly toTag?: string;
+  readonly toTag?: string | undefined;
   /**
    * OpenSIPS sl_send_reply: a final response sent without a transaction, which is forgotten. Nothing
    * is kept or retransmitted (an INVITE's 4xx is not resent until an ACK that a scanner never
