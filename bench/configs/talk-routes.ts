@@ -8,10 +8,11 @@
  *   OPTIONS sip:report@…  logs `talk-rtt` with the samples' percentiles and clears them
  *   OPTIONS sip:cache-on@… / cache-off@…  whether REGONLINE announcements fill where-is's cache
  *                         (off: every call to a remote user asks WHEREIS, part c)
- * Every other request goes to the where-is routes unchanged.
+ * Every other request goes to the where-is routes unchanged (and its failure handler, with its
+ * typed per-transaction variables: this module declares the same CallVars).
  */
 import { defineRoutes } from 'sipcluster';
-import whereIs from '../../examples/where-is/routes.ts';
+import whereIs, { type CallVars } from '../../examples/where-is/routes.ts';
 
 const CLUSTER = 1;
 const WAIT_MS = 1000;
@@ -24,7 +25,7 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-export default defineRoutes({
+export default defineRoutes<CallVars>({
   async request(req, ctx) {
     if (req.method !== 'OPTIONS' || req.uri.kind !== 'sip') return whereIs.request(req, ctx);
     switch (req.uri.user) {
@@ -59,6 +60,10 @@ export default defineRoutes({
     }
   },
 
+  failure(best, status, ctx) {
+    return whereIs.failure?.(best, status, ctx);
+  },
+
   clusterRequest(ev, ctx) {
     if (ev.msg === 'PING') {
       ctx.cluster.sendRpl(ev.clusterId, ev.srcId, 'PONG', ev.tag);
@@ -68,7 +73,7 @@ export default defineRoutes({
     return whereIs.clusterRequest?.(ev, ctx);
   },
 
-  nodeStateChanged(ev) {
-    return whereIs.nodeStateChanged(ev);
+  nodeStateChanged(ev, ctx) {
+    return whereIs.nodeStateChanged?.(ev, ctx);
   },
 });
