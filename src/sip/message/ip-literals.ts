@@ -47,9 +47,57 @@ export function unbracketed(host: string): string {
 
 /**
  * Two hosts or addresses as SIP and sockets write them are the same address: IPv6 in brackets or
- * not, letters in either case (host names and hex digits compare case-insensitively, RFC 3261 §19.1.4).
- * Text, not numbers: `::1` and `0:0::1` differ.
+ * not, letters in either case (host names and hex digits compare case-insensitively, RFC 3261 §19.1.4),
+ * and two IPv6 texts of one address (`::1` and `0:0::1`, leading zeros, an IPv4 tail) equal, as
+ * RFC 5118 §4.1 asks of IPv6 references. The text comparison decides first: the numbers are read
+ * only when two IPv6 texts differ.
  */
 export function sameAddress(a: string, b: string): boolean {
-  return unbracketed(a).toLowerCase() === unbracketed(b).toLowerCase();
+  const x = unbracketed(a).toLowerCase();
+  const y = unbracketed(b).toLowerCase();
+  if (x === y) return true;
+  if (!isIpv6Literal(x) || !isIpv6Literal(y)) return false;
+  const gx = ipv6Groups(x);
+  const gy = ipv6Groups(y);
+  if (gx === undefined || gy === undefined) return false;
+  for (let i = 0; i < 8; i++) if (gx[i] !== gy[i]) return false;
+  return true;
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2: `::` once for a run of zero groups,
+ * one to four hex digits a group, an IPv4 dotted tail for the last two), undefined when it is not one.
+ */
+export function ipv6Groups(s: string): number[] | undefined {
+  const dbl = s.indexOf('::');
+  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return undefined;
+  if (dbl < 0) {
+    const all = groupsOf(s, true);
+    return all !== undefined && all.length === 8 ? all : undefined;
+  }
+  // The IPv4 tail may only end the address (RFC 4291 ls32): right of `::`, never left of it.
+  const right = s.slice(dbl + 2);
+  const l = groupsOf(s.slice(0, dbl), false);
+  const r = groupsOf(right, true);
+  if (l === undefined || r === undefined || l.length + r.length > 7) return undefined;
+  const out = l;
+  while (out.length + r.length < 8) out.push(0);
+  return out.concat(r);
+}
+
+/** The groups of a `:`-separated run ('' has none); an IPv4 last part counts two when `v4Tail`. */
+function groupsOf(run: string, v4Tail: boolean): number[] | undefined {
+  if (run === '') return [];
+  const parts = run.split(':');
+  const groups: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    if (v4Tail && i === parts.length - 1 && p.includes('.')) {
+      const o = ipv4Octets(p);
+      if (o === undefined) return undefined;
+      groups.push(o[0] * 256 + o[1], o[2] * 256 + o[3]);
+    } else if (/^[0-9a-f]{1,4}$/.test(p)) groups.push(parseInt(p, 16));
+    else return undefined;
+  }
+  return groups;
 }
