@@ -3,6 +3,7 @@
  * proxy and the registrar ask before they send to a host without DNS, test an address's range, or
  * compare a Contact or Via host with the packet's source (the NAT tests).
  */
+import { canonicalAddress } from '../../lib/cidr.ts';
 
 /**
  * RFC 3261 §25.1 IPv4address: four groups of one to three digits. The grammar has no range check
@@ -57,47 +58,6 @@ export function sameAddress(a: string, b: string): boolean {
   const y = unbracketed(b).toLowerCase();
   if (x === y) return true;
   if (!isIpv6Literal(x) || !isIpv6Literal(y)) return false;
-  const gx = ipv6Groups(x);
-  const gy = ipv6Groups(y);
-  if (gx === undefined || gy === undefined) return false;
-  for (let i = 0; i < 8; i++) if (gx[i] !== gy[i]) return false;
-  return true;
-}
-
-/**
- * The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2: `::` once for a run of zero groups,
- * one to four hex digits a group, an IPv4 dotted tail for the last two), undefined when it is not one.
- */
-export function ipv6Groups(s: string): number[] | undefined {
-  const dbl = s.indexOf('::');
-  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return undefined;
-  if (dbl < 0) {
-    const all = groupsOf(s, true);
-    return all !== undefined && all.length === 8 ? all : undefined;
-  }
-  // The IPv4 tail may only end the address (RFC 4291 ls32): right of `::`, never left of it.
-  const right = s.slice(dbl + 2);
-  const l = groupsOf(s.slice(0, dbl), false);
-  const r = groupsOf(right, true);
-  if (l === undefined || r === undefined || l.length + r.length > 7) return undefined;
-  const out = l;
-  while (out.length + r.length < 8) out.push(0);
-  return out.concat(r);
-}
-
-/** The groups of a `:`-separated run ('' has none); an IPv4 last part counts two when `v4Tail`. */
-function groupsOf(run: string, v4Tail: boolean): number[] | undefined {
-  if (run === '') return [];
-  const parts = run.split(':');
-  const groups: number[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as string;
-    if (v4Tail && i === parts.length - 1 && p.includes('.')) {
-      const o = ipv4Octets(p);
-      if (o === undefined) return undefined;
-      groups.push(o[0] * 256 + o[1], o[2] * 256 + o[3]);
-    } else if (/^[0-9a-f]{1,4}$/.test(p)) groups.push(parseInt(p, 16));
-    else return undefined;
-  }
-  return groups;
+  const cx = canonicalAddress(x);
+  return cx !== undefined && cx === canonicalAddress(y);
 }
