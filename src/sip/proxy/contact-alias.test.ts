@@ -116,3 +116,17 @@ test('alias values: the unspecified address (0.0.0.0, ::) is refused — no pack
   assert.equal(formatAlias({ address: '0.0.0.0', port: 5060, proto: 'udp' }), undefined);
   assert.deepEqual(parseAlias('0.0.0.1~5060~1'), { address: '0.0.0.1', port: 5060, transport: 'udp' });
 });
+
+test('alias values: an IPv4-mapped IPv6 address (any text of ::ffff:a.b.c.d, and the deprecated ::a.b.c.d) and IPv4 with a leading zero are refused — no source is written so (listeners are IPv6-only), they only dodge a script screening the address', () => {
+  for (const bad of ['[::ffff:127.0.0.1]~5060~1', '::ffff:127.0.0.1~5060~1', '[::FFFF:7f00:1]~5060~2', '[0:0:0:0:0:ffff:127.0.0.1]~5060~1', '[::ffff:10.0.0.1]~5060~1',
+    '[::127.0.0.1]~5060~1', '01.2.3.4~5060~1', '127.0.0.01~5060~1', '010.0.0.1~5060~2', '127.000.0.1~5060~1', '00.0.0.1~5060~1',
+    '[2001:db8::01.2.3.4]~5060~1', '[1:2:3]~5060~1', '1:2:3~5060~1']) {
+    assert.equal(parseAlias(bad), undefined, bad);
+  }
+  assert.equal(ruriAliasRoute('sip:alice@192.168.1.5:5062;alias=[::ffff:127.0.0.1]~5060~1'), undefined);
+  assert.equal(ruriAliasRoute('sip:alice@192.168.1.5:5062;alias=0127.0.0.1~5060~1'), undefined);
+  // A single zero is a zero, and an IPv6 address that only ends in ffff is no mapped one.
+  assert.deepEqual(parseAlias('10.0.0.1~5060~1'), { address: '10.0.0.1', port: 5060, transport: 'udp' });
+  assert.deepEqual(parseAlias('[2001:db8::ffff:7f00:1]~5060~1'), { address: '2001:db8::ffff:7f00:1', port: 5060, transport: 'udp' });
+  assert.deepEqual(parseAlias('[2001:db8::1.2.3.4]~5060~1'), { address: '2001:db8::1.2.3.4', port: 5060, transport: 'udp' });
+});

@@ -7,6 +7,7 @@
  * standards-conforming alternative), and a TCP alias names the connection the UA opened.
  */
 import { ipv4Octets, isIpv6Literal, paramGet, paramValue, parseUri, sameAddress, sipUriPort, unbracketed, type SipMessage, type SipUri } from '../message/index.ts';
+import { canonicalAddress } from '../../lib/cidr.ts';
 import { contactWithFirstUri, hostPortEnd, type PacketSource } from './nat.ts';
 
 /** The transports an alias can name. */
@@ -41,9 +42,9 @@ export function formatAlias(src: AliasSource): string | undefined {
 }
 
 /**
- * An alias value, strictly: an IPv4 address (octets 0–255) or an IPv6 one (bracketed, or bare as
- * Kamailio's three-argument add_contact_alias writes what it is given), not the unspecified one, a
- * port 1–65535, a digit 1–6.
+ * An alias value, strictly: an IPv4 address (octets 0–255, no leading zero) or an IPv6 one
+ * (bracketed, or bare as Kamailio's three-argument add_contact_alias writes what it is given; not
+ * IPv4-mapped), not the unspecified one, a port 1–65535, a digit 1–6.
  * Undefined for anything else (Kamailio copies the address and port text into $du unchecked; an
  * alias arrives in a Request-URI a peer wrote, so a host name or garbage is refused here).
  */
@@ -59,9 +60,31 @@ export function parseAlias(value: string): ContactAlias | undefined {
   const host = value.slice(0, t1);
   const bracketed = host.startsWith('[') && host.endsWith(']');
   const address = bracketed ? host.slice(1, -1) : host;
-  if (bracketed ? !isIpv6Literal(address) : ipv4Octets(address) === undefined && !isIpv6Literal(address)) return undefined;
+  if (bracketed ? !isAliasIpv6(address) : !isAliasIpv4(address) && !isAliasIpv6(address)) return undefined;
   if (isUnspecified(address)) return undefined;
   return { address, port, transport };
+}
+
+/**
+ * Dotted decimal without a leading zero in any octet: `01.2.3.4` is octal 1.2.3.4 to inet_aton and
+ * some stacks, decimal to others (RFC 6943 §3.1.1), so a script screening the alias (as decimal)
+ * and the socket could disagree. formatAlias never writes one.
+ */
+function isAliasIpv4(address: string): boolean {
+  return ipv4Octets(address) !== undefined && !/(?:^|\.)0[0-9]/.test(address);
+}
+
+/**
+ * An IPv6 address Node's (strict) parser takes, and not an IPv4 one in IPv6 clothes: the
+ * IPv4-mapped `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2, in any spelling, `::ffff:7f00:1` too) and the
+ * deprecated IPv4-compatible `::a.b.c.d` (§2.5.5.1), which inet_ntop writes with the dotted tail.
+ * A source is never written so (listeners are IPv6-only, sip-transport.ts): such an alias only
+ * serves to send to an IPv4 address (`::ffff:127.0.0.1` is loopback) past a script screening it.
+ */
+function isAliasIpv6(address: string): boolean {
+  if (!isIpv6Literal(address)) return false;
+  const c = canonicalAddress(address);
+  return c !== undefined && !c.includes('.');
 }
 
 /**
