@@ -81,9 +81,13 @@ test('handle_ruri_alias: $du from the alias (;transport= unless UDP), the R-URI 
   // WS and WSS are both `transport=ws` (RFC 7118 §5.2).
   assert.equal(ruriAliasRoute('sip:a@192.168.1.5;alias=203.0.113.7~443~6')?.destination, 'sip:203.0.113.7:443;transport=ws');
   assert.equal(ruriAliasRoute('sip:a@192.168.1.5;alias=203.0.113.7~80~5')?.destination, 'sip:203.0.113.7:80;transport=ws');
-  // Only the first alias is used and removed.
-  assert.deepEqual(ruriAliasRoute('sip:a@192.168.1.5;alias=203.0.113.7~40000~1;alias=198.51.100.1~5060~1'),
-    { requestUri: 'sip:a@192.168.1.5;alias=198.51.100.1~5060~1', destination: 'sip:203.0.113.7:40000' });
+});
+
+test('handle_ruri_alias: a Request-URI with two alias parameters (any case, the second malformed or not) is refused, neither used nor left to the next hop (RFC 3261 §19.1.1; Kamailio takes the first and forwards the other)', () => {
+  for (const uri of ['sip:a@192.168.1.5;alias=203.0.113.7~40000~1;alias=198.51.100.1~5060~1', 'sip:a@192.168.1.5;alias=203.0.113.7~40000~1;ob;ALIAS=198.51.100.1~5060~1',
+    'sip:a@192.168.1.5;alias=203.0.113.7~40000~1;alias', 'sip:a@192.168.1.5;alias=203.0.113.7~40000~1;alias=x', 'sip:a@192.168.1.5;alias=203.0.113.7~40000~1;Alias=203.0.113.7~40000~1']) {
+    assert.equal(ruriAliasRoute(uri), undefined, uri);
+  }
 });
 
 test('handle_ruri_alias: nothing for a Request-URI without an alias or with a malformed one, never an exception', () => {

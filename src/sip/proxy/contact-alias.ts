@@ -8,6 +8,7 @@
  */
 import { ipv4Octets, isIpv6Literal, paramGet, paramValue, parseUri, sameAddress, sipUriPort, unbracketed, type SipMessage, type SipUri } from '../message/index.ts';
 import { canonicalAddress } from '../../lib/cidr.ts';
+import { ieqAscii } from '../message/chars.ts';
 import { contactWithFirstUri, hostPortEnd, type PacketSource } from './nat.ts';
 
 /** The transports an alias can name. */
@@ -138,10 +139,11 @@ export interface AliasRoute {
 }
 
 /**
- * Kamailio handle_ruri_alias(): when the Request-URI has an `alias` parameter (its first one), the
- * destination it names and the Request-URI without it; the other parameters, the URI headers and
- * the rest of the URI stay as written. Undefined when there is none (Kamailio's 2), or the URI or
- * the alias value is malformed (Kamailio's -1), or the R-URI is sips and the alias not TLS/WSS. WS and WSS both give `;transport=ws` (RFC 7118
+ * Kamailio handle_ruri_alias(): when the Request-URI has an `alias` parameter, the destination it
+ * names and the Request-URI without it; the other parameters, the URI headers and the rest of the
+ * URI stay as written. Undefined when there is none (Kamailio's 2), or the URI or the alias value
+ * is malformed (Kamailio's -1), or there are two `alias` parameters (Kamailio takes the first), or
+ * the R-URI is sips and the alias not TLS/WSS. WS and WSS both give `;transport=ws` (RFC 7118
  * §5.2 has no `wss`; Kamailio writes the same).
  */
 export function ruriAliasRoute(requestUri: string): AliasRoute | undefined {
@@ -158,7 +160,12 @@ export function ruriAliasRoute(requestUri: string): AliasRoute | undefined {
   if (sips && a.transport !== 'tls' && a.transport !== 'wss') return undefined;
   let params = '';
   for (const q of u.params) {
-    if (q !== p) params += q.value === undefined ? `;${q.name}` : `;${q.name}=${q.value}`;
+    if (q === p) continue;
+    // RFC 3261 §19.1.1: a parameter name appears once. With a second `alias`, which one names the
+    // UA is a guess (Kamailio uses the first and forwards the other to the next hop; add_contact_alias
+    // here never writes a second): refused, the request follows its Request-URI unchanged.
+    if (ieqAscii(q.name, 'alias')) return undefined;
+    params += q.value === undefined ? `;${q.name}` : `;${q.name}=${q.value}`;
   }
   const h = u.raw.indexOf('?', end);
   const host = a.address.includes(':') ? `[${a.address}]` : a.address;

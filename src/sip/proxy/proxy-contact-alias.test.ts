@@ -77,7 +77,12 @@ test('handle_ruri_alias without an alias, or with a malformed one, says false an
   h.recv(request({ method: 'BYE', uri: 'sip:alice@192.0.2.30:5062;alias=203.0.113.7~40000~9', toTag: 'b1', branch: 'z9hG4bKbad' }));
   out = only(h.take(), isReq('BYE'));
   assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['192.0.2.30', 5062, 'sip:alice@192.0.2.30:5062;alias=203.0.113.7~40000~9']);
-  assert.deepEqual(said, [false, false]);
+  // Two aliases: which one names the phone is anyone's guess (RFC 3261 §19.1.1 allows a parameter once).
+  const two = 'sip:alice@192.0.2.30:5062;alias=203.0.113.7~40000~1;alias=198.51.100.1~5060~1';
+  h.recv(request({ method: 'BYE', uri: two, toTag: 'b1', branch: 'z9hG4bKtwo' }));
+  out = only(h.take(), isReq('BYE'));
+  assert.deepEqual([out.target.address, out.target.port, out.msg.uriText], ['192.0.2.30', 5062, two]);
+  assert.deepEqual(said, [false, false, false]);
 });
 
 test('handle_ruri_alias reads $ru as the script left it (setRequestUri first)', () => {
