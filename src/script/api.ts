@@ -108,7 +108,9 @@ export interface NatApi {
    * OpenSIPS fix_nated_contact([uri_params]): the first Contact URI's host:port becomes the packet's
    * source address and port, `uriParams` (e.g. `';nat=yes'`) appended to it, in the message that
    * is forwarded (the received one, `req`/`res`, is not changed). False when there is no SIP
-   * Contact. In the reply handler, only what it does before its first `await` reaches the response.
+   * Contact, or it was already edited (addContactAlias, or fixContact before: Kamailio refuses a
+   * second Contact edit in either order). In the reply handler, only what it does before its first
+   * `await` reaches the response.
    */
   fixContact(uriParams?: string): boolean;
   /**

@@ -117,3 +117,25 @@ test('ctx.nat alias: no Contact, a `*` Contact, or a malformed alias says false 
   assert.equal(only(h.take()).msg.status, 200);
   assert.deepEqual(seen, [false, false, false, false]);
 });
+
+test('ctx.nat: fixContact after addContactAlias says false and the alias stays, in request and in reply (Kamailio refuses a second Contact edit in either order)', () => {
+  const seen: string[] = [];
+  const h = run(defineRoutes({
+    request(req, ctx) {
+      seen.push(`${req.method} alias ${ctx.nat.addContactAlias()} fix ${ctx.nat.fixContact(';nat=yes')}`);
+      void ctx.relay();
+    },
+    reply(res, ctx) {
+      seen.push(`reply ${res.status} alias ${ctx.nat.addContactAlias()} fix ${ctx.nat.fixContact()}`);
+    },
+  }));
+  const caller = { ...CALLER, remoteAddress: '203.0.113.7', remotePort: 40000 };
+  h.recv(request().replace('Contact: <sip:alice@192.0.2.10:5060>', 'Contact: <sip:alice@192.168.1.5:5062>'), caller);
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  assert.equal(inv.get('Contact'), '<sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1>');
+  const callee = { proto: 'udp' as const, remoteAddress: '198.51.100.9', remotePort: 41000, localAddress: PROXY_IP, localPort: 5060 };
+  const ok = buildResponse(inv, 200, 'OK', { toTag: 'b1', headers: [['Contact', '<sip:bob@10.1.1.20:5070>']] });
+  h.core.receive(Buffer.from(ok.bytes), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070;alias=198.51.100.9~41000~1>');
+  assert.deepEqual(seen, ['INVITE alias true fix false', 'reply 200 alias true fix false']);
+});

@@ -115,7 +115,9 @@ class ReplyAdapter implements ReplyPort {
     return t === undefined ? undefined : { proto: t.proto === 'udp' ? 'udp' : 'tcp', address: t.address, port: t.port };
   }
 
+  /** Kamailio fix_nated_contact in onreply_route; refused after addContactAlias (or a call before), as on a request. */
   fixContact(uriParams?: string): boolean {
+    if (this.edits?.contact !== undefined) return false;
     const src = this.source;
     const v = src === undefined ? undefined : fixedContactValue(this.res, src, uriParams);
     if (v === undefined) return false;

@@ -41,6 +41,18 @@ test('add_contact_alias says false and changes nothing when the Contact names th
   assert.deepEqual(said, ['alias false', 'fix true', 'alias false']);
 });
 
+test('fix_nated_contact after add_contact_alias says false and the forwarded Contact keeps the alias (Kamailio: "you can\'t rewrite the same Contact twice", in either order)', () => {
+  const h = harness();
+  const said: string[] = [];
+  h.proxy.onRequest = (pr) => {
+    said.push(`alias ${pr.addContactAlias()}`, `fix ${pr.fixNatedContact()}`, `fix ${pr.fixNatedContact(';nat=yes')}`);
+    pr.relay();
+  };
+  h.recv(request().replace('Contact: <sip:alice@192.0.2.10:5060>', PRIVATE_CONTACT), NATED_CALLER);
+  assert.equal(only(h.take(), isReq('INVITE')).msg.get('Contact'), '<sip:alice@192.168.1.5:5062;alias=203.0.113.7~40000~1>');
+  assert.deepEqual(said, ['alias true', 'fix false', 'fix false']);
+});
+
 test('handle_ruri_alias on an in-dialog request: sent to the alias address (UDP, and TCP by ;transport=tcp), the Request-URI without the alias', () => {
   const h = harness();
   const said: boolean[] = [];

@@ -129,9 +129,13 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
   }
   /**
    * OpenSIPS fix_nated_contact: the forwarded request's Contact URI gets the packet's source as
-   * host:port (nat.ts), and `uriParams` appended. False when there is no SIP Contact to rewrite.
+   * host:port (nat.ts), and `uriParams` appended. False when there is no SIP Contact to rewrite, or
+   * the Contact was already edited (addContactAlias, or a call before): Kamailio's nathelper
+   * refuses a second edit of one Contact in either order ("you can't call fix_nated_contact twice"),
+   * and rewriting it here would silently drop the alias the script added.
    */
   fixNatedContact(uriParams?: string): boolean {
+    if (this.edits.contact !== undefined) return false;
     const v = fixedContactValue(this.msg, { address: this.src.remoteAddress, port: this.src.remotePort }, uriParams);
     if (v === undefined) return false;
     this.edits.contact = v;
