@@ -1,12 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, isReq, isRes, request } from '../../test/support/proxy-harness.ts';
+import { isReq, isRes, request } from '../../test/support/proxy-harness.ts';
+import { scriptHarness } from '../../test/support/script-harness.ts';
 import { defineRoutes, type RelayOutcome } from './api.ts';
-import type { AuthPort, RegistrarPort } from './ports.ts';
-import { portOf } from './proxy-binding.ts';
-import { ScriptHost } from './script-host.ts';
-
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** The CANCEL of request() (RFC 3261 §9.1: same Request-URI, Call-ID, From, To, CSeq number, top Via). */
 function cancelOf(invite: string): string {
@@ -27,9 +23,7 @@ test('ctx.cancelled (OpenSIPS t_was_cancelled): a handler that awaited learns th
     },
     failure() { failureRan = true; },
   });
-  const h = harness();
-  const host = new ScriptHost(routes, { registrar: {} as RegistrarPort, auth: {} as AuthPort, cluster: undefined, logger: quiet });
-  h.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
+  const h = scriptHarness(routes);
   const invite = request();
   h.recv(invite);
   h.take();

@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildResponse } from '../sip/message/index.ts';
-import { CALLER, PROXY_IP, harness, isReq, isRes, only, request } from '../../test/support/proxy-harness.ts';
-import { defineRoutes, type Routes } from './api.ts';
-import type { AuthPort, RegistrarPort } from './ports.ts';
-import { portOf } from './proxy-binding.ts';
-import { ScriptHost } from './script-host.ts';
+import { CALLER, PROXY_IP, isReq, isRes, only, request } from '../../test/support/proxy-harness.ts';
+import { scriptHarness } from '../../test/support/script-harness.ts';
+import { defineRoutes } from './api.ts';
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-function run(routes: Routes) {
-  const h = harness();
-  // ctx.nat needs neither the registrar nor auth.
-  const host = new ScriptHost(routes, { registrar: {} as RegistrarPort, auth: {} as AuthPort, cluster: undefined, logger: quiet });
-  h.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
-  return h;
-}
+// ctx.nat needs neither the registrar nor auth.
+const run = scriptHarness;
 
 test('ctx.nat: an OpenSIPS-style NAT route — nat_uac_test(19) then fix_nated_contact in request and reply handlers', () => {
   const seen: string[] = [];

@@ -5,20 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, isRes, only, request } from '../../test/support/proxy-harness.ts';
-import { defineRoutes, type Routes } from './api.ts';
-import type { AuthPort, RegistrarPort } from './ports.ts';
-import { portOf } from './proxy-binding.ts';
-import { ScriptHost } from './script-host.ts';
+import { isRes, only, request } from '../../test/support/proxy-harness.ts';
+import { scriptHarness } from '../../test/support/script-harness.ts';
+import { defineRoutes } from './api.ts';
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-function run(routes: Routes) {
-  const h = harness();
-  const host = new ScriptHost(routes, { registrar: {} as RegistrarPort, auth: {} as AuthPort, cluster: undefined, logger: quiet });
-  h.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
-  return h;
-}
+const run = scriptHarness;
 
 test('a stateless 302 with a chosen To tag carries it, and its ACK is absorbed instead of reaching the script', () => {
   const seen: string[] = [];
