@@ -249,3 +249,15 @@ test('RFC 3261 §25.1 qvalue = ("0" ["." 0*3DIGIT]) / ("1" ["." 0*3("0")]): thre
   assert.ok(dump.includes('"Q":"0.125"') && dump.includes('"Q":"0.121"') && dump.includes('"Q":"0.12"'), dump);
   assert.equal(handler.handle(register({ contacts: ['<sip:bob@192.0.2.13>;q=0.1251'], cseq: 1900 }), rcv).status, 400, 'four decimals are no qvalue');
 });
+
+test('RFC 3261 §10.3 step 2 / §8.2.2.3: a Require naming an extension the registrar lacks is 420 with Unsupported, nothing stored', () => {
+  const { store, handler } = setup();
+  const r = handler.handle(register({ expires: 600, extra: ['Require: gruu, path', 'Require: foo'] }), rcv);
+  assert.deepEqual([r.status, r.reason, r.code], [420, 'Bad Extension', 'SIP_REG_BAD_EXTENSION']);
+  assert.deepEqual(header(r.headers, 'Unsupported'), ['gruu, foo'], 'path is ours: only the others are listed');
+  assert.equal(store.contactCount(), 0);
+  assert.equal(handler.handle(register({ expires: 600, extra: ['Require: Path'] }), rcv).status, 200, 'option tags compare case-insensitively');
+  const ignore = setup({ pathMode: 'ignore' });
+  const p = ignore.handler.handle(register({ expires: 600, extra: ['Require: path'] }), rcv);
+  assert.deepEqual([p.status, header(p.headers, 'Unsupported')], [420, ['path']], 'pathMode ignore does not do Path');
+});

@@ -2,7 +2,7 @@ import type { CounterFactory, Counter } from '../../lib/counter.ts';
 import { nullCounters } from '../../lib/counter.ts';
 import type { Clock } from '../../lib/time.ts';
 import type { NameAddr, SipMessage } from '../message/index.ts';
-import { paramGet, paramValue, unquote } from '../message/index.ts';
+import { H, paramGet, paramValue, unquote } from '../message/index.ts';
 import type { Binding, BindingFields } from './binding.ts';
 import { parseQ } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
@@ -68,7 +68,7 @@ interface Planned {
 }
 
 /**
- * REGISTER processing, RFC 3261 §10.3 steps 5–8, over a LocationStore. Authentication (steps 3–4)
+ * REGISTER processing, RFC 3261 §10.3 steps 2 and 5–8, over a LocationStore. Authentication (steps 3–4)
  * is the caller's: run DigestAuthenticator first and pass the request here once it succeeded.
  * Every check happens before the first change, so a refused REGISTER changes nothing (§10.3 step 7:
  * "the update MUST be aborted"). Synchronous; with write-through persistence the node awaits
@@ -106,6 +106,12 @@ export class RegisterHandler {
   }
 
   private process(req: SipMessage, rcv: ReceiveInfo): RegisterReply {
+    // §10.3 step 2: the registrar is the UAS and processes Require as §8.2.2.3 says (one header
+    // lookup: the usual REGISTER has no Require, and then nothing is read or allocated).
+    if (req.indexOfId(H.require) >= 0) {
+      const unsupported = unsupportedRequired(req, this.cfg.pathMode);
+      if (unsupported !== undefined) return { ...refuse(420, 'Bad Extension', 'SIP_REG_BAD_EXTENSION'), headers: [['Unsupported', unsupported]] };
+    }
     const aor = registerAor(req.to);
     if (aor === undefined) return refuse(404, 'Not Found', 'SIP_REG_BAD_AOR');
     const contacts = req.contacts();
@@ -254,6 +260,24 @@ export class RegisterHandler {
     headers.push(['Date', date]);
     return { status: 200, reason: 'OK', headers, aor, bindings };
   }
+}
+
+/**
+ * The Require option tags this registrar does not implement, as an Unsupported value (RFC 3261
+ * §8.2.2.3: 420 listing them), or undefined when it implements all. Only `path` (RFC 3327) is
+ * ours, and not in mode `ignore`, which drops Path; outbound and gruu (RFC 5626, 5627) are not
+ * implemented (keying bindings by +sip.instance/reg-id is not the outbound flow support a UA
+ * requiring it expects). Option tags compare case-insensitively (§7.3.1: field values are, unless
+ * a header says otherwise).
+ */
+function unsupportedRequired(req: SipMessage, pathMode: PathMode): string | undefined {
+  let out: string | undefined;
+  for (const raw of req.getList('Require')) {
+    const tag = raw.trim();
+    if (tag === '' || (pathMode !== 'ignore' && tag.toLowerCase() === 'path')) continue;
+    out = out === undefined ? tag : `${out}, ${tag}`;
+  }
+  return out;
 }
 
 /** Supported: path (RFC 3327 §5.1: the UA understands Path in the 200). */
