@@ -279,7 +279,7 @@ export interface RequestContext<V extends VarShape = AnyVars> extends BaseContex
     check(realm?: string): Promise<AuthResult>;
     /** Sends 401 (REGISTER) or 407 (other requests) with a fresh challenge. */
     challenge(realm?: string, stale?: boolean): void;
-    /** check() and, when it fails, challenge() (or 400/403): resolves true when the request may go on. */
+    /** check() and, when it fails, challenge() (or 400/403): resolves true when the request may go on; always true for ACK and CANCEL, which cannot be challenged (OpenSIPS www/proxy_authorize). */
     authorize(realm?: string): Promise<boolean>;
   };
   readonly cluster: ClusterApi;

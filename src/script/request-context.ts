@@ -259,6 +259,11 @@ class AuthFacade implements NonNullable<RequestContext['auth']> {
   challenge(realm?: string, stale = false): void { this.ctx.challenge(realm, stale); }
 
   authorize(realm?: string): Promise<boolean> {
+    // OpenSIPS pre_auth: ACK and CANCEL are always authorized. Neither can be challenged: an ACK
+    // gets no response (RFC 3261 §17.1.1.3), and a CANCEL carries its INVITE's CSeq (§9.1), so it
+    // cannot be resent with credentials; a 407 would leave the call impossible to cancel.
+    const method = this.ctx.pr.msg.method;
+    if (method === 'ACK' || method === 'CANCEL') return RESOLVED_TRUE;
     try {
       const r = this.ctx.checkAuth(realm);
       if (isPromise(r)) return r.then((v) => this.decide(v, realm));

@@ -152,6 +152,21 @@ test('authorize() challenges with 401 for REGISTER and 407 otherwise, then lets 
   assert.deepEqual(ok.replies.map((r) => r.status), [200]);
 });
 
+test('authorize() lets ACK and CANCEL on unchallenged, as OpenSIPS www/proxy_authorize do: neither can be resubmitted with credentials', async () => {
+  const routes = defineRoutes({
+    async request(_req, ctx) {
+      if (!(await ctx.auth.authorize())) return;
+      ctx.forwardStateless();
+    },
+  });
+  for (const method of ['CANCEL', 'ACK']) {
+    const pr = new FakeRequest(msg(method));
+    host(routes).handleRequest(pr);
+    await flush();
+    assert.deepEqual([pr.replies.map((r) => r.status), pr.handled], [[], true], `${method}: forwarded, not challenged`);
+  }
+});
+
 test('the failure handler can serial-fork; the reply handler sees responses; vars are shared', async () => {
   const calls: string[] = [];
   const pr = new FakeRequest(msg('INVITE'));
