@@ -261,3 +261,15 @@ test('RFC 3261 §10.3 step 2 / §8.2.2.3: a Require naming an extension the regi
   const p = ignore.handler.handle(register({ expires: 600, extra: ['Require: path'] }), rcv);
   assert.deepEqual([p.status, header(p.headers, 'Unsupported')], [420, ['path']], 'pathMode ignore does not do Path');
 });
+
+test('a binding past its expiry that the sweep has not removed yet is no current binding (RFC 3261 §10.3 steps 7–8): not counted, not CSeq-checked', () => {
+  const { clock, store, handler } = setup({ maxContactsPerAor: 1 });
+  assert.equal(handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>;expires=60'], cseq: 10 }), rcv).status, 200);
+  clock.advance(61_000); // no store.expire(): the node sweeps once a second
+  const two = handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>', '<sip:bob@192.0.2.11>'], cseq: 11 }), rcv);
+  assert.deepEqual([two.status, two.code], [503, 'SIP_REG_TOO_MANY_CONTACTS'], 'the expired binding refreshed plus a new one are two');
+  assert.equal(store.lookup('bob@example.com').length, 0);
+  const again = handler.handle(register({ contacts: ['<sip:bob@192.0.2.10>'], cseq: 5 }), rcv);
+  assert.equal(again.status, 200, 'a lower CSeq than an expired binding\'s is no reordering');
+  assert.deepEqual(store.lookup('bob@example.com').map((b) => [b.contact, b.cseq]), [['sip:bob@192.0.2.10', 5]]);
+});

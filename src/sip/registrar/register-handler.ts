@@ -61,6 +61,8 @@ interface Planned {
   /** expiresSec 0 here means "remove" (a REGISTER never creates a permanent binding); undefined: unchanged (a retransmission, a repeated Contact). */
   readonly fields: BindingFields | undefined;
   readonly existing: Binding | undefined;
+  /** `existing` is a current binding: not past its expiry (the sweep may not have removed it yet). */
+  readonly alive: boolean;
   /** What identifies the binding (ContactKey), to tell a Contact the request repeats. */
   readonly contact: string;
   readonly instance: string | undefined;
@@ -167,15 +169,18 @@ export class RegisterHandler {
       // step 7 would not let it change what the first did). Without this, two plans on one binding
       // made two bindings, or an update of a binding the first had removed (which threw mid-commit).
       if (i > 0 && repeats(plans, i, key)) {
-        plans[i] = { fields: undefined, existing: undefined, contact, instance, regId };
+        plans[i] = { fields: undefined, existing: undefined, alive: false, contact, instance, regId };
         continue;
       }
       const existing = this.store.find(aor, key);
+      // §10.3 step 7 applies to current bindings: one past its expiry (swept within a second) no
+      // longer exists for the RFC; it is still the one to overwrite, so that no second copy is made.
+      const alive = existing !== undefined && (existing.permanent || existing.expiresSec > nowSec);
       // §10.3 step 7: a binding refreshed within the same Call-ID needs a higher CSeq.
-      if (existing !== undefined && existing.callId === callId && cseq <= existing.cseq) {
+      if (alive && existing.callId === callId && cseq <= existing.cseq) {
         if (!this.isRetransmission(cseq, existing, nowSec)) return refuse(400, 'Invalid CSeq number', 'SIP_REG_CSEQ_ORDER');
         // A retransmission of the REGISTER that set this binding: it stays as it is.
-        plans[i] = { fields: undefined, existing, contact, instance, regId };
+        plans[i] = { fields: undefined, existing, alive, contact, instance, regId };
         continue;
       }
       const f: { -readonly [K in keyof BindingFields]: BindingFields[K] } = {
@@ -186,7 +191,7 @@ export class RegisterHandler {
       if (path !== undefined) f.path = path;
       if (instance !== undefined) f.instance = instance;
       if (contactIsBehindNat(na, rcv)) f.received = receivedUri(rcv);
-      plans[i] = { fields: f, existing, contact, instance, regId };
+      plans[i] = { fields: f, existing, alive, contact, instance, regId };
     }
 
     // Expires 0 on a contact removes it (§10.3 step 8); count what would remain before changing anything.
@@ -195,8 +200,9 @@ export class RegisterHandler {
     for (const p of plans) {
       if (p.fields === undefined) continue;
       const removing = p.fields.expiresSec === 0;
-      if (p.existing !== undefined && removing) remaining--;
-      else if (p.existing === undefined && !removing) remaining++;
+      // `current` holds the live bindings only: an expired one refreshed here is one more.
+      if (p.alive && removing) remaining--;
+      else if (!p.alive && !removing) remaining++;
     }
     if (this.cfg.maxContactsPerAor > 0 && remaining > this.cfg.maxContactsPerAor) {
       // OpenSIPS answers too many contacts with 503 "Too many registered contacts".
