@@ -2,6 +2,13 @@
 
 /** RFC 3261 §18.1.1 leaves the UDP size to the path MTU; 65535 is the datagram ceiling. */
 export const MAX_SIP_MESSAGE_BYTES = 65535;
+/**
+ * Largest UDP payload over IPv4: 65 535 less the IPv4 (20) and UDP (8) headers. The kernel refuses
+ * more (EMSGSIZE), and Node drops that error for a send without a callback, so it is checked first.
+ */
+export const MAX_UDP_PAYLOAD_BYTES_IPV4 = 65_507;
+/** Over IPv6 (no jumbograms, RFC 2675): the payload length field counts the UDP header (8) only. */
+export const MAX_UDP_PAYLOAD_BYTES_IPV6 = 65_527;
 /** Header section of a stream message: anything longer without CRLFCRLF is not SIP. */
 export const MAX_STREAM_HEADER_BYTES = 16384;
 /** Digits accepted in Content-Length when framing a stream (more is an attack, not a message). */

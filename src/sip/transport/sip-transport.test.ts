@@ -252,3 +252,37 @@ test('UDP send on a one-listener node: a named listener that is the only one sen
     await t.close();
   }
 });
+
+test('UDP: a datagram over the largest payload (65 507 bytes IPv4, 65 527 IPv6; the kernel says EMSGSIZE) is refused at once, counted and reported; one at the limit goes', async () => {
+  const { t, stats, errors } = makeTransport();
+  const [v4, v6] = await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }, { proto: 'udp', host: '::1', port: 0 }]);
+  assert.ok(v4 !== undefined && v6 !== undefined);
+  const c4 = createSocket('udp4');
+  const c6 = createSocket({ type: 'udp6', ipv6Only: true });
+  await new Promise<void>((r) => c4.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => c6.bind(0, '::1', () => r()));
+  const sizes: number[] = [];
+  c4.on('message', (m) => sizes.push(m.length));
+  c6.on('message', (m) => sizes.push(m.length));
+  const tooLarge = () => stats.get(['net:udp_too_large'])['net:udp_too_large'];
+  try {
+    const to4: SendTarget = { proto: 'udp', address: '127.0.0.1', port: c4.address().port };
+    const to6: SendTarget = { proto: 'udp', address: '::1', port: c6.address().port };
+    assert.equal(t.send(to4, Buffer.alloc(65_508)), 'too-large');
+    assert.equal(t.send(to6, Buffer.alloc(65_528)), 'too-large');
+    assert.equal(t.sendUdpFrom(v4.address, v4.port, to4, Buffer.alloc(70_000)), 'too-large');
+    assert.equal(tooLarge(), 3);
+    assert.deepEqual(errors.map((e) => [e.code, e.target.address]), [
+      ['SIP_TRANSPORT_MESSAGE_TOO_LARGE', '127.0.0.1'], ['SIP_TRANSPORT_MESSAGE_TOO_LARGE', '::1'], ['SIP_TRANSPORT_MESSAGE_TOO_LARGE', '127.0.0.1'],
+    ]);
+    assert.equal(t.send(to4, Buffer.alloc(65_507)), 'sent');
+    assert.equal(t.send(to6, Buffer.alloc(65_527)), 'sent');
+    await until(() => sizes.length === 2);
+    assert.deepEqual(sizes.sort(), [65_507, 65_527]);
+    assert.equal(tooLarge(), 3);
+  } finally {
+    c4.close();
+    c6.close();
+    await t.close();
+  }
+});

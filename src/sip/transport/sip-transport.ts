@@ -3,7 +3,7 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpExistingSendResult, type TcpLimits } from './tcp-connections.ts';
-import { UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
+import { MAX_UDP_PAYLOAD_BYTES_IPV4, MAX_UDP_PAYLOAD_BYTES_IPV6, UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
 import { UdpSendQueue } from './udp-send-queue.ts';
 import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
 
@@ -68,11 +68,12 @@ export class SipTransport {
   private readonly udpSendErrors: Counter;
   private readonly badTargets: Counter;
   private readonly udpSocketFallbacks: Counter;
+  private readonly udpTooLarge: Counter;
   private readonly udpOut: UdpSendQueue;
 
   constructor(
     private readonly onMessage: MessageSink,
-    onSendError: SendErrorSink,
+    private readonly onSendError: SendErrorSink,
     counters: CounterFactory,
     tcpLimits: TcpLimits = DEFAULT_TCP_LIMITS,
   ) {
@@ -81,6 +82,7 @@ export class SipTransport {
     this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
     this.udpOut = new UdpSendQueue(() => this.badTargets.inc());
+    this.udpTooLarge = counters.counter('net:udp_too_large', 'UDP datagrams not sent: over the largest payload of their address family (65 507 bytes IPv4, 65 527 IPv6)');
     this.udpSocketFallbacks = counters.counter('net:udp_send_socket_fallbacks', 'UDP datagrams sent from the default socket: the listener asked for is unknown or of the other address family');
   }
 
@@ -159,6 +161,16 @@ export class SipTransport {
   /** `target` by UDP from `l`; no listener to send from is `no-listener`. */
   private sendOn(l: UdpListener | undefined, target: SendTarget, data: Buffer): SendResult {
     if (l === undefined) return 'no-listener';
+    // The kernel would refuse it (EMSGSIZE) at flush time, and Node drops that error for a send
+    // without a callback: refused here, where the sender still hears of it (a proxy branch fails
+    // at once, a local 503, RFC 3261 §16.9; RFC 3263 §4.3 failover). RFC 3261 §18.1.1's switch to
+    // TCP for a large request is not made (off by default in OpenSIPS and Kamailio too).
+    // One comparison for nearly every datagram: the IPv4 limit is the lower.
+    if (data.length > MAX_UDP_PAYLOAD_BYTES_IPV4 && data.length > (l.info.family === 'IPv6' ? MAX_UDP_PAYLOAD_BYTES_IPV6 : MAX_UDP_PAYLOAD_BYTES_IPV4)) {
+      this.udpTooLarge.inc();
+      this.onSendError(target, 'SIP_TRANSPORT_MESSAGE_TOO_LARGE', `UDP datagram of ${data.length} bytes is over the ${l.info.family} limit`);
+      return 'too-large';
+    }
     // Held until this turn's I/O is handled, then sent with the rest of the burst (udp-send-queue.ts).
     this.udpOut.push(l.socket, data, target.port, target.address);
     return 'sent';

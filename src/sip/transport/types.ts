@@ -33,8 +33,9 @@ export interface SendTarget {
  * `sent`: handed to the connection, or for UDP queued for the kernel before this event-loop turn
  * ends (udp-send-queue.ts). `bad-target`: no port 1–65535 (a Via may say port 0: the grammar
  * allows it); a datagram Node refuses when it is flushed is counted in `net:bad_send_targets` too.
+ * `too-large`: a UDP datagram over the largest payload of its family (limits.ts), never queued.
  */
-export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded' | 'bad-target';
+export type SendResult = 'sent' | 'queued' | 'no-listener' | 'overloaded' | 'bad-target' | 'too-large';
 
 export interface ListenerInfo {
   readonly proto: SipProto;
@@ -46,5 +47,5 @@ export interface ListenerInfo {
 /** Called for every whole SIP message received (one datagram, or one framed TCP message). */
 export type MessageSink = (data: Buffer, info: ReceiveInfo) => void;
 
-/** Called when a message could not be delivered (TCP connect/write failure); the proxy answers 503. */
+/** Called when a message could not be delivered (TCP connect failure, a datagram too large for UDP). */
 export type SendErrorSink = (target: SendTarget, code: string, message: string) => void;
