@@ -6,13 +6,19 @@ import { SipCore } from '../../src/sip/proxy/sip-core.ts';
 import { SipProxy } from '../../src/sip/proxy/sip-proxy.ts';
 import type { ProxyListener, Resolver } from '../../src/sip/proxy/proxy-types.ts';
 import type { TimerPolicy } from '../../src/sip/transaction/index.ts';
-import type { SipSource, SipTarget } from '../../src/sip/proxy/sip-source.ts';
+import type { SendWatcher, SipSource, SipTarget } from '../../src/sip/proxy/sip-source.ts';
 
 export const PROXY_IP = '10.0.0.1';
 export const CALLER: SipSource = { proto: 'udp', remoteAddress: '192.0.2.10', remotePort: 5060, localAddress: PROXY_IP, localPort: 5060 };
 export const CALLEE_IP = '192.0.2.20';
 
-export interface Sent { readonly target: SipTarget; readonly msg: SipMessage }
+export interface Sent {
+  readonly target: SipTarget;
+  readonly msg: SipMessage;
+  /** The bytes as sent, and who asked to hear of a failure the transport finds later (sendFailedLater). */
+  readonly data: Buffer;
+  readonly watcher: SendWatcher | undefined;
+}
 
 export function harness(opts: {
   resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean; noReplyTimeoutMs?: number; policy?: TimerPolicy;
@@ -24,12 +30,12 @@ export function harness(opts: {
   const sent: Sent[] = [];
   const failing = new Set<string>();
   const out = {
-    send(target: SipTarget, data: Buffer): boolean {
+    send(target: SipTarget, data: Buffer, watcher?: SendWatcher): boolean {
       if (failing.has(`${target.address}:${target.port}`)) return false;
       if (opts.record !== false) {
         const r = parseMessage(Buffer.from(data), { framing: 'stream' });
         if (!r.ok) throw new Error(`sent bytes do not parse: ${r.error.message}\n${data.toString()}`);
-        sent.push({ target, msg: r.value });
+        sent.push({ target, msg: r.value, data, watcher });
       }
       return true;
     },
@@ -59,6 +65,11 @@ export function harness(opts: {
       return res;
     },
     stat(name: string): number { return stats.get([name])[name] ?? 0; },
+    /**
+     * The transport finds, after send returned true, that this message could not go (a TCP connect
+     * refused, a datagram the kernel refused when the UDP queue flushed): it tells the watcher.
+     */
+    sendFailedLater(s: Sent): void { s.watcher?.sendFailed(s.data); },
   };
   return h;
 }

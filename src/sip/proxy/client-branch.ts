@@ -16,7 +16,7 @@ import type { ResponseEdits } from './forward-builder.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo, ProxyListener } from './proxy-types.ts';
-import { isReliable, type SipSource, type SipTarget } from './sip-source.ts';
+import { isReliable, type SendWatcher, type SipSource, type SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 
 /**
@@ -46,7 +46,7 @@ class CancelUser implements ClientTxUser<SipMessage>, ClientMatch {
   }
 }
 
-export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, ClientMatch {
+export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, ClientMatch, SendWatcher {
   status = 0;
   reason = '';
   /** The final response received, undefined for a local 408/503. */
@@ -97,7 +97,7 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     this.isInvite = method === 'INVITE';
     // Flat and of its own (ownString): it stays in the client table for up to 64·T1.
     this.key = ownString(clientKey(branch, method));
-    this.wire = new TargetWire(env.out, target, target !== undefined && isReliable(target.proto));
+    this.wire = new TargetWire(env.out, target, target !== undefined && isReliable(target.proto), this);
   }
 
   /** A branch that never went out (unroutable URI, no listener, DNS failure): final at once. */
@@ -160,6 +160,17 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     // §16.7 step 2 / §16.9: a timeout counts as a 408 and a transport error as a 503 of the branch.
     if (reason === 'timeout') this.finishLocally(408, 'Request Timeout');
     else this.finishLocally(503, 'Service Unavailable');
+  }
+
+  /**
+   * The transport found after the send that the request could not go (a TCP connect refused or
+   * timed out, a datagram the kernel refused at flush): a transport error as if send had returned
+   * false (RFC 3261 §17.1.1.2 / §17.1.2.2 → Terminated; §16.9 a local 503; RFC 3263 §4.3 failover),
+   * not a wait for timer B/F. Only this branch's request counts: its CANCEL and ACK share the wire,
+   * and a CANCEL that cannot go leaves the INVITE to its own final response or timers.
+   */
+  sendFailed(data: Buffer): void {
+    if (data === this.bytes) this.tx?.transportError();
   }
 
   onTerminated(): void {

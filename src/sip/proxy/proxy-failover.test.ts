@@ -37,6 +37,45 @@ test('RFC 3263 §4.3: a transport error on the first target → the same request
   assert.deepEqual(upstream(h.take()), [200]);
 });
 
+test('RFC 3263 §4.3: a send failure the transport finds after send returned (TCP connect refused, a datagram refused at flush) → the next target at once, not at timer B', async () => {
+  const h = harness({ resolver: listResolver([T1, T2]) });
+  h.recv(request({ uri: NAME_URI }));
+  await flush();
+  const first = only(h.take(), isReq('INVITE'));
+  assert.deepEqual(first.target, T1);
+  h.sendFailedLater(first);
+  const s = h.take();
+  assert.deepEqual(upstream(s), [], 'no 503 upstream');
+  const second = firstTo(s, 'INVITE', T2.address);
+  assert.notEqual(second.topVia.branch, first.msg.topVia.branch);
+  assert.equal(h.stat('tm:dns_failovers'), 1);
+  h.sendFailedLater(first);
+  assert.deepEqual(h.take(), [], 'a second report of the same send changes nothing');
+  h.answer(second, 200, 'OK');
+  assert.deepEqual(upstream(h.take()), [200]);
+});
+
+test('RFC 3261 §16.9: a late send failure on the only target is a local 503 at once; one for the branch\'s CANCEL does not end the branch', async () => {
+  const h = harness();
+  h.recv(request({ method: 'OPTIONS', uri: 'sip:bob@192.0.2.31' }));
+  await flush();
+  const options = only(h.take(), isReq('OPTIONS'));
+  h.sendFailedLater(options);
+  assert.deepEqual(upstream(h.take()), [503]);
+  h.recv(request({ uri: 'sip:bob@192.0.2.31', branch: 'z9hG4bKcaller2', callId: 'call-2@192.0.2.10' }));
+  await flush();
+  const invite = only(h.take(), isReq('INVITE'));
+  h.answer(invite.msg, 180, 'Ringing');
+  h.take();
+  h.recv(request({ method: 'CANCEL', uri: 'sip:bob@192.0.2.31', branch: 'z9hG4bKcaller2', callId: 'call-2@192.0.2.10' }));
+  const cancel = only(h.take(), isReq('CANCEL'));
+  h.sendFailedLater(cancel);
+  assert.deepEqual(h.take(), []);
+  // The INVITE client transaction still waits for its final response: the 487 is acknowledged.
+  h.answer(invite.msg, 487, 'Request Terminated');
+  assert.deepEqual(requestsTo(h.take(), 'ACK'), ['192.0.2.31']);
+});
+
 test('RFC 3263 §4.3: timer B on an INVITE (no answer in 64·T1) → the next target, and the caller never sees the 408', async () => {
   const h = harness({ resolver: listResolver([T1, T2]) });
   h.recv(request({ uri: NAME_URI }));

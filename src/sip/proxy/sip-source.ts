@@ -27,9 +27,22 @@ export interface SipTarget {
   readonly localPort?: number;
 }
 
-/** The core's only way out. Returns false when the transport refused the message at once. */
+/**
+ * Told when a message the transport took (send returned true) could not be delivered after all: a
+ * TCP connection that failed before it was established, a datagram the kernel refused when the UDP
+ * queue handed it over. `data` is the Buffer given to send, so the watcher can tell which of its
+ * messages it was.
+ */
+export interface SendWatcher {
+  sendFailed(data: Buffer): void;
+}
+
+/**
+ * The core's only way out. Returns false when the transport refused the message at once; a failure
+ * found later reaches `watcher`, when one is given (a proxy branch's request, RFC 3261 §16.9).
+ */
 export interface SipOutput {
-  send(target: SipTarget, data: Buffer): boolean;
+  send(target: SipTarget, data: Buffer, watcher?: SendWatcher): boolean;
 }
 
 export function isReliable(proto: SipProto): boolean {

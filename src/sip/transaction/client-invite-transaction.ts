@@ -111,6 +111,14 @@ export class ClientInviteTransaction<Res> {
     return true;
   }
 
+  /**
+   * The transport reports, after send returned, that the request could not go: Terminated, TU told
+   * transport-error (§17.1.1.2). Ignored once a final response came (Completed, Accepted).
+   */
+  transportError(): void {
+    if (this.state === 'calling' || this.state === 'proceeding') this.fail('transport-error');
+  }
+
   /** The TU gives up (e.g. CANCEL answered and no final response): stop retransmitting. */
   stopRetransmissions(): void {
     this.cancel('A');

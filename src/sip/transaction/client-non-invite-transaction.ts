@@ -83,6 +83,14 @@ export class ClientNonInviteTransaction<Res> {
     return true;
   }
 
+  /**
+   * The transport reports, after send returned, that the request could not go: Terminated, TU told
+   * transport-error (§17.1.2.2). Ignored once a final response came.
+   */
+  transportError(): void {
+    this.fail('transport-error');
+  }
+
   private onTimerE(): void {
     this.timerE = undefined;
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
