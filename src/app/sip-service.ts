@@ -86,7 +86,7 @@ export class SipService implements Service {
       },
     );
     this.core = new SipCore({
-      out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
+      out: { send: (target, data, watcher) => { const r = this.transport.send(target, data, watcher); return r === 'sent' || r === 'queued'; } },
       counters: rt.stats,
       serverHeader: cfg.serverHeader,
       allow: rt.config.routes === undefined ? STATELESS_ALLOW : PROXY_ALLOW,
@@ -140,7 +140,7 @@ export class SipService implements Service {
     const routes = await loadRoutes(routesFile);
     const cfg = rt.config.sip;
     this.proxy = new SipProxy({
-      out: { send: (target, data) => { const r = this.transport.send(target, data); return r === 'sent' || r === 'queued'; } },
+      out: { send: (target, data, watcher) => { const r = this.transport.send(target, data, watcher); return r === 'sent' || r === 'queued'; } },
       counters: rt.stats,
       timers: new TimerWheel(realClock, realTimers, undefined, undefined, (err) => {
         // As for a received message above: a transaction timer that throws is a bug, logged and counted.

@@ -23,7 +23,7 @@ async function node(hosts: readonly string[], proxy: boolean) {
   const h: { core?: SipCore } = {};
   const transport = new SipTransport((data, info) => h.core?.receive(data, info), () => {}, nullCounters);
   const listeners = await transport.listen(hosts.map((host) => ({ proto: 'udp' as const, host, port: 0 })));
-  const out: SipOutput = { send: (t, d) => { const r = transport.send(t, d); return r === 'sent' || r === 'queued'; } };
+  const out: SipOutput = { send: (t, d, w) => { const r = transport.send(t, d, w); return r === 'sent' || r === 'queued'; } };
   const core = new SipCore({ out, counters: nullCounters, serverHeader: 'sc-test', allow: ['OPTIONS'] });
   h.core = core;
   const p = proxy

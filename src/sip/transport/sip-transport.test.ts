@@ -286,3 +286,26 @@ test('UDP: a datagram over the largest payload (65 507 bytes IPv4, 65 527 IPv6; 
     await t.close();
   }
 });
+
+test('a failure found after send returned reaches the watcher given with that message: a TCP connect refused, a datagram the kernel refuses at flush (EACCES)', async () => {
+  const { t, stats, errors } = makeTransport();
+  await t.listen([{ proto: 'udp', host: '127.0.0.1', port: 0 }]);
+  const failed: Buffer[] = [];
+  const watcher = { sendFailed: (d: Buffer) => { failed.push(d); } };
+  try {
+    const tcp = sip('nobody');
+    assert.equal(t.send({ proto: 'tcp', address: '127.0.0.1', port: 1 }, tcp, watcher), 'queued');
+    await until(() => failed.length === 1);
+    assert.equal(failed[0], tcp, 'the very Buffer sent');
+    // Broadcast without SO_BROADCAST: the kernel refuses it when the queue flushes.
+    const udp = sip('broadcast');
+    assert.equal(t.send({ proto: 'udp', address: '255.255.255.255', port: 5060 }, udp, watcher), 'sent');
+    await until(() => failed.length === 2);
+    assert.equal(failed[1], udp);
+    assert.equal(stats.get(['net:udp_send_errors'])['net:udp_send_errors'], 1);
+    assert.deepEqual(errors.map((e) => e.code), ['SIP_TRANSPORT_CONNECT_FAILED', 'SIP_TRANSPORT_SEND_FAILED']);
+    assert.deepEqual(errors[1]?.target, { proto: 'udp', address: '255.255.255.255', port: 5060 });
+  } finally {
+    await t.close();
+  }
+});

@@ -4,8 +4,8 @@ import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpExistingSendResult, type TcpLimits } from './tcp-connections.ts';
 import { MAX_UDP_PAYLOAD_BYTES_IPV4, MAX_UDP_PAYLOAD_BYTES_IPV6, UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
-import { UdpSendQueue } from './udp-send-queue.ts';
-import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SipProto } from './types.ts';
+import { UDP_SEND_BATCH_MAX, UdpSendQueue, afterIo } from './udp-send-queue.ts';
+import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SendWatcher, SipProto } from './types.ts';
 
 export interface ListenSpec {
   readonly proto: SipProto;
@@ -79,9 +79,12 @@ export class SipTransport {
   ) {
     this.tcp = new TcpConnections(tcpLimits, onMessage, onSendError, counters);
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
-    this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused');
+    this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused, of those sent with a watcher (a proxy branch\'s request), and UDP socket errors');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
-    this.udpOut = new UdpSendQueue(() => this.badTargets.inc());
+    this.udpOut = new UdpSendQueue(() => this.badTargets.inc(), afterIo, UDP_SEND_BATCH_MAX, (address, port, err) => {
+      this.udpSendErrors.inc();
+      this.onSendError({ proto: 'udp', address, port }, 'SIP_TRANSPORT_SEND_FAILED', err.message);
+    });
     this.udpTooLarge = counters.counter('net:udp_too_large', 'UDP datagrams not sent: over the largest payload of their address family (65 507 bytes IPv4, 65 527 IPv6)');
     this.udpSocketFallbacks = counters.counter('net:udp_send_socket_fallbacks', 'UDP datagrams sent from the default socket: the listener asked for is unknown or of the other address family');
   }
@@ -102,9 +105,10 @@ export class SipTransport {
     return this.tcp.count();
   }
 
-  send(target: SendTarget, data: Buffer): SendResult {
+  /** `watcher` hears of a failure found after this returned 'sent' or 'queued' (types.ts). */
+  send(target: SendTarget, data: Buffer, watcher?: SendWatcher): SendResult {
     if (this.refusedPort(target.port)) return 'bad-target';
-    if (target.proto === 'tcp') return this.tcp.send(target, data);
+    if (target.proto === 'tcp') return this.tcp.send(target, data, watcher);
     // An IPv6 literal always contains ':'; cheaper than isIPv6() on every datagram.
     const v6 = target.address.includes(':');
     let l = (v6 ? this.udp6 : this.udp4) ?? this.udp[0];
@@ -115,7 +119,7 @@ export class SipTransport {
     if (l !== undefined && localPort !== undefined && (l.info.port !== localPort || l.info.address !== target.localAddress)) {
       l = this.udpListener(target.localAddress, localPort, v6) ?? this.fallback(l);
     }
-    return this.sendOn(l, target, data);
+    return this.sendOn(l, target, data, watcher);
   }
 
   /**
@@ -159,7 +163,7 @@ export class SipTransport {
   }
 
   /** `target` by UDP from `l`; no listener to send from is `no-listener`. */
-  private sendOn(l: UdpListener | undefined, target: SendTarget, data: Buffer): SendResult {
+  private sendOn(l: UdpListener | undefined, target: SendTarget, data: Buffer, watcher?: SendWatcher): SendResult {
     if (l === undefined) return 'no-listener';
     // The kernel would refuse it (EMSGSIZE) at flush time, and Node drops that error for a send
     // without a callback: refused here, where the sender still hears of it (a proxy branch fails
@@ -172,7 +176,7 @@ export class SipTransport {
       return 'too-large';
     }
     // Held until this turn's I/O is handled, then sent with the rest of the burst (udp-send-queue.ts).
-    this.udpOut.push(l.socket, data, target.port, target.address);
+    this.udpOut.push(l.socket, data, target.port, target.address, watcher);
     return 'sent';
   }
 

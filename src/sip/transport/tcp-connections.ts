@@ -5,7 +5,7 @@ import {
   MAX_PENDING_MESSAGES_PER_CONNECT, TCP_CONNECT_TIMEOUT_MS,
 } from './limits.ts';
 import { StreamFramer, type FramerEvent } from './stream-framer.ts';
-import type { MessageSink, SendErrorSink, SendResult, SendTarget } from './types.ts';
+import type { MessageSink, SendErrorSink, SendResult, SendTarget, SendWatcher } from './types.ts';
 
 export interface TcpLimits {
   idleTimeoutMs: number;
@@ -27,7 +27,13 @@ interface Connection {
   readonly key: string;
   readonly framer: StreamFramer;
   connected: boolean;
-  pending: Buffer[];
+  /** Messages held while connecting, each with who hears if the connection never comes. */
+  pending: Pending[];
+}
+
+interface Pending {
+  readonly data: Buffer;
+  readonly watcher: SendWatcher | undefined;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -79,8 +85,11 @@ export class TcpConnections {
     this.wire(c, localAddress, localPort);
   }
 
-  /** Sends on a known connection, an existing one to the address, or a new one. */
-  send(target: SendTarget, data: Buffer): SendResult {
+  /**
+   * Sends on a known connection, an existing one to the address, or a new one. A message held for
+   * a connection that then fails is reported to onSendError and to its `watcher`.
+   */
+  send(target: SendTarget, data: Buffer, watcher?: SendWatcher): SendResult {
     let c = target.connectionId !== undefined ? this.byId.get(target.connectionId) : undefined;
     c ??= this.byKey.get(keyOf(target.address, target.port));
     if (c === undefined) {
@@ -92,7 +101,7 @@ export class TcpConnections {
     }
     if (!c.connected) {
       if (c.pending.length >= MAX_PENDING_MESSAGES_PER_CONNECT) return 'overloaded';
-      c.pending.push(data);
+      c.pending.push({ data, watcher });
       return 'queued';
     }
     return this.write(c, data) ? 'sent' : 'overloaded';
@@ -126,13 +135,10 @@ export class TcpConnections {
       socket.setTimeout(this.limits.idleTimeoutMs);
       const queued = c.pending;
       c.pending = [];
-      for (const d of queued) if (!this.write(c, d)) break;
+      for (const p of queued) if (!this.write(c, p.data)) break;
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
-      if (!c.connected) {
-        for (let i = 0; i < c.pending.length; i++) this.onSendError(target, 'SIP_TRANSPORT_CONNECT_FAILED', e.message);
-        c.pending = [];
-      }
+      if (!c.connected) this.failPending(c, target, e.message);
     });
     this.wire(c, socket.localAddress ?? '', socket.localPort ?? 0);
     return c;
@@ -158,8 +164,7 @@ export class TcpConnections {
       if (this.byKey.get(c.key) === c) this.byKey.delete(c.key);
       if (!c.connected && c.pending.length > 0) {
         const [address, port] = splitKey(c.key);
-        for (let i = 0; i < c.pending.length; i++) this.onSendError({ proto: 'tcp', address, port }, 'SIP_TRANSPORT_CONNECT_FAILED', 'connection closed before it was established');
-        c.pending = [];
+        this.failPending(c, { proto: 'tcp', address, port }, 'connection closed before it was established');
       }
     });
     s.on('data', (chunk: Buffer) => {
@@ -183,6 +188,16 @@ export class TcpConnections {
         }
       }
     });
+  }
+
+  /** The connection never came: each held message is reported, and its sender (a proxy branch: a 503 now, §16.9) told. */
+  private failPending(c: Connection, target: SendTarget, message: string): void {
+    const failed = c.pending;
+    c.pending = [];
+    for (const p of failed) {
+      this.onSendError(target, 'SIP_TRANSPORT_CONNECT_FAILED', message);
+      p.watcher?.sendFailed(p.data);
+    }
   }
 
   private write(c: Connection, data: Buffer): boolean {

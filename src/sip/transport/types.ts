@@ -47,5 +47,14 @@ export interface ListenerInfo {
 /** Called for every whole SIP message received (one datagram, or one framed TCP message). */
 export type MessageSink = (data: Buffer, info: ReceiveInfo) => void;
 
+/**
+ * Told when a message send() took ('sent', 'queued') could not be delivered after all: the TCP
+ * connection failed before it was established, the kernel refused the datagram when the UDP queue
+ * handed it over. `data` is the Buffer given to send. The proxy's SendWatcher, mirrored.
+ */
+export interface SendWatcher {
+  sendFailed(data: Buffer): void;
+}
+
 /** Called when a message could not be delivered (TCP connect failure, a datagram too large for UDP). */
 export type SendErrorSink = (target: SendTarget, code: string, message: string) => void;

@@ -53,6 +53,41 @@ describe('UdpSendQueue', () => {
     assert.deepEqual(log, ['a 127.0.0.1:5060 1', 'a 127.0.0.1:5060 3']);
   });
 
+  test('a watched datagram is sent with a completion callback and its failure reaches its watcher; an unwatched one gets no callback (none costs a call per datagram)', () => {
+    const scheduled: Array<() => void> = [];
+    const refused: string[] = [];
+    const q = new UdpSendQueue(() => assert.fail('no throw expected'), (fn) => scheduled.push(fn), 64, (address, port, err) => refused.push(`${address}:${port} ${err.message}`));
+    const callbacks: Array<((err: Error | null) => void) | undefined> = [];
+    const sock = { send: (_d: Buffer, _p: number, _a: string, cb?: (err: Error | null) => void) => { callbacks.push(cb); } } as unknown as Socket;
+    const failed: Buffer[] = [];
+    const watcher = { sendFailed: (d: Buffer) => { failed.push(d); } };
+    const plain = Buffer.from('plain');
+    const watched = Buffer.from('watched');
+    const ok = Buffer.from('ok');
+    q.push(sock, plain, 5060, '127.0.0.1');
+    q.push(sock, watched, 5060, '192.0.2.1', watcher);
+    q.push(sock, ok, 5060, '192.0.2.2', watcher);
+    scheduled[0]!();
+    assert.equal(callbacks[0], undefined);
+    callbacks[1]!(Object.assign(new Error('send EHOSTUNREACH'), { code: 'EHOSTUNREACH' }));
+    callbacks[2]!(null);
+    assert.deepEqual(failed, [watched]);
+    assert.equal(failed[0], watched, 'the Buffer pushed');
+    assert.deepEqual(refused, ['192.0.2.1:5060 send EHOSTUNREACH']);
+  });
+
+  test('a watched datagram whose send throws at flush time: counted, and its watcher told', () => {
+    const scheduled: Array<() => void> = [];
+    let errors = 0;
+    const q = new UdpSendQueue(() => errors++, (fn) => scheduled.push(fn));
+    const failed: Buffer[] = [];
+    const d = Buffer.from('1');
+    q.push(fakeSocket([], 'closed', true), d, 5060, '127.0.0.1', { sendFailed: (x) => { failed.push(x); } });
+    scheduled[0]!();
+    assert.equal(errors, 1);
+    assert.deepEqual(failed, [d]);
+  });
+
   test('a datagram queued while the batch is being sent goes in the next batch, not lost', () => {
     const log: string[] = [];
     const scheduled: Array<() => void> = [];

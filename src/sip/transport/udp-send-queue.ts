@@ -1,4 +1,5 @@
 import type { Socket as UdpSocket } from 'node:dgram';
+import type { SendWatcher } from './types.ts';
 
 /** Datagrams held before a flush is forced: bounds the memory and the delay of one burst. */
 export const UDP_SEND_BATCH_MAX = 64;
@@ -6,7 +7,7 @@ export const UDP_SEND_BATCH_MAX = 64;
 /** Runs `fn` once the current turn's I/O callbacks are done (setImmediate: the check phase). */
 export type AfterIo = (fn: () => void) => void;
 
-const afterIo: AfterIo = (fn) => { setImmediate(fn); };
+export const afterIo: AfterIo = (fn) => { setImmediate(fn); };
 
 /**
  * UDP datagrams held until the event loop has handled the I/O of this turn, then handed to the
@@ -23,12 +24,20 @@ const afterIo: AfterIo = (fn) => { setImmediate(fn); };
  *
  * A send that throws when flushed (the socket closed meanwhile) is reported through `onError`,
  * never thrown: the handler that queued the datagram is long gone.
+ *
+ * Node drops a kernel refusal (EHOSTUNREACH, ENETUNREACH, EACCES…) of a send given no callback,
+ * and a callback costs a call back into JavaScript per datagram. So only a datagram pushed with a
+ * watcher (a proxy branch's request, whose failure is a 503 and a failover now rather than a timer
+ * B/F later) is sent with one: a refusal then reaches `onRefused` and the watcher. The others — the
+ * answers, the bulk — are sent as before, and a refusal of theirs stays unseen.
  */
 export class UdpSendQueue {
   private sockets: UdpSocket[] = [];
   private datas: Buffer[] = [];
   private ports: number[] = [];
   private addresses: string[] = [];
+  /** Watchers by index in this batch; made only when a datagram has one (none on the answer path). */
+  private watchers: Array<SendWatcher | undefined> | undefined;
   private scheduled = false;
   private readonly flushBound = (): void => { this.scheduled = false; this.flush(); };
 
@@ -36,6 +45,8 @@ export class UdpSendQueue {
     private readonly onError: () => void,
     private readonly schedule: AfterIo = afterIo,
     private readonly max = UDP_SEND_BATCH_MAX,
+    /** The kernel (or the lookup of a name) refused a watched datagram. */
+    private readonly onRefused: (address: string, port: number, err: Error) => void = () => {},
   ) {}
 
   /** Datagrams waiting (for tests). */
@@ -43,7 +54,8 @@ export class UdpSendQueue {
     return this.datas.length;
   }
 
-  push(socket: UdpSocket, data: Buffer, port: number, address: string): void {
+  push(socket: UdpSocket, data: Buffer, port: number, address: string, watcher?: SendWatcher): void {
+    if (watcher !== undefined) (this.watchers ??= [])[this.datas.length] = watcher;
     this.sockets.push(socket);
     this.datas.push(data);
     this.ports.push(port);
@@ -59,21 +71,32 @@ export class UdpSendQueue {
   flush(): void {
     const n = this.datas.length;
     if (n === 0) return;
-    const { sockets, datas, ports, addresses } = this;
+    const { sockets, datas, ports, addresses, watchers } = this;
     // New arrays before sending: a send that re-enters push (an 'error' listener sending) queues
     // behind this batch instead of into the arrays being walked.
     this.sockets = [];
     this.datas = [];
     this.ports = [];
     this.addresses = [];
+    this.watchers = undefined;
     for (let i = 0; i < n; i++) {
+      const w = watchers?.[i];
       try {
-        // No completion callback: it costs a closure and a request wrap per datagram; kernel
-        // errors on UDP surface as the socket's 'error' event.
-        (sockets[i] as UdpSocket).send(datas[i] as Buffer, ports[i] as number, addresses[i] as string);
+        // No completion callback unless watched: it costs a closure and a call per datagram.
+        if (w === undefined) (sockets[i] as UdpSocket).send(datas[i] as Buffer, ports[i] as number, addresses[i] as string);
+        else this.sendWatched(sockets[i] as UdpSocket, datas[i] as Buffer, ports[i] as number, addresses[i] as string, w);
       } catch {
         this.onError();
+        w?.sendFailed(datas[i] as Buffer);
       }
     }
+  }
+
+  private sendWatched(socket: UdpSocket, data: Buffer, port: number, address: string, w: SendWatcher): void {
+    socket.send(data, port, address, (err) => {
+      if (err === null || err === undefined) return;
+      this.onRefused(address, port, err);
+      w.sendFailed(data);
+    });
   }
 }
