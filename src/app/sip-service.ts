@@ -83,6 +83,7 @@ export class SipService implements Service {
       {
         idleTimeoutMs: cfg.tcp.idleTimeoutMs, maxConnections: cfg.tcp.maxConnections,
         maxBufferedBytesPerConnection: cfg.tcp.maxBufferedBytesPerConnection, maxMessageBytes: cfg.maxMessageBytes,
+        maxMessageTimeMs: cfg.tcp.maxMessageTimeMs,
       },
     );
     this.core = new SipCore({

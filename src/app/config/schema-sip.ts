@@ -37,6 +37,8 @@ export const sipSchema = z.strictObject({
     idleTimeoutMs: durationMs.default(120_000),
     maxConnections: z.number().int().min(1).default(4096),
     maxBufferedBytesPerConnection: bytes.default(262_144),
+    /** A message not whole within this of its first bytes closes its connection (OpenSIPS tcp_max_msg_time); 0: no limit. */
+    maxMessageTimeMs: durationMs.default(4000),
   }).prefault({}),
   /**
    * RFC 3263 server location for host names in next-hop URIs (NAPTR → SRV → A/AAAA, failover along

@@ -16,6 +16,12 @@ export const MAX_CONTENT_LENGTH_DIGITS = 5;
 /** Buffered but unsent bytes on one TCP connection before we give up on the peer. */
 export const DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION = 262_144;
 export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 120_000;
+/**
+ * From the first bytes of a TCP message to its last: a message still incomplete then closes the
+ * connection (OpenSIPS tcp_max_msg_time, 4 s by default): a peer trickling bytes would otherwise
+ * hold its partial message — up to maxMessageBytes — and its connection slot for as long as it likes.
+ */
+export const DEFAULT_TCP_MAX_MESSAGE_TIME_MS = 4000;
 export const DEFAULT_MAX_TCP_CONNECTIONS = 4096;
 /** A TCP connect that has not completed by then fails the send (→ 503 upstream). */
 export const TCP_CONNECT_TIMEOUT_MS = 5000;

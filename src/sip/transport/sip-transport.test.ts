@@ -23,7 +23,7 @@ function makeTransport(limits?: Partial<{ idleTimeoutMs: number; maxConnections:
   const stats = new StatisticsRegistry();
   const t = new SipTransport((data, info) => got.push({ data: data.toString(), info }), (target, code) => errors.push({ target, code }), stats, {
     idleTimeoutMs: limits?.idleTimeoutMs ?? 60_000, maxConnections: limits?.maxConnections ?? 100,
-    maxBufferedBytesPerConnection: 1 << 20, maxMessageBytes: 65535,
+    maxBufferedBytesPerConnection: 1 << 20, maxMessageBytes: 65535, maxMessageTimeMs: 4000,
   });
   return { t, got, errors, stats };
 }

@@ -37,6 +37,12 @@ export class StreamFramer {
     return this.buf.length;
   }
 
+  /** Part of a message is held (not only a CRLF that may still become a keep-alive ping). */
+  holdsPartialMessage(): boolean {
+    const b = this.buf;
+    return b.length > 0 && !(b.length < 4 && isCrlfPrefix(b));
+  }
+
   push(chunk: Buffer, out: FramerEvent[]): void {
     if (this.failed) return;
     this.append(chunk);

@@ -22,7 +22,7 @@ class StuckSocket extends EventEmitter {
 
 test('RFC 5626 keep-alive pongs count against the write cap: a peer that pings and never reads is closed', () => {
   const stats = new StatisticsRegistry();
-  const tcp = new TcpConnections({ idleTimeoutMs: 60_000, maxConnections: 10, maxBufferedBytesPerConnection: 1024, maxMessageBytes: 65535 }, () => {}, () => {}, stats);
+  const tcp = new TcpConnections({ idleTimeoutMs: 60_000, maxConnections: 10, maxBufferedBytesPerConnection: 1024, maxMessageBytes: 65535, maxMessageTimeMs: 4000 }, () => {}, () => {}, stats);
   const s = new StuckSocket();
   tcp.accept(s as unknown as Socket, '127.0.0.1', 5060);
   const pings = Buffer.from('\r\n\r\n'.repeat(1024));
@@ -30,4 +30,58 @@ test('RFC 5626 keep-alive pongs count against the write cap: a peer that pings a
   assert.equal(s.destroyed, true);
   assert.ok(s.writableLength <= 1024, `${s.writableLength} bytes buffered`);
   assert.equal(stats.get(['net:tcp_write_overflow'])['net:tcp_write_overflow'], 1, 'counted');
+});
+
+/** A socket that records its timeouts; its writes go nowhere. */
+class TimedSocket extends StuckSocket {
+  timeouts: number[] = [];
+  override setTimeout(ms?: number): this { if (ms !== undefined) this.timeouts.push(ms); return this; }
+  override write(): boolean { return true; }
+}
+
+test('a message not complete within maxMessageTimeMs of its first bytes closes the connection (OpenSIPS tcp_max_msg_time): a trickle, or a peer gone quiet; a held CRLF pong does not count', () => {
+  const stats = new StatisticsRegistry();
+  let now = 1_000_000;
+  const got: string[] = [];
+  const tcp = new TcpConnections(
+    { idleTimeoutMs: 120_000, maxConnections: 10, maxBufferedBytesPerConnection: 1024, maxMessageBytes: 65535, maxMessageTimeMs: 4000 },
+    (d) => got.push(d.toString()), () => {}, stats, () => now,
+  );
+  const slow = () => stats.get(['sip:dropped_tcp_slow_messages'])['sip:dropped_tcp_slow_messages'];
+  const msg = 'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bKx\r\nContent-Length: 0\r\n\r\n';
+
+  // A message in pieces within the time: delivered; the idle timeout is back once it is whole.
+  const ok = new TimedSocket();
+  tcp.accept(ok as unknown as Socket, '127.0.0.1', 5060);
+  ok.emit('data', Buffer.from(msg.slice(0, 10)));
+  assert.deepEqual(ok.timeouts, [120_000, 4000], 'the wait for the rest is the message time');
+  now += 3000;
+  ok.emit('data', Buffer.from(msg.slice(10)));
+  assert.deepEqual(got, [msg]);
+  assert.deepEqual(ok.timeouts, [120_000, 4000, 120_000]);
+  // A CRLF (a pong to our ping) waits for more bytes, but is no message: no message time.
+  ok.emit('data', Buffer.from('\r\n'));
+  assert.deepEqual(ok.timeouts, [120_000, 4000, 120_000]);
+  now += 100_000;
+  ok.emit('data', Buffer.from(msg));
+  assert.equal(ok.destroyed, false);
+  assert.equal(got.length, 2);
+
+  // A trickle: a byte at a time, each within the inactivity timeout, the whole past the message time.
+  const trickle = new TimedSocket();
+  tcp.accept(trickle as unknown as Socket, '127.0.0.1', 5060);
+  let i = 0;
+  for (; i < 10 && !trickle.destroyed; i++) { trickle.emit('data', Buffer.from(msg[i] as string)); now += 1000; }
+  assert.equal(trickle.destroyed, true);
+  assert.equal(i, 6, 'closed at the first bytes after 4 s');
+  assert.equal(slow(), 1);
+
+  // A peer that goes quiet mid-message: the socket's timeout (now the message time) fires.
+  const quiet = new TimedSocket();
+  tcp.accept(quiet as unknown as Socket, '127.0.0.1', 5060);
+  quiet.emit('data', Buffer.from(msg.slice(0, 20)));
+  quiet.emit('timeout');
+  assert.equal(quiet.destroyed, true);
+  assert.equal(slow(), 2);
+  assert.equal(got.length, 2);
 });

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Counter, CounterFactory, Gauge } from '../../lib/counter.ts';
 import {
-  DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION, DEFAULT_MAX_TCP_CONNECTIONS, DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION, DEFAULT_MAX_TCP_CONNECTIONS, DEFAULT_TCP_IDLE_TIMEOUT_MS, DEFAULT_TCP_MAX_MESSAGE_TIME_MS,
   MAX_PENDING_MESSAGES_PER_CONNECT, TCP_CONNECT_TIMEOUT_MS,
 } from './limits.ts';
 import { StreamFramer, type FramerEvent } from './stream-framer.ts';
@@ -12,6 +12,8 @@ export interface TcpLimits {
   maxConnections: number;
   maxBufferedBytesPerConnection: number;
   maxMessageBytes: number;
+  /** From a message's first bytes to its last, at most (OpenSIPS tcp_max_msg_time); 0: no limit. */
+  maxMessageTimeMs: number;
 }
 
 export const DEFAULT_TCP_LIMITS: TcpLimits = {
@@ -19,6 +21,7 @@ export const DEFAULT_TCP_LIMITS: TcpLimits = {
   maxConnections: DEFAULT_MAX_TCP_CONNECTIONS,
   maxBufferedBytesPerConnection: DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION,
   maxMessageBytes: 65535,
+  maxMessageTimeMs: DEFAULT_TCP_MAX_MESSAGE_TIME_MS,
 };
 
 interface Connection {
@@ -27,6 +30,8 @@ interface Connection {
   readonly key: string;
   readonly framer: StreamFramer;
   connected: boolean;
+  /** When the framer began to hold the message it still waits the rest of (-1: none held). */
+  partialSinceMs: number;
   /** Messages held while connecting, each with who hears if the connection never comes. */
   pending: Pending[];
 }
@@ -55,6 +60,7 @@ export class TcpConnections {
   private readonly refused: Counter;
   private readonly framingErrors: Counter;
   private readonly overloaded: Counter;
+  private readonly slowMessages: Counter;
   private readonly open: Gauge;
   private closing = false;
 
@@ -63,10 +69,12 @@ export class TcpConnections {
     private readonly onMessage: MessageSink,
     private readonly onSendError: SendErrorSink,
     counters: CounterFactory,
+    private readonly now: () => number = Date.now,
   ) {
     this.refused = counters.counter('net:tcp_refused_connections', 'TCP connections refused at the connection cap');
     this.framingErrors = counters.counter('sip:dropped_tcp_framing', 'TCP connections closed because the stream broke SIP framing');
     this.overloaded = counters.counter('net:tcp_write_overflow', 'TCP connections closed because the peer did not read');
+    this.slowMessages = counters.counter('sip:dropped_tcp_slow_messages', 'TCP connections closed because a message was not complete within sip.tcp.maxMessageTimeMs of its first bytes');
     this.open = counters.gauge('net:tcp_connections', 'open SIP TCP connections');
   }
 
@@ -145,7 +153,7 @@ export class TcpConnections {
   }
 
   private add(socket: Socket, key: string, connected: boolean): Connection {
-    const c: Connection = { id: this.nextId++, socket, key, framer: new StreamFramer(this.limits.maxMessageBytes), connected, pending: [] };
+    const c: Connection = { id: this.nextId++, socket, key, framer: new StreamFramer(this.limits.maxMessageBytes), connected, partialSinceMs: -1, pending: [] };
     this.byId.set(c.id, c);
     this.byKey.set(key, c);
     this.open.inc();
@@ -156,7 +164,10 @@ export class TcpConnections {
     const s = c.socket;
     s.setNoDelay(true);
     if (c.connected) s.setTimeout(this.limits.idleTimeoutMs);
-    s.on('timeout', () => s.destroy());
+    s.on('timeout', () => {
+      if (c.partialSinceMs >= 0) this.slowMessages.inc();
+      s.destroy();
+    });
     s.on('error', () => { /* reported through 'close'; errors must never escape the loop */ });
     s.on('close', () => {
       this.byId.delete(c.id);
@@ -187,7 +198,34 @@ export class TcpConnections {
           return;
         }
       }
+      this.watchMessageTime(c);
     });
+  }
+
+  /**
+   * OpenSIPS tcp_max_msg_time: a message must be whole within maxMessageTimeMs of its first bytes.
+   * While one is partial the socket's inactivity timeout is that time (a peer gone quiet), and each
+   * chunk checks the whole wait (a peer trickling bytes, each within the timeout); once nothing
+   * partial is held the idle timeout is back. A connection whose messages arrive whole pays one test.
+   */
+  private watchMessageTime(c: Connection): void {
+    const maxMs = this.limits.maxMessageTimeMs;
+    if (maxMs <= 0) return;
+    if (!c.framer.holdsPartialMessage()) {
+      if (c.partialSinceMs >= 0) {
+        c.partialSinceMs = -1;
+        c.socket.setTimeout(this.limits.idleTimeoutMs);
+      }
+      return;
+    }
+    const now = this.now();
+    if (c.partialSinceMs < 0) {
+      c.partialSinceMs = now;
+      c.socket.setTimeout(maxMs);
+    } else if (now - c.partialSinceMs > maxMs) {
+      this.slowMessages.inc();
+      c.socket.destroy();
+    }
   }
 
   /** The connection never came: each held message is reported, and its sender (a proxy branch: a 503 now, §16.9) told. */
