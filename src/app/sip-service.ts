@@ -154,6 +154,7 @@ export class SipService implements Service {
       serverHeader: cfg.serverHeader,
       allow: PROXY_ALLOW,
       statelessRegisterReplies: rt.config.registrar.statelessReplies,
+      udpToTcpOnLargeRequests: cfg.udpToTcpOnLargeRequests,
       // Relays' default fr_timeout and timer C (config proxy:); a relay's own options override them.
       ...proxyTimerOptions(rt.config.proxy),
       core: this.core,

@@ -22,6 +22,8 @@ export interface Sent {
 
 export function harness(opts: {
   resolver?: Resolver; record?: boolean; udpOnly?: boolean; statelessRegisterReplies?: boolean; noReplyTimeoutMs?: number; policy?: TimerPolicy;
+  /** sip.udpToTcpOnLargeRequests (RFC 3261 §18.1.1). */
+  udpToTcpOnLargeRequests?: boolean;
   /** The node's listeners (default: UDP and TCP on PROXY_IP:5060, or UDP only with udpOnly). */
   listeners?: ProxyListener[];
 } = {}) {
@@ -48,6 +50,7 @@ export function harness(opts: {
     ...(opts.statelessRegisterReplies === undefined ? {} : { statelessRegisterReplies: opts.statelessRegisterReplies }),
     ...(opts.noReplyTimeoutMs === undefined ? {} : { noReplyTimeoutMs: opts.noReplyTimeoutMs }),
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+    ...(opts.udpToTcpOnLargeRequests === undefined ? {} : { udpToTcpOnLargeRequests: opts.udpToTcpOnLargeRequests }),
   });
   const h = {
     clock, stats, sent, failing, core, proxy,

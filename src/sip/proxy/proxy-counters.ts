@@ -22,6 +22,8 @@ export class ProxyCounters {
   readonly pathRoutedBranches: Counter;
   readonly filteredAcks: Counter;
   readonly forcedSocketFallbacks: Counter;
+  readonly udpToTcpRequests: Counter;
+  readonly largeRequestsOverUdp: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -39,6 +41,8 @@ export class ProxyCounters {
     this.recursedTargets = c.counter('tm:recursed_targets', 'targets added from 3xx Contacts (relay option recurse3xx)');
     this.filteredAcks = c.counter('sl:filtered_acks', 'ACKs to a response this node generated, absorbed after its transaction (or without one: stateless replies, by their derived or remembered To tag)');
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
+    this.udpToTcpRequests = c.counter('core:udp_to_tcp_requests', 'requests over 1300 bytes forwarded by TCP instead of UDP (sip.udpToTcpOnLargeRequests, RFC 3261 §18.1.1)');
+    this.largeRequestsOverUdp = c.counter('core:large_requests_over_udp', 'requests over 1300 bytes forwarded by UDP although sip.udpToTcpOnLargeRequests is on: no TCP listener suits the destination');
     this.forcedSocketFallbacks = c.counter('core:forced_socket_fallbacks', 'requests sent from the usual listener: the one the script forced (setSendSocket, relay option socket) has another transport and no listener of the destination\'s on its address and port, or is of the other address family');
   }
 

@@ -30,6 +30,8 @@ export interface ProxyEnv {
   readonly policy: TimerPolicy;
   /** Relays' default OpenSIPS fr_timeout (RelayOptions.noReplyTimeoutMs); undefined: timer B/F alone. */
   readonly noReplyTimeoutMs: number | undefined;
+  /** RFC 3261 §18.1.1: a forwarded request over 1300 bytes leaves UDP for TCP (large-request.ts). */
+  readonly udpToTcpOnLargeRequests: boolean;
   readonly counters: ProxyCounters;
   readonly own: OwnAddresses;
   readonly resolver: Resolver | undefined;

@@ -11,6 +11,7 @@ import { aggregatedChallenges, chooseBest } from './best-response.ts';
 import { AcceptedInvite, CompletedReply } from './completed-replies.ts';
 import { ClientBranch, type BranchOwner, type ReplyHook } from './client-branch.ts';
 import { FailoverPlan, type PendingTarget } from './failover-plan.ts';
+import { tcpInsteadOfUdp } from './large-request.ts';
 import { buildForwardBytes, hopUriOf, stripTopVia, type ForwardInput, type RequestEdits, type ResponseEdits } from './forward-builder.ts';
 import { loopHash, statefulBranch } from './loop-branch.ts';
 import { nextHopOf, resolveHop } from './next-hop.ts';
@@ -344,7 +345,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
   ): void {
     // OpenSIPS get_send_socket(): the socket the script forced when it suits the destination's
     // transport (send-socket.ts), else over UDP the listener the request arrived on when it suits.
-    const out = outboundListener(this.env, target, f.src, p.socket);
+    let out = outboundListener(this.env, target, f.src, p.socket);
     if (out === undefined) {
       // A located target on a transport we do not listen on: the next one, if any (RFC 3263 §4.1).
       const next = plan?.next();
@@ -355,7 +356,10 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     const msg = this.msg;
     this.loop ??= loopHash(msg, msg.uriText, msg.topVia);
     const branch = statefulBranch(this.loop, this.env.random);
-    const bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
+    let bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes);
+    const tcp = tcpInsteadOfUdp(this.env, target, f.src, p.socket, bytes.length);
+    // RFC 3261 §18.1.1 (sip.udpToTcpOnLargeRequests): built again, with the TCP listener in Via and Record-Route.
+    if (tcp !== undefined) { target = tcp.target; out = tcp.out; bytes = buildForwardBytes(f, p.t.uri, strict, out, branch, routes); }
     // The request as forwarded must stay within our own parser's limits: its CANCEL and the ACK of
     // a non-2xx are built from its parse. One received at the limits (256 header lines, a Via line
     // near 8 KiB, 64 KiB) grew past them with our Via, rport and Record-Route, and that parse then

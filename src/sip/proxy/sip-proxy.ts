@@ -54,6 +54,8 @@ export interface SipProxyOptions {
    * stateless UAS; OpenSIPS/Kamailio save() replies with sl). Config `registrar.statelessReplies`.
    */
   readonly statelessRegisterReplies?: boolean;
+  /** RFC 3261 §18.1.1: forwarded requests over 1300 bytes go by TCP, not UDP (config `sip.udpToTcpOnLargeRequests`). */
+  readonly udpToTcpOnLargeRequests?: boolean;
   /** When given, the proxy installs itself as this core's handlers. */
   readonly core?: SipCore;
 }
@@ -96,6 +98,7 @@ export class SipProxy {
     const servers = new Map<string, ServerMatch>();
     this.env = {
       out: opts.out, timers: opts.timers, random: opts.random, policy, noReplyTimeoutMs: opts.noReplyTimeoutMs,
+      udpToTcpOnLargeRequests: opts.udpToTcpOnLargeRequests === true,
       counters, own: new OwnAddresses(opts.listeners, opts.aliases ?? []),
       resolver: opts.resolver, serverHeader: opts.serverHeader, serverLine: prepareHeaders([['Server', opts.serverHeader]]),
       clients: new Map<string, ClientMatch>(), servers,

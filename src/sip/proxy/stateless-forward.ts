@@ -11,12 +11,13 @@ import { nextHopOf, resolveHop } from './next-hop.ts';
 import type { ProxyEnv } from './proxy-env.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 import { outboundListener } from './send-socket.ts';
+import { tcpInsteadOfUdp } from './large-request.ts';
 import { defaultPort } from './via-routing.ts';
 
 function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolean, target: SipTarget): boolean {
   // From the listener our Via names (OpenSIPS get_send_socket(): the forced one, else the receiving
   // one when it suits).
-  const out = outboundListener(env, target, f.src, f.edits.sendSocket);
+  let out = outboundListener(env, target, f.src, f.edits.sendSocket);
   if (out === undefined) { env.counters.dropRequests.inc(); return false; }
   const msg = f.msg;
   // §16.11: the same branch for every retransmission of the same request.
@@ -24,7 +25,11 @@ function sendForward(env: ProxyEnv, f: ForwardInput, uri: string, strict: boolea
   const loop = isRfc3261Branch(top.branch) ? statelessLoopHash(msg, msg.uriText, top) : loopHash(msg, msg.uriText, top);
   const branch = statelessBranch(loop, top.branch);
   env.counters.fwdRequests.inc();
-  return env.out.send(env.own.sendFrom(target, out), buildForwardBytes(f, uri, strict, out, branch));
+  let bytes = buildForwardBytes(f, uri, strict, out, branch);
+  const tcp = tcpInsteadOfUdp(env, target, f.src, f.edits.sendSocket, bytes.length);
+  // RFC 3261 §18.1.1 (sip.udpToTcpOnLargeRequests): built again, with the TCP listener in Via and Record-Route.
+  if (tcp !== undefined) { target = tcp.target; out = tcp.out; bytes = buildForwardBytes(f, uri, strict, out, branch); }
+  return env.out.send(env.own.sendFrom(target, out), bytes);
 }
 
 /** Forwards per $du / Route / Request-URI. False when it could not be sent (counted as a drop). */

@@ -168,7 +168,7 @@ export class SipTransport {
     // The kernel would refuse it (EMSGSIZE) at flush time, and Node drops that error for a send
     // without a callback: refused here, where the sender still hears of it (a proxy branch fails
     // at once, a local 503, RFC 3261 §16.9; RFC 3263 §4.3 failover). RFC 3261 §18.1.1's switch to
-    // TCP for a large request is not made (off by default in OpenSIPS and Kamailio too).
+    // TCP for a large request is the proxy's (sip.udpToTcpOnLargeRequests, large-request.ts).
     // One comparison for nearly every datagram: the IPv4 limit is the lower.
     if (data.length > MAX_UDP_PAYLOAD_BYTES_IPV4 && data.length > (l.info.family === 'IPv6' ? MAX_UDP_PAYLOAD_BYTES_IPV6 : MAX_UDP_PAYLOAD_BYTES_IPV4)) {
       this.udpTooLarge.inc();
