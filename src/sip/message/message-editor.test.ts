@@ -105,6 +105,19 @@ test('Request-URI, body, add/remove/replace headers', () => {
   assert.equal(f.getAll('Content-Type').length, 1);
 });
 
+test('removeLine drops one header line by index and leaves the other lines of its name (RFC 3261 §20.28: one credentials value a line)', () => {
+  const m = parse(INVITE.replace('X-Untouched:', 'Proxy-Authorization: Digest realm="a.example"\r\nproxy-authorization: Digest realm="b.example"\r\nX-Untouched:'));
+  const first = m.indexOf('Proxy-Authorization');
+  const second = m.indexOf('Proxy-Authorization', first + 1);
+  const ed = new MessageEditor(m);
+  assert.equal(ed.removeLine(second), true);
+  assert.equal(ed.removeLine(second), false, 'already removed');
+  const f = parse(ed.toBuffer());
+  assert.deepEqual(f.getAll('Proxy-Authorization'), ['Digest realm="a.example"']);
+  assert.equal(f.get('X-Untouched'), 'weird   spacing');
+  assert.throws(() => new MessageEditor(m).removeLine(m.headerCount));
+});
+
 test('Max-Forwards added as 70 when absent (RFC 3261 §16.6 step 3); Content-Length added when absent', () => {
   const noMf = INVITE.replace('Max-Forwards: 70\r\n', '').replace('Content-Length: 5\r\n', '');
   const ed = new MessageEditor(parse(noMf));

@@ -166,6 +166,21 @@ export class MessageEditor {
     return n;
   }
 
+  /**
+   * Removes header line i of the received message, and no other line of its name: one credentials
+   * value of several (RFC 3261 §20.28, §22.3: a proxy takes out only its own realm's). False when
+   * it was already removed.
+   */
+  removeLine(i: number): boolean {
+    invariant(Number.isInteger(i) && i >= 0 && i < this.msg.headerCount, 'no such header line');
+    const lines = this.lines();
+    if (lines[i] === REMOVED) return false;
+    lines[i] = REMOVED;
+    this.setReplaced(i, undefined);
+    if (this.msg.headerId(i) === H.maxForwards) this.maxForwardsValue = undefined;
+    return true;
+  }
+
   /** Replaces all lines of a header by one with this value (kept at the first line's place). */
   replaceHeader(name: string, value: string): this {
     const first = this.msg.indexOf(name);
