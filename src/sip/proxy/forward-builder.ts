@@ -40,7 +40,8 @@ export class RequestEdits extends NatFixEdits {
   sendSocket: ProxyListener | undefined = undefined;
   recordRoute = false;
   added: Array<[string, string, 'top' | 'bottom']> | undefined = undefined;
-  removed: string[] | undefined = undefined;
+  /** Header names (every line), or the index of one received header line (ProxyRequest.removeHeaderLine). */
+  removed: Array<string | number> | undefined = undefined;
 }
 
 export interface ForwardInput {
@@ -90,7 +91,12 @@ export function buildForwardBytes(
   if (ruri !== msg.uriText) e.setRequestUri(ruri);
   // §16.6 step 3 (the 0 case was refused in §16.3).
   e.decrementMaxForwards();
-  if (edits.removed !== undefined) for (const name of edits.removed) e.removeHeader(name);
+  if (edits.removed !== undefined) {
+    for (const r of edits.removed) {
+      if (typeof r === 'number') e.removeLine(r);
+      else e.removeHeader(r);
+    }
+  }
   if (edits.added !== undefined) for (const [name, value, pos] of edits.added) e.addHeader(name, value, pos);
   applyNatFixes(e, edits);
   // §16.6 step 4; two values when the request leaves on another interface than it came in on,

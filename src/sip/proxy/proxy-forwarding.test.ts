@@ -219,3 +219,41 @@ test('script edits are checked when made: CR/LF in a value, a non-token name, th
   assert.equal(fwd.has('Subject'), false);
   assert.equal(fwd.maxForwards, 69);
 });
+
+test('removeHeaderLine takes one received line out of every branch (parallel, serial by q, the failure handler\'s) and their retransmissions; the other lines of its name stay', async () => {
+  const h = harness();
+  const theirs = 'Digest username="alice", realm="other.example", nonce="n2", uri="sip:bob@192.0.2.20", response="11"';
+  const ours = 'Digest username="alice", realm="example.com", nonce="n1", uri="sip:bob@192.0.2.20", response="00"';
+  const errors: string[] = [];
+  h.proxy.onRequest = (pr) => {
+    for (const bad of [-1, 1.5, pr.msg.headerCount, pr.msg.indexOf('Call-ID'), pr.msg.indexOf('Via')]) {
+      try { pr.removeHeaderLine(bad); errors.push('accepted'); } catch (e) { errors.push(e instanceof TypeError ? 'TypeError' : String(e)); }
+    }
+    const first = pr.msg.indexOf('Proxy-Authorization');
+    pr.removeHeaderLine(pr.msg.indexOf('Proxy-Authorization', first + 1));
+    pr.onFailure = () => { void pr.relay([{ uri: 'sip:vm@192.0.2.99' }]); };
+    void pr.relay([{ uri: 'sip:bob@192.0.2.21', q: 1 }, { uri: 'sip:bob@192.0.2.22', q: 1 }, { uri: 'sip:bob@192.0.2.31', q: 0.5 }]);
+  };
+  h.recv(request({ headers: [`Proxy-Authorization: ${theirs}`, `Proxy-Authorization: ${ours}`] }));
+  assert.deepEqual(errors, Array(5).fill('TypeError'));
+  const invites: Array<{ addr: string; creds: string[] }> = [];
+  const note = (s: ReturnType<typeof h.take>) => {
+    for (const x of s) if (x.msg.isRequest && x.msg.method === 'INVITE') invites.push({ addr: x.target.address, creds: x.msg.getAll('Proxy-Authorization') });
+    return s;
+  };
+  const first = note(h.take());
+  h.clock.advance(500);
+  note(h.take());
+  for (const addr of ['192.0.2.21', '192.0.2.22']) {
+    const b = first.find((x) => x.msg.isRequest && x.target.address === addr);
+    assert.ok(b);
+    h.answer(b.msg, 486, 'Busy Here');
+  }
+  const serial = note(h.take()).find((x) => x.msg.isRequest && x.msg.method === 'INVITE');
+  assert.ok(serial);
+  h.answer(serial.msg, 486, 'Busy Here');
+  await new Promise((r) => setImmediate(r));
+  note(h.take());
+  assert.deepEqual(invites.map((i) => i.addr), ['192.0.2.21', '192.0.2.22', '192.0.2.21', '192.0.2.22', '192.0.2.31', '192.0.2.99']);
+  for (const i of invites) assert.deepEqual(i.creds, [theirs], i.addr);
+});

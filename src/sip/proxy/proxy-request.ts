@@ -128,6 +128,17 @@ export class ProxyRequest implements ForwardInput, TransactionHooks {
     (this.edits.removed ??= []).push(name);
   }
   /**
+   * Removes header line `index` of the received message (msg.indexOf) from the forwarded request,
+   * and no other line of its name: the one credentials value a digest check verified (OpenSIPS
+   * consume_credentials), while other realms' stay (RFC 3261 §22.3). Recorded with removeHeader's
+   * edits, so every branch built afterwards leaves it out. A TypeError for no such line or one the proxy keeps.
+   */
+  removeHeaderLine(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.msg.headerCount) throw new TypeError(`no header line ${String(index)}`);
+    if (MANAGED.has(this.msg.headerId(index))) throw new TypeError(`cannot remove ${this.msg.headerName(index)}: the proxy keeps it (RFC 3261 §16.6, §8.1.1)`);
+    (this.edits.removed ??= []).push(index);
+  }
+  /**
    * OpenSIPS fix_nated_contact: the forwarded request's Contact URI gets the packet's source as
    * host:port (nat.ts), and `uriParams` appended. False when there is no SIP Contact to rewrite, or
    * the Contact was already edited (addContactAlias, or a call before): Kamailio's nathelper
