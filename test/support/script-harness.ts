@@ -1,7 +1,7 @@
 /**
  * The proxy harness (proxy-harness.ts) with a routes module behind it: every request goes through
- * a ScriptHost, as the node wires it (src/app/sip-service.ts). For script tests that need neither
- * the registrar nor auth (a test that does passes its own ports to ScriptHost instead).
+ * a ScriptHost, as the node wires it (src/app/sip-service.ts). The registrar and auth ports are
+ * empty unless the test gives its own (`ports`).
  */
 import { harness } from './proxy-harness.ts';
 import type { Routes } from '../../src/script/api.ts';
@@ -11,9 +11,11 @@ import { ScriptHost } from '../../src/script/script-host.ts';
 
 export const quietLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-export function scriptHarness(routes: Routes) {
+export function scriptHarness(routes: Routes, ports: { registrar?: RegistrarPort; auth?: AuthPort } = {}) {
   const h = harness();
-  const host = new ScriptHost(routes, { registrar: {} as RegistrarPort, auth: {} as AuthPort, cluster: undefined, logger: quietLogger });
+  const host = new ScriptHost(routes, {
+    registrar: ports.registrar ?? ({} as RegistrarPort), auth: ports.auth ?? ({} as AuthPort), cluster: undefined, logger: quietLogger,
+  });
   h.proxy.onRequest = (pr) => host.handleRequest(portOf(pr));
   return h;
 }

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
 import { parseAuthParams, parseDigestCredentials } from './digest-credentials.ts';
 import { computeDigestResponse, computeHa1 } from './digest-response.ts';
-import type { DigestAlgorithm } from './digest-response.ts';
 import { DigestAuthenticator, formatChallenge } from './digest-auth.ts';
 import { NonceService } from './nonce.ts';
 import { NonceCounts } from './nonce-counts.ts';
 import type { CredentialStore, Credentials } from './ports.ts';
+import { clientAnswer } from '../../../test/support/digest-client.ts';
 
 test('RFC 2617 §3.5 worked example (MD5, qop=auth)', () => {
   // The values printed in the RFC: password "Circle Of Life", method GET.
@@ -225,22 +225,6 @@ class Subscribers implements CredentialStore {
   async get(username: string, domain: string): Promise<Credentials | undefined> {
     return this.rows[`${username}@${domain}`];
   }
-}
-
-function clientAnswer(challengeValue: string, opts: { user: string; password: string; method: string; uri: string; nc?: number; algorithm?: DigestAlgorithm; qop?: 'auth' | 'auth-int' }): string {
-  const p = parseAuthParams(challengeValue);
-  assert.ok(p.ok);
-  const realm = p.value.params.get('realm') as string;
-  const nonce = p.value.params.get('nonce') as string;
-  const algorithm = opts.algorithm ?? (p.value.params.get('algorithm') as DigestAlgorithm);
-  const hash = algorithm.startsWith('SHA-256') ? 'SHA-256' : 'MD5';
-  const nc = (opts.nc ?? 1).toString(16).padStart(8, '0');
-  const cnonce = 'client-nonce';
-  const response = computeDigestResponse({
-    algorithm, ha1: computeHa1(hash, opts.user, realm, opts.password), nonce, method: opts.method, uri: opts.uri, qop: opts.qop ?? 'auth', ncText: nc, cnonce, body: '',
-  });
-  return `Digest username="${opts.user}", realm="${realm}", nonce="${nonce}", uri="${opts.uri}", response="${response}", ` +
-    `algorithm=${algorithm}, qop=${opts.qop ?? 'auth'}, nc=${nc}, cnonce="${cnonce}"`;
 }
 
 function setup() {
