@@ -1,6 +1,6 @@
 import { realClock } from '../lib/real-time.ts';
 import type { SipMessage } from '../sip/message/index.ts';
-import { messageUriEquals } from '../sip/registrar/index.ts';
+import { messageUriEquals, type DigestAuthenticator } from '../sip/registrar/index.ts';
 import type { Contact } from '../script/api.ts';
 import type { AuthCheck, AuthPort, RegistrarPort, ScriptSource } from '../script/ports.ts';
 import { RegistrarService } from './registrar-service.ts';
@@ -54,6 +54,10 @@ export function registrarPortOf(reg: RegistrarService, subscribers: SubscriberRe
   };
 }
 
+/** What the auth port uses of the node's RegistrarService (a test gives just an authenticator). */
+interface DigestPort { readonly auth: DigestAuthenticator }
+type CredentialsHeader = 'Authorization' | 'Proxy-Authorization';
+
 const NO_CREDENTIALS: AuthCheck = Object.freeze({ ok: false, code: 'SIP_AUTH_MISSING', reason: 'no credentials', action: 'challenge' } as const);
 
 /**
@@ -61,26 +65,29 @@ const NO_CREDENTIALS: AuthCheck = Object.freeze({ ok: false, code: 'SIP_AUTH_MIS
  * authenticator answers synchronously (credentials cached); continues in a promise from the first
  * value that needs a store look-up.
  */
-function checkCredentials(reg: RegistrarService, req: SipMessage, realm: string, values: readonly string[], from = 0, prev: AuthCheck = NO_CREDENTIALS): AuthCheck | Promise<AuthCheck> {
+function checkCredentials(
+  reg: DigestPort, req: SipMessage, realm: string, header: CredentialsHeader, values: readonly string[], from = 0, prev: AuthCheck = NO_CREDENTIALS,
+): AuthCheck | Promise<AuthCheck> {
   let last = prev;
   // The body matters only for qop=auth-int; REGISTERs have none.
   const body = req.body.length === 0 ? '' : req.body.toString('utf8');
   for (let i = from; i < values.length; i++) {
     const r = reg.auth.verify({ credentials: values[i] as string, method: req.method, realm, requestUri: req.uriText, uriEquals: messageUriEquals, body });
     if (typeof (r as Promise<unknown>).then === 'function') {
-      return (r as Promise<VerifyResult>).then((v) => (v.ok ? authorized(v) : checkCredentials(reg, req, realm, values, i + 1, refused(v))));
+      return (r as Promise<VerifyResult>).then((v) => (v.ok ? authorized(v, header, i) : checkCredentials(reg, req, realm, header, values, i + 1, refused(v))));
     }
     const v = r as VerifyResult;
-    if (v.ok) return authorized(v);
+    if (v.ok) return authorized(v, header, i);
     last = refused(v);
   }
   return last;
 }
 
-type VerifyResult = Awaited<ReturnType<RegistrarService['auth']['verify']>>;
+type VerifyResult = Awaited<ReturnType<DigestAuthenticator['verify']>>;
 
-function authorized(v: VerifyResult & { ok: true }): AuthCheck {
-  return { ok: true, username: v.value.username, realm: v.value.realm };
+/** Success, naming the line that verified (the nth of `header`) for consumeCredentials. */
+function authorized(v: VerifyResult & { ok: true }, header: CredentialsHeader, nth: number): AuthCheck {
+  return { ok: true, username: v.value.username, realm: v.value.realm, header, nth };
 }
 
 function refused(v: VerifyResult & { ok: false }): AuthCheck {
@@ -88,13 +95,14 @@ function refused(v: VerifyResult & { ok: false }): AuthCheck {
 }
 
 /** The script's digest-auth port: credentials from Authorization (REGISTER) or Proxy-Authorization. */
-export function authPortOf(reg: RegistrarService, configuredRealm: string): AuthPort {
+export function authPortOf(reg: DigestPort, configuredRealm: string): AuthPort {
   return {
     check(req: SipMessage, realm: string) {
-      const values = req.getAll(req.method === 'REGISTER' ? 'Authorization' : 'Proxy-Authorization');
+      const header = req.method === 'REGISTER' ? 'Authorization' : 'Proxy-Authorization';
+      const values = req.getAll(header);
       // The first REGISTER of every digest exchange has no credentials: answered without a promise.
       if (values.length === 0) return NO_CREDENTIALS;
-      return checkCredentials(reg, req, realm, values);
+      return checkCredentials(reg, req, realm, header, values);
     },
     challenge(kind: 'www' | 'proxy', realm: string, stale: boolean) {
       const c = reg.auth.challenge(kind, realm, stale);

@@ -281,6 +281,16 @@ export interface RequestContext<V extends VarShape = AnyVars> extends BaseContex
     challenge(realm?: string, stale?: boolean): void;
     /** check() and, when it fails, challenge() (or 400/403): resolves true when the request may go on; always true for ACK and CANCEL, which cannot be challenged (OpenSIPS www/proxy_authorize). */
     authorize(realm?: string): Promise<boolean>;
+    /**
+     * OpenSIPS/Kamailio consume_credentials(): the Authorization (REGISTER) or Proxy-Authorization
+     * line that the last successful check() or authorize() of this request verified is left out of
+     * the forwarded request — every branch relayed afterwards, failover and failure-handler relays
+     * included — so the next hop does not get credentials meant for us. Other lines stay: another
+     * realm's credentials are not ours to remove (RFC 3261 §22.3). False, and nothing removed, when
+     * no check of this request succeeded (none made, all failed, or authorize() let an ACK or
+     * CANCEL on unchecked), or when the verified line was already consumed.
+     */
+    consumeCredentials(): boolean;
   };
   readonly cluster: ClusterApi;
   /** The node's ban list (`banList:` in the node config); `enabled` is false without one. */

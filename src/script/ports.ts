@@ -62,6 +62,8 @@ export interface ProxyRequestPort {
   readonly sendSocket: string | undefined;
   addHeader(name: string, value: string): void;
   removeHeader(name: string): void;
+  /** Removes one header line of the received message (msg.indexOf's index) from the forwarded request; its other lines stay. */
+  removeHeaderLine(index: number): void;
   /** The caller CANCELled this INVITE (OpenSIPS t_was_cancelled()). */
   readonly cancelled: boolean;
   /** OpenSIPS fix_nated_contact on the forwarded request; false when it has no SIP Contact. */
@@ -109,8 +111,16 @@ export interface RegistrarPort {
   aorOf(aorOrUri: string): string;
 }
 
-/** A digest check's verdict and, on failure, what the script's authorize() answers. */
-export type AuthCheck = AuthResult & { action?: 'challenge' | 'stale' | 'bad-request' };
+/**
+ * A digest check's verdict and, on failure, what the script's authorize() answers; on success,
+ * which credentials verified, for consumeCredentials: the header, and which of its lines (0: the
+ * first with that name) — one credentials value a line (RFC 3261 §20.28).
+ */
+export type AuthCheck = AuthResult & {
+  action?: 'challenge' | 'stale' | 'bad-request';
+  header?: 'Authorization' | 'Proxy-Authorization';
+  nth?: number;
+};
 
 export interface AuthPort {
   /** The verdict on the request's credentials; synchronous when there is nothing to look up (no credentials). */

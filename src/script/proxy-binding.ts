@@ -63,6 +63,7 @@ class ProxyRequestAdapter implements ProxyRequestPort {
   get sendSocket(): string | undefined { return this.pr.sendSocket; }
   addHeader(name: string, value: string): void { this.pr.addHeader(name, value); }
   removeHeader(name: string): void { this.pr.removeHeader(name); }
+  removeHeaderLine(index: number): void { this.pr.removeHeaderLine(index); }
   fixNatedContact(uriParams?: string): boolean { return this.pr.fixNatedContact(uriParams); }
   fixNatedSdp(opts?: SdpFixOptions): boolean { return this.pr.fixNatedSdp(opts); }
   addContactAlias(): boolean { return this.pr.addContactAlias(); }

@@ -245,18 +245,47 @@ class LocationFacade implements NonNullable<RequestContext['location']> {
 }
 
 class AuthFacade implements NonNullable<RequestContext['auth']> {
+  /**
+   * The last successful check of this request, until consumeCredentials took its line out. Kept
+   * here, not in the context: a request that never touches ctx.auth carries no such field. A failed
+   * check leaves it, as OpenSIPS keeps the credentials it marked authorized.
+   */
+  private verified: AuthCheck | undefined = undefined;
+
   constructor(private readonly ctx: ScriptRequestContext) {}
 
   check(realm?: string): Promise<AuthResult> {
     try {
       const r = this.ctx.checkAuth(realm);
-      return isPromise(r) ? r : Promise.resolve(r);
+      return isPromise(r) ? r.then((v) => this.noted(v)) : Promise.resolve(this.noted(r));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
   challenge(realm?: string, stale = false): void { this.ctx.challenge(realm, stale); }
+
+  /**
+   * OpenSIPS/Kamailio consume_credentials(): the line the last successful check verified leaves the
+   * forwarded request, and nothing else: other realms' credentials are not ours to remove (RFC 3261
+   * §22.3). False when no check succeeded (OpenSIPS returns an error then), or its line already went.
+   */
+  consumeCredentials(): boolean {
+    const v = this.verified;
+    if (v === undefined || v.header === undefined || v.nth === undefined) return false;
+    this.verified = undefined;
+    const pr = this.ctx.pr;
+    let line = pr.msg.indexOf(v.header);
+    for (let k = 0; k < v.nth && line >= 0; k++) line = pr.msg.indexOf(v.header, line + 1);
+    if (line < 0) return false;
+    pr.removeHeaderLine(line);
+    return true;
+  }
+
+  private noted(r: AuthCheck): AuthCheck {
+    if (r.ok) this.verified = r;
+    return r;
+  }
 
   authorize(realm?: string): Promise<boolean> {
     // OpenSIPS pre_auth: ACK and CANCEL are always authorized. Neither can be challenged: an ACK
@@ -275,7 +304,10 @@ class AuthFacade implements NonNullable<RequestContext['auth']> {
   }
 
   private decide(r: AuthCheck, realm: string | undefined): boolean {
-    if (r.ok) return true;
+    if (r.ok) {
+      this.verified = r;
+      return true;
+    }
     const action = r.action;
     if (action === 'bad-request') this.ctx.pr.reply(400, `Bad Request (${r.reason})`);
     else this.ctx.challenge(realm, action === 'stale');

@@ -49,6 +49,7 @@ class FakeRequest implements ProxyRequestPort {
   setSendSocket(socket: string | undefined): void { this.sendSocket = socket; }
   addHeader(): void {}
   removeHeader(): void {}
+  removeHeaderLine(): void {}
   fixNatedContact(): boolean { return false; }
   fixNatedSdp(): boolean { return false; }
   addContactAlias(): boolean { return false; }
