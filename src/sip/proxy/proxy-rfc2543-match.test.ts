@@ -31,3 +31,27 @@ test('§9.2/§17.2.3 RFC 2543 fallback: a CANCEL with the single top Via finds t
   assert.equal(s.filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 1, '487 for the INVITE');
   assert.equal(s.filter((x) => x.msg.isRequest && x.msg.method === 'CANCEL' && x.msg.topVia.branch === inv.topVia.branch).length, 1, 'CANCEL of our branch');
 });
+
+test('§17.2.3 RFC 2543 fallback: an ACK whose To tag is not that of our final is the end-to-end ACK of a 2xx that raced it (here the callee\'s 200 after the CANCEL\'s 487), and is forwarded, not absorbed', () => {
+  const h = harness();
+  const acks: string[] = [];
+  h.proxy.onRequest = (pr) => {
+    if (pr.msg.method === 'ACK') { acks.push(pr.msg.to.tag ?? ''); pr.forwardStateless(); return; }
+    pr.relay();
+  };
+  h.recv(request({ via: TWO_VIAS }));
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.recv(request({ method: 'CANCEL', via: TOP_ONLY }));
+  const tag487 = only(h.take(), isRes(487)).msg.to.tag;
+  assert.ok(tag487 !== undefined);
+  h.answer(inv, 200, 'OK', { toTag: 'callee' });
+  assert.equal(only(h.take(), isRes(200)).msg.to.tag, 'callee', '§16.7 step 5: the 2xx goes up');
+  // An RFC 2543 UA ACKs the 2xx with the INVITE's Via (no branch), here to the same Request-URI.
+  h.recv(request({ method: 'ACK', via: TOP_ONLY, toTag: 'callee' }));
+  assert.equal(only(h.take(), isReq('ACK')).target.address, '192.0.2.20', 'the ACK of the 2xx reaches the callee');
+  h.recv(request({ method: 'ACK', via: TOP_ONLY, toTag: tag487 }));
+  assert.equal(h.take().length, 0, 'the ACK of our 487 is still absorbed');
+  assert.deepEqual(acks, ['callee']);
+});
+

@@ -6,7 +6,7 @@
  */
 import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
-import { DERIVED_TAG_LENGTH, deriveToTag, isRfc3261Branch, ownString, prepareHeaders, type SipMessage } from '../message/index.ts';
+import { DERIVED_TAG_LENGTH, deriveToTag, isRfc3261Branch, ownString, parseMessage, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
 import { AcceptedInvite, CompactStates } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
@@ -174,7 +174,8 @@ export class SipProxy {
   private receiveAck(msg: SipMessage, src: SipSource): void {
     const key = keyOf(msg, 'INVITE');
     const t = this.env.servers.get(key);
-    if (t instanceof ProxyTransaction && t.server instanceof ServerInviteTransaction && t.server.state !== 'accepted') {
+    if (t instanceof ProxyTransaction && t.server instanceof ServerInviteTransaction && t.server.state !== 'accepted'
+      && (isRfc3261Branch(msg.topVia.branch) || acksOurFinal(t.server, msg))) {
       t.server.receiveAck();
       return;
     }
@@ -246,6 +247,19 @@ export class SipProxy {
     if (r !== undefined && typeof r.then === 'function') r.then(() => unhandled(pr), () => scriptFailed(pr));
     else unhandled(pr);
   }
+}
+
+/**
+ * §17.2.3 RFC 2543 fallback: an ACK matches the INVITE's transaction only when its To tag is that of
+ * the response the transaction sent; the key leaves the tag out (the INVITE had none). An ACK with
+ * another tag acknowledges a 2xx forwarded after that final (one that raced a CANCEL or a 6xx,
+ * §16.7 step 5): it is end to end and goes on. The final is parsed only here, for RFC 2543 peers.
+ */
+function acksOurFinal(server: ServerInviteTransaction, ack: SipMessage): boolean {
+  const final = server.nonSuccessFinal;
+  if (final === undefined) return true;
+  const r = parseMessage(final, { framing: 'stream' });
+  return !r.ok || r.value.to.tag === ack.to.tag;
 }
 
 /** End of the script without a decision: OpenSIPS drops the request. */

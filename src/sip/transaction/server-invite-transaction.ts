@@ -41,6 +41,11 @@ export class ServerInviteTransaction {
     this.intervalG = policy.t1Ms;
   }
 
+  /** The 300–699 final sent (Completed, Confirmed): an RFC 2543 ACK must carry its To tag (§17.2.3). */
+  get nonSuccessFinal(): Buffer | undefined {
+    return this.finalStatus >= 300 ? this.lastResponse : undefined;
+  }
+
   /** A retransmission of the INVITE arrived (§17.2.1: resend the most recent response). */
   receiveRetransmission(): void {
     if ((this.state === 'proceeding' || this.state === 'completed') && this.lastResponse !== undefined) {
