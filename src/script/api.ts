@@ -255,7 +255,9 @@ export interface RequestContext<V extends VarShape = AnyVars> extends BaseContex
   /** True when this request has a To tag (in-dialog). */
   readonly inDialog: boolean;
   /**
-   * OpenSIPS t_was_cancelled(): the caller CANCELled this INVITE, which was answered 487 at once.
+   * OpenSIPS t_was_cancelled(): the caller CANCELled this INVITE: answered 487 at once when not yet
+   * relayed, else its branches are cancelled and their final (the callee's 487, or a 2xx that raced
+   * the CANCEL) goes up (RFC 3261 §16.10).
    * A handler that awaited something (a cluster query, a database) can stop here; relay() after it
    * starts nothing and resolves `{ result: 'cancelled' }`. The failure handler does not run for a
    * cancelled INVITE (OpenSIPS runs failure_route with t_was_cancelled() true).

@@ -222,6 +222,27 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     else this.cancelState = 'wanted';
   }
 
+  /**
+   * The caller CANCELled (§16.10): with a provisional response the branch is CANCELled and waits for
+   * its final. Without one it cannot be yet (§9.1): it stops retransmitting and ends now as a local
+   * 487 (Kamailio cancel_b_method 0), a late provisional still gets its CANCEL and a late 2xx still
+   * goes up (§16.7 step 5); forgotten after 64·T1 as after timer C. A CANCELled branch whose next
+   * hop sends no final within 64·T1 ends as a local 487 (§9.1: the client "SHOULD then consider the
+   * original transaction cancelled"), not at timer C minutes later.
+   */
+  cancelForCaller(): void {
+    if (this.status !== 0 || !this.isInvite || this.tx === undefined) return;
+    if (this.provisional) {
+      this.cancel();
+      this.env.timers.after(sixtyFourT1(this.env.policy), () => { if (this.status === 0) this.finishLocally(487, 'Request Terminated'); });
+      return;
+    }
+    this.cancelState = 'wanted';
+    if (this.tx instanceof ClientInviteTransaction) this.tx.stopRetransmissions();
+    this.finishLocally(487, 'Request Terminated');
+    this.env.timers.after(sixtyFourT1(this.env.policy), () => this.onTerminated());
+  }
+
   private sendCancel(): void {
     this.cancelState = 'sent';
     const env = this.env;

@@ -20,7 +20,7 @@ test('§17.2.3 RFC 2543 fallback: the ACK of our 486 (single top Via) matches th
   assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 486).length, 0, 'timer G stopped: no 486 retransmission after the ACK');
 });
 
-test('§9.2/§17.2.3 RFC 2543 fallback: a CANCEL with the single top Via finds the INVITE and gets 200 + 487', () => {
+test('§9.2/§17.2.3 RFC 2543 fallback: a CANCEL with the single top Via finds the INVITE, which gets the callee\'s 487', () => {
   const h = harness();
   h.recv(request({ via: TWO_VIAS }));
   const inv = only(h.take(), isReq('INVITE')).msg;
@@ -28,11 +28,13 @@ test('§9.2/§17.2.3 RFC 2543 fallback: a CANCEL with the single top Via finds t
   h.take();
   h.recv(request({ method: 'CANCEL', via: TOP_ONLY }));
   const s = h.take();
-  assert.equal(s.filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 1, '487 for the INVITE');
+  assert.equal(s.filter((x) => !x.msg.isRequest && x.msg.status === 200 && x.msg.cseq.method === 'CANCEL').length, 1, '200 for the CANCEL');
   assert.equal(s.filter((x) => x.msg.isRequest && x.msg.method === 'CANCEL' && x.msg.topVia.branch === inv.topVia.branch).length, 1, 'CANCEL of our branch');
+  h.answer(inv, 487, 'Request Terminated');
+  assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 1, '487 for the INVITE');
 });
 
-test('§17.2.3 RFC 2543 fallback: an ACK whose To tag is not that of our final is the end-to-end ACK of a 2xx that raced it (here the callee\'s 200 after the CANCEL\'s 487), and is forwarded, not absorbed', () => {
+test('§17.2.3 RFC 2543 fallback: an ACK whose To tag is not that of our final is the end-to-end ACK of a 2xx that raced it (here the callee\'s 200 after our 487 to a CANCEL that came before any provisional), and is forwarded, not absorbed', () => {
   const h = harness();
   const acks: string[] = [];
   h.proxy.onRequest = (pr) => {
@@ -41,7 +43,7 @@ test('§17.2.3 RFC 2543 fallback: an ACK whose To tag is not that of our final i
   };
   h.recv(request({ via: TWO_VIAS }));
   const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
+  // No provisional yet: the branch cannot be CANCELled (§9.1) and ends as our own 487.
   h.recv(request({ method: 'CANCEL', via: TOP_ONLY }));
   const tag487 = only(h.take(), isRes(487)).msg.to.tag;
   assert.ok(tag487 !== undefined);

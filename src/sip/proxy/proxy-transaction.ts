@@ -188,12 +188,18 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     return true;
   }
 
-  /** §16.10: 200 to the CANCEL is the caller's; here the INVITE gets 487 and every branch a CANCEL. */
+  /**
+   * §16.10 (the 200 to the CANCEL is the caller's): every pending branch is cancelled, and the
+   * INVITE's final is chosen from the branches' finals as ever (§16.7): the callee's 487, or a 2xx
+   * that raced the CANCEL, which then goes up as the answer rather than after a 487 of ours (as
+   * OpenSIPS/Kamailio relay). 487 at once while no branch is pending (the script has not relayed).
+   */
   receiveCancel(): void {
     if (this.finalStatus !== 0) return;
     this.cancelled = true;
     this.groups.length = 0;
-    this.reply(487, 'Request Terminated');
+    if (!this.branches.some((b) => b.status === 0)) { this.reply(487, 'Request Terminated'); return; }
+    for (const b of this.branches) b.cancelForCaller();
   }
 
   /**
@@ -459,7 +465,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     if (this.groups.length > 0) this.groups.length = 0;
     this.cancelPending();
     for (const b of this.branches) b.plan?.done();
-    this.outcome = { result: this.cancelled ? 'cancelled' : result, status };
+    this.outcome = { result: this.cancelled && status >= 300 ? 'cancelled' : result, status };
     this.settle?.(this.outcome);
     if (!this.isInvite) { if (this.branches.every((b) => b.status !== 0)) this.compact(); } else if (status < 300) this.compactAccepted();
   }
@@ -529,7 +535,7 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     // The bound holds however the hook was armed: re-armed by relay() below, or armed anew for each
     // round by the script (RelayOptions onFailure, the routes' failure given back by a relay with
     // onReply), which would otherwise fork serially without end (OpenSIPS stops at max_branches).
-    if (hook === undefined || this.failureRounds >= MAX_FAILURE_ROUNDS) { this.sendBest(best, finals); return; }
+    if (hook === undefined || this.cancelled || this.failureRounds >= MAX_FAILURE_ROUNDS) { this.sendBest(best, finals); return; }
     // One-shot, as OpenSIPS t_on_failure; relay() from inside the hook arms it again (see relay).
     this.hooks.onFailure = undefined;
     this.runningFailureHook = hook;

@@ -54,7 +54,7 @@ test('§17.2.3 a non-2xx final: the branch is ACKed hop by hop, the 486 goes up,
   assert.equal(h.stat('tm:4xx_transactions'), 1);
 });
 
-test('§16.10 CANCEL of a pending INVITE → 200 + 487 + CANCEL downstream', () => {
+test('§16.10 CANCEL of a pending INVITE → 200 + CANCEL downstream; the callee\'s 487 is the INVITE\'s final', () => {
   const h = harness();
   h.recv(request());
   const inv = only(h.take(), isReq('INVITE')).msg;
@@ -63,16 +63,49 @@ test('§16.10 CANCEL of a pending INVITE → 200 + 487 + CANCEL downstream', () 
   h.recv(request({ method: 'CANCEL' }));
   const s = h.take();
   assert.equal(only(s, (m) => !m.isRequest && m.cseq.method === 'CANCEL').msg.status, 200);
-  assert.equal(only(s, (m) => !m.isRequest && m.cseq.method === 'INVITE').msg.status, 487);
+  assert.equal(s.filter((x) => !x.msg.isRequest && x.msg.cseq.method === 'INVITE').length, 0, 'no 487 of ours while the branch may still answer');
   const c = only(s, isReq('CANCEL'));
   assert.equal(c.msg.topVia.branch, inv.topVia.branch, '§9.1: same branch as the request it cancels');
   assert.equal(c.msg.uriText, inv.uriText);
   assert.equal(c.msg.cseq.seq, inv.cseq.seq);
   assert.equal(c.target.address, CALLEE_IP);
-  // Downstream answers the CANCEL and the INVITE: nothing more goes upstream.
+  // Downstream answers the CANCEL and the INVITE: its 487 goes up (§16.7), ACKed hop by hop.
   h.answer(c.msg, 200, 'OK');
   h.answer(inv, 487, 'Request Terminated');
-  assert.deepEqual(h.take().map((x) => x.msg.method), ['ACK'], 'only the hop-by-hop ACK of the 487');
+  const after = h.take();
+  assert.equal(only(after, (m) => !m.isRequest && m.cseq.method === 'INVITE').msg.status, 487);
+  assert.equal(only(after, isReq('ACK')).target.address, CALLEE_IP);
+});
+
+test('§9.1: a CANCELled branch whose next hop sends no final within 64·T1 ends as a local 487 upstream (not at timer C)', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.recv(request({ method: 'CANCEL' }));
+  const c = only(h.take(), isReq('CANCEL'));
+  h.answer(c.msg, 200, 'OK');
+  h.clock.advance(31_000);
+  assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 0, 'still waiting for the callee\'s 487');
+  h.clock.advance(1_100);
+  // The 487 and, the caller not ACKing here, its timer G retransmissions.
+  const finals = h.take().filter((x) => !x.msg.isRequest && x.msg.cseq.method === 'INVITE');
+  assert.ok(finals.length >= 1 && finals.every((x) => x.msg.status === 487), finals.map((x) => x.msg.status).join());
+});
+
+test('§16.10 + §16.7 step 5: a 200 that races the CANCEL is the INVITE\'s final, and no 487 goes up before or after it', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  h.recv(request({ method: 'CANCEL' }));
+  h.take();
+  h.answer(inv, 200, 'OK');
+  const up = h.take().filter((x) => !x.msg.isRequest && x.msg.cseq.method === 'INVITE');
+  assert.deepEqual(up.map((x) => x.msg.status), [200]);
+  h.clock.advance(40_000);
+  assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 0);
 });
 
 test('§9.1 a branch without a provisional response is CANCELled once its first provisional arrives', () => {
