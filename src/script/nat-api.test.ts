@@ -130,3 +130,25 @@ test('ctx.nat: fixContact after addContactAlias says false and the alias stays, 
   assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070;alias=198.51.100.9~41000~1>');
   assert.deepEqual(seen, ['INVITE alias true fix false', 'reply 200 alias true fix false']);
 });
+
+test('reply handler: a 2xx of a second dialog on the same branch, after the call was answered, runs it too, with the request\'s vars; a retransmission does not', () => {
+  const seen: string[] = [];
+  const h = run(defineRoutes({
+    request(_req, ctx) { ctx.vars.set('leg', 'a'); void ctx.relay(); },
+    reply(res, ctx) {
+      seen.push(`${res.status} ${res.to.tag} ${String(ctx.vars.get('leg'))} ${ctx.req.method}`);
+      ctx.nat.fixContact();
+    },
+  }));
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  const callee = { proto: 'udp' as const, remoteAddress: '198.51.100.9', remotePort: 41000, localAddress: PROXY_IP, localPort: 5060 };
+  const ok = (tag: string) => Buffer.from(buildResponse(inv, 200, 'OK', { toTag: tag, headers: [['Contact', `<sip:${tag}@10.1.1.20:5070>`]] }).bytes);
+  h.core.receive(ok('d1'), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:d1@198.51.100.9:41000>');
+  h.core.receive(ok('d2'), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:d2@198.51.100.9:41000>');
+  h.core.receive(ok('d2'), callee);
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:d2@198.51.100.9:41000>');
+  assert.deepEqual(seen, ['200 d1 a INVITE', '200 d2 a INVITE']);
+});

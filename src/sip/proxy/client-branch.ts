@@ -10,12 +10,13 @@ import { ownString, parseMessage, type SipMessage } from '../message/index.ts';
 import {
   ClientInviteTransaction, ClientNonInviteTransaction, clientKey, sixtyFourT1, type ClientTxUser, type TxWire,
 } from '../transaction/index.ts';
-import { AcceptedBranch, CompletedBranch } from './completed-replies.ts';
+import { AcceptedBranch, CompletedBranch, ReplyHooksLease } from './completed-replies.ts';
 import type { FailoverPlan } from './failover-plan.ts';
 import type { ResponseEdits } from './forward-builder.ts';
 import { buildCancel, buildNon2xxAck } from './hop-requests.ts';
 import type { ClientMatch, ProxyEnv } from './proxy-env.ts';
 import type { BranchInfo, ProxyListener } from './proxy-types.ts';
+import type { ReplyObserver } from './reply-hooks.ts';
 import { isReliable, type SendWatcher, type SipSource, type SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
 
@@ -195,13 +196,24 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     return tx.state === 'completed' && !this.wire.reliable;
   }
 
-  /** Hands the client transaction's last state to a compact entry (completed-replies.ts); see `compactable`. */
-  compact(upstream: SipTarget): void {
+  /**
+   * Hands the client transaction's last state to a compact entry (completed-replies.ts); see
+   * `compactable`. `observe`: the transaction's reply observer, which an Accepted branch keeps with
+   * its reply hook for the 2xx of a new dialog.
+   */
+  compact(upstream: SipTarget, observe?: ReplyObserver): void {
     const tx = this.tx;
     const env = this.env;
     if (tx instanceof ClientInviteTransaction) {
       if (!tx.handOffAccepted()) return;
-      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters, this.replyEdits);
+      const e = new AcceptedBranch(this.key, env.clients, env.out, upstream, env.counters, this.replyEdits, env.replyHooks);
+      if (observe !== undefined || this.onReply !== undefined) {
+        // This branch is the hook's branch (the hooks hold the script's objects anyway);
+        // this.response is the 2xx it went Accepted with.
+        const lease = new ReplyHooksLease(this.key, env.replyHooks, this, observe, this.onReply, this.response?.to.tag);
+        env.replyHooks.set(this.key, lease);
+        env.hookLeases.hold(lease);
+      }
       env.clients.set(this.key, e);
       env.completed.hold(e);
     } else if (tx !== undefined) {

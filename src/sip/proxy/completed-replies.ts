@@ -21,11 +21,14 @@
  */
 import { ByteSlabs } from '../../lib/byte-slabs.ts';
 import type { TimerHandle, Timers } from '../../lib/time.ts';
-import type { SipMessage } from '../message/index.ts';
+import { ownString, type SipMessage } from '../message/index.ts';
 import { stripTopVia, type ResponseEdits } from './forward-builder.ts';
+import type { ReplyHook } from './client-branch.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { ClientMatch, ServerMatch } from './proxy-env.ts';
-import type { SipOutput, SipTarget } from './sip-source.ts';
+import type { BranchInfo } from './proxy-types.ts';
+import { runReplyHooks, type ReplyObserver } from './reply-hooks.ts';
+import type { SipOutput, SipSource, SipTarget } from './sip-source.ts';
 
 /** Bucket width: 1/32 of the lifetime (1 s for 64·T1 with T1 = 500 ms) keeps the overshoot small. */
 const BUCKETS_PER_LIFETIME = 32;
@@ -66,21 +69,83 @@ export class AcceptedInvite implements ServerMatch, CompactEntry {
  * RFC 6026 §8.4 Accepted (INVITE client transaction after a 2xx): a retransmitted 2xx is passed up,
  * and the proxy forwards it upstream without its top Via (§16.7 step 5: every 2xx goes up).
  * Other responses are absorbed.
+ *
+ * A 2xx with another To tag is a new dialog (a forking proxy downstream, RFC 3261 §13.2.2.4), not
+ * a retransmission: while the branch's hooks are kept (ReplyHooksLease) it runs the script's
+ * observer and reply hook as the branch's first 2xx did, and its own retransmissions get what the
+ * hook changed in it. A retransmission of a 2xx already forwarded gets its dialog's edits again
+ * without the hook.
  */
 export class AcceptedBranch implements ClientMatch, CompactEntry {
+  /** Dialogs whose first 2xx came after the branch's own first, with what the hook changed in each. */
+  private later: LaterDialog[] | undefined = undefined;
+
   constructor(
     readonly key: string, readonly table: Table,
     private readonly out: SipOutput, private readonly upstream: SipTarget, private readonly counters: ProxyCounters,
     /** What the reply hook changed in the first 2xx (fix_nated_contact / _sdp): its retransmissions get it too. */
-    private readonly edits: ResponseEdits | undefined = undefined,
+    private readonly edits: ResponseEdits | undefined,
+    /** The branches' hooks by this entry's key, while leased (absent: the branch had none). */
+    private readonly leases: ReadonlyMap<string, ReplyHooksLease>,
   ) {}
 
-  receive(res: SipMessage): void {
+  receive(res: SipMessage, src?: SipSource): void {
     if (res.status < 200 || res.status >= 300) return;
     this.counters.fwdReplies.inc();
-    const e = this.edits;
-    this.out.send(this.upstream, stripTopVia(res, undefined, e !== undefined && e.toTag === res.to.tag ? e : undefined));
+    this.out.send(this.upstream, stripTopVia(res, undefined, this.editsFor(res, src)));
   }
+
+  private editsFor(res: SipMessage, src: SipSource | undefined): ResponseEdits | undefined {
+    const tag = res.to.tag;
+    const e = this.edits;
+    if (e !== undefined && e.toTag === tag) return e;
+    const later = this.later;
+    if (later !== undefined) for (const d of later) if (d.toTag === tag) return d.edits;
+    // Only a branch with hooks has a lease (one map look-up for a 2xx without edits otherwise).
+    const lease = this.leases.size === 0 ? undefined : this.leases.get(this.key);
+    if (lease === undefined || tag === lease.toTag) return undefined;
+    // A new dialog: the hook reads where this response came from (fix_nated_contact).
+    const b = lease.branch;
+    b.responseSource = src;
+    const edits = runReplyHooks(lease.observe, lease.hook, res, b, this.counters);
+    (this.later ??= []).push({ toTag: tag === undefined ? undefined : ownString(tag), edits });
+    return edits;
+  }
+}
+
+/**
+ * The script's hooks of a branch compacted in Accepted, for the 2xx of a new dialog
+ * (AcceptedBranch), kept in their own map for T4 (5 s), as long as OpenSIPS and Kamailio keep a
+ * transaction after its final (tm wt_timer, 5 s): a later 2xx matches no transaction there and goes
+ * on without the branch's onreply_route. The hooks hold the script's objects for the request (its
+ * context, the request, the transaction), which compaction frees for the rest of timer M's 32 s.
+ */
+export class ReplyHooksLease implements CompactEntry {
+  /** To tag of the 2xx the branch went Accepted with: a 2xx with it is no new dialog. */
+  readonly toTag: string | undefined;
+
+  constructor(
+    readonly key: string, readonly table: Table,
+    /** The branch as the hook sees it; its source is set to that of the response at hand. */
+    readonly branch: HookedBranch,
+    readonly observe: ReplyObserver | undefined,
+    readonly hook: ReplyHook | undefined,
+    toTag: string | undefined,
+  ) {
+    // Of its own: a slice would keep the whole 2xx's header text for the lease's life.
+    this.toTag = toTag === undefined ? undefined : ownString(toTag);
+  }
+}
+
+/** A dialog whose first 2xx a compacted branch forwarded after its own first. */
+interface LaterDialog {
+  readonly toTag: string | undefined;
+  readonly edits: ResponseEdits | undefined;
+}
+
+/** The branch the hook is given, whose source is that of the response at hand. */
+export interface HookedBranch extends BranchInfo {
+  responseSource: SipSource | undefined;
 }
 
 /** §17.1.2.2 Completed (non-INVITE client transaction): "any retransmissions of the final response ... are absorbed". */

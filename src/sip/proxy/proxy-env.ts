@@ -5,7 +5,7 @@
 import type { Random, Timers } from '../../lib/time.ts';
 import type { PreparedHeaders, SipMessage } from '../message/index.ts';
 import type { TimerPolicy } from '../transaction/index.ts';
-import type { CompactStates } from './completed-replies.ts';
+import type { CompactStates, ReplyHooksLease } from './completed-replies.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
@@ -49,6 +49,10 @@ export interface ProxyEnv {
   readonly completed: CompactStates;
   /** Non-INVITE client transactions Completed over UDP (timer K = T4), kept compact. */
   readonly lingering: CompactStates;
+  /** The script's hooks of INVITE branches compacted in Accepted, by client key, for a new dialog's 2xx. */
+  readonly replyHooks: Map<string, ReplyHooksLease>;
+  /** Holds `replyHooks` entries for T4 (OpenSIPS/Kamailio tm wt_timer); not transactions, so not counted. */
+  readonly hookLeases: CompactStates;
   /** To tags of stateless non-2xx finals to INVITE that are not derived, for absorbing their ACKs. */
   readonly statelessTags: StatelessReplyTags;
 }

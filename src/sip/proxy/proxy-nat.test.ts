@@ -86,7 +86,7 @@ test('without a fix the reply hook changes nothing in the response that goes ups
   assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:bob@10.1.1.20:5070>');
 });
 
-test('after compaction, a 2xx of another dialog on the same branch (a forking proxy downstream) keeps its own Contact', () => {
+test('after compaction, a 2xx of another dialog on the same branch (a forking proxy downstream) gets its own Contact fixed by the hook, not the first dialog\'s', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => {
     pr.onReply = contactFix;
@@ -100,7 +100,7 @@ test('after compaction, a 2xx of another dialog on the same branch (a forking pr
   h.core.receive(Buffer.from(first.bytes), from);
   assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:desk@198.51.100.9:41000>');
   h.core.receive(Buffer.from(second.bytes), from);
-  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:mobile@10.8.8.8:5070>', 'not the first dialog\'s fixed Contact');
+  assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:mobile@198.51.100.9:41000>', 'its own Contact, fixed: not the first dialog\'s');
   h.core.receive(Buffer.from(first.bytes), from);
   assert.equal(only(h.take(), isRes(200)).msg.get('Contact'), '<sip:desk@198.51.100.9:41000>', 'the first 2xx retransmitted keeps its fix');
 });

@@ -20,6 +20,7 @@ import type { ProxyEnv, ServerMatch } from './proxy-env.ts';
 import type { BestResponse, ProxyListener, RelayOptions, RelayOutcome, RelayTarget, ReplyOptions } from './proxy-types.ts';
 import { DEFAULT_RECURSED_TARGETS, MAX_RECURSED_TARGETS, redirectPlan } from './redirect-targets.ts';
 import { RelayResult, type OutcomeSource } from './relay-result.ts';
+import { runReplyHooks } from './reply-hooks.ts';
 import { outboundListener } from './send-socket.ts';
 import type { SipSource, SipTarget } from './sip-source.ts';
 import { TargetWire } from './target-wire.ts';
@@ -393,12 +394,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     let edits: ResponseEdits | undefined;
     if (observe !== undefined || hook !== undefined) {
       // Made by the hook only when it changes something: no object per response otherwise.
-      try {
-        if (observe !== undefined) observe(res);
-        if (hook !== undefined) edits = hook(res, b) ?? undefined;
-      } catch { this.env.counters.dropReplies.inc(); }
+      edits = runReplyHooks(observe, hook, res, b, this.env.counters);
       // Kept for this branch's final: the best response is sent later, and a 2xx retransmitted
-      // after the transaction was compacted is forwarded without the hook (AcceptedBranch).
+      // after the transaction was compacted is forwarded with them, without the hook (AcceptedBranch).
       if (status >= 200) {
         if (edits !== undefined) edits.toTag = res.to.tag;
         b.replyEdits = edits;
@@ -493,8 +491,9 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
    * RFC 6026: after a 2xx the INVITE server transaction is Accepted for timer L and each answering
    * branch for timer M (64·T1 both). Once every branch is done and none needs its machine (a branch
    * Completed by a non-2xx must ACK retransmitted finals for timer D), these states move to compact
-   * entries (completed-replies.ts) and this object, the request and the script's objects are freed.
-   * A retransmitted 2xx then goes upstream without the script's reply hook. It is done only at the
+   * entries (completed-replies.ts) and this object, the request and the script's objects are freed
+   * (unless a branch keeps the script's hooks for a new dialog's 2xx: AcceptedBranch). A
+   * retransmitted 2xx then goes upstream without the script's reply hook. It is done only at the
    * 2xx itself (finished), so each entry lives the timer of the state it stands in for, from when
    * that state began (a forked call whose other branches end later keeps its machines instead).
    */
@@ -504,7 +503,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
     for (const b of this.branches) if (!b.compactable) return;
     if (!server.handOffAccepted()) return;
     this.replaceWith(new AcceptedInvite(this.key, this.env.servers));
-    for (const b of this.branches) b.compact(this.upstream);
+    // The observer goes with each branch: a 2xx of a new dialog there still runs it and the hook.
+    for (const b of this.branches) b.compact(this.upstream, this.hooks.observeReply);
     this.release();
   }
 

@@ -8,7 +8,7 @@ import type { CounterFactory } from '../../lib/counter.ts';
 import type { Random, Timers } from '../../lib/time.ts';
 import { DERIVED_TAG_LENGTH, deriveToTag, isRfc3261Branch, ownString, parseMessage, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
-import { AcceptedInvite, CompactStates } from './completed-replies.ts';
+import { AcceptedInvite, CompactStates, type ReplyHooksLease } from './completed-replies.ts';
 import { OwnAddresses } from './own-addresses.ts';
 import { ProxyCounters } from './proxy-counters.ts';
 import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
@@ -25,6 +25,7 @@ import { StatelessReplyTags } from './stateless-reply-tags.ts';
 import { defaultPort, viaWithReceived, type ReceivedParams } from './via-routing.ts';
 
 const AS_RECEIVED: ReceivedParams = { received: undefined, rport: undefined };
+const noCount = (): void => {};
 
 /** The routing script's entry point; a returned promise is awaited before the request counts as unhandled. */
 export type RequestHandler = (pr: ProxyRequest) => void | Promise<void>;
@@ -105,6 +106,8 @@ export class SipProxy {
       // Timer J over UDP, L and M are all 64·T1; K over UDP is T4 (RFC 3261 §17, RFC 6026).
       completed: new CompactStates(opts.timers, sixtyFourT1(policy), () => counters.inuse.dec()),
       lingering: new CompactStates(opts.timers, policy.t4Ms, () => counters.inuse.dec()),
+      replyHooks: new Map<string, ReplyHooksLease>(),
+      hookLeases: new CompactStates(opts.timers, policy.t4Ms, noCount),
       statelessTags: new StatelessReplyTags(opts.timers),
     };
     this.statelessRegister = opts.statelessRegisterReplies === true;
