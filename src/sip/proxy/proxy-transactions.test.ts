@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { buildResponse } from '../message/index.ts';
 import { CALLEE_IP, PROXY_IP, harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
 
 test('retransmitted INVITE over UDP answered from the transaction, not forwarded twice', () => {
@@ -106,6 +107,28 @@ test('§16.10 + §16.7 step 5: a 200 that races the CANCEL is the INVITE\'s fina
   assert.deepEqual(up.map((x) => x.msg.status), [200]);
   h.clock.advance(40_000);
   assert.equal(h.take().filter((x) => !x.msg.isRequest && x.msg.status === 487).length, 0);
+});
+
+test('§17.1.3 a response whose CSeq method is ACK does not match the INVITE branch of the same branch value: it neither answers the call nor cancels the other branches', () => {
+  const h = harness();
+  h.proxy.onRequest = (pr) => { pr.relay([{ uri: 'sip:bob@192.0.2.21' }, { uri: 'sip:bob@192.0.2.22' }], { parallel: true }); };
+  h.recv(request());
+  const sent = h.take().filter((x) => x.msg.isRequest && x.msg.method === 'INVITE');
+  assert.equal(sent.length, 2);
+  const inv = (sent[0] as (typeof sent)[0]).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.answer((sent[1] as (typeof sent)[0]).msg, 180, 'Ringing');
+  h.take();
+  // A "200 to ACK" with the INVITE's branch (no such response exists: ACK has none, §17.1.1.3).
+  const bogus = Buffer.from(buildResponse(inv, 200, 'OK', { toTag: 'b1' }).bytes).toString().replace('CSeq: 1 INVITE', 'CSeq: 1 ACK');
+  h.core.receive(Buffer.from(bogus), { proto: 'udp', remoteAddress: '192.0.2.21', remotePort: 5060, localAddress: PROXY_IP, localPort: 5060 });
+  const after = h.take();
+  assert.equal(after.filter((x) => isReq('CANCEL')(x.msg)).length, 0, 'the other branch is not cancelled');
+  assert.equal(h.stat('tm:2xx_transactions'), 0, 'the call is not answered by it');
+  h.answer(inv, 200, 'OK');
+  const s = h.take();
+  assert.equal(only(s, isRes(200)).msg.cseq.method, 'INVITE', 'the real 2xx still answers the call');
+  assert.equal(h.stat('tm:2xx_transactions'), 1);
 });
 
 test('§9.1 a branch without a provisional response is CANCELled once its first provisional arrives', () => {

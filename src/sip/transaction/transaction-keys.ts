@@ -7,7 +7,8 @@
  * Without the cookie (RFC 2543 peers), matching falls back to Request-URI, To tag, From tag,
  * Call-ID, CSeq number and the whole top Via; for an ACK the To tag is the one we sent.
  *
- * Client side (§17.1.3): a response matches by the branch we put in the top Via and the CSeq method.
+ * Client side (§17.1.3): a response matches by the branch we put in the top Via and the CSeq method
+ * (ACK included: it matches no INVITE there).
  */
 export const MAGIC_COOKIE = 'z9hG4bK';
 
@@ -41,6 +42,12 @@ export function inviteKeyForCancel(k: ServerKeyInput): string {
   return serverKey({ ...k, method: 'INVITE' });
 }
 
+/**
+ * §17.1.3: a response matches by its top Via branch and "the method parameter in the CSeq header
+ * field matches the method of the request that created the transaction". ACK creates none here and
+ * has no response, so CSeq ACK matches nothing (as in Kamailio's t_reply_matching); only the
+ * server side lets ACK find its INVITE (§17.2.3).
+ */
 export function clientKey(branch: string, cseqMethod: string): string {
-  return `${branch}\u0000${cseqMethod === 'ACK' ? 'INVITE' : cseqMethod}`;
+  return `${branch}\u0000${cseqMethod}`;
 }
