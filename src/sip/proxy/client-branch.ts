@@ -280,12 +280,13 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
   private onTimerC(): void {
     this.timerC = undefined;
     if (this.status !== 0) return;
-    // §16.8: with a provisional response the branch is CANCELled; either way it ends as a 408.
-    if (this.provisional) this.sendCancel();
-    else {
+    // §16.8: with a provisional response the branch is CANCELled; either way it ends as a 408. Once
+    // only: a branch the caller's CANCEL (or a 2xx elsewhere) already cancelled gets no second
+    // CANCEL transaction (OpenSIPS/Kamailio should_cancel_branch skips a branch with a local CANCEL).
+    if (!this.provisional) {
       this.cancelState = 'wanted'; // a late provisional response still gets its CANCEL
       if (this.tx instanceof ClientInviteTransaction) this.tx.stopRetransmissions();
-    }
+    } else if (this.cancelState !== 'sent') this.sendCancel();
     this.finishLocally(408, 'Request Timeout');
     // In 'proceeding' the INVITE client transaction has no timer left; if the CANCEL gets no
     // final response, forget the branch after 64·T1 so the table does not keep it.

@@ -187,6 +187,24 @@ test('Timer C → 408 upstream and a CANCEL to the ringing branch', () => {
   assert.equal(only(s, isReq('CANCEL')).target.address, CALLEE_IP);
 });
 
+test('§16.8 timer C on a branch already CANCELled (the caller\'s CANCEL) that never sent its 487: no second CANCEL (OpenSIPS/Kamailio should_cancel_branch cancels a branch once)', () => {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  h.recv(request({ method: 'CANCEL' }));
+  const c = only(h.take(), isReq('CANCEL'));
+  h.answer(c.msg, 200, 'OK');
+  h.recv(request({ method: 'ACK' })); // of our 487 (same branch, §17.1.1.3): ends its timer G
+  h.take();
+  h.clock.advance(182_000);
+  assert.deepEqual(h.take().map((x) => x.msg.isRequest ? x.msg.method : x.msg.status), [], 'nothing at timer C: the CANCEL went out already');
+  h.clock.advance(40_000);
+  assert.equal(h.proxy.clientTransactionCount, 0, 'the branch is forgotten 64·T1 after timer C');
+  assert.equal(h.stat('tm:inuse_transactions'), 0);
+});
+
 test('relay timeoutMs replaces timer C; a 183 restarts it (§16.7 step 2)', () => {
   const h = harness();
   h.proxy.onRequest = (pr) => { pr.relay(undefined, { timeoutMs: 5000 }); };
