@@ -246,12 +246,20 @@ export class ClientBranch implements BranchInfo, ClientTxUser<SipMessage>, Clien
     if (this.status !== 0 || !this.isInvite || this.tx === undefined) return;
     if (this.provisional) {
       this.cancel();
-      this.env.timers.after(sixtyFourT1(this.env.policy), () => { if (this.status === 0) this.finishLocally(487, 'Request Terminated'); });
+      this.env.timers.after(sixtyFourT1(this.env.policy), () => this.onCancelUnanswered());
       return;
     }
     this.cancelState = 'wanted';
     if (this.tx instanceof ClientInviteTransaction) this.tx.stopRetransmissions();
     this.finishLocally(487, 'Request Terminated');
+    this.env.timers.after(sixtyFourT1(this.env.policy), () => this.onTerminated());
+  }
+
+  /** 64·T1 after the caller's CANCEL went to a ringing branch and no final came (§9.1). */
+  private onCancelUnanswered(): void {
+    if (this.status !== 0) return;
+    this.finishLocally(487, 'Request Terminated');
+    // The INVITE client transaction in Proceeding has no timer left: forgotten 64·T1 later, as after timer C.
     this.env.timers.after(sixtyFourT1(this.env.policy), () => this.onTerminated());
   }
 
