@@ -24,6 +24,9 @@ export class ProxyCounters {
   readonly forcedSocketFallbacks: Counter;
   readonly udpToTcpRequests: Counter;
   readonly largeRequestsOverUdp: Counter;
+  readonly local2xxRetransmissions: Counter;
+  readonly local2xxAcks: Counter;
+  readonly local2xxNoAck: Counter;
 
   constructor(c: CounterFactory) {
     this.uasTransactions = c.counter('tm:UAS_transactions', 'server transactions created');
@@ -43,6 +46,9 @@ export class ProxyCounters {
     this.pathRoutedBranches = c.counter('tm:path_routed_branches', 'branches sent along a registered contact\'s Path (RFC 3327)');
     this.udpToTcpRequests = c.counter('core:udp_to_tcp_requests', 'requests over 1300 bytes forwarded by TCP instead of UDP (sip.udpToTcpOnLargeRequests, RFC 3261 §18.1.1)');
     this.largeRequestsOverUdp = c.counter('core:large_requests_over_udp', 'requests over 1300 bytes forwarded by UDP although sip.udpToTcpOnLargeRequests is on: no TCP listener suits the destination');
+    this.local2xxRetransmissions = c.counter('tm:local_2xx_retransmissions', 'retransmissions of 2xx responses this node sent to an INVITE over UDP, until their ACK (RFC 3261 §13.3.1.4)');
+    this.local2xxAcks = c.counter('tm:local_2xx_acks', 'ACKs of 2xx responses this node sent to an INVITE over UDP, absorbed (the retransmissions stop)');
+    this.local2xxNoAck = c.counter('tm:local_2xx_no_ack', '2xx responses this node sent to an INVITE over UDP whose ACK never came within 64·T1: retransmissions given up (RFC 3261 §13.3.1.4)');
     this.forcedSocketFallbacks = c.counter('core:forced_socket_fallbacks', 'requests sent from the usual listener: the one the script forced (setSendSocket, relay option socket) has another transport and no listener of the destination\'s on its address and port, or is of the other address family');
   }
 

@@ -6,6 +6,7 @@ import type { Random, Timers } from '../../lib/time.ts';
 import type { PreparedHeaders, SipMessage } from '../message/index.ts';
 import type { TimerPolicy } from '../transaction/index.ts';
 import type { CompactStates, ReplyHooksLease } from './completed-replies.ts';
+import type { Local2xxRetransmits } from './local-2xx-retransmits.ts';
 import type { OwnAddresses } from './own-addresses.ts';
 import type { ProxyCounters } from './proxy-counters.ts';
 import type { Resolver } from './proxy-types.ts';
@@ -53,6 +54,8 @@ export interface ProxyEnv {
   readonly replyHooks: Map<string, ReplyHooksLease>;
   /** Holds `replyHooks` entries for T4 (OpenSIPS/Kamailio tm wt_timer); not transactions, so not counted. */
   readonly hookLeases: CompactStates;
+  /** 2xx responses this node sent to an INVITE over UDP, resent until their ACK (RFC 3261 §13.3.1.4). */
+  readonly local2xx: Local2xxRetransmits;
   /** To tags of stateless non-2xx finals to INVITE that are not derived, for absorbing their ACKs. */
   readonly statelessTags: StatelessReplyTags;
 }

@@ -185,6 +185,8 @@ export class ProxyTransaction implements ServerTxUser, BranchOwner, ServerMatch,
       return true;
     }
     this.server.respond(status, res);
+    // RFC 3261 §13.3.1.4: the core resends its own 2xx over UDP until the ACK (local-2xx-retransmits.ts).
+    if (this.server.state === 'accepted' && this.upstream.proto === 'udp') this.env.local2xx.start(this.msg, opts.toTag, this.upstream, res);
     if (status >= 200) this.finished(status, status < 300 ? 'answered' : 'failed');
     return true;
   }

@@ -9,6 +9,7 @@ import type { Random, Timers } from '../../lib/time.ts';
 import { DERIVED_TAG_LENGTH, deriveToTag, isRfc3261Branch, ownString, parseMessage, prepareHeaders, type SipMessage } from '../message/index.ts';
 import { DEFAULT_TIMER_POLICY, ServerInviteTransaction, clientKey, serverKey, sixtyFourT1, type TimerPolicy } from '../transaction/index.ts';
 import { AcceptedInvite, CompactStates, type ReplyHooksLease } from './completed-replies.ts';
+import { Local2xxRetransmits } from './local-2xx-retransmits.ts';
 import { OwnAddresses } from './own-addresses.ts';
 import { ProxyCounters } from './proxy-counters.ts';
 import type { ProxyEnv, ServerMatch, ClientMatch } from './proxy-env.ts';
@@ -109,6 +110,7 @@ export class SipProxy {
       replyHooks: new Map<string, ReplyHooksLease>(),
       hookLeases: new CompactStates(opts.timers, policy.t4Ms, noCount),
       statelessTags: new StatelessReplyTags(opts.timers),
+      local2xx: new Local2xxRetransmits(opts.out, opts.timers, policy, counters),
     };
     this.statelessRegister = opts.statelessRegisterReplies === true;
     this.checks = {
@@ -182,6 +184,8 @@ export class SipProxy {
       t.server.receiveAck();
       return;
     }
+    // The ACK of a 2xx the node sent itself (§13.3.1.4) stops its retransmission and ends here.
+    if (this.env.local2xx.size > 0 && this.env.local2xx.receiveAck(msg)) return;
     // The ACK of a response this node generated (its To tag is the one we derive from the request,
     // §17.1.1.3: a non-2xx ACK keeps the INVITE's branch) whose transaction is gone or never was (a
     // stateless reply): it ends here, as OpenSIPS sl_filter_ACK does. Handed to the script, an
