@@ -85,3 +85,80 @@ test('a message not complete within maxMessageTimeMs of its first bytes closes t
   assert.equal(slow(), 2);
   assert.equal(got.length, 2);
 });
+
+const LIMITS = { idleTimeoutMs: 60_000, maxConnections: 10, maxBufferedBytesPerConnection: 1024, maxMessageBytes: 65535, maxMessageTimeMs: 4000 };
+
+/**
+ * A socket as Node's behaves for what TcpConnections uses: a write's callback runs on a later tick,
+ * with the error of a failed write, and destroy() fails every write still buffered (Node's
+ * errorBuffer: ERR_STREAM_DESTROYED). `failWrites`: the peer is gone (EPIPE), as when it reset.
+ */
+class FakeSocket extends StuckSocket {
+  written: string[] = [];
+  callbacks: Array<((err?: Error | null) => void) | undefined> = [];
+  failWrites = false;
+  reads = true;
+  constructor(remoteAddress = '192.0.2.1', remotePort = 5060) { super(); this.remoteAddress = remoteAddress; this.remotePort = remotePort; }
+  override write(b: Buffer, cb?: (err?: Error | null) => void): boolean {
+    this.written.push(b.toString());
+    this.callbacks.push(cb);
+    if (this.failWrites) {
+      const err = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      process.nextTick(() => { cb?.(err); this.destroy(); });
+      return false;
+    }
+    if (this.reads) { process.nextTick(() => cb?.(null)); return true; }
+    this.writableLength += b.length;
+    return false;
+  }
+  override destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    if (!this.reads) for (const cb of this.callbacks) process.nextTick(() => cb?.(Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' })));
+    process.nextTick(() => this.emit('close'));
+    return this;
+  }
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+test('a peer\'s connection from the address:port we dialled hides neither: the newest alive one is used, and closing either leaves the other findable (Kamailio/OpenSIPS tcpconn lookup by ip, port, proto)', async () => {
+  const dialled: FakeSocket[] = [];
+  const tcp = new TcpConnections(LIMITS, () => {}, () => {}, new StatisticsRegistry(), Date.now, () => {
+    const s = new FakeSocket();
+    dialled.push(s);
+    return s as unknown as Socket;
+  });
+  const to = { proto: 'tcp', address: '192.0.2.1', port: 5060 } as const;
+  assert.equal(tcp.send(to, Buffer.from('one')), 'queued');
+  const d = dialled[0] as FakeSocket;
+  d.emit('connect');
+  assert.deepEqual(d.written, ['one']);
+
+  // The peer connects to us from the port we dialled (its listening port, as a proxy that binds its
+  // outgoing connections to its listener does).
+  const inbound = new FakeSocket();
+  tcp.accept(inbound as unknown as Socket, '127.0.0.1', 5060);
+  assert.equal(tcp.send(to, Buffer.from('two')), 'sent');
+  assert.deepEqual(inbound.written, ['two'], 'the newest');
+
+  // Destroyed, not yet closed: no longer alive, so not chosen.
+  inbound.destroyed = true;
+  assert.equal(tcp.send({ ...to, connectionId: 2 }, Buffer.from('three')), 'sent', 'nor for a response to a request it brought (§18.2.2)');
+  inbound.emit('close');
+  assert.equal(tcp.send(to, Buffer.from('four')), 'sent');
+  assert.equal(tcp.sendIfConnected('192.0.2.1', 5060, Buffer.from('ping')), 'sent');
+  assert.deepEqual(d.written, ['one', 'three', 'four', 'ping'], 'ours is still found once the peer\'s closed');
+  assert.equal(dialled.length, 1, 'no second connection dialled');
+  assert.equal(tcp.count(), 1);
+
+  // The other order: ours closes first, the peer's stays findable.
+  const again = new FakeSocket();
+  tcp.accept(again as unknown as Socket, '127.0.0.1', 5060);
+  d.destroy();
+  await tick();
+  assert.equal(tcp.send(to, Buffer.from('five')), 'sent');
+  assert.deepEqual(again.written, ['five']);
+  assert.equal(dialled.length, 1);
+  assert.equal(tcp.count(), 1);
+});

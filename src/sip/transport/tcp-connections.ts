@@ -51,11 +51,18 @@ export type TcpExistingSendResult = 'sent' | 'no-connection' | 'overloaded';
  * address, so responses go back on the connection a request came in on (RFC 3261 §18.2.2) and
  * requests to the same address reuse it (§18.1.1). Idle connections close; the number of
  * connections and the unsent bytes per connection are capped.
+ *
+ * Several live connections may share a remote address:port: one we dialled to a peer's listener
+ * and one the peer opened from it (a proxy binding its outgoing connections to its listening
+ * socket). Each stays in the index until its own close; a lookup takes the newest alive one, as
+ * Kamailio/OpenSIPS find a connection by (ip, port, proto) in a hash chain the newest heads,
+ * skipping bad ones (no RFC 5923 aliases here: an accepted connection is found by its source port).
  */
 export class TcpConnections {
   private nextId = 1;
   private readonly byId = new Map<number, Connection>();
-  private readonly byKey = new Map<string, Connection>();
+  /** By remote address|port, oldest first; one entry per live connection, removed at its close. */
+  private readonly byKey = new Map<string, Connection[]>();
   private readonly events: FramerEvent[] = [];
   private readonly refused: Counter;
   private readonly framingErrors: Counter;
@@ -70,6 +77,8 @@ export class TcpConnections {
     private readonly onSendError: SendErrorSink,
     counters: CounterFactory,
     private readonly now: () => number = Date.now,
+    /** Opens an outgoing connection; tests give fake sockets. */
+    private readonly dialSocket: (address: string, port: number) => Socket = (host, port) => connect({ host, port }),
   ) {
     this.refused = counters.counter('net:tcp_refused_connections', 'TCP connections refused at the connection cap');
     this.framingErrors = counters.counter('sip:dropped_tcp_framing', 'TCP connections closed because the stream broke SIP framing');
@@ -99,7 +108,9 @@ export class TcpConnections {
    */
   send(target: SendTarget, data: Buffer, watcher?: SendWatcher): SendResult {
     let c = target.connectionId !== undefined ? this.byId.get(target.connectionId) : undefined;
-    c ??= this.byKey.get(keyOf(target.address, target.port));
+    // A destroyed connection waits for its 'close' to leave the table; a write to it is lost. Its
+    // request came on it, so a response goes on another to the same address or a new one (§18.2.2).
+    if (c === undefined || c.socket.destroyed) c = this.newest(keyOf(target.address, target.port), false);
     if (c === undefined) {
       if (this.closing || this.byId.size >= this.limits.maxConnections) {
         this.refused.inc();
@@ -123,8 +134,8 @@ export class TcpConnections {
    * not reach a phone behind a NAT anyway.
    */
   sendIfConnected(address: string, port: number, data: Buffer): TcpExistingSendResult {
-    const c = this.byKey.get(keyOf(address, port));
-    if (c === undefined || !c.connected) return 'no-connection';
+    const c = this.newest(keyOf(address, port), true);
+    if (c === undefined) return 'no-connection';
     return this.write(c, data) ? 'sent' : 'overloaded';
   }
 
@@ -135,7 +146,7 @@ export class TcpConnections {
   }
 
   private dial(target: SendTarget): Connection {
-    const socket = connect({ host: target.address, port: target.port });
+    const socket = this.dialSocket(target.address, target.port);
     const c = this.add(socket, keyOf(target.address, target.port), false);
     socket.setTimeout(TCP_CONNECT_TIMEOUT_MS);
     socket.once('connect', () => {
@@ -152,10 +163,23 @@ export class TcpConnections {
     return c;
   }
 
+  /** The newest connection to `key` not destroyed (and established, if `connected`). */
+  private newest(key: string, connected: boolean): Connection | undefined {
+    const list = this.byKey.get(key);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i] as Connection;
+      if (!c.socket.destroyed && (c.connected || !connected)) return c;
+    }
+    return undefined;
+  }
+
   private add(socket: Socket, key: string, connected: boolean): Connection {
     const c: Connection = { id: this.nextId++, socket, key, framer: new StreamFramer(this.limits.maxMessageBytes), connected, partialSinceMs: -1, pending: [] };
     this.byId.set(c.id, c);
-    this.byKey.set(key, c);
+    const list = this.byKey.get(key);
+    if (list === undefined) this.byKey.set(key, [c]);
+    else list.push(c);
     this.open.inc();
     return c;
   }
@@ -172,7 +196,7 @@ export class TcpConnections {
     s.on('close', () => {
       this.byId.delete(c.id);
       this.open.dec();
-      if (this.byKey.get(c.key) === c) this.byKey.delete(c.key);
+      this.unindex(c);
       if (!c.connected && c.pending.length > 0) {
         const [address, port] = splitKey(c.key);
         this.failPending(c, { proto: 'tcp', address, port }, 'connection closed before it was established');
@@ -226,6 +250,15 @@ export class TcpConnections {
       this.slowMessages.inc();
       c.socket.destroy();
     }
+  }
+
+  /** Removes `c`, and only `c`, from the address index. */
+  private unindex(c: Connection): void {
+    const list = this.byKey.get(c.key);
+    if (list === undefined) return;
+    const i = list.indexOf(c);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byKey.delete(c.key);
   }
 
   /** The connection never came: each held message is reported, and its sender (a proxy branch: a 503 now, §16.9) told. */
