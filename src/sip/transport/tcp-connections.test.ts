@@ -122,6 +122,12 @@ class FakeSocket extends StuckSocket {
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
+/** Watchers that record the Buffers they are told of. */
+function watchers() {
+  const failed: Buffer[] = [];
+  return { failed, watcher: { sendFailed: (d: Buffer) => failed.push(d) } };
+}
+
 test('a peer\'s connection from the address:port we dialled hides neither: the newest alive one is used, and closing either leaves the other findable (Kamailio/OpenSIPS tcpconn lookup by ip, port, proto)', async () => {
   const dialled: FakeSocket[] = [];
   const tcp = new TcpConnections(LIMITS, () => {}, () => {}, new StatisticsRegistry(), Date.now, () => {
@@ -161,4 +167,45 @@ test('a peer\'s connection from the address:port we dialled hides neither: the n
   assert.deepEqual(again.written, ['five']);
   assert.equal(dialled.length, 1);
   assert.equal(tcp.count(), 1);
+});
+
+test('messages held during a connect that overflow the write cap when flushed reach their watchers (a local 503 at once, RFC 3263 §4.3); ones buffered when the cap closed the connection too', async () => {
+  const errors: string[] = [];
+  const sock = new FakeSocket();
+  sock.reads = false;
+  const tcp = new TcpConnections(LIMITS, () => {}, (_t, code) => errors.push(code), new StatisticsRegistry(), Date.now, () => sock as unknown as Socket);
+  const to = { proto: 'tcp', address: '192.0.2.1', port: 5060 } as const;
+  const w = watchers();
+  const msgs = ['a', 'b', 'c'].map((x) => Buffer.from(x.repeat(600)));
+  for (const m of msgs) assert.equal(tcp.send(to, m, w.watcher), 'queued');
+  const reply = Buffer.from('r'.repeat(600));
+  assert.equal(tcp.send(to, reply), 'queued', 'no watcher: as a reply is sent');
+  sock.emit('connect');
+  assert.equal(sock.destroyed, true, 'the second overflowed the cap');
+  assert.deepEqual(w.failed, [msgs[1], msgs[2]], 'the ones never written, at once');
+  await tick();
+  assert.deepEqual(w.failed, [msgs[1], msgs[2], msgs[0]], 'and the one buffered when the connection closed');
+  assert.ok(errors.length >= 2 && errors.every((c) => c === 'SIP_TRANSPORT_SEND_FAILED'), errors.join());
+});
+
+test('a write error on an established connection reaches the watcher of the message written (not timer B/F 32 s later); a send without a watcher (a reply) is written as before', async () => {
+  const errors: string[] = [];
+  const sock = new FakeSocket();
+  const tcp = new TcpConnections(LIMITS, () => {}, (_t, code) => errors.push(code), new StatisticsRegistry(), Date.now, () => sock as unknown as Socket);
+  const to = { proto: 'tcp', address: '192.0.2.1', port: 5060 } as const;
+  const w = watchers();
+  assert.equal(tcp.send(to, Buffer.from('first'), w.watcher), 'queued');
+  sock.emit('connect');
+  await tick();
+  assert.deepEqual(w.failed, [], 'written: nothing to tell');
+  sock.failWrites = true;
+  const reply = Buffer.from('reply');
+  assert.equal(tcp.send(to, reply), 'sent');
+  assert.equal(sock.callbacks.at(-1), undefined, 'a reply is written without a callback');
+  const req = Buffer.from('request');
+  assert.equal(tcp.send(to, req, w.watcher), 'sent');
+  assert.deepEqual(w.failed, [], 'never before send returned');
+  await tick();
+  assert.deepEqual(w.failed, [req], 'the very Buffer sent');
+  assert.deepEqual(errors, ['SIP_TRANSPORT_SEND_FAILED']);
 });

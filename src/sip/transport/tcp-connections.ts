@@ -104,7 +104,9 @@ export class TcpConnections {
 
   /**
    * Sends on a known connection, an existing one to the address, or a new one. A message held for
-   * a connection that then fails is reported to onSendError and to its `watcher`.
+   * a connection that then fails, or over the write cap when the connection comes, and a message
+   * with a `watcher` that is written but never leaves (a write error, the connection closed with it
+   * still buffered), is reported to onSendError and to its `watcher`.
    */
   send(target: SendTarget, data: Buffer, watcher?: SendWatcher): SendResult {
     let c = target.connectionId !== undefined ? this.byId.get(target.connectionId) : undefined;
@@ -123,7 +125,7 @@ export class TcpConnections {
       c.pending.push({ data, watcher });
       return 'queued';
     }
-    return this.write(c, data) ? 'sent' : 'overloaded';
+    return this.write(c, data, watcher) ? 'sent' : 'overloaded';
   }
 
   /**
@@ -154,7 +156,13 @@ export class TcpConnections {
       socket.setTimeout(this.limits.idleTimeoutMs);
       const queued = c.pending;
       c.pending = [];
-      for (const p of queued) if (!this.write(c, p.data)) break;
+      for (let i = 0; i < queued.length; i++) {
+        // Over the cap the connection is closed: this message and the rest are lost.
+        if (!this.write(c, (queued[i] as Pending).data, (queued[i] as Pending).watcher)) {
+          this.failHeld(queued.slice(i), target, 'SIP_TRANSPORT_SEND_FAILED', 'the peer did not read: over the write cap');
+          break;
+        }
+      }
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       if (!c.connected) this.failPending(c, target, e.message);
@@ -265,20 +273,39 @@ export class TcpConnections {
   private failPending(c: Connection, target: SendTarget, message: string): void {
     const failed = c.pending;
     c.pending = [];
+    this.failHeld(failed, target, 'SIP_TRANSPORT_CONNECT_FAILED', message);
+  }
+
+  private failHeld(failed: readonly Pending[], target: SendTarget, code: string, message: string): void {
     for (const p of failed) {
-      this.onSendError(target, 'SIP_TRANSPORT_CONNECT_FAILED', message);
+      this.onSendError(target, code, message);
       p.watcher?.sendFailed(p.data);
     }
   }
 
-  private write(c: Connection, data: Buffer): boolean {
+  /**
+   * Over the cap the connection is closed (the peer does not read) and false returned. A message
+   * with a watcher (a proxy branch's request) is written with a callback: Node calls it with the
+   * error of a failed write (EPIPE, ECONNRESET) and, for one still buffered when the socket is
+   * destroyed, ERR_STREAM_DESTROYED; the branch then fails at once as a local 503 (RFC 3261 §16.9,
+   * §17.1.1.2 transport error; RFC 3263 §4.3 failover), not at timer B/F. Replies and pongs go
+   * without one, as before: no closure and no call back per write for what no one waits on.
+   */
+  private write(c: Connection, data: Buffer, watcher?: SendWatcher): boolean {
     if (c.socket.writableLength + data.length > this.limits.maxBufferedBytesPerConnection) {
       this.overloaded.inc();
       c.socket.destroy();
       return false;
     }
-    c.socket.write(data);
+    if (watcher === undefined) c.socket.write(data);
+    else c.socket.write(data, (err) => { if (err) this.writeFailed(c, data, watcher, err.message); });
     return true;
+  }
+
+  private writeFailed(c: Connection, data: Buffer, watcher: SendWatcher, message: string): void {
+    const [address, port] = splitKey(c.key);
+    this.onSendError({ proto: 'tcp', address, port }, 'SIP_TRANSPORT_SEND_FAILED', message);
+    watcher.sendFailed(data);
   }
 }
 

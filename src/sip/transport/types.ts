@@ -49,8 +49,9 @@ export type MessageSink = (data: Buffer, info: ReceiveInfo) => void;
 
 /**
  * Told when a message send() took ('sent', 'queued') could not be delivered after all: the TCP
- * connection failed before it was established, the kernel refused the datagram when the UDP queue
- * handed it over. `data` is the Buffer given to send. The proxy's SendWatcher, mirrored.
+ * connection failed before it was established, or lost the message after (a write error, closed
+ * with it still buffered, held while connecting and over the write cap when flushed); the kernel
+ * refused the datagram when the UDP queue handed it over. Never before send() returned. `data` is the Buffer given to send. The proxy's SendWatcher, mirrored.
  */
 export interface SendWatcher {
   sendFailed(data: Buffer): void;
