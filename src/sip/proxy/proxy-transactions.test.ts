@@ -3,6 +3,16 @@ import assert from 'node:assert/strict';
 import { buildResponse } from '../message/index.ts';
 import { CALLEE_IP, PROXY_IP, harness, isReq, isRes, only, request } from '../../../test/support/proxy-harness.ts';
 
+/** An INVITE relayed to the callee, which answered 180 (taken: nothing left to read). */
+function ringing() {
+  const h = harness();
+  h.recv(request());
+  const inv = only(h.take(), isReq('INVITE')).msg;
+  h.answer(inv, 180, 'Ringing');
+  h.take();
+  return { h, inv };
+}
+
 test('retransmitted INVITE over UDP answered from the transaction, not forwarded twice', () => {
   const h = harness();
   h.recv(request());
@@ -56,11 +66,7 @@ test('§17.2.3 a non-2xx final: the branch is ACKed hop by hop, the 486 goes up,
 });
 
 test('§16.10 CANCEL of a pending INVITE → 200 + CANCEL downstream; the callee\'s 487 is the INVITE\'s final', () => {
-  const h = harness();
-  h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
-  h.take();
+  const { h, inv } = ringing();
   h.recv(request({ method: 'CANCEL' }));
   const s = h.take();
   assert.equal(only(s, (m) => !m.isRequest && m.cseq.method === 'CANCEL').msg.status, 200);
@@ -79,10 +85,7 @@ test('§16.10 CANCEL of a pending INVITE → 200 + CANCEL downstream; the callee
 });
 
 test('§9.1: a CANCELled branch whose next hop sends no final within 64·T1 ends as a local 487 upstream (not at timer C)', () => {
-  const h = harness();
-  h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
+  const { h } = ringing();
   h.recv(request({ method: 'CANCEL' }));
   const c = only(h.take(), isReq('CANCEL'));
   h.answer(c.msg, 200, 'OK');
@@ -95,11 +98,7 @@ test('§9.1: a CANCELled branch whose next hop sends no final within 64·T1 ends
 });
 
 test('§16.10 + §16.7 step 5: a 200 that races the CANCEL is the INVITE\'s final, and no 487 goes up before or after it', () => {
-  const h = harness();
-  h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
-  h.take();
+  const { h, inv } = ringing();
   h.recv(request({ method: 'CANCEL' }));
   h.take();
   h.answer(inv, 200, 'OK');
@@ -174,11 +173,7 @@ test('§16.10 a script answers an unmatched CANCEL statelessly, or relays it to 
 });
 
 test('Timer C → 408 upstream and a CANCEL to the ringing branch', () => {
-  const h = harness();
-  h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
-  h.take();
+  const { h } = ringing();
   h.clock.advance(180_999);
   assert.equal(h.take().length, 0, 'not at 3 minutes: §16.6 step 11 wants more');
   h.clock.advance(1);
@@ -188,11 +183,7 @@ test('Timer C → 408 upstream and a CANCEL to the ringing branch', () => {
 });
 
 test('§16.8 timer C on a branch already CANCELled (the caller\'s CANCEL) that never sent its 487: no second CANCEL (OpenSIPS/Kamailio should_cancel_branch cancels a branch once)', () => {
-  const h = harness();
-  h.recv(request());
-  const inv = only(h.take(), isReq('INVITE')).msg;
-  h.answer(inv, 180, 'Ringing');
-  h.take();
+  const { h } = ringing();
   h.recv(request({ method: 'CANCEL' }));
   const c = only(h.take(), isReq('CANCEL'));
   h.answer(c.msg, 200, 'OK');
