@@ -24,6 +24,22 @@ export interface ExampleClusterOptions {
   logLevel?: string;
 }
 
+/**
+ * Replaces the example's fixed ports (prefix + 1-based node number, e.g. 5091) with the picked
+ * ones in one pass over whole numbers of the original text: replacing prefix by prefix let a port
+ * picked for one role (sip 28891) contain another role's fixed port (mi 8891), which the next
+ * replacement then rewrote into a number over 65535.
+ */
+export function rewritePorts(text: string, prefixes: ExampleClusterOptions['prefixes'], ports: readonly NodePorts[]): string {
+  const map = new Map<string, string>();
+  ports.forEach((p, k) => {
+    map.set(`${prefixes.sip}${k + 1}`, String(p.sip));
+    map.set(`${prefixes.bin}${k + 1}`, String(p.bin));
+    map.set(`${prefixes.mi}${k + 1}`, String(p.mi));
+  });
+  return text.replace(/(?<![\d.])\d+(?![\d.])/g, (n) => map.get(n) ?? n);
+}
+
 export class ExampleCluster {
   readonly dir = tempDir();
   readonly ports: NodePorts[] = [];
@@ -49,11 +65,7 @@ export class ExampleCluster {
   /** Writes node i's (1-based) config into the temp folder and returns its path. */
   async writeConfig(i: number): Promise<string> {
     const { prefixes, edit, logLevel = 'warn' } = this.opts;
-    let text = readFileSync(join(this.exampleDir, `node${i}.yaml`), 'utf8');
-    for (let j = 1; j <= this.ports.length; j++) {
-      const p = this.ports[j - 1] as NodePorts;
-      text = text.replaceAll(`${prefixes.sip}${j}`, String(p.sip)).replaceAll(`${prefixes.bin}${j}`, String(p.bin)).replaceAll(`${prefixes.mi}${j}`, String(p.mi));
-    }
+    let text = rewritePorts(readFileSync(join(this.exampleDir, `node${i}.yaml`), 'utf8'), prefixes, this.ports);
     text = text.replace('routes: { module: routes.ts }', `routes: { module: ${JSON.stringify(join(this.exampleDir, 'routes.ts'))} }`)
       .replace(/logLevel: \w+/, `logLevel: ${logLevel}`);
     if (edit) text = await edit(text, i, this.dir);
