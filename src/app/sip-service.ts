@@ -16,6 +16,7 @@ import { startBanList } from './ban-list-wiring.ts';
 import { startCdr } from './cdr-wiring.ts';
 import { startSharedMaps, type SharedMapsPart } from './shared-map-wiring.ts';
 import { SipTransport } from '../sip/transport/sip-transport.ts';
+import { nativeUdp, nativeUdpLoadError } from '../sip/transport/native-udp.ts';
 import type { ListenerInfo, ReceiveInfo } from '../sip/transport/types.ts';
 import type { Counter } from '../lib/counter.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -85,6 +86,7 @@ export class SipService implements Service {
         maxBufferedBytesPerConnection: cfg.tcp.maxBufferedBytesPerConnection, maxMessageBytes: cfg.maxMessageBytes,
         maxMessageTimeMs: cfg.tcp.maxMessageTimeMs,
       },
+      cfg.udpEngine,
     );
     this.core = new SipCore({
       out: { send: (target, data, watcher) => { const r = this.transport.send(target, data, watcher); return r === 'sent' || r === 'queued'; } },
@@ -126,6 +128,11 @@ export class SipService implements Service {
     }
     s.release();
     rt.logger.info({ listen: s.listeners.map((l) => `${l.proto}:${l.address}:${l.port}`) }, 'SIP listening');
+    const engine = s.transport.udpEngineInUse();
+    if (s.listeners.some((l) => l.proto === 'udp')) {
+      if (engine === 'native' || nativeUdp() !== undefined || rt.config.sip.udpEngine === 'dgram') rt.logger.info({ engine }, 'SIP UDP engine');
+      else rt.logger.warn({ engine, why: nativeUdpLoadError() }, 'SIP UDP engine: the native engine is not built (npm ci builds it; node scripts/build-native.mjs), node:dgram costs more CPU per datagram');
+    }
     return s;
   }
 

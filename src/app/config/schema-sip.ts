@@ -55,4 +55,9 @@ export const sipSchema = z.strictObject({
   }).prefault({}),
   /** RFC 3261 §18.1.1: send requests larger than MTU-200 over TCP. Off, as OpenSIPS/Kamailio. */
   udpToTcpOnLargeRequests: z.boolean().default(false),
+  /**
+   * UDP sockets: `native` (native/sip-udp.c: recvmmsg/sendmmsg, a JavaScript call per batch), `dgram`
+   * (node:dgram), `auto` (native when built, else dgram). src/sip/transport/native-udp.ts.
+   */
+  udpEngine: z.enum(['auto', 'native', 'dgram']).default('auto'),
 }).prefault({});

@@ -1,10 +1,11 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIP, isIPv6, type Server } from 'node:net';
 import type { Counter, CounterFactory } from '../../lib/counter.ts';
 import { TcpConnections, DEFAULT_TCP_LIMITS, type TcpExistingSendResult, type TcpLimits } from './tcp-connections.ts';
 import { MAX_UDP_PAYLOAD_BYTES_IPV4, MAX_UDP_PAYLOAD_BYTES_IPV6, UDP_SOCKET_BUFFER_BYTES } from './limits.ts';
-import { UDP_SEND_BATCH_MAX, UdpSendQueue, afterIo } from './udp-send-queue.ts';
+import { UDP_SEND_BATCH_MAX, UdpSendQueue, afterIo, type UdpSocket } from './udp-send-queue.ts';
+import { NativeUdpSocket, chooseUdpEngine, nativeUdp, type UdpEngine } from './native-udp.ts';
 import type { ListenerInfo, MessageSink, SendErrorSink, SendResult, SendTarget, SendWatcher, SipProto } from './types.ts';
 
 export interface ListenSpec {
@@ -76,14 +77,18 @@ export class SipTransport {
     private readonly onSendError: SendErrorSink,
     counters: CounterFactory,
     tcpLimits: TcpLimits = DEFAULT_TCP_LIMITS,
+    /** `sip.udpEngine` (native-udp.ts). */
+    private readonly udpEngine: UdpEngine = 'auto',
   ) {
     this.tcp = new TcpConnections(tcpLimits, onMessage, onSendError, counters);
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
     this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused, of those sent with a watcher (a proxy branch\'s request), and UDP socket errors');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
-    this.udpOut = new UdpSendQueue(() => this.badTargets.inc(), afterIo, UDP_SEND_BATCH_MAX, (address, port, err) => {
+    this.udpOut = new UdpSendQueue(() => this.badTargets.inc(), afterIo, UDP_SEND_BATCH_MAX, (address, port, err, watched) => {
       this.udpSendErrors.inc();
-      this.onSendError({ proto: 'udp', address, port }, 'SIP_TRANSPORT_SEND_FAILED', err.message);
+      // An answer's refusal (the native engine tells all) is counted, not logged: a flood of
+      // spoofed sources would otherwise write a line each.
+      if (watched) this.onSendError({ proto: 'udp', address, port }, 'SIP_TRANSPORT_SEND_FAILED', err.message);
     });
     this.udpTooLarge = counters.counter('net:udp_too_large', 'UDP datagrams not sent: over the largest payload of their address family (65 507 bytes IPv4, 65 527 IPv6)');
     this.udpSocketFallbacks = counters.counter('net:udp_send_socket_fallbacks', 'UDP datagrams sent from the default socket: the listener asked for is unknown or of the other address family');
@@ -197,14 +202,20 @@ export class SipTransport {
     this.tcp.closeAll();
     // What the last turn queued leaves before its socket closes.
     this.udpOut.flush();
-    await Promise.all(this.udp.map((u) => new Promise<void>((r) => u.socket.close(() => r()))));
+    await Promise.all(this.udp.map((u) => (u.socket instanceof NativeUdpSocket ? u.socket.close() : new Promise<void>((r) => { (u.socket as DgramSocket).close(() => r()); }))));
     this.servers.length = 0;
     this.udp.length = 0;
     this.udp4 = undefined;
     this.udp6 = undefined;
   }
 
+  /** Which UDP engine the listeners use ('native' or 'dgram'): `sip.udpEngine` and what is built. */
+  udpEngineInUse(): 'native' | 'dgram' {
+    return chooseUdpEngine(this.udpEngine);
+  }
+
   private async listenUdp(s: ListenSpec): Promise<void> {
+    if (this.udpEngineInUse() === 'native') { this.listenNativeUdp(s); return; }
     const v6 = isIPv6(s.host);
     // Large kernel buffers ride out GC pauses at high rates (OpenSIPS probes up to its maxbuffer).
     const socket = createSocket({
@@ -223,6 +234,33 @@ export class SipTransport {
         proto: 'udp', remoteAddress: rinfo.address, remotePort: rinfo.port, localAddress: info.address, localPort: info.port,
       });
     });
+    const listener = { info, socket };
+    this.udp.push(listener);
+    if (v6) this.udp6 ??= listener;
+    else this.udp4 ??= listener;
+  }
+
+  private listenNativeUdp(s: ListenSpec): void {
+    const v6 = isIPv6(s.host);
+    // The handler needs the bound address, known once the socket is open.
+    const bound: { info?: ListenerInfo } = {};
+    const socket = new NativeUdpSocket(nativeUdp() as NonNullable<ReturnType<typeof nativeUdp>>, v6 ? 6 : 4, s.host, s.port, UDP_SOCKET_BUFFER_BYTES,
+      (data, address, port) => {
+        this.rcvBytes.inc(data.length);
+        const i = bound.info as ListenerInfo;
+        this.onMessage(data, { proto: 'udp', remoteAddress: address, remotePort: port, localAddress: i.address, localPort: i.port });
+      },
+      () => this.udpSendErrors.inc(),
+      (data, address, port, err, watcher, badTarget) => {
+        if (badTarget) this.badTargets.inc();
+        else {
+          this.udpSendErrors.inc();
+          if (watcher !== undefined) this.onSendError({ proto: 'udp', address, port }, 'SIP_TRANSPORT_SEND_FAILED', err.message);
+        }
+        watcher?.sendFailed(data);
+      });
+    const info: ListenerInfo = { proto: 'udp', address: socket.address, port: socket.port, family: v6 ? 'IPv6' : 'IPv4' };
+    bound.info = info;
     const listener = { info, socket };
     this.udp.push(listener);
     if (v6) this.udp6 ??= listener;

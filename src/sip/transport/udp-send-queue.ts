@@ -1,5 +1,9 @@
-import type { Socket as UdpSocket } from 'node:dgram';
+import type { Socket as DgramSocket } from 'node:dgram';
+import { NativeUdpSocket } from './native-udp.ts';
 import type { SendWatcher } from './types.ts';
+
+/** A socket of either UDP engine (native-udp.ts, node:dgram). */
+export type UdpSocket = DgramSocket | NativeUdpSocket;
 
 /** Datagrams held before a flush is forced: bounds the memory and the delay of one burst. */
 export const UDP_SEND_BATCH_MAX = 64;
@@ -45,8 +49,11 @@ export class UdpSendQueue {
     private readonly onError: () => void,
     private readonly schedule: AfterIo = afterIo,
     private readonly max = UDP_SEND_BATCH_MAX,
-    /** The kernel (or the lookup of a name) refused a watched datagram. */
-    private readonly onRefused: (address: string, port: number, err: Error) => void = () => {},
+    /**
+     * The kernel (or the lookup of a name) refused a datagram: with node:dgram only a watched one is
+     * ever told (`watched` true), with the native engine every one.
+     */
+    private readonly onRefused: (address: string, port: number, err: Error, watched: boolean) => void = () => {},
   ) {}
 
   /** Datagrams waiting (for tests). */
@@ -80,11 +87,25 @@ export class UdpSendQueue {
     this.addresses = [];
     this.watchers = undefined;
     for (let i = 0; i < n; i++) {
+      const s = sockets[i] as UdpSocket;
+      if (s instanceof NativeUdpSocket) {
+        // The run of datagrams for the same socket leaves in one system call (sendmmsg).
+        let j = i + 1;
+        while (j < n && sockets[j] === s) j++;
+        s.sendMany(datas, ports, addresses, watchers, i, j, (k, err, badTarget) => {
+          const w = watchers?.[k];
+          if (badTarget) this.onError();
+          else this.onRefused(addresses[k] as string, ports[k] as number, err, w !== undefined);
+          w?.sendFailed(datas[k] as Buffer);
+        });
+        i = j - 1;
+        continue;
+      }
       const w = watchers?.[i];
       try {
         // No completion callback unless watched: it costs a closure and a call per datagram.
-        if (w === undefined) (sockets[i] as UdpSocket).send(datas[i] as Buffer, ports[i] as number, addresses[i] as string);
-        else this.sendWatched(sockets[i] as UdpSocket, datas[i] as Buffer, ports[i] as number, addresses[i] as string, w);
+        if (w === undefined) s.send(datas[i] as Buffer, ports[i] as number, addresses[i] as string);
+        else this.sendWatched(s, datas[i] as Buffer, ports[i] as number, addresses[i] as string, w);
       } catch {
         this.onError();
         w?.sendFailed(datas[i] as Buffer);
@@ -92,10 +113,10 @@ export class UdpSendQueue {
     }
   }
 
-  private sendWatched(socket: UdpSocket, data: Buffer, port: number, address: string, w: SendWatcher): void {
+  private sendWatched(socket: DgramSocket, data: Buffer, port: number, address: string, w: SendWatcher): void {
     socket.send(data, port, address, (err) => {
       if (err === null || err === undefined) return;
-      this.onRefused(address, port, err);
+      this.onRefused(address, port, err, true);
       w.sendFailed(data);
     });
   }
