@@ -37,7 +37,17 @@
 /* Not an errno: the destination is not an IP literal of a family this socket can send to. */
 #define ERR_NOT_LITERAL 100000
 
+typedef struct endpoint endpoint_t;
+
+/* What the JavaScript external holds: the endpoint until it is freed (on_closed), then NULL. The
+ * box lives as long as the external (its finalizer frees it), so a call on a closed endpoint finds
+ * NULL instead of freed memory. */
 typedef struct {
+  endpoint_t *ep;
+} box_t;
+
+struct endpoint {
+  box_t *box;
   napi_env env;
   int fd;
   int family;
@@ -55,7 +65,7 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage from[BATCH];
-} endpoint_t;
+};
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   napi_value msg, code, e;
@@ -92,7 +102,16 @@ static void call_js(endpoint_t *ep, napi_ref fn_ref, int argc, int32_t arg) {
 static void on_poll(uv_poll_t *h, int status, int events) {
   endpoint_t *ep = (endpoint_t *)h->data;
   if (ep->closing) return;
-  if (status < 0) { call_js(ep, ep->on_batch, 1, status); return; }
+  if (status < 0) {
+    /* POLLERR: libuv stopped the handle. The pending socket error is read (which clears it), the
+     * error is counted by JavaScript, and the poll starts again: dgram keeps reading too. */
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    getsockopt(ep->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+    uv_poll_start(&ep->poll, ep->writable_armed ? UV_READABLE | UV_WRITABLE : UV_READABLE, on_poll);
+    call_js(ep, ep->on_batch, 1, soerr != 0 ? -soerr : status);
+    return;
+  }
   if ((events & UV_WRITABLE) && ep->writable_armed) {
     ep->writable_armed = 0;
     uv_poll_start(&ep->poll, UV_READABLE, on_poll);
@@ -174,6 +193,17 @@ static int to_sockaddr(endpoint_t *ep, const char *text, int port, struct sockad
   return 1;
 }
 
+static void on_closed(uv_handle_t *h);
+
+static const napi_type_tag endpoint_tag = { 0x5a1b2c3d4e5f6071ULL, 0x8192a3b4c5d6e7f8ULL };
+
+/* The external is collected: the box goes; the endpoint (if still open) forgets it. */
+static void box_finalize(napi_env env, void *data, void *hint) {
+  box_t *box = (box_t *)data;
+  if (box->ep != NULL) box->ep->box = NULL;
+  free(box);
+}
+
 /* open(family 4|6, host, port, bufferBytes, arena, meta, names, onBatch(n), onWritable(), onClose())
  *   -> [endpoint, bound port, bound address]. onBatch(n): n datagrams are in the arena; n < 0 is -errno. */
 static napi_value Open(napi_env env, napi_callback_info info) {
@@ -188,6 +218,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   if (napi_get_value_string_latin1(env, argv[1], host, sizeof host, &hl) != napi_ok) { napi_throw_type_error(env, NULL, "open: host"); return NULL; }
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &bufbytes);
+  if (port < 0 || port > 65535) { napi_throw_range_error(env, NULL, "open: port"); return NULL; }
   void *arena, *names;
   size_t alen, nlen, mcount;
   int32_t *meta;
@@ -238,7 +269,11 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   char btext[NAME];
   if (inet_ntop(ep->family, ep->family == AF_INET ? (void *)&((struct sockaddr_in *)&bound)->sin_addr : (void *)&((struct sockaddr_in6 *)&bound)->sin6_addr, btext, sizeof btext) == NULL) btext[0] = 0;
   napi_value ext, pv, av, out;
-  napi_create_external(env, ep, NULL, NULL, &ext);
+  ep->box = malloc(sizeof(box_t));
+  if (ep->box == NULL) { uv_poll_stop(&ep->poll); ep->closing = 1; uv_close((uv_handle_t *)&ep->poll, on_closed); return throw_errno(env, "open", ENOMEM); }
+  ep->box->ep = ep;
+  napi_create_external(env, ep->box, box_finalize, NULL, &ext);
+  napi_type_tag_object(env, ext, &endpoint_tag);
   napi_create_int32(env, bport, &pv);
   napi_create_string_latin1(env, btext, NAPI_AUTO_LENGTH, &av);
   napi_create_array_with_length(env, 3, &out);
@@ -249,11 +284,13 @@ static napi_value Open(napi_env env, napi_callback_info info) {
 }
 
 static endpoint_t *endpoint_of(napi_env env, napi_value v) {
-  endpoint_t *ep = NULL;
+  box_t *box = NULL;
   napi_valuetype t;
+  bool ours = false;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
-  napi_get_value_external(env, v, (void **)&ep);
-  return ep != NULL && !ep->closing ? ep : NULL;
+  if (napi_check_object_type_tag(env, v, &endpoint_tag, &ours) != napi_ok || !ours) return NULL;
+  napi_get_value_external(env, v, (void **)&box);
+  return box != NULL && box->ep != NULL && !box->ep->closing ? box->ep : NULL;
 }
 
 /*
@@ -262,7 +299,7 @@ static endpoint_t *endpoint_of(napi_env env, napi_value v) {
  *   kernel refuses gets its errno in errors[i - from] (ERR_NOT_LITERAL for an address that is no IP
  *   literal of the socket's family) and the rest go on; errors[i - from] is 0 for one sent. Stops
  *   early, at the first datagram not taken, when the socket's send buffer is full (EAGAIN,
- *   ENOBUFS): the caller keeps the rest and calls armWritable.
+ *   EWOULDBLOCK): the caller keeps the rest and calls armWritable.
  */
 static napi_value SendBatch(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -323,7 +360,9 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
       if (n > 0) { sent += n; continue; }
       if (n < 0 && errno == EINTR) continue;
       int e = n < 0 ? errno : EIO;
-      if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+      /* ENOBUFS on Linux UDP is memory pressure, not a full buffer: the socket stays writable,
+       * so it is that datagram's error (as dgram reports it), not a reason to wait. */
+      if (e == EAGAIN || e == EWOULDBLOCK) {
         napi_value r;
         napi_create_int32(env, idx[sent], &r);
         return r;
@@ -354,6 +393,7 @@ static napi_value ArmWritable(napi_env env, napi_callback_info info) {
 static void on_closed(uv_handle_t *h) {
   endpoint_t *ep = (endpoint_t *)h->data;
   napi_env env = ep->env;
+  if (ep->box != NULL) ep->box->ep = NULL;
   close(ep->fd);
   call_js(ep, ep->on_close, 0, 0);
   napi_async_destroy(env, ep->actx);
@@ -366,7 +406,7 @@ static void on_closed(uv_handle_t *h) {
   free(ep);
 }
 
-/* close(endpoint): stops reading; onClose() once the descriptor is closed. Twice is a no-op. */
+/* close(endpoint): stops reading; onClose() once the descriptor is closed. On a closed or closing endpoint a no-op. */
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

@@ -101,6 +101,7 @@ export class NativeUdpSocket {
   private errs = new Int32Array(64);
   private pending: Pending | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private closeWaiters: Array<() => void> = [];
 
   constructor(
@@ -110,7 +111,7 @@ export class NativeUdpSocket {
     port: number,
     bufferBytes: number,
     private readonly onMessage: (data: Buffer, address: string, port: number) => void,
-    /** A receive error, a truncated datagram, a datagram dropped while the send buffer stayed full. */
+    /** A receive error (the socket's pending error), a truncated datagram. */
     private readonly onError: (err: Error) => void,
     /** Told of a held datagram refused once the socket took datagrams again (RefusalSink without an index). */
     private readonly onLateRefusal: (data: Buffer, address: string, port: number, err: Error, watcher: SendWatcher | undefined, badTarget: boolean) => void,
@@ -141,7 +142,11 @@ export class NativeUdpSocket {
     if (n < 0) { this.onError(refusal(-n)); return; }
     const { arena, meta, b } = this;
     const mi = b.META_INTS;
-    for (let i = 0; i < n; i++) {
+    let thrown: unknown;
+    let threw = false;
+    // As dgram: a listener that closes the socket hears no more datagrams, and one that throws
+    // does not cost the others of the batch theirs (the first error is thrown after the batch).
+    for (let i = 0; i < n && !this.closed; i++) {
       const len = meta[i * mi] as number;
       if (len < 0) { this.onError(new Error('UDP datagram truncated')); continue; }
       const v4 = meta[i * mi + 2] as number;
@@ -149,8 +154,13 @@ export class NativeUdpSocket {
       const start = i * b.SLOT;
       const data = Buffer.allocUnsafeSlow(len);
       arena.copy(data, 0, start, start + len);
-      this.onMessage(data, address, meta[i * mi + 1] as number);
+      try {
+        this.onMessage(data, address, meta[i * mi + 1] as number);
+      } catch (e) {
+        if (!threw) { threw = true; thrown = e; }
+      }
     }
+    if (threw) throw thrown;
   }
 
   /** The source address text of datagram i of the batch (inet_ntop's), kept by number for IPv4. */
@@ -178,6 +188,12 @@ export class NativeUdpSocket {
     if (this.errs.length < to - from) this.errs = new Int32Array(to - from);
     let errs = this.errs;
     const reached = this.b.sendBatch(this.ep, datas, ports, addresses, from, to, errs);
+    // What the full buffer did not take is held first: a refusal told below may send again (a
+    // branch failing over), and that must queue behind these, not overtake them.
+    if (reached < to) {
+      this.hold(datas, ports, addresses, watchers, reached, to);
+      this.b.armWritable(this.ep);
+    }
     let failed = false;
     for (let i = 0; i < reached - from && !failed; i++) failed = errs[i] !== 0;
     // A refusal's listeners may send again (a branch failing over), which reuses this.errs.
@@ -188,13 +204,9 @@ export class NativeUdpSocket {
       if (e === this.b.ERR_NOT_LITERAL) this.notLiteral(datas[i] as Buffer, ports[i] as number, addresses[i] as string, (err, bad) => refused(i, err, bad));
       else refused(i, refusal(e), false);
     }
-    if (reached < to) {
-      this.hold(datas, ports, addresses, watchers, reached, to);
-      this.b.armWritable(this.ep);
-    }
   }
 
-  /** One datagram, as dgram's socket.send: `cb` hears of a refusal (or null once it left). */
+  /** One datagram; `cb` hears of a refusal only (unlike dgram's, never of a success). */
   send(data: Buffer, port: number, address: string, cb?: (err: Error | null) => void): void {
     this.sendMany([data], [port], [address], undefined, 0, 1, (_i, err) => cb?.(err));
   }
@@ -216,11 +228,15 @@ export class NativeUdpSocket {
   }
 
   private hold(datas: Buffer[], ports: number[], addresses: string[], watchers: Array<SendWatcher | undefined> | undefined, from: number, to: number): void {
+    if (this.closed) {
+      // Closed by a refusal's listener meanwhile: nothing will drain a queue now.
+      for (let i = from; i < to; i++) this.onLateRefusal(datas[i] as Buffer, addresses[i] as string, ports[i] as number, refusal(osConstants.errno.EBADF), watchers?.[i], false);
+      return;
+    }
     const p = (this.pending ??= { datas: [], ports: [], addresses: [], watchers: [] });
     for (let i = from; i < to; i++) {
       if (p.datas.length >= MAX_PENDING) {
         const err = refusal(osConstants.errno.ENOBUFS);
-        this.onError(err);
         this.onLateRefusal(datas[i] as Buffer, addresses[i] as string, ports[i] as number, err, watchers?.[i], false);
         continue;
       }
@@ -247,7 +263,7 @@ export class NativeUdpSocket {
 
   /** Stops reading and closes the descriptor; held datagrams are refused (EBADF). */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closing !== undefined) return this.closing;
     this.closed = true;
     const p = this.pending;
     this.pending = undefined;
@@ -256,9 +272,10 @@ export class NativeUdpSocket {
         this.onLateRefusal(p.datas[i] as Buffer, p.addresses[i] as string, p.ports[i] as number, refusal(osConstants.errno.EBADF), p.watchers[i], false);
       }
     }
-    return new Promise((resolve) => {
+    this.closing = new Promise((resolve) => {
       this.closeWaiters.push(resolve);
       this.b.close(this.ep);
     });
+    return this.closing;
   }
 }

@@ -309,3 +309,19 @@ test('a failure found after send returned reaches the watcher given with that me
     await t.close();
   }
 });
+
+test('UDP: a listener given a host name binds its IPv4 address, as node:dgram does', async () => {
+  const { t, got } = makeTransport();
+  const v4 = await lookup('localhost', { family: 4 }).catch(() => undefined);
+  if (v4 === undefined) return;
+  const [l] = await t.listen([{ proto: 'udp', host: 'localhost', port: 0 }]);
+  try {
+    assert.equal(l?.address, v4.address);
+    const c = createSocket('udp4');
+    c.send(sip('named'), l?.port as number, v4.address);
+    await until(() => got.length === 1);
+    c.close();
+  } finally {
+    await t.close();
+  }
+});

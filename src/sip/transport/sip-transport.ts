@@ -82,7 +82,7 @@ export class SipTransport {
   ) {
     this.tcp = new TcpConnections(tcpLimits, onMessage, onSendError, counters);
     this.rcvBytes = counters.counter('net:rcv_bytes', 'bytes of SIP received');
-    this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused, of those sent with a watcher (a proxy branch\'s request), and UDP socket errors');
+    this.udpSendErrors = counters.counter('net:udp_send_errors', 'UDP datagrams the kernel refused (with sip.udpEngine dgram only those sent with a watcher, a proxy branch\'s request), dropped while the send buffer stayed full, and UDP socket errors');
     this.badTargets = counters.counter('net:bad_send_targets', 'messages not sent: port 0 or an address Node refuses');
     this.udpOut = new UdpSendQueue(() => this.badTargets.inc(), afterIo, UDP_SEND_BATCH_MAX, (address, port, err, watched) => {
       this.udpSendErrors.inc();
@@ -215,7 +215,15 @@ export class SipTransport {
   }
 
   private async listenUdp(s: ListenSpec): Promise<void> {
-    if (this.udpEngineInUse() === 'native') { this.listenNativeUdp(s); return; }
+    // A scoped IPv6 address (fe80::1%eth0) stays with dgram: the native engine reads no zones.
+    if (this.udpEngineInUse() === 'native' && !s.host.includes('%')) {
+      // A host name is bound to its first address of the family, as dgram's bind resolves it.
+      const host = isIP(s.host) !== 0 ? s.host : await new Promise<string>((resolve, reject) => {
+        dnsLookup(s.host, { family: 4 }, (err, address) => (err === null ? resolve(address) : reject(err)));
+      });
+      this.listenNativeUdp({ ...s, host });
+      return;
+    }
     const v6 = isIPv6(s.host);
     // Large kernel buffers ride out GC pauses at high rates (OpenSIPS probes up to its maxbuffer).
     const socket = createSocket({
