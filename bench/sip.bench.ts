@@ -4,7 +4,9 @@
  *   REGISTER without auth 10 000/s · REGISTER with digest auth 10 000/s · INVITE→BYE calls through
  *   a Record-Routing proxy to a registered SIPp UAS 1 000/s.
  * The REGISTER load also runs against the bare Node UDP floor (bench/support/floor-responder.ts,
- * as bench:options uses): what Node's I/O alone costs per REGISTER, against Kamailio's whole request.
+ * as bench:options uses): what Node's I/O alone costs per REGISTER, against Kamailio's whole request;
+ * once through node:dgram ("node floor") and once through the node's native UDP engine ("native
+ * floor", the one sipcluster uses when it is built: src/sip/transport/native-udp.ts).
  * The servers run side by side and the fixed loads alternate between them in rounds (Kamailio,
  * floor, sipcluster, Kamailio, …): this VM's CPU time per request drifts by tens of percent from one
  * minute to the next, so each round's ratio compares two runs a few seconds apart, and the summary
@@ -161,9 +163,11 @@ async function main(): Promise<void> {
   const kamailio: Contender = { name: 'kamailio', start: startKamailio, figures: { rounds: {}, max: {} } };
   const sipcluster: Contender = { name: 'sipcluster', start: (o) => startSipcluster(SIPCLUSTER_CONFIG, root, o), figures: { rounds: {}, max: {} } };
   const floor: Contender = { name: 'node floor', start: () => startFloor(root), figures: { rounds: {}, max: {} }, phases: ['register'] };
-  for (const auth of [false, true]) await measureMode([kamailio, floor, sipcluster], base, auth);
+  // The same responder on the node's native UDP engine (sip.udpEngine auto uses it when built).
+  const nativeFloor: Contender = { name: 'native floor', start: () => startFloor(root, ['native']), figures: { rounds: {}, max: {} }, phases: ['register'] };
+  for (const auth of [false, true]) await measureMode([kamailio, floor, nativeFloor, sipcluster], base, auth);
   console.log(`\n## bench:sip results (server CPU = utime+stime of all the server's processes ÷ successful calls, "kernel" its stime part; SIPp shares the ${cpus().length} cores)`);
-  for (const c of [kamailio, floor, sipcluster]) printTable(c.name, c.figures);
+  for (const c of [kamailio, floor, nativeFloor, sipcluster]) printTable(c.name, c.figures);
   console.log('\n### ratio sipcluster ÷ kamailio (server CPU per call at the same rate, each round against the Kamailio run just before it; lower is better)');
   for (const p of PHASES) {
     const ours = sipcluster.figures.rounds[p] ?? [];
@@ -172,6 +176,7 @@ async function main(): Promise<void> {
     console.log(`- ${LABEL[p]} @${FIXED[p]}/s: ${ratios.length === 0 ? 'n/a (sipcluster proxy not available yet)' : `median ${ratioSummary(ratios)}; rounds: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')}`}`);
   }
   printFloorShare(kamailio, floor, sipcluster);
+  printFloorShare(kamailio, nativeFloor, sipcluster);
 }
 
 /**
@@ -184,9 +189,9 @@ function printFloorShare(kamailio: Contender, floor: Contender, sipcluster: Cont
   const fl = floor.figures.rounds.register ?? [];
   const ours = sipcluster.figures.rounds.register ?? [];
   const rows = fl.flatMap((f, k) => { const t = kam[k]; return t === undefined ? [] : [{ f: f.serverUsPerCall, t: t.serverUsPerCall, o: ours[k]?.serverUsPerCall }]; });
-  if (rows.length === 0) { console.log(`\n### node floor on REGISTER: n/a${floor.figures.note === undefined ? '' : ` (${floor.figures.note})`}`); return; }
-  console.log(`\n### REGISTER against the bare Node UDP floor (bench/support/floor-responder.ts), µs per REGISTER @${FIXED.register}/s`);
-  console.log('| round | kamailio | node floor | floor ÷ kamailio | sipcluster | sipcluster − floor | 2 × kamailio − floor |');
+  if (rows.length === 0) { console.log(`\n### ${floor.name} on REGISTER: n/a${floor.figures.note === undefined ? '' : ` (${floor.figures.note})`}`); return; }
+  console.log(`\n### REGISTER against the bare ${floor.name} (bench/support/floor-responder.ts), µs per REGISTER @${FIXED.register}/s`);
+  console.log(`| round | kamailio | ${floor.name} | floor ÷ kamailio | sipcluster | sipcluster − floor | 2 × kamailio − floor |`);
   console.log('|--:|--:|--:|--:|--:|--:|--:|');
   rows.forEach((r, k) => console.log(`| ${k + 1} | ${r.t.toFixed(1)} | ${r.f.toFixed(1)} | ${(r.f / r.t).toFixed(2)}× | ${r.o?.toFixed(1) ?? '–'} | ${r.o === undefined ? '–' : (r.o - r.f).toFixed(1)} | ${(2 * r.t - r.f).toFixed(1)} |`));
   const withOurs = rows.filter((r) => r.o !== undefined);
