@@ -120,3 +120,65 @@ test('without onError the error is rethrown after the tick, and the wheel keeps 
   clock.advance(1000);
   assert.deepEqual(fired, ['same tick', 'later']);
 });
+
+/** The FakeClock's timers, counting how often the wheel's underlying timer runs and what it asks for. */
+function countingBase(clock: FakeClock) {
+  const seen = { fires: 0, delays: [] as number[] };
+  const base = {
+    after(delayMs: number, fn: () => void) {
+      seen.delays.push(delayMs);
+      return clock.after(delayMs, () => { seen.fires++; fn(); });
+    },
+  };
+  return { base, seen };
+}
+
+test('the underlying timer is aimed at the next slot holding a timer, not at every tick: a lone timer 32 s away wakes the wheel once a revolution', () => {
+  const clock = new FakeClock();
+  const { base, seen } = countingBase(clock);
+  const wheel = new TimerWheel(clock, base, 10, 512); // a revolution is 5.12 s
+  let firedAt = -1;
+  wheel.after(32_000, () => { firedAt = clock.nowMs(); });
+  clock.advance(40_000);
+  assert.ok(firedAt >= 32_000 && firedAt <= 32_010, `fired at ${firedAt}`);
+  // Before: 3 200 wake-ups (one per 10 ms tick); now one per revolution and the one it fires in.
+  assert.ok(seen.fires <= 8, `${seen.fires} wake-ups`);
+});
+
+test('a timer set while the wheel sleeps toward a far slot is not late: the underlying timer is aimed again', () => {
+  const clock = new FakeClock();
+  const { base, seen } = countingBase(clock);
+  const wheel = new TimerWheel(clock, base, 10, 512);
+  wheel.after(4_000, () => {});
+  clock.advance(1_000);
+  let firedAt = -1;
+  wheel.after(25, () => { firedAt = clock.nowMs(); });
+  clock.advance(1_000);
+  assert.ok(firedAt >= 1_025 && firedAt <= 1_035, `fired at ${firedAt}`);
+  // A later round's entry counts down where its slot comes first, sooner than its due time.
+  const fired: number[] = [];
+  wheel.after(12_000, () => fired.push(clock.nowMs()));
+  clock.advance(20_000);
+  assert.equal(fired.length, 1);
+  assert.ok((fired[0] as number) >= 14_000 && (fired[0] as number) <= 14_010, `fired at ${fired[0]}`);
+  assert.ok(seen.fires < 20, `${seen.fires} wake-ups`);
+});
+
+test('the wheel asks its underlying timer for whole milliseconds, rounded up: a fractional wait made Node wake it a fraction early, for nothing', () => {
+  let now = 0.37;
+  const clock = { nowMs: () => now, wallMs: () => now };
+  const asked: Array<{ ms: number; fn: () => void }> = [];
+  const wheel = new TimerWheel(clock, { after: (ms: number, fn: () => void) => { asked.push({ ms, fn }); return { cancel: () => {} }; } }, 10, 64);
+  let fired = 0;
+  wheel.after(5, () => { fired++; });
+  wheel.after(25, () => { fired++; });
+  // The underlying timer runs a little late, as a busy event loop makes it.
+  now = 10.5;
+  asked[asked.length - 1]?.fn();
+  assert.equal(fired, 1);
+  now = 30.4;
+  asked[asked.length - 1]?.fn();
+  assert.equal(fired, 2);
+  assert.ok(asked.length >= 2);
+  for (const { ms } of asked) assert.ok(Number.isInteger(ms), `asked for ${ms} ms`);
+});

@@ -23,7 +23,13 @@ class WheelEntry implements TimerHandle {
  * A hashed timer wheel (Varghese & Lauck) that multiplexes any number of timers onto one
  * underlying timer, so tens of thousands of SIP transactions never cost one `setTimeout` each
  * (DESIGN.md §8). Insert and cancel are O(1); a tick touches only its slot. Timers fire no earlier
- * than due and at most one tick late. While nothing is pending, no underlying timer runs.
+ * than due and at most one tick late. While nothing is pending, no underlying timer runs; while
+ * something is, the underlying timer is aimed at the first slot that holds an entry, not at every
+ * tick: a node whose only timers are seconds away (timer J, a stateless tag's memory) wakes when
+ * they come due (or once a revolution for those more than a revolution away), not 100 times a
+ * second. The wait asked for is whole milliseconds, rounded up: Node's timers count whole
+ * milliseconds, and a fractional wait woke the wheel a fraction early, to find nothing due and
+ * sleep again for 1 ms (two wake-ups per tick, seen with strace on an idle node).
  */
 export class TimerWheel implements Timers {
   private readonly slots: WheelEntry[][];
@@ -33,6 +39,8 @@ export class TimerWheel implements Timers {
   private cursorEndMs: number;
   private live = 0;
   private ticking: TimerHandle | undefined;
+  /** The end time of the slot the underlying timer (ticking) is aimed at. */
+  private tickingAtMs = 0;
   /** Inside onTick: the cursor is in use, the idle restart in after() must not move it. */
   private running = false;
 
@@ -70,13 +78,25 @@ export class TimerWheel implements Timers {
     const entry = new WheelEntry(dueMs, fn, rounds);
     (this.slots[(this.cursor + ticksAhead) & this.mask] as WheelEntry[]).push(entry);
     this.live++;
+    // The slot's first visit (a later round's entry is counted down there) may come before the
+    // one the underlying timer is aimed at: aim again.
+    if (this.ticking !== undefined && this.cursorEndMs + (ticksAhead & this.mask) * this.tickMs < this.tickingAtMs) {
+      this.ticking.cancel();
+      this.ticking = undefined;
+    }
     this.ensureTicking();
     return entry;
   }
 
   private ensureTicking(): void {
-    if (this.ticking !== undefined || this.live === 0) return;
-    const wait = Math.max(0, this.cursorEndMs - this.clock.nowMs());
+    // Inside onTick the cursor is moving: onTick aims the timer once it is done.
+    if (this.ticking !== undefined || this.live === 0 || this.running) return;
+    // The first slot from the cursor that holds anything (cancelled entries too: they are swept
+    // there). There is one within a revolution, since live > 0.
+    let ahead = 0;
+    while (ahead < this.mask && (this.slots[(this.cursor + ahead) & this.mask] as WheelEntry[]).length === 0) ahead++;
+    this.tickingAtMs = this.cursorEndMs + ahead * this.tickMs;
+    const wait = Math.max(0, Math.ceil(this.tickingAtMs - this.clock.nowMs()));
     this.ticking = this.base.after(wait, () => this.onTick());
   }
 
