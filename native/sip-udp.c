@@ -18,6 +18,7 @@
  *   names  BATCH slots of NAME bytes: the source address as text (inet_ntop)
  */
 #define _GNU_SOURCE
+#define NAPI_VERSION 8 /* napi_add_async_cleanup_hook: Node >= 14.10 */
 #include <node_api.h>
 #include <uv.h>
 #include <arpa/inet.h>
@@ -53,6 +54,9 @@ struct endpoint {
   int family;
   int closing;
   int writable_armed;
+  /* The environment is being torn down (a worker thread ending): JavaScript can no longer be called. */
+  int torn_down;
+  napi_async_cleanup_hook_handle cleanup;
   uv_poll_t poll;
   napi_ref on_batch;
   napi_ref on_writable;
@@ -195,6 +199,18 @@ static int to_sockaddr(endpoint_t *ep, const char *text, int port, struct sockad
 
 static void on_closed(uv_handle_t *h);
 
+/* The environment ends with the endpoint open (a worker thread that exits or is terminated without
+ * closing its sockets): the poll handle must be closed before the thread's loop is, or Node aborts
+ * the whole process ("uv_loop_close() while having open handles"). on_closed ends the hook. */
+static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  endpoint_t *ep = (endpoint_t *)arg;
+  ep->torn_down = 1;
+  if (ep->closing) return; /* a close is under way: its on_closed ends the hook */
+  ep->closing = 1;
+  uv_poll_stop(&ep->poll);
+  uv_close((uv_handle_t *)&ep->poll, on_closed);
+}
+
 static const napi_type_tag endpoint_tag = { 0x5a1b2c3d4e5f6071ULL, 0x8192a3b4c5d6e7f8ULL };
 
 /* The external is collected: the box goes; the endpoint (if still open) forgets it. */
@@ -265,6 +281,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "SIPUDP", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &ep->actx);
   uv_poll_start(&ep->poll, UV_READABLE, on_poll);
+  napi_add_async_cleanup_hook(env, on_env_teardown, ep, &ep->cleanup);
 
   char btext[NAME];
   if (inet_ntop(ep->family, ep->family == AF_INET ? (void *)&((struct sockaddr_in *)&bound)->sin_addr : (void *)&((struct sockaddr_in6 *)&bound)->sin6_addr, btext, sizeof btext) == NULL) btext[0] = 0;
@@ -395,7 +412,7 @@ static void on_closed(uv_handle_t *h) {
   napi_env env = ep->env;
   if (ep->box != NULL) ep->box->ep = NULL;
   close(ep->fd);
-  call_js(ep, ep->on_close, 0, 0);
+  if (!ep->torn_down) call_js(ep, ep->on_close, 0, 0);
   napi_async_destroy(env, ep->actx);
   napi_delete_reference(env, ep->arena_ref);
   napi_delete_reference(env, ep->meta_ref);
@@ -403,6 +420,7 @@ static void on_closed(uv_handle_t *h) {
   napi_delete_reference(env, ep->on_batch);
   napi_delete_reference(env, ep->on_writable);
   napi_delete_reference(env, ep->on_close);
+  if (ep->cleanup != NULL) napi_remove_async_cleanup_hook(ep->cleanup);
   free(ep);
 }
 

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
 import { NativeUdpSocket, nativeUdp, chooseUdpEngine } from './native-udp.ts';
 import type { SendWatcher } from './types.ts';
 
@@ -262,4 +264,40 @@ test('the binding itself: calls on an endpoint whose close completed find it clo
   assert.equal(closed, 1);
   assert.throws(() => b.sendBatch({}, [], [], [], 0, 0, new Int32Array(1)), { code: 'ERR_SIPUDP_CLOSED' });
   assert.throws(() => b.open(4, '127.0.0.1', 70_000, 0, Buffer.alloc(b.BATCH * b.SLOT), new Int32Array(b.BATCH * b.META_INTS), Buffer.alloc(b.BATCH * b.NAME), () => {}, () => {}, () => {}), /port/);
+});
+
+test('a worker thread that ends with endpoints open (terminated, process.exit, or mid-close) takes them down; the process lives on', { skip }, () => {
+  // Node aborts the whole process when a worker's loop closes with a handle still open
+  // ("uv_loop_close() while having open handles"): the engine closes its poll handles from an
+  // environment cleanup hook. Run in a child process, so that a regression fails this test
+  // instead of aborting the test runner.
+  const addon = fileURLToPath(new URL('../../../native/build/Release/sip_udp.node', import.meta.url));
+  const worker = `
+    const b = require(${JSON.stringify(addon)});
+    const { parentPort, workerData } = require('node:worker_threads');
+    const dgram = require('node:dgram');
+    const open = () => b.open(4, '127.0.0.1', 0, 0, Buffer.alloc(b.BATCH * b.SLOT), new Int32Array(b.BATCH * b.META_INTS), Buffer.alloc(b.BATCH * b.NAME), () => {}, () => {}, () => {});
+    const [ep, port] = open();
+    const [ep2] = open();
+    // Datagrams keep arriving while the thread ends.
+    const tx = dgram.createSocket('udp4');
+    setInterval(() => tx.send('x', port, '127.0.0.1'), 1);
+    if (workerData === 'closing') b.close(ep2);
+    if (workerData === 'exit') setTimeout(() => process.exit(0), 20);
+    else parentPort.postMessage(port);
+  `;
+  const main = `
+    const { Worker } = require('node:worker_threads');
+    (async () => {
+      for (const how of ['terminate', 'closing', 'exit', 'terminate']) {
+        const w = new Worker(${JSON.stringify(worker)}, { eval: true, workerData: how });
+        if (how === 'exit') await new Promise((r) => w.once('exit', r));
+        else { await new Promise((r) => w.once('message', r)); await new Promise((r) => setTimeout(r, 20)); await w.terminate(); }
+      }
+      console.log('survived');
+    })();
+  `;
+  const r = spawnSync(process.execPath, ['-e', main], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, `child ended with ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(0, 600)}`);
+  assert.match(r.stdout, /survived/);
 });
