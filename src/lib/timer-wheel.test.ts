@@ -182,3 +182,26 @@ test('the wheel asks its underlying timer for whole milliseconds, rounded up: a 
   assert.ok(asked.length >= 2);
   for (const { ms } of asked) assert.ok(Number.isInteger(ms), `asked for ${ms} ms`);
 });
+
+test('an underlying timer that fires a hair before its slot ends (Node\'s whole-millisecond timers against performance.now) does not cost a timer due at the slot\'s end a whole revolution', () => {
+  const clock = new FakeClock();
+  const early = { after: (ms: number, fn: () => void) => clock.after(Math.max(0, ms - 0.0005), fn) };
+  const wheel = new TimerWheel(clock, early, 10, 512);
+  let firedAt = -1;
+  wheel.after(500, () => { firedAt = clock.nowMs(); });
+  clock.advance(10_000);
+  assert.ok(firedAt >= 500 && firedAt <= 511, `due 500, fired at ${firedAt}`);
+});
+
+test('an onError that throws itself: the other due timers still fire, the error comes out after the tick, and the wheel keeps ticking', () => {
+  const clock = new FakeClock();
+  const wheel = new TimerWheel(clock, clock, 10, 64, () => { throw new Error('logger failed'); });
+  const fired: string[] = [];
+  wheel.after(5, () => { wheel.after(100, () => fired.push('set from the throwing callback')); throw new Error('bug'); });
+  wheel.after(5, () => fired.push('due with it'));
+  wheel.after(300, () => fired.push('later'));
+  assert.throws(() => clock.advance(10), /logger failed/);
+  clock.advance(10_000);
+  assert.deepEqual(fired, ['due with it', 'set from the throwing callback', 'later']);
+  assert.equal(wheel.size(), 0);
+});

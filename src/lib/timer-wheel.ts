@@ -23,7 +23,8 @@ class WheelEntry implements TimerHandle {
  * A hashed timer wheel (Varghese & Lauck) that multiplexes any number of timers onto one
  * underlying timer, so tens of thousands of SIP transactions never cost one `setTimeout` each
  * (DESIGN.md §8). Insert and cancel are O(1); a tick touches only its slot. Timers fire no earlier
- * than due and at most one tick late. While nothing is pending, no underlying timer runs; while
+ * than due and at most one tick late (plus the underlying timer's own rounding: the wait asked for
+is rounded up to a whole millisecond). While nothing is pending, no underlying timer runs; while
  * something is, the underlying timer is aimed at the first slot that holds an entry, not at every
  * tick: a node whose only timers are seconds away (timer J, a stateless tag's memory) wakes when
  * they come due (or once a revolution for those more than a revolution away), not 100 times a
@@ -120,15 +121,19 @@ export class TimerWheel implements Timers {
           try {
             e.fn();
           } catch (err) {
-            if (this.onError !== undefined) this.onError(err);
-            else failed ??= { err };
+            if (this.onError === undefined) failed ??= { err };
+            else {
+              // An onError that throws too costs neither the other due timers nor the wheel.
+              try { this.onError(err); } catch (again) { failed ??= { err: again }; }
+            }
           }
         }
       }
     } finally {
       this.running = false;
+      // Even when something above threw: live timers keep an underlying timer.
+      this.ensureTicking();
     }
-    this.ensureTicking();
     if (failed !== undefined) throw failed.err;
   }
 
@@ -138,10 +143,18 @@ export class TimerWheel implements Timers {
     if (slot.length === 0) return undefined;
     let due: WheelEntry[] | undefined;
     let keep = 0;
+    const next = this.slots[(this.cursor + 1) & this.mask] as WheelEntry[];
     for (const e of slot) {
       if (e.cancelled) { this.live--; continue; }
       if (e.rounds > 0) { e.rounds--; slot[keep++] = e; continue; }
-      if (e.dueMs > now) { slot[keep++] = e; continue; }
+      if (e.dueMs > now) {
+        // Its slot was reached within the 0.001 ms slack, a hair before the entry is due (Node's
+        // whole-millisecond timers fire up to 1 ms early against performance.now()): it goes to
+        // the next slot. Kept here, it waited a whole revolution (5.12 s).
+        if (next === slot) slot[keep++] = e;
+        else next.push(e);
+        continue;
+      }
       (due ??= []).push(e);
     }
     slot.length = keep;
