@@ -23,14 +23,14 @@ class WheelEntry implements TimerHandle {
  * A hashed timer wheel (Varghese & Lauck) that multiplexes any number of timers onto one
  * underlying timer, so tens of thousands of SIP transactions never cost one `setTimeout` each
  * (DESIGN.md §8). Insert and cancel are O(1); a tick touches only its slot. Timers fire no earlier
- * than due and at most one tick late (plus the underlying timer's own rounding: the wait asked for
-is rounded up to a whole millisecond). While nothing is pending, no underlying timer runs; while
- * something is, the underlying timer is aimed at the first slot that holds an entry, not at every
- * tick: a node whose only timers are seconds away (timer J, a stateless tag's memory) wakes when
- * they come due (or once a revolution for those more than a revolution away), not 100 times a
- * second. The wait asked for is whole milliseconds, rounded up: Node's timers count whole
- * milliseconds, and a fractional wait woke the wheel a fraction early, to find nothing due and
- * sleep again for 1 ms (two wake-ups per tick, seen with strace on an idle node).
+ * than due and at most one tick late, plus the rounding below (under a millisecond). While nothing
+ * is pending, no underlying timer runs; while something is, the underlying timer is aimed at the
+ * first slot that holds an entry, not at every tick: a node whose only timers are seconds away
+ * (timer J, a stateless tag's memory) wakes when they come due (or once a revolution for those more
+ * than a revolution away), not 100 times a second. The wait asked for is whole milliseconds,
+ * rounded up: Node's timers count whole milliseconds, and a fractional wait woke the wheel a
+ * fraction early, to find nothing due and sleep again for 1 ms (two wake-ups per tick, seen with
+ * strace on an idle node).
  */
 export class TimerWheel implements Timers {
   private readonly slots: WheelEntry[][];
