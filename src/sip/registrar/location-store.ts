@@ -45,8 +45,12 @@ export interface InsertOptions {
  * canonicalise them (`user@domain`, domain lower-cased) before calling.
  */
 export interface LocationStore {
-  /** Current bindings of `aor` (expired-but-not-yet-swept ones are left out). O(1) for the AoR. */
-  lookup(aor: string): readonly Binding[];
+  /**
+   * Current bindings of `aor` (expired-but-not-yet-swept ones are left out). O(1) for the AoR.
+   * `nowSec`: the wall-clock second the caller already read for this request (the registrar does),
+   * so that one REGISTER reads the clock once; the store's clock otherwise.
+   */
+  lookup(aor: string, nowSec?: number): readonly Binding[];
   /** The binding `key` designates (RFC 3261 §10.3 step 8 / RFC 5626 §6), if any. */
   find(aor: string, key: ContactKey): Binding | undefined;
   findById(aor: string, contactId: bigint): Binding | undefined;

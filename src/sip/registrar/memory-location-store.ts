@@ -75,10 +75,10 @@ export class MemoryLocationStore implements LocationStore {
     return Math.floor(this.options.clock.wallMs() / 1000);
   }
 
-  lookup(aor: string): readonly Binding[] {
+  lookup(aor: string, nowSec?: number): readonly Binding[] {
     const list = this.listOf(aor);
     if (list === undefined) return EMPTY;
-    const now = this.nowSec();
+    const now = nowSec ?? this.nowSec();
     for (let i = 0; i < list.length; i++) {
       const b = list[i] as Binding;
       // Expired but not yet swept: copy out only the valid ones (rare, so the common path allocates nothing).

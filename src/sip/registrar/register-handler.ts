@@ -195,7 +195,7 @@ export class RegisterHandler {
     }
 
     // Expires 0 on a contact removes it (§10.3 step 8); count what would remain before changing anything.
-    const current = this.store.lookup(aor);
+    const current = this.store.lookup(aor, nowSec);
     let remaining = current.length;
     for (const p of plans) {
       if (p.fields === undefined) continue;
@@ -209,14 +209,17 @@ export class RegisterHandler {
       return refuse(503, 'Too many registered contacts', 'SIP_REG_TOO_MANY_CONTACTS');
     }
 
+    // The request's second is the bindings' last_modified too: one clock read per REGISTER
+    // (Date.now() is a runtime call; it was read four times).
+    const at = { lastModifiedSec: nowSec };
     for (const p of plans) {
       if (p.fields === undefined) continue;
       if (p.fields.expiresSec === 0) {
         if (p.existing !== undefined) this.store.remove(p.existing);
       } else if (p.existing !== undefined) {
-        this.store.update(p.existing, p.fields);
+        this.store.update(p.existing, p.fields, at);
       } else {
-        this.store.insert(aor, p.fields);
+        this.store.insert(aor, p.fields, at);
       }
     }
     // RFC 3327 §5.3: the 200 carries this request's Path (not the Path another binding of the AoR
@@ -253,7 +256,7 @@ export class RegisterHandler {
 
   /** The 200: every current binding (§10.3 step 8), and `path` (this REGISTER's, to echo) when given. */
   private ok(aor: string, nowSec: number, path?: string): RegisterReply {
-    const bindings = this.store.lookup(aor);
+    const bindings = this.store.lookup(aor, nowSec);
     // RFC 3261 §10.3 step 8: a Date header lets simple UAs learn the time.
     const date = httpDate(nowSec);
     if (bindings.length === 1 && path === undefined) {
