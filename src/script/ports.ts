@@ -41,6 +41,8 @@ export interface ProxyRequestPort {
   readonly src: ScriptSource;
   readonly vars: Map<string, unknown>;
   reply(status: number, reason: string, opts?: ReplyOptions): boolean;
+  /** reply() for an answer the node built (registrar, digest challenge): not checked again (ProxyRequest.replyFromNode). */
+  replyFromNode(status: number, reason: string, opts?: ReplyOptions): boolean;
   /**
    * Awaitable; a promise is only made when awaited (the proxy's RelayResult), so sync scripts pay
    * nothing. `hooks`: handlers armed with this relay (setHooks), in place before its first branch

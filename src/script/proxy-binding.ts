@@ -24,6 +24,11 @@ class ProxyRequestAdapter implements ProxyRequestPort {
     return this.pr.reply(status, reason, opts);
   }
 
+  replyFromNode(status: number, reason: string, opts?: ReplyOptions): boolean {
+    this.observe?.(this.pr, status, opts?.headers);
+    return this.pr.replyFromNode(status, reason, opts);
+  }
+
   relay(targets: readonly RelayTarget[] | undefined, opts: RelayOptions, hooks?: ScriptHooks): RelayResult {
     if (hooks === undefined) return this.pr.relay(targets, opts);
     // Armed first: a branch that fails inside relay() (a transport error, an unroutable URI) runs

@@ -206,7 +206,7 @@ export class ScriptRequestContext implements RequestContext {
   challenge(realm: string | undefined, stale: boolean): void {
     const kind = this.pr.msg.method === 'REGISTER' ? 'www' : 'proxy';
     const c = this.deps.auth.challenge(kind, realm ?? this.deps.auth.defaultRealm(this.pr.msg), stale);
-    this.pr.reply(c.status, c.reason, { headers: c.headers });
+    this.pr.replyFromNode(c.status, c.reason, { headers: c.headers });
   }
 }
 
@@ -231,7 +231,7 @@ class RegistrarFacade implements NonNullable<RequestContext['registrar']> {
 
   private replied(r: SaveReply): number {
     // The reply's only option is the headers, which the SaveReply carries: it serves as the options.
-    this.pr.reply(r.status, r.reason, r);
+    this.pr.replyFromNode(r.status, r.reason, r);
     return r.status;
   }
 

@@ -31,6 +31,9 @@ class FakeRequest implements ProxyRequestPort {
     if (status >= 200) this.handled = true;
     return true;
   }
+  replyFromNode(status: number, reason: string, opts?: { headers?: ReadonlyArray<readonly [string, string]> }): boolean {
+    return this.reply(status, reason, opts);
+  }
   async relay(targets: readonly RelayTarget[] | undefined, _opts?: unknown, hooks?: Parameters<ProxyRequestPort['setHooks']>[0]) {
     if (hooks !== undefined) this.hooks = hooks;
     this.handled = true;
