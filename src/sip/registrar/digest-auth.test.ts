@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { FakeClock, SeededRandom } from '../../lib/fake-time.ts';
 import { parseAuthParams, parseDigestCredentials } from './digest-credentials.ts';
@@ -328,4 +329,44 @@ test('verify failures map to challenge, stale or 400', async () => {
   // RFC 2617 §3.2.1: stale=true only with a valid digest for the old nonce; a wrong password is a plain challenge.
   const wrong = clientAnswer(ch, { user: 'alice', password: 'guess', method: 'REGISTER', uri: 'sip:example.com' });
   assert.deepEqual(await run(wrong), ['SIP_AUTH_BAD_RESPONSE', 'challenge']);
+});
+
+test('a plain password hashed once per credentials object still answers for the realm, user and algorithm asked', async () => {
+  // One Credentials object behind two user names and two realms (a store may share rows): the
+  // H(A1) remembered for one (user, realm, hash) must not be used for another.
+  const shared: Credentials = { password: 'wonderland' };
+  const store: CredentialStore = { get: (user, domain) => ((user === 'alice' || user === 'alias') && (domain === 'a.example' || domain === 'b.example') ? shared : undefined) };
+  const auth = new DigestAuthenticator({ secret: 'cluster-wide digest secret', clock: new FakeClock(), random: new SeededRandom(9), credentials: store });
+  const answer = async (user: string, realm: string, pick: 0 | 1, password = 'wonderland') => {
+    const ch = auth.challenge('www', realm).values[pick] as string;
+    const creds = clientAnswer(ch, { user, password, method: 'REGISTER', uri: `sip:${realm}` });
+    return auth.verify({ credentials: creds, method: 'REGISTER', realm, requestUri: `sip:${realm}` });
+  };
+  for (let round = 0; round < 2; round++) {
+    for (const [user, realm, pick] of [['alice', 'a.example', 0], ['alice', 'b.example', 0], ['alias', 'a.example', 0], ['alice', 'a.example', 1], ['alias', 'b.example', 1]] as const) {
+      const r = await answer(user, realm, pick);
+      assert.ok(r.ok, `${user}@${realm} ${pick === 0 ? 'SHA-256' : 'MD5'} round ${round}: ${r.ok ? '' : r.error.code}`);
+    }
+  }
+  const wrong = await answer('alice', 'a.example', 1, 'wrong');
+  assert.ok(!wrong.ok && wrong.error.code === 'SIP_AUTH_BAD_RESPONSE');
+});
+
+test('H(A2) is remembered per method and URI without changing any answer, past the memo size', () => {
+  const ha1 = computeHa1('MD5', 'Mufasa', 'testrealm@host.com', 'Circle Of Life');
+  const input = { algorithm: 'MD5' as const, ha1, nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', qop: 'auth' as const, ncText: '00000001', cnonce: '0a4f113b' };
+  // The RFC 2617 §3.5 value before, between and after 3000 other URIs (the memo holds 1024).
+  for (let round = 0; round < 3; round++) {
+    assert.equal(computeDigestResponse({ ...input, method: 'GET', uri: '/dir/index.html' }), '6629fae49393a05397450978507c4ef1');
+    for (let i = 0; i < 1500; i++) {
+      const uri = `sip:u${round}x${i}@example.com`;
+      const want = createHash('md5').update(`${ha1}:${input.nonce}:00000001:0a4f113b:auth:${createHash('md5').update(`REGISTER:${uri}`).digest('hex')}`).digest('hex');
+      assert.equal(computeDigestResponse({ ...input, method: 'REGISTER', uri }), want);
+      assert.equal(computeDigestResponse({ ...input, method: 'REGISTER', uri }), want, 'from the memo');
+    }
+  }
+  // A long A2 (over the memo's length limit) and auth-int are computed each time, and right.
+  const long = `sip:${'x'.repeat(400)}@example.com`;
+  const wantLong = createHash('md5').update(`${ha1}:${input.nonce}:00000001:0a4f113b:auth:${createHash('md5').update(`INVITE:${long}`).digest('hex')}`).digest('hex');
+  assert.equal(computeDigestResponse({ ...input, method: 'INVITE', uri: long }), wantLong);
 });

@@ -167,8 +167,22 @@ function ncText(c: DigestCredentials): string | undefined {
 function ha1For(creds: Credentials, hash: 'MD5' | 'SHA-256' | 'SHA-512-256', user: string, realm: string): string | undefined {
   const stored = hash === 'MD5' ? creds.ha1 : hash === 'SHA-256' ? creds.ha1Sha256 : creds.ha1Sha512t256;
   if (stored !== undefined && stored.length > 0) return stored.toLowerCase();
-  return creds.password === undefined ? undefined : computeHa1(hash, user, realm, creds.password);
+  const password = creds.password;
+  if (password === undefined) return undefined;
+  const memo = derivedHa1.get(creds);
+  if (memo !== undefined && memo.hash === hash && memo.user === user && memo.realm === realm) return memo.ha1;
+  const ha1 = computeHa1(hash, user, realm, password);
+  derivedHa1.set(creds, { hash, user, realm, ha1 });
+  return ha1;
 }
+
+/**
+ * H(A1) computed from a plain password, kept with the credentials object it came from: the
+ * credential cache hands out the same object until its entry expires, so a subscriber's REGISTERs
+ * hash the password once per cache lifetime instead of once each. Weakly held: the memo goes with
+ * the cache entry, and holds nothing the entry does not already (the password itself).
+ */
+const derivedHa1 = new WeakMap<Credentials, { readonly hash: string; readonly user: string; readonly realm: string; readonly ha1: string }>();
 
 /** Constant-time comparison of hex digests; clients may send upper-case hex. */
 function hexEquals(expected: string, given: string): boolean {

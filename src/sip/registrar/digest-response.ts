@@ -73,7 +73,28 @@ export function computeDigestResponse(input: DigestInput): string {
   const ha1 = info.sess ? hexDigest(node, `${input.ha1}:${input.nonce}:${input.cnonce ?? ''}`) : input.ha1;
   // RFC 7616 §3.4.3: auth-int adds H(entity-body) to A2.
   const a2 = input.qop === 'auth-int' ? `${input.method}:${input.uri}:${hexDigest(node, input.body ?? '')}` : `${input.method}:${input.uri}`;
-  const ha2 = hexDigest(node, a2);
+  const ha2 = input.qop === 'auth-int' ? hexDigest(node, a2) : ha2Of(info, a2);
   if (input.qop === undefined) return hexDigest(node, `${ha1}:${input.nonce}:${ha2}`); // RFC 2069 / RFC 2617 §3.2.2.1 without qop
   return hexDigest(node, `${ha1}:${input.nonce}:${input.ncText ?? ''}:${input.cnonce ?? ''}:${input.qop}:${ha2}`);
+}
+
+/**
+ * H(A2) for `method:uri` (no body): the same few values over and over — every REGISTER a phone
+ * sends to its registrar names the same URI — so they are remembered (RFC 7616 §3.4.3 makes A2
+ * depend on nothing else). Bounded: short A2s only, and the table is emptied when full, so a
+ * client cycling URIs costs a hash each, as before, and no memory.
+ */
+const HA2_MEMO_ENTRIES = 1024;
+const HA2_MEMO_MAX_A2 = 256;
+const ha2Memo: ReadonlyArray<Map<string, string>> = ALGORITHMS.map(() => new Map());
+
+function ha2Of(info: AlgorithmInfo, a2: string): string {
+  if (a2.length > HA2_MEMO_MAX_A2) return hexDigest(info.nodeName, a2);
+  const memo = ha2Memo[ALGORITHMS.indexOf(info)] as Map<string, string>;
+  const known = memo.get(a2);
+  if (known !== undefined) return known;
+  const ha2 = hexDigest(info.nodeName, a2);
+  if (memo.size >= HA2_MEMO_ENTRIES) memo.clear();
+  memo.set(a2, ha2);
+  return ha2;
 }
