@@ -34,8 +34,20 @@ class Fnv {
     return this;
   }
   hex(): string {
-    return this.a.toString(16).padStart(8, '0') + this.b.toString(16).padStart(8, '0');
+    return hex32(this.a) + hex32(this.b);
   }
+}
+
+/**
+ * Lower-case hex of each byte value. Number#toString(16) of a value above 2**31 (not a small
+ * integer) goes through a floating-point modulo per digit (`__fmod_finite` in a call's profile):
+ * ~750 ns for the two lanes of a hash, against ~70 ns by this table (a scratch loop on this VM).
+ */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 8 lower-case hex digits of an unsigned 32-bit value. */
+function hex32(v: number): string {
+  return (HEX2[v >>> 24] as string) + (HEX2[(v >>> 16) & 0xff] as string) + (HEX2[(v >>> 8) & 0xff] as string) + (HEX2[v & 0xff] as string);
 }
 
 function viaKey(v: Via | undefined): string {
@@ -67,7 +79,7 @@ export function statelessLoopHash(msg: SipMessage, requestUri: string, below: Vi
 export function statefulBranch(loop: string, random: Random): string {
   const b = random.bytes(4);
   let u = '';
-  for (let i = 0; i < b.length; i++) u += (b[i] ?? 0).toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) u += HEX2[b[i] ?? 0] as string;
   return `${OUR_BRANCH_PREFIX}${loop}.${u}`;
 }
 
