@@ -12,7 +12,11 @@
  * minute to the next, so each round's ratio compares two runs a few seconds apart, and the summary
  * gives the median ratio with its interquartile range over many short rounds (7 × 3 s by default).
  * Not a test: prints tables. See docs/performance.md.
- *   npm run bench:sip [-- --seconds 3 --rounds 7 --users 10000 --sipcluster-config bench/configs/sipcluster-registrar.yaml]
+ * --pin (needs 2+ CPUs and taskset): the servers (every process and thread) run on CPU 0, this
+ * script and SIPp on the others, so that neither side preempts the other on a shared core
+ * (docs/performance.md, session 18: unpinned, a heavier server is preempted more often by the SIPp
+ * it wakes). The default leaves placement to the scheduler, as every run before session 18 did.
+ *   npm run bench:sip [-- --seconds 3 --rounds 7 --users 10000 --pin --sipcluster-config bench/configs/sipcluster-registrar.yaml]
  *   (or SIPCLUSTER_BENCH_CONFIG=<file>; without a config sipcluster's rows say "not available yet")
  */
 import { mkdtempSync } from 'node:fs';
@@ -20,7 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeSip } from './support/sip-probe.ts';
-import { ratioSummary } from './support/proc.ts';
+import { pinTree, ratioSummary } from './support/proc.ts';
 import { maxRate, REQUESTS_PER_CALL, runLoad, startCallee, type Callee, type LoadResult, type Phase } from './support/sip-loads.ts';
 import { startFloor, startKamailio, startSipcluster, writeUsersCsv, type ServerOptions, type SipServer } from './support/sip-servers.ts';
 
@@ -30,6 +34,8 @@ const SECONDS = Number(flag('seconds') ?? 3);
 const RAMP_SECONDS = Number(flag('ramp-seconds') ?? 3);
 const ROUNDS = Math.max(1, Number(flag('rounds') ?? 7));
 const USERS = Number(flag('users') ?? 10_000);
+const PIN = argv.includes('--pin');
+if (PIN && cpus().length < 2) throw new Error('--pin needs at least 2 CPUs (servers on CPU 0, SIPp on the others)');
 const SIPCLUSTER_CONFIG = flag('sipcluster-config') ?? process.env.SIPCLUSTER_BENCH_CONFIG ?? fileURLToPath(new URL('./configs/sipcluster-registrar.yaml', import.meta.url));
 const FIXED: Record<Phase, number> = {
   'register': Number(flag('register-rate') ?? 10_000), 'register-auth': Number(flag('auth-rate') ?? 10_000), 'call': Number(flag('call-rate') ?? 1_000),
@@ -75,6 +81,7 @@ async function startOne(c: Contender, base: Omit<ServerOptions, 'auth'>, auth: b
   let server: SipServer;
   try {
     server = await c.start({ ...base, auth });
+    if (PIN) pinTree(server.pid, '0');
   } catch (e) {
     c.figures.note = `${c.name}: proxy not available yet (${(e as Error).message.split('\n')[0]})`;
     return undefined;
@@ -159,7 +166,9 @@ async function main(): Promise<void> {
   const usersCsv = join(dir, 'users.csv');
   writeUsersCsv(usersCsv, USERS);
   const base = { users: USERS, usersCsv, dir };
-  console.log(`bench:sip — SIPp over UDP on 127.0.0.1, ${SECONDS} s per fixed load × ${ROUNDS} alternating rounds, ${RAMP_SECONDS} s per ramp step, ${USERS} users, ${cpus().length} CPUs, node ${process.version}, work dir ${dir}`);
+  // SIPp (and the callee UAS) are this process's children: they inherit its CPUs.
+  if (PIN) pinTree(process.pid, `1-${cpus().length - 1}`);
+  console.log(`bench:sip — SIPp over UDP on 127.0.0.1, ${SECONDS} s per fixed load × ${ROUNDS} alternating rounds, ${RAMP_SECONDS} s per ramp step, ${USERS} users, ${cpus().length} CPUs${PIN ? ' (--pin: servers on CPU 0, SIPp on the others)' : ''}, node ${process.version}, work dir ${dir}`);
   const kamailio: Contender = { name: 'kamailio', start: startKamailio, figures: { rounds: {}, max: {} } };
   const sipcluster: Contender = { name: 'sipcluster', start: (o) => startSipcluster(SIPCLUSTER_CONFIG, root, o), figures: { rounds: {}, max: {} } };
   const floor: Contender = { name: 'node floor', start: () => startFloor(root), figures: { rounds: {}, max: {} }, phases: ['register'] };

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 /** CPU time in milliseconds, user and kernel apart. */
 export interface CpuSplit { userMs: number; sysMs: number }
@@ -58,6 +58,18 @@ export function processTree(root: number): number[] {
     for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
   }
   return tree;
+}
+
+/**
+ * Binds a process tree, every thread of every process, to the CPUs in `cpus` (a taskset list such
+ * as `0` or `1-3`). bench:sip --pin keeps the servers and SIPp on separate cores with it.
+ */
+export function pinTree(root: number, cpus: string): void {
+  for (const pid of processTree(root)) {
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    } catch { /* exited meanwhile */ }
+  }
 }
 
 /**
