@@ -55,9 +55,9 @@ describe('talking cluster: conference on another node', { skip: skipWithoutSipp(
     waitFor(`node ${i + 1} to list ${key} ${owner === undefined ? 'as free' : `as hosted by node ${owner}`}`, async () => ((await ownerOn(i, key)) === owner ? true : undefined), timeoutMs, 100)
       .catch((e: unknown) => { throw new Error(`${String(e)}\n${cluster.logs()}`); });
   const conferenceServer = async (i: number, calls: number): Promise<SippServer> =>
-    startSippServer({ scenario: join(scenarios, 'uas-call.xml'), target: sipOf(i), calls, localPort: confPorts[i] as number, mediaPort: await freePort(), timeoutMs: 60_000 });
+    startSippServer({ scenario: join(scenarios, 'uas-call.xml'), target: sipOf(i), calls, localPort: confPorts[i] as number, timeoutMs: 60_000 });
   const call = async (i: number, room: string, holdMs: number, timeoutMs = 30_000): Promise<SippResult> =>
-    runSipp({ scenario: join(scenarios, 'uac-call.xml'), target: sipOf(i), calls: 1, rate: 1, service: room, pauseMs: holdMs, mediaPort: await freePort(), timeoutMs });
+    runSipp({ scenario: join(scenarios, 'uac-call.xml'), target: sipOf(i), calls: 1, rate: 1, service: room, pauseMs: holdMs, timeoutMs });
 
   before(async () => {
     await cluster.startAll(3);
@@ -66,7 +66,7 @@ describe('talking cluster: conference on another node', { skip: skipWithoutSipp(
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       confPorts.push(port);
-      const reg = await runSipp({ scenario: join(scenarios, 'register.xml'), target: sipOf(i), calls: 1, rate: 1, localPort: port, injectionFile: csv, mediaPort: await freePort() });
+      const reg = await runSipp({ scenario: join(scenarios, 'register.xml'), target: sipOf(i), calls: 1, rate: 1, localPort: port, injectionFile: csv });
       assert.equal(reg.successful, 1, show(reg));
     }
   });

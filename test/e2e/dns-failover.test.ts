@@ -78,8 +78,8 @@ describe('RFC 3263 with a real DNS server, a real node and SIPp', { skip: skipWi
   });
 
   test('NAPTR → SRV priority 10 answers 503 → the call completes on the priority-20 target; the caller never sees the 503', async () => {
-    const uas = await startSippServer({ scenario: join(scenarios, 'uas-call.xml'), target: `127.0.0.1:${sipPort}`, calls: 1, localPort: uasPort, mediaPort: await freePort(), timeoutMs: 30_000 });
-    const uac = await runSipp({ scenario: join(scenarios, 'uac-call.xml'), target: `127.0.0.1:${sipPort}`, service: 'bob', calls: 1, rate: 1, mediaPort: await freePort(), timeoutMs: 30_000 });
+    const uas = await startSippServer({ scenario: join(scenarios, 'uas-call.xml'), target: `127.0.0.1:${sipPort}`, calls: 1, localPort: uasPort, timeoutMs: 30_000 });
+    const uac = await runSipp({ scenario: join(scenarios, 'uac-call.xml'), target: `127.0.0.1:${sipPort}`, service: 'bob', calls: 1, rate: 1, timeoutMs: 30_000 });
     const served = await uas.stop();
     const logs = `${describeSipp(uac)}\n--- UAS ---\n${describeSipp(served)}\n--- node ---\n${node.output().slice(-3000)}\n--- DNS ---\n${dns.queries.join('\n')}`;
     assert.equal(uac.successful, 1, logs);

@@ -45,3 +45,20 @@ export async function freePort(): Promise<number> {
   }
   throw new Error('no free port found');
 }
+
+/**
+ * An even port P for SIPp's `-mp` with P and P+2 free for UDP (SIPp binds its audio echo on P and its
+ * video echo on P+2, even for scenarios without media, and exits 254 when either is taken). P..P+3
+ * are never handed out again by this process, so freePort() cannot give a node P+2 afterwards.
+ */
+export async function freeMediaPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + 2 * Math.floor(Math.random() * ((HIGH - LOW - 3) / 2));
+    if ([0, 1, 2, 3].some((d) => handedOut.has(port + d))) continue;
+    if ((await udpFree(port)) && (await udpFree(port + 2))) {
+      for (const d of [0, 1, 2, 3]) handedOut.add(port + d);
+      return port;
+    }
+  }
+  throw new Error('no free media port block found');
+}

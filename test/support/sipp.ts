@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { freeMediaPort } from './ports.ts';
 
 /** Path of the SIPp binary from SIPCLUSTER_SIPP (set by .ci/run), or undefined. */
 export function sippPath(): string | undefined {
@@ -30,7 +31,10 @@ export interface SippRun {
   remoteSendingAddress?: string;
   /** `-aa`: answer INFO/NOTIFY/OPTIONS/UPDATE with 200 automatically. */
   autoAnswer?: boolean;
-  /** `-mp`: local RTP echo port. SIPp binds it even without media; two SIPp at once need different ones. */
+  /**
+   * `-mp`: local RTP echo port. SIPp binds it and the port two above even without media; two SIPp at
+   * once need different ones. Unset: a block from freeMediaPort().
+   */
   mediaPort?: number;
   /** `-d`: length of `<pause/>` without milliseconds (call hold time), ms. */
   pauseMs?: number;
@@ -74,7 +78,7 @@ function readErrors(dir: string): string {
   return files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n').slice(0, 20_000);
 }
 
-function spawnSipp(run: SippRun): { child: ChildProcess; dir: string; stf: string; output: () => string } {
+function spawnSipp(run: SippRun & { mediaPort: number }): { child: ChildProcess; dir: string; stf: string; output: () => string } {
   const bin = sippPath();
   if (bin === undefined) throw new Error('SIPCLUSTER_SIPP is not set');
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
@@ -87,6 +91,20 @@ function spawnSipp(run: SippRun): { child: ChildProcess; dir: string; stf: strin
   return { child, dir, stf, output: () => output };
 }
 
+/** Attempts at a run whose SIPp could not bind a port at start (another process took it in between). */
+const BIND_ATTEMPTS = 4;
+
+/**
+ * SIPp exited before any call because a port it binds at start was taken: its media ports come from
+ * our allocator, but processes of other test files bind ports in the same range, so a block checked
+ * free can be taken before SIPp binds it (CI once failed on "Unable to bind video RTP socket").
+ */
+export function failedToBind(r: Pick<SippResult, 'successful' | 'failed' | 'errors' | 'output'>): boolean {
+  return r.successful === 0 && r.failed === 0 && /Unable to bind|Address already in use|errno = 98\b/.test(r.errors + r.output);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function finish(dir: string, stf: string, code: number | null, output: string): SippResult {
   const csv = existsSync(stf) ? readFileSync(stf, 'utf8') : '';
   return { code, ...countsFromStats(csv), output, statsCsv: csv, errors: readErrors(dir), dir };
@@ -94,14 +112,20 @@ function finish(dir: string, stf: string, code: number | null, output: string): 
 
 /**
  * Runs SIPp in the background mode it supports best for automation (`-bg` is not used: we wait
- * for the process) and reads the final counts from its statistics file (`-stf`).
+ * for the process) and reads the final counts from its statistics file (`-stf`). A run that could
+ * not bind its ports at start is tried again with another media port block (failedToBind).
  */
-export function runSipp(run: SippRun): Promise<SippResult> {
-  const s = spawnSipp(run);
-  return new Promise((resolve, reject) => {
-    s.child.once('error', reject);
-    s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
-  });
+export async function runSipp(run: SippRun): Promise<SippResult> {
+  for (let attempt = 1; ; attempt++) {
+    const mediaPort = attempt === 1 && run.mediaPort !== undefined ? run.mediaPort : await freeMediaPort();
+    const s = spawnSipp({ ...run, mediaPort });
+    const result = await new Promise<SippResult>((resolve, reject) => {
+      s.child.once('error', reject);
+      s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
+    });
+    if (attempt >= BIND_ATTEMPTS || !failedToBind(result)) return result;
+    await sleep(100 * attempt);
+  }
 }
 
 export interface SippServer {
@@ -122,16 +146,25 @@ export interface SippServer {
  */
 export async function startSippServer(run: SippRun): Promise<SippServer> {
   if (run.localPort === undefined || run.localPort === 0) throw new Error('startSippServer needs a fixed localPort (the registered Contact)');
-  const s = spawnSipp(run);
-  const exited = new Promise<SippResult>((resolve, reject) => {
-    s.child.once('error', reject);
-    s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
-  });
-  await Promise.race([
-    new Promise<void>((resolve) => { const t = setInterval(() => { if (existsSync(s.stf) || s.child.exitCode !== null) { clearInterval(t); resolve(); } }, 50); t.unref(); }),
-    new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
-  ]);
-  if (s.child.exitCode !== null) throw new Error(`SIPp server exited at start (${s.child.exitCode}): ${s.output().slice(-2000)}`);
+  for (let attempt = 1; ; attempt++) {
+    const mediaPort = attempt === 1 && run.mediaPort !== undefined ? run.mediaPort : await freeMediaPort();
+    const s = spawnSipp({ ...run, mediaPort });
+    const exited = new Promise<SippResult>((resolve, reject) => {
+      s.child.once('error', reject);
+      s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
+    });
+    await Promise.race([
+      new Promise<void>((resolve) => { const t = setInterval(() => { if (existsSync(s.stf) || s.child.exitCode !== null) { clearInterval(t); resolve(); } }, 50); t.unref(); }),
+      new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    if (s.child.exitCode === null) return serverHandle(s, exited);
+    const result = await exited;
+    if (attempt >= BIND_ATTEMPTS || !failedToBind(result)) throw new Error(`SIPp server exited at start (${result.code}): ${describeSipp(result)}`);
+    await sleep(100 * attempt);
+  }
+}
+
+function serverHandle(s: ReturnType<typeof spawnSipp>, exited: Promise<SippResult>): SippServer {
   const pid = s.child.pid as number;
   return {
     pid, dir: s.dir, exited,
