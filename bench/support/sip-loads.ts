@@ -40,9 +40,9 @@ export async function startCallee(server: SipServer, dir: string): Promise<Calle
   const csv = join(dir, 'callee.csv');
   writeFileSync(csv, 'SEQUENTIAL\ncallee\n');
   // The binding first, from the port the UAS will listen on: Contact = sip:callee@127.0.0.1:<port>.
-  const reg = await runSipp({ scenario: scenario('register.xml'), target: `127.0.0.1:${server.port}`, calls: 1, rate: 1, localPort: port, injectionFile: csv, mediaPort: await freePort(), timeoutMs: 10_000 });
+  const reg = await runSipp({ scenario: scenario('register.xml'), target: `127.0.0.1:${server.port}`, calls: 1, rate: 1, localPort: port, injectionFile: csv, timeoutMs: 10_000 });
   if (reg.successful !== 1) throw new Error(`callee REGISTER failed at ${server.name}: ${reg.errors}${reg.output.slice(-1500)}`);
-  const uas = await startSippServer({ scenario: scenario('uas-call.xml'), target: `127.0.0.1:${server.port}`, calls: 100_000_000, localPort: port, mediaPort: await freePort(), timeoutMs: 3_600_000,
+  const uas = await startSippServer({ scenario: scenario('uas-call.xml'), target: `127.0.0.1:${server.port}`, calls: 100_000_000, localPort: port, timeoutMs: 3_600_000,
     // -l: SIPp caps simultaneous calls at 3 × rate × call length, and a UAS has no real rate: without
     // this it stops taking INVITEs once ~300 calls sit in their 2 s timewait.
     extraArgs: ['-l', '200000'] });
@@ -62,7 +62,7 @@ export async function runLoad(server: SipServer, phase: Phase, o: LoadOptions): 
   let t0 = performance.now();
   const run = async () => runSipp({
     scenario: scenario(file), target: `127.0.0.1:${server.port}`, calls, rate: o.rate,
-    mediaPort: await freePort(), timeoutMs: (o.seconds + 60) * 1000,
+    timeoutMs: (o.seconds + 60) * 1000,
     ...(phase === 'call' ? { service: 'callee' } : { injectionFile: o.usersCsv }),
   });
   let r = await run();
