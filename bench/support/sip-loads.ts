@@ -66,7 +66,8 @@ export async function runLoad(server: SipServer, phase: Phase, o: LoadOptions): 
     ...(phase === 'call' ? { service: 'callee' } : { injectionFile: o.usersCsv }),
   });
   let r = await run();
-  // SIPp that counted no call at all did not run (a port taken between freePort() and its bind):
+  // SIPp that counted no call at all did not run (the harness already retries a port taken before
+  // SIPp bound it; this covers the rest):
   // once more, with the CPU used meanwhile left out; a second miss is reported, not charged.
   if (r.successful === 0 && r.failed === 0) {
     console.log(`    SIPp counted no call (exit ${r.code}): ${r.output.slice(-300).replaceAll('\n', ' ')}; running the load again`);

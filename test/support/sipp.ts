@@ -105,6 +105,17 @@ export function failedToBind(r: Pick<SippResult, 'successful' | 'failed' | 'erro
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Attempt `attempt` of `run`: SIPp spawned on the run's media port (first attempt) or a fresh block, and its result once it exits. */
+async function launch(run: SippRun, attempt: number): Promise<{ s: ReturnType<typeof spawnSipp>; exited: Promise<SippResult> }> {
+  const mediaPort = attempt === 1 && run.mediaPort !== undefined ? run.mediaPort : await freeMediaPort();
+  const s = spawnSipp({ ...run, mediaPort });
+  const exited = new Promise<SippResult>((resolve, reject) => {
+    s.child.once('error', reject);
+    s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
+  });
+  return { s, exited };
+}
+
 function finish(dir: string, stf: string, code: number | null, output: string): SippResult {
   const csv = existsSync(stf) ? readFileSync(stf, 'utf8') : '';
   return { code, ...countsFromStats(csv), output, statsCsv: csv, errors: readErrors(dir), dir };
@@ -117,12 +128,7 @@ function finish(dir: string, stf: string, code: number | null, output: string): 
  */
 export async function runSipp(run: SippRun): Promise<SippResult> {
   for (let attempt = 1; ; attempt++) {
-    const mediaPort = attempt === 1 && run.mediaPort !== undefined ? run.mediaPort : await freeMediaPort();
-    const s = spawnSipp({ ...run, mediaPort });
-    const result = await new Promise<SippResult>((resolve, reject) => {
-      s.child.once('error', reject);
-      s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
-    });
+    const result = await (await launch(run, attempt)).exited;
     if (attempt >= BIND_ATTEMPTS || !failedToBind(result)) return result;
     await sleep(100 * attempt);
   }
@@ -147,12 +153,7 @@ export interface SippServer {
 export async function startSippServer(run: SippRun): Promise<SippServer> {
   if (run.localPort === undefined || run.localPort === 0) throw new Error('startSippServer needs a fixed localPort (the registered Contact)');
   for (let attempt = 1; ; attempt++) {
-    const mediaPort = attempt === 1 && run.mediaPort !== undefined ? run.mediaPort : await freeMediaPort();
-    const s = spawnSipp({ ...run, mediaPort });
-    const exited = new Promise<SippResult>((resolve, reject) => {
-      s.child.once('error', reject);
-      s.child.once('exit', (code) => resolve(finish(s.dir, s.stf, code, s.output())));
-    });
+    const { s, exited } = await launch(run, attempt);
     await Promise.race([
       new Promise<void>((resolve) => { const t = setInterval(() => { if (existsSync(s.stf) || s.child.exitCode !== null) { clearInterval(t); resolve(); } }, 50); t.unref(); }),
       new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
